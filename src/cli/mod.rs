@@ -1,0 +1,132 @@
+//! Command-line interface: `apiary demo | inspect | query`.
+
+mod output;
+
+use std::path::PathBuf;
+
+use apiary::dataset::SampleRate;
+use apiary::{ingest, query, DataSet, QuerySpec};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "apiary", version, about = "Observability analytics over Arrow: the engine of the Apiary page, on files")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Csv,
+    Table,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the deterministic demo data set (one row per span) as an Arrow IPC stream.
+    Demo {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print each file's format, row count, schema, time column and time range.
+    Inspect {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a Honeycomb query spec over the files (loaded together as one data set).
+    Query {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Query spec JSON, inline or @path.
+        #[arg(long)]
+        spec: String,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Sample-rate column, or `none` to turn weighting off (default: auto-detect).
+        #[arg(long)]
+        sample_rate: Option<String>,
+    },
+}
+
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("apiary: {e}");
+            1
+        }
+    }
+}
+
+fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn load_all(files: &[PathBuf]) -> Result<DataSet, String> {
+    let mut ds = DataSet::empty();
+    for f in files {
+        let bytes = read(f)?;
+        let loaded = ingest::load(&f.display().to_string(), &bytes).map_err(|e| e.to_string())?;
+        ds.append(loaded.batches).map_err(|e| format!("{}: {e}", f.display()))?;
+    }
+    Ok(ds)
+}
+
+fn run(cmd: Command) -> Result<(), String> {
+    match cmd {
+        Command::Demo { rows, seed, out } => {
+            let batches = apiary::demo::generate(rows, seed, 65_536);
+            let bytes = ingest::arrow_ipc::write_stream(&batches).map_err(|e| e.to_string())?;
+            std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            eprintln!("wrote {rows} rows ({} bytes) to {}", bytes.len(), out.display());
+            Ok(())
+        }
+        Command::Inspect { files, json } => {
+            let mut reports = Vec::new();
+            for f in &files {
+                let bytes = read(f)?;
+                let name = f.display().to_string();
+                let loaded = ingest::load(&name, &bytes).map_err(|e| e.to_string())?;
+                let format = loaded.format.name();
+                let ds = DataSet::from_batches(loaded.batches).map_err(|e| format!("{name}: {e}"))?;
+                reports.push(output::inspect_report(&name, format, bytes.len(), &ds));
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&serde_json::Value::Array(reports)).unwrap_or_default());
+            } else {
+                for r in &reports {
+                    print!("{}", output::inspect_text(r));
+                }
+            }
+            Ok(())
+        }
+        Command::Query { files, spec, format, sample_rate } => {
+            let text = match spec.strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read spec {path}: {e}"))?,
+                None => spec,
+            };
+            let spec = QuerySpec::from_json_str(&text).map_err(|e| e.to_string())?;
+            let mut ds = load_all(&files)?;
+            if let Some(sr) = sample_rate {
+                let mode = if sr == "none" { SampleRate::Off } else { SampleRate::Column(sr) };
+                ds.set_sample_rate(mode).map_err(|e| e.to_string())?;
+            }
+            let result = query::run(&ds, &spec).map_err(|e| e.to_string())?;
+            let text = match format {
+                Format::Json => serde_json::to_string_pretty(&result.to_json()).unwrap_or_default(),
+                Format::Csv => output::csv(&result),
+                Format::Table => output::table(&result),
+            };
+            println!("{text}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! How the CLI prints: inspect reports, CSV and aligned tables of query results.
+
+use apiary::query::result::{iso8601, output_json};
+use apiary::{DataSet, QueryResult};
+use serde_json::{json, Value as Json};
+
+pub fn inspect_report(name: &str, format: &str, bytes: usize, ds: &DataSet) -> Json {
+    let schema: Vec<Json> = ds.schema().fields().iter().map(|f| json!({"name": f.name(), "type": f.data_type().to_string()})).collect();
+    let range = ds.time_range();
+    json!({
+        "file": name,
+        "format": format,
+        "bytes": bytes,
+        "rows": ds.num_rows(),
+        "time_column": ds.time_column(),
+        "time_range": range.map(|(a, b)| json!([iso8601(a), iso8601(b)])),
+        "sample_rate_column": ds.sample_rate_column(),
+        "schema": schema,
+    })
+}
+
+pub fn inspect_text(r: &Json) -> String {
+    let s = |k: &str| r[k].as_str().map(str::to_string).unwrap_or_else(|| r[k].to_string());
+    let mut out = format!("{}\n  format: {}\n  rows: {}\n  time column: {}\n", s("file"), s("format"), s("rows"), s("time_column"));
+    if let Some(tr) = r["time_range"].as_array() {
+        out += &format!("  time range: {} .. {}\n", tr[0].as_str().unwrap_or(""), tr[1].as_str().unwrap_or(""));
+    }
+    out += "  schema:\n";
+    for f in r["schema"].as_array().into_iter().flatten() {
+        out += &format!("    {} → {}\n", f["name"].as_str().unwrap_or(""), f["type"].as_str().unwrap_or(""));
+    }
+    out
+}
+
+fn cell(v: &Json) -> String {
+    match v {
+        Json::Null => String::new(),
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn header(r: &QueryResult) -> Vec<String> {
+    r.breakdowns.iter().chain(r.keys.iter()).cloned().collect()
+}
+
+fn row_cells(r: &QueryResult, i: usize) -> Vec<String> {
+    let row = &r.results[i];
+    row.group.iter().map(|v| cell(&v.to_json())).chain(row.values.iter().map(|v| cell(&output_json(v)))).collect()
+}
+
+pub fn csv(r: &QueryResult) -> String {
+    let mut out = header(r).iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
+    for i in 0..r.results.len() {
+        out += "\n";
+        out += &row_cells(r, i).iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",");
+    }
+    out
+}
+
+pub fn table(r: &QueryResult) -> String {
+    let head = header(r);
+    let rows: Vec<Vec<String>> = (0..r.results.len()).map(|i| row_cells(r, i)).collect();
+    let widths: Vec<usize> =
+        (0..head.len()).map(|c| rows.iter().map(|row| row[c].chars().count()).chain([head[c].chars().count()]).max().unwrap_or(0).min(60)).collect();
+    let line = |cells: &[String]| {
+        cells.iter().zip(&widths).map(|(c, w)| format!("{:<w$}", c.chars().take(60).collect::<String>(), w = *w)).collect::<Vec<_>>().join("  ")
+    };
+    let mut out = line(&head);
+    out += "\n";
+    out += &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  ");
+    for row in &rows {
+        out += "\n";
+        out += &line(row);
+    }
+    if rows.is_empty() {
+        out += "\n(no matching events)";
+    }
+    out
+}

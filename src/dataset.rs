@@ -1,0 +1,294 @@
+//! The loaded data set: Arrow record batches with one schema, plus what the engine derives once
+//! (the time column in milliseconds, the sample-rate column).
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch};
+use arrow_schema::{DataType, Schema, SchemaRef, TimeUnit};
+
+use crate::error::{Error, Result};
+
+/// Names tried, in order, for the event time column.
+pub const TIME_COLUMN_NAMES: [&str; 7] =
+    ["timestamp", "time", "Timestamp", "@timestamp", "start_time", "startTimeUnixNano", "Time"];
+/// Names tried, in order, for the sample-rate column.
+pub const SAMPLE_RATE_NAMES: [&str; 3] = ["sample_rate", "SampleRate", "samplerate"];
+
+/// How rows are weighted by their sample rate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SampleRate {
+    /// Use the auto-detected column, if any.
+    Auto,
+    /// Weighting off: every row counts once.
+    Off,
+    /// Use this column.
+    Column(String),
+}
+
+pub struct DataSet {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    rows: usize,
+    time_column: Option<String>,
+    /// Per batch, event time in ms since the epoch (null where the row has none).
+    times: Vec<Int64Array>,
+    sample_rate: SampleRate,
+}
+
+impl Default for DataSet {
+    fn default() -> Self {
+        DataSet::empty()
+    }
+}
+
+impl DataSet {
+    pub fn empty() -> Self {
+        DataSet {
+            schema: Arc::new(Schema::empty()),
+            batches: Vec::new(),
+            rows: 0,
+            time_column: None,
+            times: Vec::new(),
+            sample_rate: SampleRate::Auto,
+        }
+    }
+
+    /// A data set of these batches, which must share one schema.
+    pub fn from_batches(batches: Vec<RecordBatch>) -> Result<Self> {
+        let mut ds = DataSet::empty();
+        ds.append(batches)?;
+        Ok(ds)
+    }
+
+    /// Add batches. They must have the data set's schema (or the data set must be empty).
+    /// On error nothing changes.
+    pub fn append(&mut self, batches: Vec<RecordBatch>) -> Result<()> {
+        let Some(first) = batches.first() else { return Ok(()) };
+        let schema = if self.batches.is_empty() { first.schema() } else { self.schema.clone() };
+        for (i, b) in batches.iter().enumerate() {
+            if b.schema().fields() != schema.fields() {
+                return Err(Error::Data(format!(
+                    "batch {i} has a different schema from the data set's ({} columns vs {})",
+                    b.num_columns(),
+                    schema.fields().len()
+                )));
+            }
+        }
+        self.schema = schema;
+        self.rows += batches.iter().map(|b| b.num_rows()).sum::<usize>();
+        self.batches.extend(batches);
+        if self.time_column.is_none() {
+            self.time_column = detect_time_column(&self.schema, &self.batches);
+        }
+        self.rebuild_times()?;
+        Ok(())
+    }
+
+    fn rebuild_times(&mut self) -> Result<()> {
+        self.times = match &self.time_column {
+            None => Vec::new(),
+            Some(name) => {
+                let idx = self.schema.index_of(name)?;
+                let unit = epoch_unit(&self.batches, idx);
+                self.batches.iter().map(|b| time_ms(b.column(idx), unit)).collect::<Result<_>>()?
+            }
+        };
+        Ok(())
+    }
+
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+    pub fn batches(&self) -> &[RecordBatch] {
+        &self.batches
+    }
+    pub fn num_rows(&self) -> usize {
+        self.rows
+    }
+    pub fn time_column(&self) -> Option<&str> {
+        self.time_column.as_deref()
+    }
+    /// Event times of batch `i` in ms since the epoch; `None` when there is no time column.
+    pub fn times(&self, batch: usize) -> Option<&Int64Array> {
+        self.times.get(batch)
+    }
+
+    /// Choose the time column; `None` means the data has no event time.
+    pub fn set_time_column(&mut self, name: Option<&str>) -> Result<()> {
+        if let Some(n) = name {
+            let field = self.schema.field_with_name(n).map_err(|_| Error::Data(format!("no column named {n:?}")))?;
+            if !is_time_like(field.data_type()) {
+                return Err(Error::Data(format!("column {n:?} is {} and cannot be a time column", field.data_type())));
+            }
+        }
+        let old = std::mem::replace(&mut self.time_column, name.map(str::to_string));
+        if let Err(e) = self.rebuild_times() {
+            self.time_column = old;
+            self.rebuild_times()?;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    pub fn sample_rate(&self) -> &SampleRate {
+        &self.sample_rate
+    }
+
+    pub fn set_sample_rate(&mut self, mode: SampleRate) -> Result<()> {
+        if let SampleRate::Column(c) = &mode {
+            let f = self.schema.field_with_name(c).map_err(|_| Error::Data(format!("no column named {c:?}")))?;
+            if !f.data_type().is_numeric() {
+                return Err(Error::Data(format!("sample rate column {c:?} is {}, not numeric", f.data_type())));
+            }
+        }
+        self.sample_rate = mode;
+        Ok(())
+    }
+
+    /// The column that weights rows, after auto-detection; `None` when weighting is off.
+    pub fn sample_rate_column(&self) -> Option<&str> {
+        match &self.sample_rate {
+            SampleRate::Off => None,
+            SampleRate::Column(c) => Some(c.as_str()),
+            SampleRate::Auto => SAMPLE_RATE_NAMES.iter().copied().find(|n| {
+                self.schema.field_with_name(n).map(|f| f.data_type().is_numeric()).unwrap_or(false)
+            }),
+        }
+    }
+
+    /// Earliest and latest event time in ms, over rows that have one.
+    pub fn time_range(&self) -> Option<(i64, i64)> {
+        let mut out: Option<(i64, i64)> = None;
+        for t in &self.times {
+            let (Some(lo), Some(hi)) = (arrow_min(t), arrow_max(t)) else { continue };
+            out = Some(match out {
+                None => (lo, hi),
+                Some((a, b)) => (a.min(lo), b.max(hi)),
+            });
+        }
+        out
+    }
+
+    /// Bytes held by the Arrow buffers of the data set.
+    pub fn byte_size(&self) -> usize {
+        self.batches.iter().map(|b| b.get_array_memory_size()).sum()
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.schema.index_of(name).ok()
+    }
+}
+
+fn arrow_min(a: &Int64Array) -> Option<i64> {
+    a.iter().flatten().min()
+}
+fn arrow_max(a: &Int64Array) -> Option<i64> {
+    a.iter().flatten().max()
+}
+
+pub fn is_time_like(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Timestamp(..)
+            | DataType::Date32
+            | DataType::Date64
+            | DataType::Int64
+            | DataType::UInt64
+            | DataType::Int32
+            | DataType::Float64
+    )
+}
+
+fn detect_time_column(schema: &Schema, batches: &[RecordBatch]) -> Option<String> {
+    for name in TIME_COLUMN_NAMES {
+        if let Ok(f) = schema.field_with_name(name) {
+            if is_time_like(f.data_type()) {
+                return Some(name.to_string());
+            }
+        }
+    }
+    let _ = batches;
+    schema
+        .fields()
+        .iter()
+        .find(|f| matches!(f.data_type(), DataType::Timestamp(..)))
+        .map(|f| f.name().clone())
+}
+
+/// For a numeric (epoch) time column: the unit, from the magnitude of its largest value.
+/// Seconds below 1e11 (year 5138), ms below 1e14, µs below 1e17, else ns.
+fn epoch_unit(batches: &[RecordBatch], idx: usize) -> TimeUnit {
+    let mut max = 0f64;
+    for b in batches {
+        let col = b.column(idx);
+        let m = match col.data_type() {
+            DataType::Int64 => col.as_primitive::<Int64Type>().iter().flatten().map(|v| v.unsigned_abs() as f64).fold(0.0, f64::max),
+            DataType::UInt64 => col.as_primitive::<UInt64Type>().iter().flatten().map(|v| v as f64).fold(0.0, f64::max),
+            DataType::Int32 => col.as_primitive::<Int32Type>().iter().flatten().map(|v| v.unsigned_abs() as f64).fold(0.0, f64::max),
+            DataType::Float64 => col.as_primitive::<Float64Type>().iter().flatten().map(f64::abs).fold(0.0, f64::max),
+            _ => 0.0,
+        };
+        max = max.max(m);
+    }
+    if max < 1e11 {
+        TimeUnit::Second
+    } else if max < 1e14 {
+        TimeUnit::Millisecond
+    } else if max < 1e17 {
+        TimeUnit::Microsecond
+    } else {
+        TimeUnit::Nanosecond
+    }
+}
+
+fn scale_to_ms(v: i64, unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Second => v.saturating_mul(1000),
+        TimeUnit::Millisecond => v,
+        TimeUnit::Microsecond => v.div_euclid(1000),
+        TimeUnit::Nanosecond => v.div_euclid(1_000_000),
+    }
+}
+
+/// One batch's time column as ms since the epoch. Zero-copy for millisecond timestamps.
+fn time_ms(col: &ArrayRef, epoch: TimeUnit) -> Result<Int64Array> {
+    let nulls = col.nulls().cloned();
+    let map = |vals: Vec<i64>| Int64Array::new(vals.into(), nulls.clone());
+    Ok(match col.data_type() {
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            Int64Array::new(col.as_primitive::<TimestampMillisecondType>().values().clone(), nulls)
+        }
+        DataType::Timestamp(unit, _) => {
+            let raw: &[i64] = match unit {
+                TimeUnit::Second => col.as_primitive::<TimestampSecondType>().values(),
+                TimeUnit::Microsecond => col.as_primitive::<TimestampMicrosecondType>().values(),
+                TimeUnit::Nanosecond => col.as_primitive::<TimestampNanosecondType>().values(),
+                TimeUnit::Millisecond => unreachable!("handled above"),
+            };
+            map(raw.iter().map(|v| scale_to_ms(*v, *unit)).collect())
+        }
+        DataType::Date32 => map(col.as_primitive::<Date32Type>().values().iter().map(|d| *d as i64 * 86_400_000).collect()),
+        DataType::Date64 => map(col.as_primitive::<Date64Type>().values().to_vec()),
+        DataType::Int64 => map(col.as_primitive::<Int64Type>().values().iter().map(|v| scale_to_ms(*v, epoch)).collect()),
+        DataType::UInt64 => map(col.as_primitive::<UInt64Type>().values().iter().map(|v| scale_to_ms(*v as i64, epoch)).collect()),
+        DataType::Int32 => map(col.as_primitive::<Int32Type>().values().iter().map(|v| scale_to_ms(*v as i64, epoch)).collect()),
+        DataType::Float64 => map(
+            col.as_primitive::<Float64Type>()
+                .values()
+                .iter()
+                .map(|v| {
+                    let ms = match epoch {
+                        TimeUnit::Second => v * 1e3,
+                        TimeUnit::Millisecond => *v,
+                        TimeUnit::Microsecond => v / 1e3,
+                        TimeUnit::Nanosecond => v / 1e6,
+                    };
+                    if ms.is_finite() { ms.floor() as i64 } else { i64::MIN }
+                })
+                .collect(),
+        ),
+        other => return Err(Error::Data(format!("a {other} column cannot be the time column"))),
+    })
+}

@@ -1,0 +1,47 @@
+//! Arrow IPC (stream and file formats), through arrow-ipc with its validation on.
+
+use std::io::Cursor;
+
+use arrow_array::RecordBatch;
+use arrow_ipc::reader::{FileReader, StreamReader};
+use arrow_ipc::writer::{IpcWriteOptions, StreamWriter};
+use arrow_ipc::CompressionType;
+
+use crate::error::{Error, Result};
+
+pub fn read_stream(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
+    let reader = StreamReader::try_new(Cursor::new(bytes), None)
+        .map_err(|e| Error::decode(source, format!("Arrow IPC stream header: {e}")))?;
+    let mut out = Vec::new();
+    for (i, batch) in reader.enumerate() {
+        out.push(batch.map_err(|e| Error::decode(source, format!("Arrow IPC stream, record batch {i}: {e}")))?);
+    }
+    Ok(out)
+}
+
+pub fn read_file(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
+    let reader = FileReader::try_new(Cursor::new(bytes), None)
+        .map_err(|e| Error::decode(source, format!("Arrow IPC file footer: {e}")))?;
+    let mut out = Vec::new();
+    for (i, batch) in reader.enumerate() {
+        out.push(batch.map_err(|e| Error::decode(source, format!("Arrow IPC file, record batch {i}: {e}")))?);
+    }
+    Ok(out)
+}
+
+/// Write batches as an Arrow IPC stream, LZ4-frame compressed.
+pub fn write_stream(batches: &[RecordBatch]) -> Result<Vec<u8>> {
+    let Some(first) = batches.first() else {
+        return Err(Error::Other("nothing to write: no record batches".into()));
+    };
+    let options = IpcWriteOptions::default().try_with_compression(Some(CompressionType::LZ4_FRAME))?;
+    let mut buf = Vec::new();
+    {
+        let mut w = StreamWriter::try_new_with_options(&mut buf, &first.schema(), options)?;
+        for b in batches {
+            w.write(b)?;
+        }
+        w.finish()?;
+    }
+    Ok(buf)
+}

@@ -1,0 +1,20 @@
+//! Apiary: observability analytics over Apache Arrow, in the browser and on the command line.
+//!
+//! The engine (everything but [`web`]) is plain Rust over arrow-rs arrays: it builds and is tested
+//! natively, and the same code runs in WebAssembly. Browser code lives in [`web`], compiled only for
+//! `wasm32`.
+
+pub mod dataset;
+pub mod demo;
+pub mod error;
+pub mod ingest;
+pub mod query;
+pub mod render;
+pub mod value;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use dataset::DataSet;
+pub use error::{Error, Result};
+pub use query::{QueryResult, QuerySpec};

@@ -1,0 +1,494 @@
+//! Accumulators: one pass over the selected rows per batch feeds every calculation. Calculations
+//! that read the same column share one accumulator (AVG, SUM, MIN, MAX share [`Moments`]; all
+//! percentiles and HEATMAP of a column share [`Values`]). Slots are group ids (totals) or dense
+//! group × time-bucket cells (series).
+
+use arrow_array::{Array, RecordBatch};
+use hashbrown::{HashMap, HashSet};
+
+use super::column::{numeric, strings, Kind, Num, StrCol};
+use super::heatmap::Histogram;
+
+/// What one batch contributes: the selected rows, their slots, and the rows' weights.
+pub struct Input<'a> {
+    pub batch: &'a RecordBatch,
+    pub rows: &'a [u32],
+    pub slots: &'a [u32],
+    /// Per batch row (indexed by row, not by position in `rows`); `None` means every row weighs 1.
+    pub weights: Option<&'a [f64]>,
+    /// Per selected row: time bucket (only for time-aware accumulators).
+    pub buckets: &'a [u32],
+    /// Per batch row: event time in ms (only for time-aware accumulators).
+    pub times: Option<&'a [i64]>,
+}
+
+impl Input<'_> {
+    #[inline]
+    fn w(&self, row: u32) -> f64 {
+        self.weights.map_or(1.0, |w| w[row as usize])
+    }
+}
+
+/// A calculation's value for one slot.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    Null,
+    Int(i64),
+    Float(f64),
+    Heatmap(Histogram),
+}
+
+impl Output {
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Output::Int(i) => Some(*i as f64),
+            Output::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+}
+
+fn grow<T: Clone>(v: &mut Vec<T>, n: usize, fill: T) {
+    if v.len() < n {
+        v.resize(n, fill);
+    }
+}
+
+/// Σw over rows, per slot: COUNT, and the row count that decides which groups exist.
+#[derive(Default)]
+pub struct Rows {
+    pub weight: Vec<f64>,
+    pub rows: Vec<u64>,
+}
+
+impl Rows {
+    pub fn update(&mut self, n: usize, input: &Input) {
+        grow(&mut self.weight, n, 0.0);
+        grow(&mut self.rows, n, 0);
+        match input.weights {
+            None => {
+                for &s in input.slots {
+                    self.rows[s as usize] += 1;
+                }
+            }
+            Some(w) => {
+                for (&r, &s) in input.rows.iter().zip(input.slots) {
+                    self.rows[s as usize] += 1;
+                    self.weight[s as usize] += w[r as usize];
+                }
+            }
+        }
+    }
+    pub fn count(&self, slot: usize, weighted: bool, integral: bool) -> Output {
+        let rows = self.rows.get(slot).copied().unwrap_or(0);
+        if !weighted {
+            return Output::Int(rows as i64);
+        }
+        let w = self.weight.get(slot).copied().unwrap_or(0.0);
+        if integral { Output::Int(w.round() as i64) } else { Output::Float(w) }
+    }
+}
+
+/// Σx·w, Σw, min, max of a numeric column per slot (SUM, AVG, MIN, MAX).
+pub struct Moments {
+    pub column: usize,
+    int_column: bool,
+    sum: Vec<f64>,
+    /// Exact sums for integer columns with integral weights.
+    isum: Vec<i128>,
+    weight: Vec<f64>,
+    min: Vec<f64>,
+    max: Vec<f64>,
+    imin: Vec<i64>,
+    imax: Vec<i64>,
+    seen: Vec<bool>,
+}
+
+impl Moments {
+    pub fn new(column: usize, kind: Kind) -> Self {
+        Moments {
+            column,
+            int_column: kind == Kind::Int,
+            sum: Vec::new(),
+            isum: Vec::new(),
+            weight: Vec::new(),
+            min: Vec::new(),
+            max: Vec::new(),
+            imin: Vec::new(),
+            imax: Vec::new(),
+            seen: Vec::new(),
+        }
+    }
+
+    pub fn update(&mut self, n: usize, input: &Input) {
+        grow(&mut self.sum, n, 0.0);
+        grow(&mut self.isum, n, 0);
+        grow(&mut self.weight, n, 0.0);
+        grow(&mut self.min, n, f64::INFINITY);
+        grow(&mut self.max, n, f64::NEG_INFINITY);
+        grow(&mut self.imin, n, i64::MAX);
+        grow(&mut self.imax, n, i64::MIN);
+        grow(&mut self.seen, n, false);
+        let col = input.batch.column(self.column);
+        let Some(nc) = numeric(col) else { return };
+        match &nc.vals {
+            Num::I(v) => {
+                for (&r, &s) in input.rows.iter().zip(input.slots) {
+                    if !nc.is_valid(r as usize) {
+                        continue;
+                    }
+                    let (x, w, s) = (v[r as usize], input.w(r), s as usize);
+                    self.isum[s] += x as i128 * w as i128;
+                    self.sum[s] += x as f64 * w;
+                    self.weight[s] += w;
+                    self.imin[s] = self.imin[s].min(x);
+                    self.imax[s] = self.imax[s].max(x);
+                    self.seen[s] = true;
+                }
+            }
+            Num::F(v) => {
+                for (&r, &s) in input.rows.iter().zip(input.slots) {
+                    if !nc.is_valid(r as usize) {
+                        continue;
+                    }
+                    let (x, w, s) = (v[r as usize], input.w(r), s as usize);
+                    self.sum[s] += x * w;
+                    self.weight[s] += w;
+                    self.min[s] = self.min[s].min(x);
+                    self.max[s] = self.max[s].max(x);
+                    self.seen[s] = true;
+                }
+            }
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        if self.int_column { Kind::Int } else { Kind::Float }
+    }
+
+    fn seen(&self, s: usize) -> bool {
+        self.seen.get(s).copied().unwrap_or(false)
+    }
+
+    pub fn sum(&self, s: usize, integral_weights: bool) -> Output {
+        if !self.seen(s) {
+            return Output::Null;
+        }
+        if self.int_column && integral_weights {
+            let v = self.isum[s];
+            return i64::try_from(v).map(Output::Int).unwrap_or(Output::Float(v as f64));
+        }
+        Output::Float(self.sum[s])
+    }
+    pub fn avg(&self, s: usize) -> Output {
+        if !self.seen(s) || self.weight[s] == 0.0 {
+            return Output::Null;
+        }
+        Output::Float(self.sum[s] / self.weight[s])
+    }
+    pub fn min(&self, s: usize) -> Output {
+        if !self.seen(s) {
+            Output::Null
+        } else if self.int_column {
+            Output::Int(self.imin[s])
+        } else {
+            Output::Float(self.min[s])
+        }
+    }
+    pub fn max(&self, s: usize) -> Output {
+        if !self.seen(s) {
+            Output::Null
+        } else if self.int_column {
+            Output::Int(self.imax[s])
+        } else {
+            Output::Float(self.max[s])
+        }
+    }
+}
+
+/// Exact COUNT_DISTINCT of any column's non-null values (not weighted, as in Honeycomb).
+pub struct Distinct {
+    pub column: usize,
+    strings: HashMap<Box<str>, u64>,
+    sets: Vec<HashSet<u64>>,
+}
+
+impl Distinct {
+    pub fn new(column: usize) -> Self {
+        Distinct { column, strings: HashMap::new(), sets: Vec::new() }
+    }
+
+    fn code(strings: &mut HashMap<Box<str>, u64>, s: &str) -> u64 {
+        if let Some(c) = strings.get(s) {
+            return *c;
+        }
+        let c = strings.len() as u64;
+        strings.insert(s.into(), c);
+        c
+    }
+
+    pub fn update(&mut self, n: usize, input: &Input) {
+        if self.sets.len() < n {
+            self.sets.resize_with(n, HashSet::new);
+        }
+        let col = input.batch.column(self.column);
+        let nulls = col.logical_nulls();
+        let valid = |i: u32| nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
+        if let Some(sc) = strings(col) {
+            match &sc {
+                StrCol::Dict { keys, values, .. } => {
+                    let map: Vec<u64> = (0..values.len()).map(|k| values.get(k).map_or(0, |s| Self::code(&mut self.strings, s))).collect();
+                    for (&r, &s) in input.rows.iter().zip(input.slots) {
+                        if valid(r) {
+                            self.sets[s as usize].insert(map[keys[r as usize]]);
+                        }
+                    }
+                }
+                _ => {
+                    for (&r, &s) in input.rows.iter().zip(input.slots) {
+                        if let Some(v) = sc.get(r as usize) {
+                            let c = Self::code(&mut self.strings, v);
+                            self.sets[s as usize].insert(c);
+                        }
+                    }
+                }
+            }
+        } else if let Some(nc) = numeric(col) {
+            for (&r, &s) in input.rows.iter().zip(input.slots) {
+                if nc.is_valid(r as usize) {
+                    let key = match &nc.vals {
+                        Num::I(v) => v[r as usize] as u64,
+                        Num::F(v) => {
+                            let x = v[r as usize];
+                            if x == 0.0 { 0 } else { x.to_bits() }
+                        }
+                    };
+                    self.sets[s as usize].insert(key);
+                }
+            }
+        } else if let Some(b) = col.as_any().downcast_ref::<arrow_array::BooleanArray>() {
+            for (&r, &s) in input.rows.iter().zip(input.slots) {
+                if valid(r) {
+                    self.sets[s as usize].insert(b.value(r as usize) as u64);
+                }
+            }
+        } else {
+            // Nested or binary values: distinct by their text form.
+            let fmt = arrow_cast_free_text(col);
+            for (&r, &s) in input.rows.iter().zip(input.slots) {
+                if valid(r) {
+                    let c = Self::code(&mut self.strings, &fmt(r as usize));
+                    self.sets[s as usize].insert(c);
+                }
+            }
+        }
+    }
+
+    pub fn count(&self, s: usize) -> Output {
+        Output::Int(self.sets.get(s).map_or(0, |x| x.len()) as i64)
+    }
+}
+
+/// A row's value as text for columns without a simpler view (uses the array's debug form).
+fn arrow_cast_free_text(col: &arrow_array::ArrayRef) -> impl Fn(usize) -> String + '_ {
+    move |i| format!("{:?}", col.slice(i, 1))
+}
+
+/// Every non-null value of a numeric column per slot, with weights: percentiles and HEATMAP.
+pub struct Values {
+    pub column: usize,
+    vals: Vec<Vec<f64>>,
+    weights: Vec<Vec<f64>>,
+    weighted: bool,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Values {
+    pub fn new(column: usize, weighted: bool) -> Self {
+        Values { column, vals: Vec::new(), weights: Vec::new(), weighted, min: f64::INFINITY, max: f64::NEG_INFINITY }
+    }
+
+    pub fn update(&mut self, n: usize, input: &Input) {
+        if self.vals.len() < n {
+            self.vals.resize_with(n, Vec::new);
+            if self.weighted {
+                self.weights.resize_with(n, Vec::new);
+            }
+        }
+        let col = input.batch.column(self.column);
+        let Some(nc) = numeric(col) else { return };
+        let v = nc.to_f64();
+        for (&r, &s) in input.rows.iter().zip(input.slots) {
+            if !nc.is_valid(r as usize) {
+                continue;
+            }
+            let x = v[r as usize];
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+            self.vals[s as usize].push(x);
+            if self.weighted {
+                self.weights[s as usize].push(input.w(r));
+            }
+        }
+    }
+
+    /// Sort each slot's values (with their weights) so percentiles read them directly.
+    pub fn sort_slot(&mut self, s: usize) {
+        let Some(v) = self.vals.get_mut(s) else { return };
+        if self.weighted {
+            let w = &mut self.weights[s];
+            let mut idx: Vec<u32> = (0..v.len() as u32).collect();
+            idx.sort_unstable_by(|a, b| v[*a as usize].total_cmp(&v[*b as usize]));
+            let nv: Vec<f64> = idx.iter().map(|i| v[*i as usize]).collect();
+            let nw: Vec<f64> = idx.iter().map(|i| w[*i as usize]).collect();
+            *v = nv;
+            *w = nw;
+        } else {
+            v.sort_unstable_by(f64::total_cmp);
+        }
+    }
+
+    /// Percentile by linear interpolation (DuckDB `quantile_cont`): h = (n−1)·p over values
+    /// sorted by [`Values::sort_slot`]. Weighted values count as `w` copies of themselves.
+    pub fn percentile(&self, s: usize, p: f64) -> Output {
+        let Some(v) = self.vals.get(s).filter(|v| !v.is_empty()) else { return Output::Null };
+        if !self.weighted {
+            let h = (v.len() - 1) as f64 * p;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(v.len() - 1);
+            return Output::Float(v[lo] + (h - lo as f64) * (v[hi] - v[lo]));
+        }
+        let w = &self.weights[s];
+        let total: f64 = w.iter().sum();
+        if total <= 0.0 {
+            return Output::Null;
+        }
+        let h = (total - 1.0).max(0.0) * p;
+        let k = h.floor();
+        let at = |pos: f64| -> f64 {
+            let mut acc = 0.0;
+            for (x, wi) in v.iter().zip(w) {
+                acc += wi;
+                if pos < acc {
+                    return *x;
+                }
+            }
+            *v.last().unwrap_or(&f64::NAN)
+        };
+        let lo = at(k);
+        let hi = at((k + 1.0).min(total - 1.0).max(k));
+        Output::Float(lo + (h - k) * (hi - lo))
+    }
+
+    pub fn histogram(&self, s: usize, lo: f64, hi: f64) -> Output {
+        let Some(v) = self.vals.get(s).filter(|v| !v.is_empty()) else { return Output::Null };
+        let w = self.weighted.then(|| self.weights[s].as_slice());
+        Output::Heatmap(Histogram::build(v, w, lo, hi))
+    }
+}
+
+/// Per (slot, time bucket) partial aggregates for CONCURRENCY and RATE_*.
+pub struct Timed {
+    pub column: Option<usize>,
+    pub kind: TimedKind,
+    /// (slot, bucket) → (Σx·w, Σw, max, concurrency delta)
+    cells: HashMap<u32, HashMap<u32, [f64; 4]>>,
+    pub bucket_ms: i64,
+    pub start_ms: i64,
+    pub buckets: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TimedKind {
+    Concurrency,
+    RateAvg,
+    RateSum,
+    RateMax,
+}
+
+impl Timed {
+    pub fn new(column: Option<usize>, kind: TimedKind, start_ms: i64, bucket_ms: i64, buckets: u32) -> Self {
+        Timed { column, kind, cells: HashMap::new(), bucket_ms, start_ms, buckets }
+    }
+
+    pub fn update(&mut self, input: &Input) {
+        let Some(col) = self.column.map(|c| input.batch.column(c)) else { return };
+        let Some(nc) = numeric(col) else { return };
+        match self.kind {
+            TimedKind::Concurrency => {
+                // `column` is the span duration in ms: the span covers [t, t + d]; a bucket
+                // [b0, b0 + g) counts it when t < b0 + g and t + d >= b0.
+                let Some(times) = input.times else { return };
+                for (&r, &s) in input.rows.iter().zip(input.slots) {
+                    let d = if nc.is_valid(r as usize) { nc.f64_at(r as usize).max(0.0) } else { 0.0 };
+                    let t = times[r as usize];
+                    let first = ((t - self.start_ms).div_euclid(self.bucket_ms)).max(0) as u32;
+                    let end = t as f64 + d;
+                    let last_f = ((end - self.start_ms as f64) / self.bucket_ms as f64).floor();
+                    let last = (last_f.max(0.0) as u64).min(self.buckets.saturating_sub(1) as u64) as u32;
+                    let w = input.w(r);
+                    self.cells.entry(s).or_default().entry(first).or_insert([0.0; 4])[3] += w;
+                    if last + 1 < self.buckets {
+                        self.cells.entry(s).or_default().entry(last + 1).or_insert([0.0; 4])[3] -= w;
+                    }
+                }
+            }
+            _ => {
+                for ((&r, &s), &b) in input.rows.iter().zip(input.slots).zip(input.buckets) {
+                    if !nc.is_valid(r as usize) {
+                        continue;
+                    }
+                    let (x, w) = (nc.f64_at(r as usize), input.w(r));
+                    let c = self.cells.entry(s).or_default().entry(b).or_insert([0.0, 0.0, f64::NEG_INFINITY, 0.0]);
+                    c[0] += x * w;
+                    c[1] += w;
+                    c[2] = c[2].max(x);
+                }
+            }
+        }
+    }
+
+    /// Per-bucket values of one slot, in bucket order: (bucket, value).
+    pub fn series(&self, slot: u32) -> Vec<(u32, f64)> {
+        let Some(slot_cells) = self.cells.get(&slot) else { return Vec::new() };
+        let mut cells: Vec<(u32, [f64; 4])> = slot_cells.iter().map(|(b, c)| (*b, *c)).collect();
+        cells.sort_unstable_by_key(|(b, _)| *b);
+        match self.kind {
+            TimedKind::Concurrency => {
+                let mut out = Vec::new();
+                let mut acc = 0.0;
+                let mut next = 0usize;
+                for b in 0..self.buckets {
+                    while next < cells.len() && cells[next].0 == b {
+                        acc += cells[next].1[3];
+                        next += 1;
+                    }
+                    out.push((b, acc));
+                }
+                out
+            }
+            kind => {
+                let value = |c: &[f64; 4]| match kind {
+                    TimedKind::RateAvg => c[0] / c[1],
+                    TimedKind::RateSum => c[0],
+                    _ => c[2],
+                };
+                let g = self.bucket_ms as f64 / 1000.0;
+                cells.windows(2).filter(|p| p[1].0 == p[0].0 + 1).map(|p| (p[1].0, (value(&p[1].1) - value(&p[0].1)) / g)).collect()
+            }
+        }
+    }
+
+    /// Totals: peak concurrency over the buckets; for rates, the mean of the per-bucket rates.
+    pub fn total(&self, slot: u32) -> Output {
+        let s = self.series(slot);
+        if s.is_empty() {
+            return Output::Null;
+        }
+        match self.kind {
+            TimedKind::Concurrency => Output::Float(s.iter().map(|x| x.1).fold(0.0, f64::max)),
+            _ => Output::Float(s.iter().map(|x| x.1).sum::<f64>() / s.len() as f64),
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! GROUP BY: every breakdown value is interned to a dense integer code (0 is null), and a
+//! combination of codes to a dense group id. Dictionary columns map each dictionary entry once
+//! per batch, so rows are grouped by integer keys.
+
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::Schema;
+use hashbrown::HashMap;
+
+use super::column::{booleans, numeric, strings, Kind, Num, StrCol};
+use crate::error::{Error, Result};
+use crate::value::Value;
+
+enum Interner {
+    Str(HashMap<Box<str>, u32>),
+    Int(HashMap<i64, u32>),
+    Float(HashMap<u64, u32>),
+    Bool,
+}
+
+struct KeyColumn {
+    index: usize,
+    interner: Interner,
+    /// Code → value; code 0 is null.
+    values: Vec<Value>,
+}
+
+impl KeyColumn {
+    fn new(index: usize, kind: Kind) -> Self {
+        let (interner, values) = match kind {
+            Kind::Str => (Interner::Str(HashMap::new()), vec![Value::Null]),
+            Kind::Int => (Interner::Int(HashMap::new()), vec![Value::Null]),
+            Kind::Float => (Interner::Float(HashMap::new()), vec![Value::Null]),
+            _ => (Interner::Bool, vec![Value::Null, Value::Bool(false), Value::Bool(true)]),
+        };
+        KeyColumn { index, interner, values }
+    }
+
+    fn intern_str(&mut self, s: &str) -> u32 {
+        let Interner::Str(map) = &mut self.interner else { return 0 };
+        if let Some(c) = map.get(s) {
+            return *c;
+        }
+        let code = self.values.len() as u32;
+        map.insert(s.into(), code);
+        self.values.push(Value::Str(s.to_string()));
+        code
+    }
+
+    /// Codes for the selected rows of `batch`, appended to `out`.
+    fn codes(&mut self, batch: &RecordBatch, sel: &[u32], out: &mut Vec<u32>) {
+        let col = batch.column(self.index);
+        let nulls = col.logical_nulls();
+        let valid = |i: u32| nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
+        match &mut self.interner {
+            Interner::Str(_) => {
+                let Some(sc) = strings(col) else { return out.resize(out.len() + sel.len(), 0) };
+                match &sc {
+                    StrCol::Dict { keys, values, .. } => {
+                        let map: Vec<u32> = (0..values.len()).map(|k| values.get(k).map_or(0, |s| self.intern_str(s))).collect();
+                        out.extend(sel.iter().map(|&i| if valid(i) { map[keys[i as usize]] } else { 0 }));
+                    }
+                    _ => {
+                        for &i in sel {
+                            let code = match sc.get(i as usize) {
+                                Some(s) => self.intern_str(s),
+                                None => 0,
+                            };
+                            out.push(code);
+                        }
+                    }
+                }
+            }
+            Interner::Int(map) => {
+                let Some(nc) = numeric(col) else { return out.resize(out.len() + sel.len(), 0) };
+                let Num::I(v) = &nc.vals else { return out.resize(out.len() + sel.len(), 0) };
+                for &i in sel {
+                    if !valid(i) {
+                        out.push(0);
+                        continue;
+                    }
+                    let x = v[i as usize];
+                    let next = self.values.len() as u32;
+                    let code = *map.entry(x).or_insert_with(|| {
+                        self.values.push(Value::Int(x));
+                        next
+                    });
+                    out.push(code);
+                }
+            }
+            Interner::Float(map) => {
+                let Some(nc) = numeric(col) else { return out.resize(out.len() + sel.len(), 0) };
+                let v = nc.to_f64();
+                for &i in sel {
+                    if !valid(i) {
+                        out.push(0);
+                        continue;
+                    }
+                    let x = v[i as usize];
+                    // One group for 0.0 and -0.0, one for all NaNs.
+                    let key = if x == 0.0 { 0 } else if x.is_nan() { f64::NAN.to_bits() } else { x.to_bits() };
+                    let next = self.values.len() as u32;
+                    let code = *map.entry(key).or_insert_with(|| {
+                        self.values.push(Value::Float(x));
+                        next
+                    });
+                    out.push(code);
+                }
+            }
+            Interner::Bool => {
+                let Some(b) = booleans(col) else { return out.resize(out.len() + sel.len(), 0) };
+                out.extend(sel.iter().map(|&i| if valid(i) { 1 + b.value(i as usize) as u32 } else { 0 }));
+            }
+        }
+    }
+}
+
+/// Assigns group ids to rows across all batches of one query.
+pub struct Grouper {
+    columns: Vec<KeyColumn>,
+    /// For two or more breakdowns: (previous id, next column's code) → id.
+    pairs: Vec<HashMap<u64, u32>>,
+    /// Per level, id → (previous level's id, this column's code), to walk a group back to its codes.
+    back: Vec<Vec<(u32, u32)>>,
+    scratch: Vec<u32>,
+}
+
+impl Grouper {
+    pub fn new(breakdowns: &[String], schema: &Schema) -> Result<Self> {
+        let mut columns = Vec::new();
+        for (i, b) in breakdowns.iter().enumerate() {
+            let index = schema.index_of(b).map_err(|_| Error::spec(format!("breakdowns[{i}]"), format!("no column named {b:?}")))?;
+            let dt = schema.field(index).data_type();
+            let kind = Kind::of(dt);
+            if kind == Kind::Other {
+                return Err(Error::spec(format!("breakdowns[{i}]"), format!("cannot group by {b:?}: it is {dt}")));
+            }
+            columns.push(KeyColumn::new(index, kind));
+        }
+        let levels = columns.len().saturating_sub(1);
+        let pairs = (0..levels).map(|_| HashMap::new()).collect();
+        let back = (0..levels).map(|_| Vec::new()).collect();
+        Ok(Grouper { columns, pairs, back, scratch: Vec::new() })
+    }
+
+    /// Number of group ids handed out so far (some may have no rows; callers count rows).
+    pub fn len(&self) -> usize {
+        match self.columns.len() {
+            0 => 1,
+            1 => self.columns[0].values.len(),
+            n => self.back[n - 2].len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Group ids of the selected rows, written to `out` (cleared first).
+    pub fn assign(&mut self, batch: &RecordBatch, sel: &[u32], out: &mut Vec<u32>) {
+        out.clear();
+        match self.columns.len() {
+            0 => out.resize(sel.len(), 0),
+            1 => self.columns[0].codes(batch, sel, out),
+            n => {
+                self.columns[0].codes(batch, sel, out);
+                for c in 1..n {
+                    self.scratch.clear();
+                    self.columns[c].codes(batch, sel, &mut self.scratch);
+                    let map = &mut self.pairs[c - 1];
+                    let back = &mut self.back[c - 1];
+                    for (g, code) in out.iter_mut().zip(&self.scratch) {
+                        let key = ((*g as u64) << 32) | *code as u64;
+                        let next = back.len() as u32;
+                        let id = *map.entry(key).or_insert_with(|| {
+                            back.push((*g, *code));
+                            next
+                        });
+                        *g = id;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The breakdown values of group `g`, in breakdown order.
+    pub fn values(&self, g: u32) -> Vec<Value> {
+        match self.columns.len() {
+            0 => Vec::new(),
+            1 => vec![self.columns[0].values[g as usize].clone()],
+            n => {
+                let mut codes = vec![0u32; n];
+                let mut id = g;
+                for c in (1..n).rev() {
+                    let (prev, code) = self.back[c - 1][id as usize];
+                    codes[c] = code;
+                    id = prev;
+                }
+                codes[0] = id;
+                codes.iter().zip(&self.columns).map(|(code, col)| col.values[*code as usize].clone()).collect()
+            }
+        }
+    }
+}

@@ -1,0 +1,454 @@
+//! Query execution: time range → filters → group by → aggregate → havings → order → limit, then a
+//! second pass over the kept groups for the time series.
+
+use std::cmp::Ordering;
+
+use arrow_array::Array;
+
+use super::aggregate::{Distinct, Input, Moments, Output, Rows, Timed, TimedKind, Values};
+use super::breakdown::Grouper;
+use super::column::{numeric, Kind};
+use super::filter;
+use super::result::{QueryResult, ResultRow, SeriesPoint};
+use super::spec::{auto_granularity, CalcOp, Calculation, QuerySpec, DEFAULT_TIME_RANGE};
+use crate::dataset::DataSet;
+use crate::error::{Error, Result};
+use crate::value::Value;
+
+/// Names tried, in order, for the span duration column (milliseconds) that CONCURRENCY uses.
+pub const DURATION_COLUMN_NAMES: [&str; 3] = ["duration_ms", "durationMs", "duration"];
+
+/// Most cells (kept groups × time buckets) a series may have.
+pub const MAX_SERIES_CELLS: usize = 4_000_000;
+
+/// How a calculation reads its accumulator.
+#[derive(Clone, Copy)]
+enum Reader {
+    Count,
+    Sum(usize),
+    Avg(usize),
+    Min(usize),
+    Max(usize),
+    Distinct(usize),
+    Percentile(usize, f64),
+    Heatmap(usize),
+    Timed(usize),
+}
+
+/// The accumulators one pass feeds.
+struct Accumulators {
+    rows: Rows,
+    moments: Vec<Moments>,
+    distinct: Vec<Distinct>,
+    values: Vec<Values>,
+}
+
+impl Accumulators {
+    fn like(other: &Accumulators, weighted: bool) -> Self {
+        Accumulators {
+            rows: Rows::default(),
+            moments: other.moments.iter().map(|m| Moments::new(m.column, m_kind(m))).collect(),
+            distinct: other.distinct.iter().map(|d| Distinct::new(d.column)).collect(),
+            values: other.values.iter().map(|v| Values::new(v.column, weighted)).collect(),
+        }
+    }
+
+    fn update(&mut self, n: usize, input: &Input) {
+        self.rows.update(n, input);
+        for m in &mut self.moments {
+            m.update(n, input);
+        }
+        for d in &mut self.distinct {
+            d.update(n, input);
+        }
+        for v in &mut self.values {
+            v.update(n, input);
+        }
+    }
+}
+
+fn m_kind(m: &Moments) -> Kind {
+    m.kind()
+}
+
+struct Plan {
+    calcs: Vec<Calculation>,
+    readers: Vec<Reader>,
+    accs: Accumulators,
+    timed: Vec<Timed>,
+    weighted: bool,
+    integral_weights: bool,
+}
+
+fn find_or_push<T>(list: &mut Vec<T>, matches: impl Fn(&T) -> bool, make: impl FnOnce() -> T) -> usize {
+    match list.iter().position(matches) {
+        Some(i) => i,
+        None => {
+            list.push(make());
+            list.len() - 1
+        }
+    }
+}
+
+/// Resolve the time range to `[start_ms, end_ms)`; `None` when the data has no time column.
+pub fn resolve_range(ds: &DataSet, spec: &QuerySpec) -> Option<(i64, i64)> {
+    ds.time_column()?;
+    let (start, end) = match (spec.start_time, spec.end_time, spec.time_range) {
+        (Some(s), Some(e), _) => (s, e),
+        (Some(s), None, r) => (s, s + r.unwrap_or(DEFAULT_TIME_RANGE)),
+        (None, Some(e), r) => (e - r.unwrap_or(DEFAULT_TIME_RANGE), e),
+        (None, None, r) => {
+            // Relative ranges end just after the data's latest event (not the wall clock).
+            let latest = ds.time_range().map_or(0, |(_, hi)| hi);
+            let end = latest.div_euclid(1000) + 1;
+            (end - r.unwrap_or(DEFAULT_TIME_RANGE), end)
+        }
+    };
+    Some((start.saturating_mul(1000), end.saturating_mul(1000)))
+}
+
+fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Option<i64>) -> Result<Plan> {
+    let schema = ds.schema();
+    let calcs = spec.effective_calculations();
+    let sample = ds.sample_rate_column().map(str::to_string);
+    let weighted = sample.is_some();
+    let integral_weights = match &sample {
+        None => true,
+        Some(c) => schema.field_with_name(c).map(|f| Kind::of(f.data_type()) == Kind::Int).unwrap_or(false),
+    };
+    let mut accs = Accumulators { rows: Rows::default(), moments: Vec::new(), distinct: Vec::new(), values: Vec::new() };
+    let mut timed: Vec<Timed> = Vec::new();
+    let mut readers = Vec::new();
+    for (i, c) in calcs.iter().enumerate() {
+        if calcs[..i].contains(c) {
+            return Err(Error::spec(format!("calculations[{i}]"), format!("{} is listed twice", c.key())));
+        }
+        let field = format!("calculations[{i}].column");
+        let column = match &c.column {
+            None => None,
+            Some(name) => {
+                let idx = schema.index_of(name).map_err(|_| Error::spec(&field, format!("no column named {name:?}")))?;
+                let kind = Kind::of(schema.field(idx).data_type());
+                if c.op.needs_numeric() && !kind.is_numeric() {
+                    return Err(Error::spec(&field, format!("{} needs a numeric column; {name:?} is {}", c.op.name(), kind.name())));
+                }
+                Some((idx, kind))
+            }
+        };
+        let timed_params = |what: &str| -> Result<(i64, i64, u32)> {
+            let (lo, hi) = range.ok_or_else(|| Error::spec(format!("calculations[{i}].op"), format!("{what} needs a time column")))?;
+            let g = bucket_s.unwrap_or(1) * 1000;
+            Ok((lo, g, ((hi - lo + g - 1) / g) as u32))
+        };
+        let reader = match c.op {
+            CalcOp::Count => Reader::Count,
+            CalcOp::Sum | CalcOp::Avg | CalcOp::Min | CalcOp::Max => {
+                let (idx, kind) = column.expect("checked: takes a column");
+                let m = find_or_push(&mut accs.moments, |m| m.column == idx, || Moments::new(idx, kind));
+                match c.op {
+                    CalcOp::Sum => Reader::Sum(m),
+                    CalcOp::Avg => Reader::Avg(m),
+                    CalcOp::Min => Reader::Min(m),
+                    _ => Reader::Max(m),
+                }
+            }
+            CalcOp::CountDistinct => {
+                let (idx, _) = column.expect("checked: takes a column");
+                Reader::Distinct(find_or_push(&mut accs.distinct, |d| d.column == idx, || Distinct::new(idx)))
+            }
+            CalcOp::Heatmap => {
+                let (idx, _) = column.expect("checked: takes a column");
+                Reader::Heatmap(find_or_push(&mut accs.values, |v| v.column == idx, || Values::new(idx, weighted)))
+            }
+            op if op.quantile().is_some() => {
+                let (idx, _) = column.expect("checked: takes a column");
+                let v = find_or_push(&mut accs.values, |v| v.column == idx, || Values::new(idx, weighted));
+                Reader::Percentile(v, op.quantile().unwrap_or(0.5))
+            }
+            CalcOp::Concurrency => {
+                let dur = DURATION_COLUMN_NAMES
+                    .iter()
+                    .find_map(|n| schema.index_of(n).ok().filter(|i| Kind::of(schema.field(*i).data_type()).is_numeric()))
+                    .ok_or_else(|| {
+                        Error::spec(format!("calculations[{i}].op"), format!("CONCURRENCY needs a span duration column ({})", DURATION_COLUMN_NAMES.join(", ")))
+                    })?;
+                let (lo, g, n) = timed_params("CONCURRENCY")?;
+                timed.push(Timed::new(Some(dur), TimedKind::Concurrency, lo, g, n));
+                Reader::Timed(timed.len() - 1)
+            }
+            op => {
+                let (idx, _) = column.expect("checked: takes a column");
+                let kind = match op {
+                    CalcOp::RateAvg => TimedKind::RateAvg,
+                    CalcOp::RateSum => TimedKind::RateSum,
+                    _ => TimedKind::RateMax,
+                };
+                let (lo, g, n) = timed_params(op.name())?;
+                timed.push(Timed::new(Some(idx), kind, lo, g, n));
+                Reader::Timed(timed.len() - 1)
+            }
+        };
+        readers.push(reader);
+    }
+    Ok(Plan { calcs, readers, accs, timed, weighted, integral_weights })
+}
+
+/// Per-row weights of one batch from the sample-rate column: null or below 1 counts as 1.
+fn batch_weights(ds: &DataSet, batch: &arrow_array::RecordBatch) -> Option<Vec<f64>> {
+    let col = batch.column(ds.column_index(ds.sample_rate_column()?)?);
+    let nc = numeric(col)?;
+    let vals = nc.to_f64();
+    Some((0..col.len()).map(|i| if nc.is_valid(i) && vals[i] >= 1.0 { vals[i] } else { 1.0 }).collect())
+}
+
+fn read(plan: &Plan, accs: &Accumulators, reader: Reader, slot: usize, heat: &[(f64, f64)]) -> Output {
+    match reader {
+        Reader::Count => accs.rows.count(slot, plan.weighted, plan.integral_weights),
+        Reader::Sum(m) => accs.moments[m].sum(slot, plan.integral_weights),
+        Reader::Avg(m) => accs.moments[m].avg(slot),
+        Reader::Min(m) => accs.moments[m].min(slot),
+        Reader::Max(m) => accs.moments[m].max(slot),
+        Reader::Distinct(d) => accs.distinct[d].count(slot),
+        Reader::Percentile(v, p) => accs.values[v].percentile(slot, p),
+        Reader::Heatmap(v) => accs.values[v].histogram(slot, heat[v].0, heat[v].1),
+        Reader::Timed(t) => plan.timed[t].total(slot as u32),
+    }
+}
+
+/// Compare two outputs for ordering: nulls last in both directions.
+fn cmp_outputs(a: &Output, b: &Output, descending: bool) -> Ordering {
+    match (a.as_f64(), b.as_f64()) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => {
+            let o = x.total_cmp(&y);
+            if descending { o.reverse() } else { o }
+        }
+    }
+}
+
+fn cmp_values(a: &Value, b: &Value, descending: bool) -> Ordering {
+    match (a.is_null(), b.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => {
+            let o = a.cmp_non_null(b);
+            if descending { o.reverse() } else { o }
+        }
+    }
+}
+
+enum SortKey {
+    Calc(usize, bool),
+    Breakdown(usize, bool),
+}
+
+fn sort_keys(spec: &QuerySpec, calcs: &[Calculation]) -> Vec<SortKey> {
+    let mut keys = Vec::new();
+    if spec.orders.is_empty() {
+        if let Some(i) = calcs.iter().position(|c| c.op != CalcOp::Heatmap) {
+            keys.push(SortKey::Calc(i, true));
+        }
+    }
+    for o in &spec.orders {
+        match o.op {
+            Some(op) => {
+                let c = Calculation { op, column: o.column.clone() };
+                if let Some(i) = calcs.iter().position(|x| *x == c) {
+                    keys.push(SortKey::Calc(i, o.descending));
+                }
+            }
+            None => {
+                if let Some(i) = spec.breakdowns.iter().position(|b| Some(b) == o.column.as_ref()) {
+                    keys.push(SortKey::Breakdown(i, o.descending));
+                }
+            }
+        }
+    }
+    // Ties: breakdowns in listed order, ascending, skipping those already ordered.
+    for i in 0..spec.breakdowns.len() {
+        if !keys.iter().any(|k| matches!(k, SortKey::Breakdown(j, _) if *j == i)) {
+            keys.push(SortKey::Breakdown(i, false));
+        }
+    }
+    keys
+}
+
+/// Run `spec` on `ds`.
+pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
+    if let Some(cf) = spec.calculated_fields.first() {
+        return Err(Error::spec("calculated_fields[0]", format!("derived columns are not supported yet ({:?})", cf.name)));
+    }
+    let schema = ds.schema().clone();
+    let range = resolve_range(ds, spec);
+    if spec.granularity.is_some() && range.is_none() {
+        return Err(Error::spec("granularity", "the data has no time column"));
+    }
+    let span_s = range.map(|(a, b)| (b - a) / 1000);
+    // Buckets for the series, and for CONCURRENCY / RATE_* (auto when no granularity is set).
+    let bucket_s = spec.granularity.or(span_s.map(auto_granularity));
+    let mut plan = plan(ds, spec, range, bucket_s)?;
+    let filters = filter::compile(&spec.filters, &schema)?;
+    let mut grouper = Grouper::new(&spec.breakdowns, &schema)?;
+    let needs_buckets = !plan.timed.is_empty();
+
+    let mut result = QueryResult {
+        breakdowns: spec.breakdowns.clone(),
+        keys: plan.calcs.iter().map(Calculation::key).collect(),
+        range_ms: range,
+        granularity: spec.granularity,
+        sample_rate_column: ds.sample_rate_column().map(str::to_string),
+        ..Default::default()
+    };
+
+    // Pass 1: totals per group. Keep each batch's selection and group ids for the series pass.
+    let mut kept_batches: Vec<(usize, Vec<u32>, Vec<u32>)> = Vec::new();
+    let mut gids = Vec::new();
+    let mut buckets = Vec::new();
+    for (bi, batch) in ds.batches().iter().enumerate() {
+        let times = ds.times(bi);
+        let mut sel: Vec<u32> = match (range, times) {
+            (Some((lo, hi)), Some(t)) => {
+                let vals = t.values();
+                match t.nulls() {
+                    None => (0..vals.len() as u32).filter(|&i| (lo..hi).contains(&vals[i as usize])).collect(),
+                    Some(n) => (0..vals.len() as u32).filter(|&i| n.is_valid(i as usize) && (lo..hi).contains(&vals[i as usize])).collect(),
+                }
+            }
+            _ => (0..batch.num_rows() as u32).collect(),
+        };
+        result.rows_in_range += sel.len() as u64;
+        filter::apply(&filters, spec.filter_combination, batch, &mut sel);
+        result.rows_matched += sel.len() as u64;
+        if sel.is_empty() {
+            continue;
+        }
+        grouper.assign(batch, &sel, &mut gids);
+        let weights = if plan.weighted { batch_weights(ds, batch) } else { None };
+        let tvals = times.map(|t| t.values().as_ref());
+        buckets.clear();
+        if needs_buckets {
+            if let (Some(t), Some((lo, _)), Some(g)) = (tvals, range, bucket_s) {
+                buckets.extend(sel.iter().map(|&i| ((t[i as usize] - lo) / (g * 1000)) as u32));
+            }
+        }
+        let input = Input { batch, rows: &sel, slots: &gids, weights: weights.as_deref(), buckets: &buckets, times: tvals };
+        let n = grouper.len();
+        plan.accs.update(n, &input);
+        for t in &mut plan.timed {
+            t.update(&input);
+        }
+        if spec.granularity.is_some() {
+            kept_batches.push((bi, sel, std::mem::take(&mut gids)));
+        }
+    }
+
+    // Totals for every group that has rows.
+    let heat: Vec<(f64, f64)> = plan.accs.values.iter().map(|v| (v.min, v.max)).collect();
+    let n_groups = grouper.len();
+    let has_percentiles = plan.readers.iter().any(|r| matches!(r, Reader::Percentile(..)));
+    let mut rows: Vec<(u32, ResultRow)> = Vec::new();
+    let mut accs = std::mem::replace(&mut plan.accs, Accumulators { rows: Rows::default(), moments: vec![], distinct: vec![], values: vec![] });
+    for g in 0..n_groups {
+        if accs.rows.rows.get(g).copied().unwrap_or(0) == 0 {
+            continue;
+        }
+        if has_percentiles {
+            for v in &mut accs.values {
+                v.sort_slot(g);
+            }
+        }
+        let values: Vec<Output> = plan.readers.iter().map(|r| read(&plan, &accs, *r, g, &heat)).collect();
+        rows.push((g as u32, ResultRow { group: grouper.values(g as u32), values }));
+    }
+
+    // Havings (on totals; a null never matches).
+    for h in &spec.havings {
+        let c = Calculation { op: h.calculate_op, column: h.column.clone() };
+        let Some(ci) = plan.calcs.iter().position(|x| *x == c) else { continue };
+        rows.retain(|(_, r)| r.values[ci].as_f64().is_some_and(|v| h.op.test(v, h.value)));
+    }
+
+    // Order, then limit.
+    let keys = sort_keys(spec, &plan.calcs);
+    rows.sort_by(|(_, a), (_, b)| {
+        for k in &keys {
+            let o = match k {
+                SortKey::Calc(i, desc) => cmp_outputs(&a.values[*i], &b.values[*i], *desc),
+                SortKey::Breakdown(i, desc) => cmp_values(&a.group[*i], &b.group[*i], *desc),
+            };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
+    });
+    rows.truncate(spec.limit());
+
+    // Pass 2: the series for the kept groups, in dense (kept position × bucket) cells.
+    if let (Some(g), Some((lo, hi))) = (spec.granularity, range) {
+        let gms = g * 1000;
+        let nb = ((hi - lo + gms - 1) / gms).max(1) as usize;
+        if rows.len() * nb > MAX_SERIES_CELLS {
+            return Err(Error::spec(
+                "granularity",
+                format!("{g} s gives {nb} buckets × {} groups, more than {MAX_SERIES_CELLS} cells: use a coarser granularity", rows.len()),
+            ));
+        }
+        let mut pos = vec![u32::MAX; n_groups];
+        for (p, (gid, _)) in rows.iter().enumerate() {
+            pos[*gid as usize] = p as u32;
+        }
+        let mut cells = Accumulators::like(&accs, plan.weighted);
+        let n_cells = rows.len() * nb;
+        let (mut r2, mut s2) = (Vec::new(), Vec::new());
+        for (bi, sel, gids) in &kept_batches {
+            let batch = &ds.batches()[*bi];
+            let Some(times) = ds.times(*bi) else { continue };
+            let t = times.values();
+            r2.clear();
+            s2.clear();
+            for (&r, &gid) in sel.iter().zip(gids) {
+                let p = pos[gid as usize];
+                if p != u32::MAX {
+                    r2.push(r);
+                    s2.push(p * nb as u32 + ((t[r as usize] - lo) / gms) as u32);
+                }
+            }
+            let weights = if plan.weighted { batch_weights(ds, batch) } else { None };
+            let input = Input { batch, rows: &r2, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
+            cells.update(n_cells, &input);
+        }
+        let timed_series: Vec<Vec<hashbrown::HashMap<u32, f64>>> = plan
+            .timed
+            .iter()
+            .map(|t| rows.iter().map(|(gid, _)| t.series(*gid).into_iter().collect()).collect())
+            .collect();
+        for b in 0..nb {
+            for (p, _) in rows.iter().enumerate() {
+                let cell = p * nb + b;
+                if cells.rows.rows.get(cell).copied().unwrap_or(0) == 0 {
+                    continue;
+                }
+                if has_percentiles {
+                    for v in &mut cells.values {
+                        v.sort_slot(cell);
+                    }
+                }
+                let values = plan
+                    .readers
+                    .iter()
+                    .map(|r| match r {
+                        Reader::Timed(t) => timed_series[*t][p].get(&(b as u32)).map_or(Output::Null, |v| Output::Float(*v)),
+                        r => read(&plan, &cells, *r, cell, &heat),
+                    })
+                    .collect();
+                result.series.push(SeriesPoint { time_ms: lo + b as i64 * gms, row: p, values });
+            }
+        }
+    }
+    result.results = rows.into_iter().map(|(_, r)| r).collect();
+    Ok(result)
+}

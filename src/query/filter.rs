@@ -1,0 +1,293 @@
+//! WHERE: filters compiled against the schema once, then evaluated per batch over a selection
+//! vector (row indices that are still in). Nulls match nothing but `does-not-exist`.
+
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::Schema;
+use serde_json::Value as Json;
+
+use super::column::{booleans, numeric, strings, Kind, Num, StrCol};
+use super::spec::{Combination, Filter, FilterOp};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone)]
+enum Operand {
+    None,
+    /// A number, with its exact integer form when it has one.
+    Num(f64, Option<i64>),
+    Str(String),
+    Bool(bool),
+    Nums(Vec<(f64, Option<i64>)>),
+    Strs(Vec<String>),
+    Bools(Vec<bool>),
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledFilter {
+    column: usize,
+    kind: Kind,
+    op: FilterOp,
+    operand: Operand,
+}
+
+fn as_number(v: &Json) -> Option<(f64, Option<i64>)> {
+    match v {
+        Json::Number(n) => {
+            let f = n.as_f64()?;
+            Some((f, n.as_i64().or_else(|| (f.fract() == 0.0 && f.abs() < 9.2e18).then_some(f as i64))))
+        }
+        Json::String(s) => {
+            let t = s.trim();
+            if let Ok(i) = t.parse::<i64>() {
+                return Some((i as f64, Some(i)));
+            }
+            let f = t.parse::<f64>().ok().filter(|f| f.is_finite())?;
+            Some((f, (f.fract() == 0.0 && f.abs() < 9.2e18).then_some(f as i64)))
+        }
+        _ => None,
+    }
+}
+
+fn as_text(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn as_bool(v: &Json) -> Option<bool> {
+    match v {
+        Json::Bool(b) => Some(*b),
+        Json::String(s) if s == "true" => Some(true),
+        Json::String(s) if s == "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// Compile the spec's filters against `schema`; errors name `filters[i]`.
+pub fn compile(filters: &[Filter], schema: &Schema) -> Result<Vec<CompiledFilter>> {
+    filters.iter().enumerate().map(|(i, f)| compile_one(i, f, schema)).collect()
+}
+
+fn compile_one(i: usize, f: &Filter, schema: &Schema) -> Result<CompiledFilter> {
+    let field = format!("filters[{i}]");
+    let column = schema.index_of(&f.column).map_err(|_| Error::spec(format!("{field}.column"), format!("no column named {:?}", f.column)))?;
+    let kind = Kind::of(schema.field(column).data_type());
+    let bad = |why: String| Error::spec(format!("{field}.value"), why);
+    let op = f.op;
+    if !op.takes_value() {
+        return Ok(CompiledFilter { column, kind, op, operand: Operand::None });
+    }
+    let value = f.value.as_ref().ok_or_else(|| bad(format!("{} needs a value", op.name())))?;
+    let items: Vec<&Json> = match value {
+        Json::Array(a) => a.iter().collect(),
+        v => vec![v],
+    };
+    let operand = match kind {
+        Kind::Int | Kind::Float => {
+            if op.is_string_op() {
+                return Err(Error::spec(format!("{field}.op"), format!("{} needs a string column; {:?} is {}", op.name(), f.column, kind.name())));
+            }
+            let nums = items
+                .iter()
+                .map(|v| as_number(v).ok_or_else(|| bad(format!("{:?} is a {} column and {v} is not a number", f.column, kind.name()))))
+                .collect::<Result<Vec<_>>>()?;
+            if op.takes_list() { Operand::Nums(nums) } else { Operand::Num(nums[0].0, nums[0].1) }
+        }
+        Kind::Str => {
+            let texts: Vec<String> = items.iter().map(|v| as_text(v)).collect();
+            if op.takes_list() { Operand::Strs(texts) } else { Operand::Str(texts[0].clone()) }
+        }
+        Kind::Bool => {
+            if !matches!(op, FilterOp::Eq | FilterOp::Ne | FilterOp::In | FilterOp::NotIn) {
+                return Err(Error::spec(format!("{field}.op"), format!("{} does not apply to the boolean column {:?}", op.name(), f.column)));
+            }
+            let bs = items
+                .iter()
+                .map(|v| as_bool(v).ok_or_else(|| bad(format!("{:?} is a boolean column and {v} is not true or false", f.column))))
+                .collect::<Result<Vec<_>>>()?;
+            if op.takes_list() { Operand::Bools(bs) } else { Operand::Bool(bs[0]) }
+        }
+        Kind::Other => {
+            return Err(Error::spec(
+                format!("{field}.op"),
+                format!("{:?} is a {} column: only exists and does-not-exist apply", f.column, schema.field(column).data_type()),
+            ))
+        }
+    };
+    Ok(CompiledFilter { column, kind, op, operand })
+}
+
+/// Narrow `sel` to the rows of `batch` that pass the filters.
+pub fn apply(filters: &[CompiledFilter], combination: Combination, batch: &RecordBatch, sel: &mut Vec<u32>) {
+    if filters.is_empty() || sel.is_empty() {
+        return;
+    }
+    let mut hits = Vec::with_capacity(sel.len());
+    match combination {
+        Combination::And => {
+            for f in filters {
+                hits.clear();
+                eval(f, batch, sel, &mut hits);
+                retain(sel, &hits);
+                if sel.is_empty() {
+                    return;
+                }
+            }
+        }
+        Combination::Or => {
+            let mut any = vec![false; sel.len()];
+            for f in filters {
+                hits.clear();
+                eval(f, batch, sel, &mut hits);
+                for (a, h) in any.iter_mut().zip(&hits) {
+                    *a |= *h;
+                }
+            }
+            retain(sel, &any);
+        }
+    }
+}
+
+fn retain(sel: &mut Vec<u32>, keep: &[bool]) {
+    let mut w = 0;
+    for r in 0..sel.len() {
+        sel[w] = sel[r];
+        w += keep[r] as usize;
+    }
+    sel.truncate(w);
+}
+
+/// Push one bool per selected row: does it pass `f`?
+fn eval(f: &CompiledFilter, batch: &RecordBatch, sel: &[u32], out: &mut Vec<bool>) {
+    let col = batch.column(f.column);
+    let nulls = col.logical_nulls();
+    let valid = |i: u32| nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
+    match f.op {
+        FilterOp::Exists => return out.extend(sel.iter().map(|&i| valid(i))),
+        FilterOp::DoesNotExist => return out.extend(sel.iter().map(|&i| !valid(i))),
+        _ => {}
+    }
+    match f.kind {
+        Kind::Int | Kind::Float => {
+            let Some(nc) = numeric(col) else { return out.resize(out.len() + sel.len(), false) };
+            match &nc.vals {
+                Num::I(v) => eval_ints(f, v, sel, &valid, out),
+                Num::F(v) => eval_floats(f, v, sel, &valid, out),
+            }
+        }
+        Kind::Str => {
+            let Some(sc) = strings(col) else { return out.resize(out.len() + sel.len(), false) };
+            eval_strings(f, &sc, sel, &valid, out);
+        }
+        Kind::Bool => {
+            let Some(b) = booleans(col) else { return out.resize(out.len() + sel.len(), false) };
+            let vals = b.values();
+            let (want_true, want_false) = match (&f.op, &f.operand) {
+                (FilterOp::Eq, Operand::Bool(x)) => (*x, !*x),
+                (FilterOp::Ne, Operand::Bool(x)) => (!*x, *x),
+                (FilterOp::In, Operand::Bools(xs)) => (xs.contains(&true), xs.contains(&false)),
+                (FilterOp::NotIn, Operand::Bools(xs)) => (!xs.contains(&true), !xs.contains(&false)),
+                _ => (false, false),
+            };
+            out.extend(sel.iter().map(|&i| valid(i) && if vals.value(i as usize) { want_true } else { want_false }));
+        }
+        Kind::Other => out.resize(out.len() + sel.len(), false),
+    }
+}
+
+fn eval_ints(f: &CompiledFilter, v: &[i64], sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>) {
+    match &f.operand {
+        // An integral operand compares exactly as an integer.
+        Operand::Num(_, Some(x)) => {
+            let x = *x;
+            let cmp: fn(i64, i64) -> bool = match f.op {
+                FilterOp::Eq => |a, b| a == b,
+                FilterOp::Ne => |a, b| a != b,
+                FilterOp::Gt => |a, b| a > b,
+                FilterOp::Ge => |a, b| a >= b,
+                FilterOp::Lt => |a, b| a < b,
+                FilterOp::Le => |a, b| a <= b,
+                _ => |_, _| false,
+            };
+            out.extend(sel.iter().map(|&i| valid(i) && cmp(v[i as usize], x)));
+        }
+        Operand::Num(x, None) => {
+            let cmp = float_cmp(f.op);
+            let x = *x;
+            out.extend(sel.iter().map(|&i| valid(i) && cmp(v[i as usize] as f64, x)));
+        }
+        Operand::Nums(list) => {
+            let hit = |a: i64| list.iter().any(|(fx, ix)| match ix { Some(ix) => *ix == a, None => *fx == a as f64 });
+            let negate = f.op == FilterOp::NotIn;
+            out.extend(sel.iter().map(|&i| valid(i) && (hit(v[i as usize]) != negate)));
+        }
+        _ => out.resize(out.len() + sel.len(), false),
+    }
+}
+
+fn float_cmp(op: FilterOp) -> fn(f64, f64) -> bool {
+    match op {
+        FilterOp::Eq => |a, b| a == b,
+        FilterOp::Ne => |a, b| a != b,
+        FilterOp::Gt => |a, b| a > b,
+        FilterOp::Ge => |a, b| a >= b,
+        FilterOp::Lt => |a, b| a < b,
+        FilterOp::Le => |a, b| a <= b,
+        _ => |_, _| false,
+    }
+}
+
+fn eval_floats(f: &CompiledFilter, v: &[f64], sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>) {
+    match &f.operand {
+        Operand::Num(x, _) => {
+            let cmp = float_cmp(f.op);
+            let x = *x;
+            out.extend(sel.iter().map(|&i| valid(i) && cmp(v[i as usize], x)));
+        }
+        Operand::Nums(list) => {
+            let negate = f.op == FilterOp::NotIn;
+            out.extend(sel.iter().map(|&i| valid(i) && (list.iter().any(|(x, _)| *x == v[i as usize]) != negate)));
+        }
+        _ => out.resize(out.len() + sel.len(), false),
+    }
+}
+
+fn scan_strings<P: Fn(&str) -> bool>(sc: &StrCol, sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>, pred: P) {
+    match sc {
+        StrCol::Dict { keys, values, .. } => {
+            // Test each dictionary entry once; rows then look their key up.
+            let table: Vec<bool> = (0..values.len()).map(|k| values.get(k).is_some_and(&pred)).collect();
+            out.extend(sel.iter().map(|&i| valid(i) && table[keys[i as usize]]));
+        }
+        StrCol::Utf8(a) => out.extend(sel.iter().map(|&i| valid(i) && pred(a.value(i as usize)))),
+        StrCol::Large(a) => out.extend(sel.iter().map(|&i| valid(i) && pred(a.value(i as usize)))),
+        StrCol::View(a) => out.extend(sel.iter().map(|&i| valid(i) && pred(a.value(i as usize)))),
+    }
+}
+
+/// String filters: each op is its own monomorphized loop. Comparisons are by code point
+/// (UTF-8 byte order equals code point order).
+fn eval_strings(f: &CompiledFilter, sc: &StrCol, sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>) {
+    macro_rules! scan {
+        ($pred:expr) => {
+            scan_strings(sc, sel, valid, out, $pred)
+        };
+    }
+    match (&f.op, &f.operand) {
+        (FilterOp::Eq, Operand::Str(s)) => scan!(|v| v == s),
+        (FilterOp::Ne, Operand::Str(s)) => scan!(|v| v != s),
+        (FilterOp::Gt, Operand::Str(s)) => scan!(|v| v.as_bytes() > s.as_bytes()),
+        (FilterOp::Ge, Operand::Str(s)) => scan!(|v| v.as_bytes() >= s.as_bytes()),
+        (FilterOp::Lt, Operand::Str(s)) => scan!(|v| v.as_bytes() < s.as_bytes()),
+        (FilterOp::Le, Operand::Str(s)) => scan!(|v| v.as_bytes() <= s.as_bytes()),
+        (FilterOp::StartsWith, Operand::Str(s)) => scan!(|v| v.starts_with(s.as_str())),
+        (FilterOp::DoesNotStartWith, Operand::Str(s)) => scan!(|v| !v.starts_with(s.as_str())),
+        (FilterOp::EndsWith, Operand::Str(s)) => scan!(|v| v.ends_with(s.as_str())),
+        (FilterOp::DoesNotEndWith, Operand::Str(s)) => scan!(|v| !v.ends_with(s.as_str())),
+        (FilterOp::Contains, Operand::Str(s)) => scan!(|v| v.contains(s.as_str())),
+        (FilterOp::DoesNotContain, Operand::Str(s)) => scan!(|v| !v.contains(s.as_str())),
+        (FilterOp::In, Operand::Strs(list)) => scan!(|v| list.iter().any(|s| s == v)),
+        (FilterOp::NotIn, Operand::Strs(list)) => scan!(|v| !list.iter().any(|s| s == v)),
+        _ => out.resize(out.len() + sel.len(), false),
+    }
+}

@@ -1,0 +1,15 @@
+//! The query engine: Honeycomb's Query Specification in, Honeycomb-shaped results out.
+//! See `../shared/reference/query-semantics.md` for the contract and [`execute`] for the pipeline.
+
+pub mod aggregate;
+pub mod breakdown;
+pub mod column;
+pub mod execute;
+pub mod filter;
+pub mod heatmap;
+pub mod result;
+pub mod spec;
+
+pub use execute::run;
+pub use result::QueryResult;
+pub use spec::QuerySpec;

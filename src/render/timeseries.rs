@@ -1,0 +1,120 @@
+//! The time-series line chart: one line per result group for one calculation.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::palette::{series_color, Theme};
+use crate::query::aggregate::Output;
+use crate::query::result::QueryResult;
+
+/// One line of the chart: the points (time ms, value) of one result group.
+pub struct Line {
+    pub row: usize,
+    pub points: Vec<(i64, f64)>,
+}
+
+/// Lines of calculation `calc` from the result's series. With `zero_fill` (COUNT-like
+/// calculations) a bucket where a group has no rows is drawn as 0 instead of a gap.
+pub fn lines(result: &QueryResult, calc: usize, zero_fill: bool) -> Vec<Line> {
+    let mut lines: Vec<Line> = (0..result.results.len()).map(|row| Line { row, points: Vec::new() }).collect();
+    for p in &result.series {
+        if let Some(v) = p.values.get(calc).and_then(Output::as_f64) {
+            lines[p.row].points.push((p.time_ms, v));
+        }
+    }
+    if zero_fill {
+        if let (Some((lo, hi)), Some(g)) = (result.range_ms, result.granularity) {
+            let step = g * 1000;
+            for line in &mut lines {
+                let mut filled = Vec::with_capacity(((hi - lo) / step) as usize + 1);
+                let mut it = line.points.iter().peekable();
+                let mut t = lo;
+                while t < hi {
+                    match it.peek() {
+                        Some((pt, v)) if *pt == t => {
+                            filled.push((t, *v));
+                            it.next();
+                        }
+                        _ => filled.push((t, 0.0)),
+                    }
+                    t += step;
+                }
+                line.points = filled;
+            }
+        }
+    }
+    lines
+}
+
+/// Short number for axes: 1.2k, 3.4M, 0.25.
+pub fn short_number(v: f64) -> String {
+    let a = v.abs();
+    let (x, suffix) = if a >= 1e9 {
+        (v / 1e9, "G")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let s = if x == x.trunc() { format!("{x:.0}") } else if x.abs() >= 10.0 { format!("{x:.1}") } else { format!("{x:.2}") };
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    format!("{s}{suffix}")
+}
+
+/// `HH:MM` (UTC) of an instant in ms, with the date when the range spans days.
+pub fn time_label(ms: i64, with_date: bool) -> String {
+    let iso = crate::query::result::iso8601(ms - ms.rem_euclid(60_000));
+    if with_date {
+        format!("{} {}", &iso[5..10], &iso[11..16])
+    } else {
+        iso[11..16].to_string()
+    }
+}
+
+/// Draw the chart into `area`. `title` is the calculation key; `highlight` dims other lines.
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    result: &QueryResult,
+    calc: usize,
+    zero_fill: bool,
+    theme: Theme,
+    highlight: Option<usize>,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing the chart: {e}");
+    area.fill(&theme.background()).map_err(err)?;
+    let Some((lo, hi)) = result.range_ms else { return Ok(()) };
+    let lines = lines(result, calc, zero_fill);
+    let ymax = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0f64, f64::max);
+    let ymin = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0f64, f64::min);
+    let ymax = if ymax <= ymin { ymin + 1.0 } else { ymax + (ymax - ymin) * 0.08 };
+    let fg = theme.foreground();
+    let with_date = hi - lo > 86_400_000;
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .x_label_area_size(26)
+        .y_label_area_size(52)
+        .build_cartesian_2d(lo..hi, ymin..ymax)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(theme.grid().mix(0.6))
+        .bold_line_style(theme.grid())
+        .axis_style(fg.mix(0.5))
+        .label_style(("sans-serif", 12).into_font().color(&fg))
+        .x_labels(8)
+        .y_labels(6)
+        .x_label_formatter(&|t| time_label(*t, with_date))
+        .y_label_formatter(&|v| short_number(*v))
+        .draw()
+        .map_err(err)?;
+    for line in &lines {
+        let colour = series_color(line.row);
+        let dim = highlight.is_some_and(|h| h != line.row);
+        let style = if dim { colour.mix(0.15).stroke_width(1) } else { colour.stroke_width(2) };
+        chart.draw_series(LineSeries::new(line.points.iter().copied(), style)).map_err(err)?;
+    }
+    area.present().map_err(err)?;
+    Ok(())
+}
