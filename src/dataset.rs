@@ -171,14 +171,41 @@ impl DataSet {
         out
     }
 
-    /// Bytes held by the Arrow buffers of the data set.
+    /// Bytes of the Arrow buffers the data set uses (each shared buffer counted once, by its
+    /// used length rather than its allocation).
     pub fn byte_size(&self) -> usize {
-        self.batches.iter().map(|b| b.get_array_memory_size()).sum()
+        let mut seen = hashbrown::HashSet::new();
+        let mut total = 0;
+        for b in &self.batches {
+            for c in b.columns() {
+                total += data_bytes(&c.to_data(), &mut seen);
+            }
+        }
+        total
     }
 
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.schema.index_of(name).ok()
     }
+}
+
+fn data_bytes(d: &arrow_data::ArrayData, seen: &mut hashbrown::HashSet<(usize, usize)>) -> usize {
+    let mut n = 0;
+    let mut count = |ptr: *const u8, len: usize| {
+        if seen.insert((ptr as usize, len)) {
+            n += len;
+        }
+    };
+    for buf in d.buffers() {
+        count(buf.as_ptr(), buf.len());
+    }
+    if let Some(nulls) = d.nulls() {
+        count(nulls.buffer().as_ptr(), nulls.buffer().len());
+    }
+    for child in d.child_data() {
+        n += data_bytes(child, seen);
+    }
+    n
 }
 
 fn arrow_min(a: &Int64Array) -> Option<i64> {

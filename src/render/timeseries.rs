@@ -73,6 +73,16 @@ pub fn time_label(ms: i64, with_date: bool) -> String {
     }
 }
 
+/// Round tick instants for a time axis over `[lo, hi)` ms: about `want` ticks on multiples of
+/// a round step (1 min … 1 day), aligned to UTC.
+pub fn time_ticks(lo: i64, hi: i64, want: i64) -> Vec<i64> {
+    const STEPS_S: [i64; 14] = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400];
+    let span = (hi - lo).max(1);
+    let step = STEPS_S.iter().map(|s| s * 1000).find(|s| span / s <= want).unwrap_or(86_400_000 * ((span / 86_400_000) / want).max(1));
+    let first = lo + (step - lo.rem_euclid(step)) % step;
+    (0..).map(|i| first + i * step).take_while(|t| *t < hi).collect()
+}
+
 /// Draw the chart into `area`. `title` is the calculation key; `highlight` dims other lines.
 pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -95,15 +105,14 @@ pub fn draw<DB: DrawingBackend>(
         .margin(10)
         .x_label_area_size(26)
         .y_label_area_size(52)
-        .build_cartesian_2d(lo..hi, ymin..ymax)
+        .build_cartesian_2d((lo..hi).with_key_points(time_ticks(lo, hi, 8)), ymin..ymax)
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(theme.grid().mix(0.6))
+        .light_line_style(TRANSPARENT)
         .bold_line_style(theme.grid())
         .axis_style(fg.mix(0.5))
         .label_style(("sans-serif", 12).into_font().color(&fg))
-        .x_labels(8)
         .y_labels(6)
         .x_label_formatter(&|t| time_label(*t, with_date))
         .y_label_formatter(&|v| short_number(*v))

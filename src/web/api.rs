@@ -1,0 +1,67 @@
+//! The JavaScript API: an engine a host page (or the benchmark) drives directly.
+//! Every method returns a Result, so JavaScript sees an `Error` with the engine's message.
+
+use wasm_bindgen::prelude::*;
+
+use crate::dataset::{DataSet, SampleRate};
+use crate::{ingest, query, QuerySpec};
+
+#[wasm_bindgen]
+pub struct Engine {
+    data: DataSet,
+}
+
+fn js(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+#[wasm_bindgen]
+impl Engine {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Engine {
+        Engine { data: DataSet::empty() }
+    }
+
+    /// Decode a file's bytes (format detected from content) and append them. Returns the row
+    /// count of the data set. On error nothing already loaded is lost.
+    pub fn load(&mut self, name: &str, bytes: &[u8]) -> Result<u32, JsError> {
+        let loaded = ingest::load(name, bytes).map_err(js)?;
+        self.data.append(loaded.batches).map_err(js)?;
+        Ok(self.data.num_rows() as u32)
+    }
+
+    /// Run a Honeycomb query spec (JSON text); returns the result as JSON text
+    /// (`{"results": …, "series": …}`).
+    pub fn query(&self, spec: &str) -> Result<String, JsError> {
+        let spec = QuerySpec::from_json_str(spec).map_err(js)?;
+        let result = query::run(&self.data, &spec).map_err(js)?;
+        Ok(result.to_json().to_string())
+    }
+
+    /// Sample-rate weighting: a column name, `"none"`, or `"auto"`.
+    #[wasm_bindgen(js_name = setSampleRate)]
+    pub fn set_sample_rate(&mut self, mode: &str) -> Result<(), JsError> {
+        let mode = match mode {
+            "auto" => SampleRate::Auto,
+            "none" => SampleRate::Off,
+            c => SampleRate::Column(c.to_string()),
+        };
+        self.data.set_sample_rate(mode).map_err(js)
+    }
+
+    pub fn rows(&self) -> u32 {
+        self.data.num_rows() as u32
+    }
+
+    /// Bytes held in Arrow buffers.
+    #[wasm_bindgen(js_name = byteSize)]
+    pub fn byte_size(&self) -> u32 {
+        self.data.byte_size() as u32
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}

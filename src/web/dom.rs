@@ -1,0 +1,69 @@
+//! Small DOM helpers. Text always goes in through `textContent`, never as HTML, because column
+//! names and event values are untrusted.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, HtmlElement};
+
+pub fn window() -> Result<web_sys::Window, JsValue> {
+    web_sys::window().ok_or_else(|| JsValue::from_str("no window"))
+}
+
+pub fn document() -> Result<Document, JsValue> {
+    window()?.document().ok_or_else(|| JsValue::from_str("no document"))
+}
+
+/// A new element with a class (may be empty).
+pub fn el(tag: &str, class: &str) -> Result<Element, JsValue> {
+    let e = document()?.create_element(tag)?;
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    Ok(e)
+}
+
+/// A new element holding `text` as text.
+pub fn text_el(tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
+    let e = el(tag, class)?;
+    e.set_text_content(Some(text));
+    Ok(e)
+}
+
+pub fn append(parent: &Element, child: &Element) -> Result<(), JsValue> {
+    parent.append_child(child)?;
+    Ok(())
+}
+
+pub fn clear(e: &Element) {
+    e.set_text_content(None);
+}
+
+pub fn set_style(e: &Element, prop: &str, value: &str) -> Result<(), JsValue> {
+    e.dyn_ref::<HtmlElement>().ok_or_else(|| JsValue::from_str("not an HTML element"))?.style().set_property(prop, value)
+}
+
+/// `1,234,567`
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `6.2 MB`
+pub fn bytes(n: usize) -> String {
+    let n = n as f64;
+    if n >= 1e9 {
+        format!("{:.1} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.1} MB", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.1} kB", n / 1e3)
+    } else {
+        format!("{n} B")
+    }
+}

@@ -1,0 +1,65 @@
+// Shared set-up for the browser tests: Debian's Chromium driven by playwright-core (never a
+// downloaded browser), and the built app served from 127.0.0.1.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { serve } from '../../scripts/serve.mjs';
+
+export const DIST = process.env.APIARY_DIST || 'dist';
+export const OUT = path.join('tests', 'e2e', 'out');
+
+const ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** Start the server and the browser; returns {base, context, close}. */
+export async function start() {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    throw new Error(`no built app in ${DIST}: build it first (scripts/test does)`);
+  }
+  fs.mkdirSync(OUT, { recursive: true });
+  const server = await serve(DIST, 0);
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 860 },
+  });
+  return {
+    base,
+    context,
+    async close() {
+      await context.close();
+      await new Promise((r) => server.close(r));
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A new page that records uncaught errors and console errors in `page.errors`. */
+export async function newPage(context) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  return page;
+}
+
+/** Pixels of a canvas: how many differ from its background, and how many are near `rgb`. */
+export async function canvasStats(page, selector, rgb) {
+  return page.evaluate(([sel, [r, g, b]]) => {
+    const c = document.querySelector(sel);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const bg = [d[0], d[1], d[2]];
+    let other = 0, near = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 30) other++;
+      if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 40) near++;
+    }
+    return { width: c.width, height: c.height, other, near };
+  }, [selector, rgb]);
+}

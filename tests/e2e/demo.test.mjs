@@ -1,0 +1,70 @@
+// The page opens on the built-in demo data and draws COUNT over time with no user action.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { start, newPage, canvasStats, OUT } from './browser.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await env?.close(); });
+
+const DEMO_ROWS = 100000;
+
+test('demo data loads and the COUNT chart is drawn', async () => {
+  const page = await newPage(env.context);
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  assert.equal(await page.getAttribute('.apiary', 'data-rows'), String(DEMO_ROWS));
+  assert.match(await page.textContent('.ap-source'), /100,000 events/);
+  assert.match(await page.textContent('.ap-query'), /VISUALIZE COUNT/);
+  assert.match(await page.textContent('.ap-query'), /100,000 matching events/);
+
+  // The line is drawn in the first series colour (#4e79a7) over a non-empty plot.
+  const px = await canvasStats(page, 'canvas.ap-chart', [0x4e, 0x79, 0xa7]);
+  assert.ok(px.width >= 320 && px.height >= 160, `canvas ${px.width}x${px.height}`);
+  assert.ok(px.other > 2000, `only ${px.other} non-background pixels`);
+  assert.ok(px.near > 300, `only ${px.near} pixels of the series colour`);
+
+  // The page's COUNT equals the native engine's answer to the same spec on the same file.
+  const spec = await page.getAttribute('.apiary', 'data-spec');
+  const cli = JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['query', path.join('www', 'demo.arrow'), '--spec', spec], { encoding: 'utf8' }));
+  const pageCount = JSON.parse(await page.getAttribute('.ap-table tbody td.ap-num', 'data-value'));
+  assert.equal(pageCount, cli.results[0].data.COUNT);
+  assert.ok(pageCount >= DEMO_ROWS, 'weighted COUNT is at least the row count');
+
+  await page.screenshot({ path: path.join(OUT, 'demo.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a failing source shows a clear error and no panic', async () => {
+  const page = await newPage(env.context);
+  await page.goto(env.base + '?src=missing.arrow');
+  await page.waitForSelector('.apiary[data-state=error]', { timeout: 60_000 });
+  const msg = await page.textContent('.ap-error');
+  assert.match(msg, /missing\.arrow/);
+  assert.match(msg, /404/);
+  await page.close();
+});
+
+test('the JS API reports bad input as an Error with the engine message', async () => {
+  const page = await newPage(env.context);
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  const out = await page.evaluate(() => {
+    const engine = new window.wasmBindings.Engine();
+    const results = {};
+    try { engine.load('junk.bin', new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9])); } catch (e) { results.load = [e instanceof Error, e.message]; }
+    try { engine.query('{"calculations":[{"op":"P99"}]}'); } catch (e) { results.query = [e instanceof Error, e.message]; }
+    results.rows = engine.rows();
+    return results;
+  });
+  assert.deepEqual(out.load[0], true);
+  assert.match(out.load[1], /junk\.bin/);
+  assert.deepEqual(out.query[0], true);
+  assert.match(out.query[1], /calculations\[0\]\.column/);
+  assert.equal(out.rows, 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
