@@ -1,0 +1,75 @@
+//! The native CLI: same engine, exit codes and messages for people and scripts.
+
+use std::process::Command;
+
+use serde_json::Value as Json;
+
+fn apiary(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_apiary")).args(args).output().expect("run apiary");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+fn demo_file(dir: &tempfile::TempDir, rows: usize) -> String {
+    let path = dir.path().join("demo.arrow").display().to_string();
+    let (code, _, err) = apiary(&["demo", "--rows", &rows.to_string(), "--out", &path]);
+    assert_eq!(code, 0, "{err}");
+    path
+}
+
+#[test]
+fn demo_then_inspect_reports_schema_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = demo_file(&dir, 3000);
+    let (code, out, err) = apiary(&["inspect", &f, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Json = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["rows"], 3000);
+    assert_eq!(v[0]["format"], "Arrow IPC stream");
+    assert_eq!(v[0]["time_column"], "timestamp");
+    assert!(v[0]["schema"].as_array().unwrap().iter().any(|f| f["name"] == "duration_ms" && f["type"] == "Float64"));
+}
+
+#[test]
+fn query_prints_honeycomb_json_csv_and_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = demo_file(&dir, 3000);
+    let spec = r#"{"calculations":[{"op":"COUNT"},{"op":"P99","column":"duration_ms"}],"breakdowns":["service.name"],"time_range":86400,"granularity":3600}"#;
+    let (code, out, err) = apiary(&["query", &f, "--spec", spec, "--sample-rate", "none"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Json = serde_json::from_str(&out).unwrap();
+    let total: i64 = v["results"].as_array().unwrap().iter().map(|r| r["data"]["COUNT"].as_i64().unwrap()).sum();
+    assert_eq!(total, 3000);
+    assert!(v["series"].as_array().unwrap().len() >= 6);
+    assert!(v["results"][0]["data"]["P99(duration_ms)"].is_f64());
+
+    let spec_path = dir.path().join("spec.json");
+    std::fs::write(&spec_path, spec).unwrap();
+    let (code, csv, _) = apiary(&["query", &f, "--spec", &format!("@{}", spec_path.display()), "--format", "csv"]);
+    assert_eq!(code, 0);
+    assert!(csv.starts_with("service.name,COUNT,P99(duration_ms)\n"), "{csv}");
+    let (code, table, _) = apiary(&["query", &f, "--spec", spec, "--format", "table"]);
+    assert_eq!(code, 0);
+    assert!(table.lines().nth(1).unwrap().starts_with("---"));
+}
+
+#[test]
+fn bad_input_exits_nonzero_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.arrow");
+    std::fs::write(&junk, b"definitely not arrow").unwrap();
+    let (code, _, err) = apiary(&["inspect", junk.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("junk.arrow") && err.contains("unrecognised format"), "{err}");
+
+    let f = demo_file(&dir, 100);
+    let bytes = std::fs::read(&f).unwrap();
+    let cut = dir.path().join("cut.arrow");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, _, err) = apiary(&["inspect", cut.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("cut.arrow"), "{err}");
+
+    let (code, _, err) = apiary(&["query", &f, "--spec", r#"{"breakdowns":["nope"]}"#]);
+    assert_ne!(code, 0);
+    assert!(err.contains("breakdowns[0]") && err.contains("nope"), "{err}");
+}
