@@ -152,10 +152,13 @@ impl DataSet {
         match &self.sample_rate {
             SampleRate::Off => None,
             SampleRate::Column(c) => Some(c.as_str()),
-            SampleRate::Auto => SAMPLE_RATE_NAMES.iter().copied().find(|n| {
-                self.schema.field_with_name(n).map(|f| f.data_type().is_numeric()).unwrap_or(false)
-            }),
+            SampleRate::Auto => self.detected_sample_rate_column(),
         }
+    }
+
+    /// The sample-rate column auto-detection finds, whatever the current mode.
+    pub fn detected_sample_rate_column(&self) -> Option<&'static str> {
+        SAMPLE_RATE_NAMES.iter().copied().find(|n| self.schema.field_with_name(n).map(|f| f.data_type().is_numeric()).unwrap_or(false))
     }
 
     /// Earliest and latest event time in ms, over rows that have one.

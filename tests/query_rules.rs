@@ -316,3 +316,29 @@ fn invalid_specs_name_the_field_and_reason() {
         assert!(msg.starts_with(&format!("invalid query: {field}: ")), "{spec} → {msg}");
     }
 }
+
+#[test]
+fn results_and_series_as_arrow_batches_keep_types() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int64Type};
+    use arrow_array::Array;
+    let ds = sample();
+    let s = T0 / 1000;
+    let spec = QuerySpec::from_json_str(&format!(r#"{{"calculations":[{{"op":"COUNT"}},{{"op":"AVG","column":"duration_ms"}}],"breakdowns":["status"],"granularity":30,"start_time":{s},"end_time":{}}}"#, s + 90)).unwrap();
+    let r = apiary::query::run(&ds, &spec).unwrap();
+    let b = r.results_batch().unwrap();
+    assert_eq!(b.num_rows(), r.results.len());
+    let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names, vec!["status", "COUNT", "AVG(duration_ms)"]);
+    assert_eq!(b.column(0).as_primitive::<Int64Type>().value(0), 200);
+    assert_eq!(b.column(1).as_primitive::<Int64Type>().value(0), 4);
+    assert!(b.column(0).is_null(b.num_rows() - 1)); // the null group
+    let avg = b.column(2).as_primitive::<Float64Type>();
+    assert!((avg.value(0) - (1.0 + 3.0 + 6.0 + 7.0) / 4.0).abs() < 1e-12);
+    let sb = r.series_batch().unwrap();
+    assert_eq!(sb.num_rows(), r.series.len());
+    assert_eq!(sb.schema().field(0).name(), "time");
+    let bytes = apiary::ingest::arrow_ipc::write_stream_plain(&[b.clone()]).unwrap();
+    let back = apiary::ingest::load("result", &bytes).unwrap();
+    assert_eq!(back.batches[0], b);
+}

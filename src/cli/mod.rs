@@ -1,5 +1,6 @@
 //! Command-line interface: `apiary demo | inspect | query`.
 
+mod bench;
 mod output;
 
 use std::path::PathBuf;
@@ -53,6 +54,15 @@ enum Command {
         #[arg(long)]
         sample_rate: Option<String>,
     },
+    /// Time the observability query set on generated demo data (prints numbers; asserts nothing).
+    Bench {
+        /// Row counts, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1000000,5000000")]
+        rows: Vec<usize>,
+        /// Runs per query; the median is printed.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 pub fn main() -> i32 {
@@ -89,6 +99,7 @@ fn run(cmd: Command) -> Result<(), String> {
             eprintln!("wrote {rows} rows ({} bytes) to {}", bytes.len(), out.display());
             Ok(())
         }
+        Command::Bench { rows, runs } => bench::run(&rows, runs.max(1)),
         Command::Inspect { files, json } => {
             let mut reports = Vec::new();
             for f in &files {

@@ -31,10 +31,19 @@ pub fn read_file(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
 
 /// Write batches as an Arrow IPC stream, LZ4-frame compressed.
 pub fn write_stream(batches: &[RecordBatch]) -> Result<Vec<u8>> {
+    write_with(batches, Some(CompressionType::LZ4_FRAME))
+}
+
+/// Write batches as an uncompressed Arrow IPC stream (what every Arrow reader accepts).
+pub fn write_stream_plain(batches: &[RecordBatch]) -> Result<Vec<u8>> {
+    write_with(batches, None)
+}
+
+fn write_with(batches: &[RecordBatch], compression: Option<CompressionType>) -> Result<Vec<u8>> {
     let Some(first) = batches.first() else {
         return Err(Error::Other("nothing to write: no record batches".into()));
     };
-    let options = IpcWriteOptions::default().try_with_compression(Some(CompressionType::LZ4_FRAME))?;
+    let options = IpcWriteOptions::default().try_with_compression(compression)?;
     let mut buf = Vec::new();
     {
         let mut w = StreamWriter::try_new_with_options(&mut buf, &first.schema(), options)?;

@@ -2,6 +2,7 @@
 //! See `../shared/reference/query-semantics.md` for the contract and [`execute`] for the pipeline.
 
 pub mod aggregate;
+pub mod arrow_out;
 pub mod breakdown;
 pub mod column;
 pub mod execute;

@@ -38,6 +38,16 @@ impl Engine {
         Ok(result.to_json().to_string())
     }
 
+    /// Run a query spec and return its results as an Arrow IPC stream (one row per group;
+    /// with `series`, one row per time bucket × group with a `time` column).
+    #[wasm_bindgen(js_name = queryArrow)]
+    pub fn query_arrow(&self, spec: &str, series: bool) -> Result<Vec<u8>, JsError> {
+        let spec = QuerySpec::from_json_str(spec).map_err(js)?;
+        let result = query::run(&self.data, &spec).map_err(js)?;
+        let batch = if series { result.series_batch() } else { result.results_batch() }.map_err(js)?;
+        ingest::arrow_ipc::write_stream_plain(&[batch]).map_err(js)
+    }
+
     /// Sample-rate weighting: a column name, `"none"`, or `"auto"`.
     #[wasm_bindgen(js_name = setSampleRate)]
     pub fn set_sample_rate(&mut self, mode: &str) -> Result<(), JsError> {

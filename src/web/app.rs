@@ -10,7 +10,7 @@ use web_sys::{Element, HtmlCanvasElement};
 
 use super::dom::{self, append, el, text_el};
 use super::{chart, fetch};
-use crate::dataset::DataSet;
+use crate::dataset::{DataSet, SampleRate};
 use crate::query::aggregate::Output;
 use crate::query::result::output_json;
 use crate::query::spec::{auto_granularity, CalcOp, Calculation};
@@ -26,6 +26,8 @@ struct Parts {
     root: Element,
     source: Element,
     query_line: Element,
+    weighting: Element,
+    weighting_box: web_sys::HtmlInputElement,
     error: Element,
     canvas: HtmlCanvasElement,
     table: Element,
@@ -50,8 +52,19 @@ impl App {
         let source = text_el("span", "ap-source", "Loading…")?;
         append(&header, &source)?;
         append(&root, &header)?;
+        let bar = el("div", "ap-bar")?;
         let query_line = el("div", "ap-query")?;
-        append(&root, &query_line)?;
+        append(&bar, &query_line)?;
+        // Sample-rate weighting toggle; shown once a sample-rate column is known.
+        let weighting = el("label", "ap-toggle")?;
+        weighting.set_attribute("hidden", "")?;
+        let weighting_box: web_sys::HtmlInputElement = el("input", "")?.dyn_into()?;
+        weighting_box.set_type("checkbox");
+        weighting_box.set_checked(true);
+        append(&weighting, &weighting_box)?;
+        append(&weighting, &el("span", "")?)?;
+        append(&bar, &weighting)?;
+        append(&root, &bar)?;
         let error = el("div", "ap-error")?;
         error.set_attribute("role", "alert")?;
         error.set_attribute("hidden", "")?;
@@ -66,11 +79,22 @@ impl App {
 
         let url = source_url(&host);
         let app: Shared = Rc::new(RefCell::new(App {
-            parts: Parts { root, source, query_line, error, canvas, table },
+            parts: Parts { root, source, query_line, weighting, weighting_box, error, canvas, table },
             data: DataSet::empty(),
             result: None,
             spec: None,
         }));
+        {
+            let app2 = app.clone();
+            let on_change = Closure::<dyn FnMut()>::new(move || {
+                let Ok(mut a) = app2.try_borrow_mut() else { return };
+                a.toggle_weighting();
+            });
+            let input = app.borrow().parts.weighting_box.clone();
+            input.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref())?;
+            // The listener lives as long as the page's element does.
+            on_change.forget();
+        }
         wasm_bindgen_futures::spawn_local(async move {
             let loaded = fetch::fetch_bytes(&url).await;
             let mut a = app.borrow_mut();
@@ -94,8 +118,35 @@ impl App {
             loaded.format.name()
         );
         self.parts.source.set_text_content(Some(&label));
+        self.show_weighting();
         let _ = self.parts.root.set_attribute("data-rows", &self.data.num_rows().to_string());
         Ok(())
+    }
+
+    fn show_weighting(&self) {
+        match self.data.detected_sample_rate_column() {
+            Some(col) => {
+                if let Some(span) = self.parts.weighting.last_element_child() {
+                    span.set_text_content(Some(&format!("weight by {col}")));
+                }
+                let _ = self.parts.weighting.remove_attribute("hidden");
+            }
+            None => {
+                let _ = self.parts.weighting.set_attribute("hidden", "");
+            }
+        }
+    }
+
+    /// Turn sample-rate weighting on (auto-detected column) or off, and run the query again.
+    fn toggle_weighting(&mut self) {
+        let mode = if self.parts.weighting_box.checked() { SampleRate::Auto } else { SampleRate::Off };
+        if let Err(e) = self.data.set_sample_rate(mode) {
+            self.show_error(&e.to_string());
+            return;
+        }
+        if let Some(spec) = self.spec.clone() {
+            self.run(spec);
+        }
     }
 
     /// COUNT over the whole time range of the data, with an automatic granularity.

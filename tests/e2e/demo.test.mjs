@@ -34,6 +34,15 @@ test('demo data loads and the COUNT chart is drawn', async () => {
   assert.ok(pageCount >= DEMO_ROWS, 'weighted COUNT is at least the row count');
 
   await page.screenshot({ path: path.join(OUT, 'demo.png'), fullPage: true });
+
+  // Weighting is visible and switchable: off, COUNT is the row count.
+  assert.match(await page.textContent('.ap-toggle'), /weight by sample_rate/);
+  await page.click('.ap-toggle input');
+  await page.waitForFunction(() => document.querySelector('.ap-query').textContent.includes('unweighted'));
+  assert.equal(JSON.parse(await page.getAttribute('.ap-table tbody td.ap-num', 'data-value')), DEMO_ROWS);
+  await page.click('.ap-toggle input');
+  await page.waitForFunction(() => document.querySelector('.ap-query').textContent.includes('weighted by sample_rate'));
+  assert.equal(JSON.parse(await page.getAttribute('.ap-table tbody td.ap-num', 'data-value')), pageCount);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -1,0 +1,79 @@
+//! `apiary bench`: native timings of the observability query set (median of several runs),
+//! printed as numbers. Not a test: nothing here asserts a speed.
+
+use std::time::Instant;
+
+use apiary::demo::END_MS;
+use apiary::{demo, query, DataSet, QuerySpec};
+use serde_json::{json, Value as Json};
+
+/// The benchmark queries (shared with the browser benchmark): name and spec over the demo data.
+pub fn queries() -> Vec<(&'static str, Json)> {
+    let end = END_MS / 1000;
+    let start = end - demo::HOURS * 3600;
+    let range = |mut v: Json| {
+        v["start_time"] = json!(start);
+        v["end_time"] = json!(end);
+        v
+    };
+    vec![
+        ("Q1 COUNT per 60 s", range(json!({"calculations":[{"op":"COUNT"}],"granularity":60}))),
+        ("Q2 P50/P95/P99 by service, status>=500", range(json!({"calculations":[{"op":"P50","column":"duration_ms"},{"op":"P95","column":"duration_ms"},{"op":"P99","column":"duration_ms"}],"filters":[{"column":"http.status_code","op":">=","value":500}],"breakdowns":["service.name"]}))),
+        ("Q3 HEATMAP(duration_ms) per 60 s", range(json!({"calculations":[{"op":"HEATMAP","column":"duration_ms"}],"granularity":60}))),
+        ("Q4 COUNT_DISTINCT(user.id) by route top 10", range(json!({"calculations":[{"op":"COUNT_DISTINCT","column":"user.id"}],"breakdowns":["http.route"],"limit":10}))),
+        ("Q5 COUNT by user.id top 20", range(json!({"calculations":[{"op":"COUNT"}],"breakdowns":["user.id"],"limit":20}))),
+        ("Q6 contains + AVG by region", range(json!({"calculations":[{"op":"COUNT"},{"op":"AVG","column":"duration_ms"}],"filters":[{"column":"name","op":"contains","value":"checkout"},{"column":"duration_ms","op":">","value":500}],"breakdowns":["region"]}))),
+    ]
+}
+
+/// The BubbleUp-style comparison: the same breakdowns for the slow events and for the rest.
+fn two_populations(threshold: f64) -> Vec<Json> {
+    let end = END_MS / 1000;
+    let start = end - demo::HOURS * 3600;
+    ["region", "app.version", "service.name", "http.route", "http.method"]
+        .iter()
+        .flat_map(|col| {
+            ["> ", "<="].map(|op| {
+                json!({"calculations":[{"op":"COUNT"}],"filters":[{"column":"duration_ms","op":op.trim(),"value":threshold}],"breakdowns":[col],"start_time":start,"end_time":end})
+            })
+        })
+        .collect()
+}
+
+fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+pub fn run(sizes: &[usize], runs: usize) -> Result<(), String> {
+    println!("{:<45} {:>9} {:>10} {:>9}", "query", "rows", "median ms", "ns/row");
+    for &rows in sizes {
+        let t = Instant::now();
+        let ds = DataSet::from_batches(demo::generate(rows, 42, 65_536)).map_err(|e| e.to_string())?;
+        eprintln!("generated {rows} rows in {:.1} s ({} of Arrow buffers)", t.elapsed().as_secs_f64(), ds.byte_size());
+        for (name, spec) in queries() {
+            let spec = QuerySpec::from_json(&spec).map_err(|e| e.to_string())?;
+            let ms = median_ms(runs, || {
+                std::hint::black_box(query::run(&ds, &spec).expect("benchmark query runs"));
+            });
+            println!("{name:<45} {rows:>9} {ms:>10.2} {:>9.2}", ms * 1e6 / rows as f64);
+        }
+        let p99 = QuerySpec::from_json(&json!({"calculations":[{"op":"P99","column":"duration_ms"}],"start_time": END_MS / 1000 - demo::HOURS * 3600, "end_time": END_MS / 1000})).map_err(|e| e.to_string())?;
+        let threshold = query::run(&ds, &p99).map_err(|e| e.to_string())?.results[0].values[0].as_f64().unwrap_or(0.0);
+        let specs: Vec<QuerySpec> = two_populations(threshold).iter().map(QuerySpec::from_json).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+        let ms = median_ms(runs, || {
+            for s in &specs {
+                std::hint::black_box(query::run(&ds, s).expect("benchmark query runs"));
+            }
+        });
+        println!("{:<45} {rows:>9} {ms:>10.2} {:>9.2}", "Q7 two populations × 5 columns (P99 split)", ms * 1e6 / rows as f64);
+    }
+    Ok(())
+}
