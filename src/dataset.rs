@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch};
-use arrow_schema::{DataType, Schema, SchemaRef, TimeUnit};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use crate::error::{Error, Result};
 
@@ -62,27 +62,49 @@ impl DataSet {
         Ok(ds)
     }
 
-    /// Add batches. They must have the data set's schema (or the data set must be empty).
-    /// On error nothing changes.
+    /// Add batches (of one source). Schemas are unified by column name: a column missing in some
+    /// batches is null there; a column whose types differ gets a common type (integers and floats →
+    /// Float64, strings and dictionaries → strings, anything else → strings). On error nothing
+    /// changes: data loaded before stays intact.
     pub fn append(&mut self, batches: Vec<RecordBatch>) -> Result<()> {
-        let Some(first) = batches.first() else { return Ok(()) };
-        let schema = if self.batches.is_empty() { first.schema() } else { self.schema.clone() };
-        for (i, b) in batches.iter().enumerate() {
-            if b.schema().fields() != schema.fields() {
-                return Err(Error::Data(format!(
-                    "batch {i} has a different schema from the data set's ({} columns vs {})",
-                    b.num_columns(),
-                    schema.fields().len()
-                )));
+        if batches.is_empty() {
+            return Ok(());
+        }
+        let mut fields: Vec<Field> = self.schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        for b in &batches {
+            for f in b.schema().fields() {
+                match fields.iter_mut().find(|x| x.name() == f.name()) {
+                    Some(existing) => {
+                        let t = common_type(existing.data_type(), f.data_type());
+                        if t != *existing.data_type() {
+                            *existing = Field::new(existing.name(), t, true).with_metadata(existing.metadata().clone());
+                        }
+                    }
+                    None => fields.push(Field::new(f.name(), f.data_type().clone(), true).with_metadata(f.metadata().clone())),
+                }
             }
         }
-        self.schema = schema;
-        self.rows += batches.iter().map(|b| b.num_rows()).sum::<usize>();
-        self.batches.extend(batches);
-        if self.time_column.is_none() {
-            self.time_column = detect_time_column(&self.schema, &self.batches);
+        let schema = Arc::new(Schema::new(fields));
+        let conform = |b: &RecordBatch| conform(b, &schema);
+        let old: Vec<RecordBatch> = if self.schema.fields() == schema.fields() {
+            self.batches.clone()
+        } else {
+            self.batches.iter().map(conform).collect::<Result<_>>()?
+        };
+        let new: Vec<RecordBatch> = batches.iter().map(conform).collect::<Result<_>>()?;
+        let mut next = DataSet {
+            schema: schema.clone(),
+            rows: self.rows + new.iter().map(|b| b.num_rows()).sum::<usize>(),
+            batches: old.into_iter().chain(new).collect(),
+            time_column: self.time_column.clone(),
+            times: Vec::new(),
+            sample_rate: self.sample_rate.clone(),
+        };
+        if next.time_column.is_none() {
+            next.time_column = detect_time_column(&next.schema, &next.batches);
         }
-        self.rebuild_times()?;
+        next.rebuild_times()?;
+        *self = next;
         Ok(())
     }
 
@@ -209,6 +231,63 @@ fn data_bytes(d: &arrow_data::ArrayData, seen: &mut hashbrown::HashSet<(usize, u
         n += data_bytes(child, seen);
     }
     n
+}
+
+fn is_stringy(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => is_stringy(v),
+        _ => false,
+    }
+}
+
+/// The type two sources' columns of one name share.
+fn common_type(a: &DataType, b: &DataType) -> DataType {
+    use DataType::*;
+    if a == b || *b == Null {
+        return a.clone();
+    }
+    if *a == Null {
+        return b.clone();
+    }
+    if is_stringy(a) && is_stringy(b) {
+        // Keep the existing (often dictionary) encoding: only the new source is cast.
+        return a.clone();
+    }
+    if a.is_integer() && b.is_integer() {
+        return Int64;
+    }
+    if a.is_numeric() && b.is_numeric() {
+        return Float64;
+    }
+    if let (Timestamp(u, tz), Timestamp(..)) = (a, b) {
+        return Timestamp(*u, tz.clone());
+    }
+    Utf8
+}
+
+/// `batch` with exactly `schema`'s columns: missing ones null, others cast to the schema's type.
+fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    let n = batch.num_rows();
+    let cols = schema
+        .fields()
+        .iter()
+        .map(|f| match batch.schema().index_of(f.name()) {
+            Err(_) => Ok(arrow_array::new_null_array(f.data_type(), n)),
+            Ok(i) => {
+                let c = batch.column(i);
+                if c.data_type() == f.data_type() {
+                    Ok(c.clone())
+                } else {
+                    arrow_cast::cast(c, f.data_type()).map_err(|e| {
+                        Error::Data(format!("column {:?}: cannot convert {} to {}: {e}", f.name(), c.data_type(), f.data_type()))
+                    })
+                }
+            }
+        })
+        .collect::<Result<Vec<ArrayRef>>>()?;
+    let opts = arrow_array::RecordBatchOptions::new().with_row_count(Some(n));
+    Ok(RecordBatch::try_new_with_options(schema.clone(), cols, &opts)?)
 }
 
 fn arrow_min(a: &Int64Array) -> Option<i64> {

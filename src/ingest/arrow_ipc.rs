@@ -10,21 +10,23 @@ use arrow_ipc::CompressionType;
 use crate::error::{Error, Result};
 
 pub fn read_stream(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
+    super::ipc_check::check_stream(bytes).map_err(|e| Error::decode(source, format!("Arrow IPC stream: {e}")))?;
     let reader = StreamReader::try_new(Cursor::new(bytes), None)
         .map_err(|e| Error::decode(source, format!("Arrow IPC stream header: {e}")))?;
     let mut out = Vec::new();
     for (i, batch) in reader.enumerate() {
-        out.push(batch.map_err(|e| Error::decode(source, format!("Arrow IPC stream, record batch {i}: {e}")))?);
+        out.push(batch.map_err(|e| Error::decode(source, super::codec_hint(format!("Arrow IPC stream, record batch {i}: {e}"))))?);
     }
     Ok(out)
 }
 
 pub fn read_file(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
+    super::ipc_check::check_file(bytes).map_err(|e| Error::decode(source, format!("Arrow IPC file: {e}")))?;
     let reader = FileReader::try_new(Cursor::new(bytes), None)
         .map_err(|e| Error::decode(source, format!("Arrow IPC file footer: {e}")))?;
     let mut out = Vec::new();
     for (i, batch) in reader.enumerate() {
-        out.push(batch.map_err(|e| Error::decode(source, format!("Arrow IPC file, record batch {i}: {e}")))?);
+        out.push(batch.map_err(|e| Error::decode(source, super::codec_hint(format!("Arrow IPC file, record batch {i}: {e}"))))?);
     }
     Ok(out)
 }

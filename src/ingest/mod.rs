@@ -1,6 +1,13 @@
-//! Bytes in, Arrow record batches out. The format is detected from the content, not the name.
+//! Bytes in, Arrow record batches out. The format is detected from the content (magic bytes,
+//! structure), never from the file name alone; every error names the source and says where.
 
 pub mod arrow_ipc;
+pub mod csv;
+pub mod flatten;
+mod ipc_check;
+pub mod ndjson;
+pub mod otlp;
+pub mod parquet;
 
 use arrow_array::RecordBatch;
 
@@ -11,6 +18,10 @@ use crate::error::{Error, Result};
 pub enum Format {
     ArrowFile,
     ArrowStream,
+    Parquet,
+    Csv,
+    NdJson,
+    OtlpJson,
 }
 
 impl Format {
@@ -18,11 +29,21 @@ impl Format {
         match self {
             Format::ArrowFile => "Arrow IPC file",
             Format::ArrowStream => "Arrow IPC stream",
+            Format::Parquet => "Parquet",
+            Format::Csv => "CSV",
+            Format::NdJson => "NDJSON",
+            Format::OtlpJson => "OTLP/JSON traces",
         }
     }
 }
 
-/// Detect the format from the first bytes.
+/// The first non-whitespace byte of the text, skipping a UTF-8 byte-order mark.
+fn first_text_byte(bytes: &[u8]) -> Option<u8> {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    b.iter().copied().find(|c| !c.is_ascii_whitespace())
+}
+
+/// Detect the format from the content.
 pub fn detect(source: &str, bytes: &[u8]) -> Result<Format> {
     if bytes.is_empty() {
         return Err(Error::decode(source, "the file is empty"));
@@ -30,16 +51,30 @@ pub fn detect(source: &str, bytes: &[u8]) -> Result<Format> {
     if bytes.starts_with(b"ARROW1") {
         return Ok(Format::ArrowFile);
     }
-    if bytes.len() >= 4 && (bytes[..4] == [0xFF, 0xFF, 0xFF, 0xFF] || is_legacy_stream(bytes)) {
+    if bytes.starts_with(&[0xFF, 0xFF, 0xFF, 0xFF]) {
         return Ok(Format::ArrowStream);
     }
-    Err(Error::decode(source, "unrecognised format (expected Arrow IPC: it starts neither with ARROW1 nor with an IPC stream message)"))
-}
-
-/// Pre-0.15 Arrow streams start directly with a little-endian message length.
-fn is_legacy_stream(bytes: &[u8]) -> bool {
-    let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
-    len > 0 && len < 1 << 24 && len + 4 <= bytes.len() && bytes.len() >= 8 && bytes[4..8] != [0, 0, 0, 0]
+    if bytes.starts_with(b"PAR1") {
+        return Ok(Format::Parquet);
+    }
+    match first_text_byte(bytes) {
+        None => return Err(Error::decode(source, "the file holds only white space")),
+        Some(b'{') | Some(b'[') => {
+            let head = &bytes[..bytes.len().min(1 << 16)];
+            let is_otlp = head.windows(15).any(|w| w == b"\"resourceSpans\"");
+            return Ok(if is_otlp { Format::OtlpJson } else { Format::NdJson });
+        }
+        _ => {}
+    }
+    let head = &bytes[..bytes.len().min(1 << 12)];
+    let text_like = head.iter().all(|&c| c >= 0x20 || matches!(c, b'\n' | b'\r' | b'\t'));
+    if text_like {
+        return Ok(Format::Csv);
+    }
+    Err(Error::decode(
+        source,
+        "unrecognised format: not Arrow IPC (ARROW1 / stream), Parquet (PAR1), JSON, OTLP/JSON or CSV text",
+    ))
 }
 
 /// A decoded source: its format and batches.
@@ -54,6 +89,20 @@ pub fn load(source: &str, bytes: &[u8]) -> Result<Loaded> {
     let batches = match format {
         Format::ArrowFile => arrow_ipc::read_file(source, bytes)?,
         Format::ArrowStream => arrow_ipc::read_stream(source, bytes)?,
+        Format::Parquet => parquet::read(source, bytes)?,
+        Format::Csv => csv::read(source, bytes)?,
+        Format::NdJson => ndjson::read(source, bytes)?,
+        Format::OtlpJson => otlp::read(source, bytes)?,
     };
+    let batches = batches.into_iter().map(flatten::flatten_structs).collect::<Result<Vec<_>>>()?;
     Ok(Loaded { format, batches })
+}
+
+/// Map a codec error to the message the browser shows for ZSTD, which needs C there.
+pub(crate) fn codec_hint(msg: String) -> String {
+    if cfg!(target_arch = "wasm32") && msg.to_ascii_lowercase().contains("zstd") {
+        format!("{msg} (ZSTD-compressed data is not supported in the browser; the apiary CLI reads it)")
+    } else {
+        msg
+    }
 }
