@@ -245,3 +245,67 @@ fn truncated_and_corrupted_files_give_errors_never_panics() {
         }
     }
 }
+
+#[test]
+fn otlp_json_from_the_opentelemetry_sdk() {
+    let (format, ds) = load("otlp_sdk.json");
+    assert_eq!(format, Format::OtlpJson);
+    assert_eq!(ds.num_rows(), 4);
+    assert_eq!(ds.time_column(), Some("timestamp"));
+    let r = q(&ds, json!({"calculations":[{"op":"COUNT"},{"op":"MAX","column":"duration_ms"}],"breakdowns":["name","span.kind","status.code","error"],"orders":[{"column":"name"}],"time_range":3600}));
+    let rows: Vec<Json> = r["results"].as_array().unwrap().iter().map(|x| x["data"].clone()).collect();
+    assert_eq!(rows, vec![
+        json!({"name":"POST /checkout","span.kind":"server","status.code":"error","error":true,"COUNT":1,"MAX(duration_ms)":80.0}),
+        json!({"name":"UPDATE stock","span.kind":"client","status.code":"unset","error":false,"COUNT":1,"MAX(duration_ms)":18.0}),
+        json!({"name":"charge card","span.kind":"client","status.code":"error","error":true,"COUNT":1,"MAX(duration_ms)":55.0}),
+        json!({"name":"reserve stock","span.kind":"client","status.code":"unset","error":false,"COUNT":1,"MAX(duration_ms)":25.0}),
+    ]);
+    // One trace; the root has no parent; every parent id is a span id of the trace.
+    let b = &ds.batches()[0];
+    let col = |n: &str| b.column(b.schema().index_of(n).unwrap()).as_string::<i32>().clone();
+    let (trace, span, parent) = (col("trace.trace_id"), col("trace.span_id"), col("trace.parent_id"));
+    assert!((0..4).all(|i| trace.value(i) == trace.value(0) && trace.value(i).len() == 32));
+    assert!((0..4).all(|i| span.value(i).chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())));
+    assert_eq!(parent.null_count(), 1);
+    for i in 0..4 {
+        if parent.is_valid(i) {
+            assert!((0..4).any(|j| span.value(j) == parent.value(i)));
+        }
+    }
+    // Attributes of resource and span, events kept as JSON.
+    let r = q(&ds, json!({"calculations":[{"op":"COUNT"}],"filters":[{"column":"service.name","op":"=","value":"checkout"},{"column":"retries","op":"=","value":2},{"column":"span.events","op":"contains","value":"\"retry\""}],"time_range":3600}));
+    assert_eq!(r["results"][0]["data"]["COUNT"], json!(1));
+}
+
+#[test]
+fn otlp_json_lines_as_the_file_exporter_writes_them() {
+    let (format, ds) = load("otlp_sdk.jsonl");
+    assert_eq!(format, Format::OtlpJson);
+    assert_eq!(ds.num_rows(), 8);
+    let r = q(&ds, json!({"calculations":[{"op":"COUNT_DISTINCT","column":"trace.trace_id"}],"time_range":3600}));
+    assert_eq!(r["results"][0]["data"]["COUNT_DISTINCT(trace.trace_id)"], json!(2));
+}
+
+#[test]
+fn otlp_bad_ids_and_times_name_the_span() {
+    let good = String::from_utf8(fixture("otlp_sdk.json")).unwrap();
+    let v: Json = serde_json::from_str(&good).unwrap();
+    let span0 = v["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["name"].as_str().unwrap().to_string();
+    let mutate = |f: &dyn Fn(&mut Json)| {
+        let mut v = v.clone();
+        f(&mut v["resourceSpans"][0]["scopeSpans"][0]["spans"][0]);
+        ingest::load("bad.json", v.to_string().as_bytes()).err().expect("error").to_string()
+    };
+    let cases: Vec<(Box<dyn Fn(&mut Json)>, &str)> = vec![
+        (Box::new(|s| s["traceId"] = json!("xyz")), "traceId \"xyz\" is not 32 hex digits"),
+        (Box::new(|s| s["spanId"] = json!("0123")), "spanId \"0123\" is not 16 hex digits"),
+        (Box::new(|s| { s.as_object_mut().unwrap().remove("spanId"); }), "spanId is missing"),
+        (Box::new(|s| s["traceId"] = json!("00000000000000000000000000000000")), "all zeros"),
+        (Box::new(|s| s["startTimeUnixNano"] = json!("soon")), "startTimeUnixNano is missing or not an integer"),
+        (Box::new(|s| s["endTimeUnixNano"] = json!("1")), "ends before it starts"),
+    ];
+    for (f, want) in cases {
+        let msg = mutate(&*f);
+        assert!(msg.contains("bad.json") && msg.contains("spans[0]") && msg.contains(&span0) && msg.contains(want), "{msg}");
+    }
+}
