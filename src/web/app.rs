@@ -1,46 +1,75 @@
-//! The app: mounts into any host element (it never assumes it owns the document), loads a
-//! source, runs the query and shows the chart and the results table.
+//! The app: mounts into any host element (it never assumes it owns the document), keeps the
+//! loaded sources, runs the query and shows the chart and the results table.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use arrow_array::RecordBatch;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement};
 
 use super::dom::{self, append, el, text_el};
-use super::{chart, fetch};
-use crate::dataset::{DataSet, SampleRate};
-use crate::query::aggregate::Output;
-use crate::query::result::output_json;
+use super::sources::SourcePanel;
+use super::{chart, fetch, table};
+use crate::dataset::{self, DataSet, SampleRate};
+use crate::ingest::{self, Format};
 use crate::query::spec::{auto_granularity, CalcOp, Calculation};
 use crate::query::{self, QueryResult, QuerySpec};
-use crate::render::palette::series_css;
 use crate::render::Theme;
-use crate::{ingest, value};
 
 /// Where the page loads data from when nothing else is asked for.
 pub const DEMO_URL: &str = "demo.arrow";
+/// Default cap on the Arrow bytes a page holds (well under wasm32's 4 GiB); a host can set
+/// `data-memory-cap` (bytes) on its element.
+pub const DEFAULT_MEMORY_CAP: usize = 1 << 30;
 
-struct Parts {
-    root: Element,
-    source: Element,
-    query_line: Element,
-    weighting: Element,
-    weighting_box: web_sys::HtmlInputElement,
-    error: Element,
-    canvas: HtmlCanvasElement,
-    table: Element,
+/// One loaded file or URL.
+pub struct Source {
+    pub name: String,
+    pub format: Format,
+    pub batches: Vec<RecordBatch>,
+    pub rows: usize,
+    pub bytes: usize,
+}
+
+pub struct Parts {
+    pub root: Element,
+    pub summary: Element,
+    pub query_line: Element,
+    pub weighting: Element,
+    pub weighting_box: web_sys::HtmlInputElement,
+    pub error: Element,
+    pub canvas: HtmlCanvasElement,
+    pub table: Element,
 }
 
 pub struct App {
-    parts: Parts,
-    data: DataSet,
+    pub parts: Parts,
+    pub panel: SourcePanel,
+    pub sources: Vec<Source>,
+    pub data: DataSet,
+    pub memory_cap: usize,
+    pub loading: Option<web_sys::AbortController>,
     result: Option<QueryResult>,
     spec: Option<QuerySpec>,
 }
 
-type Shared = Rc<RefCell<App>>;
+pub type Shared = Rc<RefCell<App>>;
+
+/// Attach `f` to `event` on `target`, with mutable access to the app. The listener lives as long
+/// as the page; a re-entrant event while the app is busy is dropped.
+pub fn listen<E: JsCast + 'static>(target: &web_sys::EventTarget, event: &str, app: &Shared, mut f: impl FnMut(&Shared, E) + 'static) -> Result<(), JsValue> {
+    let app = app.clone();
+    let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        if let Ok(ev) = e.dyn_into::<E>() {
+            f(&app, ev);
+        }
+    });
+    target.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref())?;
+    cb.forget();
+    Ok(())
+}
 
 impl App {
     /// Build the app inside `host` and start loading its source.
@@ -49,13 +78,13 @@ impl App {
         let root = el("div", "apiary")?;
         let header = el("header", "ap-header")?;
         append(&header, &text_el("span", "ap-logo", "Apiary")?)?;
-        let source = text_el("span", "ap-source", "Loading…")?;
-        append(&header, &source)?;
+        let summary = text_el("span", "ap-summary", "Loading…")?;
+        append(&header, &summary)?;
         append(&root, &header)?;
+        let panel = SourcePanel::build(&root)?;
         let bar = el("div", "ap-bar")?;
         let query_line = el("div", "ap-query")?;
         append(&bar, &query_line)?;
-        // Sample-rate weighting toggle; shown once a sample-rate column is known.
         let weighting = el("label", "ap-toggle")?;
         weighting.set_attribute("hidden", "")?;
         let weighting_box: web_sys::HtmlInputElement = el("input", "")?.dyn_into()?;
@@ -72,55 +101,93 @@ impl App {
         let canvas: HtmlCanvasElement = el("canvas", "ap-chart")?.dyn_into()?;
         canvas.set_attribute("aria-label", "time series chart")?;
         append(&root, &canvas)?;
-        let table = el("div", "ap-results")?;
-        append(&root, &table)?;
+        let table_el = el("div", "ap-results")?;
+        append(&root, &table_el)?;
         append(&host, &root)?;
         root.set_attribute("data-state", "loading")?;
 
+        let memory_cap = host.get_attribute("data-memory-cap").and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MEMORY_CAP);
         let url = source_url(&host);
         let app: Shared = Rc::new(RefCell::new(App {
-            parts: Parts { root, source, query_line, weighting, weighting_box, error, canvas, table },
+            parts: Parts { root, summary, query_line, weighting, weighting_box, error, canvas, table: table_el },
+            panel,
+            sources: Vec::new(),
             data: DataSet::empty(),
+            memory_cap,
+            loading: None,
             result: None,
             spec: None,
         }));
-        {
-            let app2 = app.clone();
-            let on_change = Closure::<dyn FnMut()>::new(move || {
-                let Ok(mut a) = app2.try_borrow_mut() else { return };
+        SourcePanel::wire(&app)?;
+        let input = app.borrow().parts.weighting_box.clone();
+        listen::<web_sys::Event>(&input, "change", &app, |app, _| {
+            if let Ok(mut a) = app.try_borrow_mut() {
                 a.toggle_weighting();
-            });
-            let input = app.borrow().parts.weighting_box.clone();
-            input.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref())?;
-            // The listener lives as long as the page's element does.
-            on_change.forget();
-        }
-        wasm_bindgen_futures::spawn_local(async move {
-            let loaded = fetch::fetch_bytes(&url).await;
-            let mut a = app.borrow_mut();
-            match loaded.and_then(|bytes| a.load(&url, &bytes)) {
-                Ok(()) => a.run_default(),
-                Err(e) => a.show_error(&e),
             }
-        });
+        })?;
+        super::sources::load_url(&app, url);
         Ok(())
     }
 
-    /// Decode `bytes` and add them to the data set; on error the data set is unchanged.
-    fn load(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+    /// Decode `bytes` as a new source and add it; on error nothing already loaded changes.
+    pub fn add_source(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
         let loaded = ingest::load(name, bytes).map_err(|e| e.to_string())?;
-        self.data.append(loaded.batches).map_err(|e| format!("{name}: {e}"))?;
-        let label = format!(
-            "{} · {} events · {} · {}",
-            name.rsplit('/').next().unwrap_or(name),
-            dom::thousands(self.data.num_rows() as u64),
-            dom::bytes(self.data.byte_size()),
-            loaded.format.name()
-        );
-        self.parts.source.set_text_content(Some(&label));
-        self.show_weighting();
-        let _ = self.parts.root.set_attribute("data-rows", &self.data.num_rows().to_string());
+        let mut next = DataSet::empty();
+        let rows: usize = loaded.batches.iter().map(|b| b.num_rows()).sum();
+        next.append(loaded.batches.clone()).map_err(|e| format!("{name}: {e}"))?;
+        let size = next.byte_size();
+        if self.data.byte_size() + size > self.memory_cap {
+            return Err(format!(
+                "{name}: {} more would pass the memory cap of {} ({} loaded); nothing was added",
+                dom::bytes(size),
+                dom::bytes(self.memory_cap),
+                dom::bytes(self.data.byte_size())
+            ));
+        }
+        self.data.append(loaded.batches.clone()).map_err(|e| format!("{name}: {e}"))?;
+        self.sources.push(Source { name: name.to_string(), format: loaded.format, batches: loaded.batches, rows, bytes: bytes.len() });
+        self.data_changed();
         Ok(())
+    }
+
+    /// Remove source `i` and rebuild the data set from the others.
+    pub fn remove_source(&mut self, i: usize) {
+        if i >= self.sources.len() {
+            return;
+        }
+        self.sources.remove(i);
+        let mut next = DataSet::empty();
+        for s in &self.sources {
+            if let Err(e) = next.append(s.batches.clone()) {
+                self.show_error(&e.to_string());
+                return;
+            }
+        }
+        let _ = next.set_sample_rate(self.data.sample_rate().clone());
+        if let Some(t) = self.data.time_column() {
+            if next.column_index(t).is_some() {
+                let _ = next.set_time_column(Some(t));
+            }
+        }
+        self.data = next;
+        self.data_changed();
+    }
+
+    /// Use column `name` (or none) as event time and run again.
+    pub fn set_time_column(&mut self, name: Option<&str>) {
+        match self.data.set_time_column(name) {
+            Ok(()) => self.data_changed(),
+            Err(e) => self.show_error(&e.to_string()),
+        }
+    }
+
+    fn data_changed(&mut self) {
+        let label = format!("{} events · {} in memory", dom::thousands(self.data.num_rows() as u64), dom::bytes(self.data.byte_size()));
+        self.parts.summary.set_text_content(Some(&label));
+        let _ = self.parts.root.set_attribute("data-rows", &self.data.num_rows().to_string());
+        self.panel.render(&self.sources, &self.data);
+        self.show_weighting();
+        self.run_default();
     }
 
     fn show_weighting(&self) {
@@ -191,14 +258,14 @@ impl App {
         let calc = calcs.iter().position(|c| c.op != CalcOp::Heatmap).unwrap_or(0);
         let zero_fill = matches!(calcs[calc].op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency);
         chart::draw_timeseries(&self.parts.canvas, result, calc, zero_fill, Theme::Light)?;
-        render_table(&self.parts.table, result).map_err(|e| fetch::js_err(&e))?;
+        table::render(&self.parts.table, result).map_err(|e| fetch::js_err(&e))?;
         Ok(())
     }
 
-    fn show_error(&self, msg: &str) {
+    pub fn show_error(&self, msg: &str) {
         self.parts.error.set_text_content(Some(msg));
         let _ = self.parts.error.remove_attribute("hidden");
-        let _ = self.parts.root.set_attribute("data-state", if self.data.num_rows() > 0 { "ready" } else { "error" });
+        let _ = self.parts.root.set_attribute("data-state", if self.sources.is_empty() { "error" } else { "ready" });
     }
 
     fn hide_error(&self) {
@@ -239,50 +306,20 @@ fn describe(spec: &QuerySpec, r: &QueryResult) -> String {
     parts.join(" · ")
 }
 
-fn output_text(o: &Output) -> String {
-    match o {
-        Output::Null => "—".to_string(),
-        Output::Int(i) => dom::thousands(i.unsigned_abs()).to_string(),
-        Output::Float(f) => value::format_float((f * 1000.0).round() / 1000.0),
-        Output::Heatmap(h) => format!("{} values", value::format_float(h.total())),
-    }
-}
-
-fn render_table(container: &Element, r: &QueryResult) -> Result<(), JsValue> {
-    dom::clear(container);
-    if r.results.is_empty() {
-        append(container, &text_el("p", "ap-empty", "No events match this query.")?)?;
-        return Ok(());
-    }
-    let table = el("table", "ap-table")?;
-    let thead = el("thead", "")?;
-    let tr = el("tr", "")?;
-    append(&tr, &el("th", "ap-swatch-col")?)?;
-    for h in r.breakdowns.iter().chain(r.keys.iter()) {
-        append(&tr, &text_el("th", "", h)?)?;
-    }
-    append(&thead, &tr)?;
-    append(&table, &thead)?;
-    let tbody = el("tbody", "")?;
-    for (i, row) in r.results.iter().enumerate() {
-        let tr = el("tr", "")?;
-        let sw = el("td", "ap-swatch-col")?;
-        let chip = el("span", "ap-swatch")?;
-        dom::set_style(&chip, "background", &series_css(i))?;
-        append(&sw, &chip)?;
-        append(&tr, &sw)?;
-        for v in &row.group {
-            let td = text_el("td", if v.is_null() { "ap-null" } else { "" }, &v.display())?;
-            append(&tr, &td)?;
-        }
-        for v in &row.values {
-            let td = text_el("td", "ap-num", &output_text(v))?;
-            td.set_attribute("data-value", &output_json(v).to_string())?;
-            append(&tr, &td)?;
-        }
-        append(&tbody, &tr)?;
-    }
-    append(&table, &tbody)?;
-    append(container, &table)?;
-    Ok(())
+/// Columns a person may pick as event time: timestamps and dates, and numbers whose name says
+/// time (epoch values).
+pub fn time_candidates(data: &DataSet) -> Vec<String> {
+    use arrow_schema::DataType;
+    data.schema()
+        .fields()
+        .iter()
+        .filter(|f| {
+            let n = f.name().to_ascii_lowercase();
+            match f.data_type() {
+                DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => true,
+                t => dataset::is_time_like(t) && (n.contains("time") || n.contains("ts") || n.contains("date") || Some(f.name().as_str()) == data.time_column()),
+            }
+        })
+        .map(|f| f.name().clone())
+        .collect()
 }

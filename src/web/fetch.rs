@@ -1,26 +1,72 @@
-//! Fetching bytes over HTTP from the page.
+//! Getting bytes into the page: HTTP fetch with progress and cancel, and local files.
 
-use js_sys::Uint8Array;
+use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Response;
+use web_sys::{AbortSignal, ReadableStreamDefaultReader, RequestInit, Response};
 
 use super::dom::window;
-
-/// GET `url` and return the body. Errors say which URL and what went wrong.
-pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let win = window().map_err(|_| "no window".to_string())?;
-    let resp = JsFuture::from(win.fetch_with_str(url)).await.map_err(|e| format!("cannot fetch {url}: {}", js_err(&e)))?;
-    let resp: Response = resp.dyn_into().map_err(|_| format!("cannot fetch {url}: not a response"))?;
-    if !resp.ok() {
-        return Err(format!("cannot fetch {url}: HTTP {} {}", resp.status(), resp.status_text()));
-    }
-    let buf = JsFuture::from(resp.array_buffer().map_err(|e| js_err(&e))?).await.map_err(|e| format!("reading {url}: {}", js_err(&e)))?;
-    Ok(Uint8Array::new(&buf).to_vec())
-}
 
 pub fn js_err(e: &JsValue) -> String {
     e.as_string()
         .or_else(|| e.dyn_ref::<js_sys::Error>().map(|x| String::from(x.message())))
         .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// GET `url` and return the body. Errors say which URL and what went wrong.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    fetch_with_progress(url, None, usize::MAX, |_, _| ()).await
+}
+
+/// GET `url`, reading the body as it streams in; `progress(received, total)` after each chunk.
+/// Stops with an error past `cap` bytes; `signal` cancels.
+pub async fn fetch_with_progress(
+    url: &str,
+    signal: Option<&AbortSignal>,
+    cap: usize,
+    mut progress: impl FnMut(usize, Option<usize>),
+) -> Result<Vec<u8>, String> {
+    let win = window().map_err(|_| "no window".to_string())?;
+    let init = RequestInit::new();
+    init.set_signal(signal);
+    let failed = |e: JsValue| {
+        let m = js_err(&e);
+        if m.contains("abort") { format!("loading {url} was cancelled") } else { format!("cannot fetch {url}: {m}") }
+    };
+    let resp = JsFuture::from(win.fetch_with_str_and_init(url, &init)).await.map_err(failed)?;
+    let resp: Response = resp.dyn_into().map_err(|_| format!("cannot fetch {url}: not a response"))?;
+    if !resp.ok() {
+        return Err(format!("cannot fetch {url}: HTTP {} {}", resp.status(), resp.status_text()));
+    }
+    let total = resp.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
+    if total.is_some_and(|t| t > cap) {
+        return Err(format!("{url} is {} bytes, over the memory cap of {cap} bytes", total.unwrap_or(0)));
+    }
+    let Some(body) = resp.body() else { return Ok(Vec::new()) };
+    let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|_| format!("reading {url}: no stream reader"))?;
+    let mut buf = Vec::with_capacity(total.unwrap_or(0).min(cap));
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(failed)?;
+        if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+            break;
+        }
+        let value = Reflect::get(&chunk, &"value".into()).map_err(failed)?;
+        let bytes: Uint8Array = value.dyn_into().map_err(|_| format!("reading {url}: a chunk is not bytes"))?;
+        let n = bytes.length() as usize;
+        if buf.len() + n > cap {
+            let _ = reader.cancel();
+            return Err(format!("{url} is larger than the memory cap of {cap} bytes: loading stopped"));
+        }
+        let at = buf.len();
+        buf.resize(at + n, 0);
+        bytes.copy_to(&mut buf[at..]);
+        progress(buf.len(), total);
+    }
+    Ok(buf)
+}
+
+/// The bytes of a local file.
+pub async fn file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buf = JsFuture::from(file.array_buffer()).await.map_err(|e| format!("cannot read {}: {}", file.name(), js_err(&e)))?;
+    Ok(Uint8Array::new(&buf).to_vec())
 }

@@ -6,6 +6,8 @@ pub mod app;
 pub mod chart;
 pub mod dom;
 pub mod fetch;
+pub mod sources;
+pub mod table;
 
 use wasm_bindgen::prelude::*;
 

@@ -16,7 +16,8 @@ test('demo data loads and the COUNT chart is drawn', async () => {
   await page.goto(env.base);
   await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
   assert.equal(await page.getAttribute('.apiary', 'data-rows'), String(DEMO_ROWS));
-  assert.match(await page.textContent('.ap-source'), /100,000 events/);
+  assert.match(await page.textContent('.ap-summary'), /100,000 events/);
+  assert.match(await page.textContent('.ap-source'), /demo\.arrow · Arrow IPC stream · 100,000 rows/);
   assert.match(await page.textContent('.ap-query'), /VISUALIZE COUNT/);
   assert.match(await page.textContent('.ap-query'), /100,000 matching events/);
 

@@ -1,0 +1,230 @@
+//! The sources panel: loaded files and URLs with their row counts (removable), a file picker and
+//! drag-and-drop (several files at once), a URL box, load progress with Cancel, and the choice of
+//! the time column.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement, HtmlProgressElement, HtmlSelectElement};
+
+use super::app::{listen, time_candidates, Shared, Source};
+use super::dom::{self, append, el, text_el};
+use super::fetch;
+use crate::dataset::DataSet;
+
+pub struct SourcePanel {
+    list: Element,
+    file_input: HtmlInputElement,
+    url_input: HtmlInputElement,
+    load_button: Element,
+    progress_box: Element,
+    progress: HtmlProgressElement,
+    progress_text: Element,
+    cancel: Element,
+    time_select: HtmlSelectElement,
+}
+
+impl SourcePanel {
+    pub fn build(root: &Element) -> Result<SourcePanel, JsValue> {
+        let panel = el("section", "ap-sources")?;
+        panel.set_attribute("aria-label", "data sources")?;
+        let list = el("ul", "ap-source-list")?;
+        append(&panel, &list)?;
+        let controls = el("div", "ap-source-controls")?;
+        let pick = el("label", "ap-button")?;
+        append(&pick, &text_el("span", "", "Add files…")?)?;
+        let file_input: HtmlInputElement = el("input", "ap-file")?.dyn_into()?;
+        file_input.set_type("file");
+        file_input.set_multiple(true);
+        append(&pick, &file_input)?;
+        append(&controls, &pick)?;
+        let url_input: HtmlInputElement = el("input", "ap-url")?.dyn_into()?;
+        url_input.set_type("url");
+        url_input.set_placeholder("https://…/events.arrow");
+        url_input.set_attribute("aria-label", "URL to load")?;
+        append(&controls, &url_input)?;
+        let load_button = text_el("button", "ap-button ap-load", "Load URL")?;
+        append(&controls, &load_button)?;
+        let time_label = el("label", "ap-time-col")?;
+        append(&time_label, &text_el("span", "", "time column")?)?;
+        let time_select: HtmlSelectElement = el("select", "")?.dyn_into()?;
+        append(&time_label, &time_select)?;
+        append(&controls, &time_label)?;
+        append(&controls, &text_el("span", "ap-hint", "or drop files anywhere")?)?;
+        append(&panel, &controls)?;
+        let progress_box = el("div", "ap-progress")?;
+        progress_box.set_attribute("hidden", "")?;
+        let progress: HtmlProgressElement = el("progress", "")?.dyn_into()?;
+        append(&progress_box, &progress)?;
+        let progress_text = el("span", "")?;
+        append(&progress_box, &progress_text)?;
+        let cancel = text_el("button", "ap-button ap-cancel", "Cancel")?;
+        append(&progress_box, &cancel)?;
+        append(&panel, &progress_box)?;
+        append(root, &panel)?;
+        Ok(SourcePanel { list, file_input, url_input, load_button, progress_box, progress, progress_text, cancel, time_select })
+    }
+
+    /// Connect the panel's controls to the app.
+    pub fn wire(app: &Shared) -> Result<(), JsValue> {
+        let (file_input, load_button, url_input, cancel, list, time_select, root) = {
+            let a = app.borrow();
+            let p = &a.panel;
+            (p.file_input.clone(), p.load_button.clone(), p.url_input.clone(), p.cancel.clone(), p.list.clone(), p.time_select.clone(), a.parts.root.clone())
+        };
+        listen::<web_sys::Event>(&file_input, "change", app, |app, _| {
+            let files = app.borrow().panel.file_input.files();
+            if let Some(files) = files {
+                load_files(app, (0..files.length()).filter_map(|i| files.get(i)).collect());
+            }
+            app.borrow().panel.file_input.set_value("");
+        })?;
+        listen::<web_sys::Event>(&load_button, "click", app, |app, _| {
+            let url = app.borrow().panel.url_input.value();
+            if !url.trim().is_empty() {
+                load_url(app, url.trim().to_string());
+            }
+        })?;
+        listen::<web_sys::KeyboardEvent>(&url_input, "keydown", app, |app, e| {
+            if e.key() == "Enter" {
+                let url = app.borrow().panel.url_input.value();
+                if !url.trim().is_empty() {
+                    load_url(app, url.trim().to_string());
+                }
+            }
+        })?;
+        listen::<web_sys::Event>(&cancel, "click", app, |app, _| {
+            if let Some(c) = &app.borrow().loading {
+                c.abort();
+            }
+        })?;
+        listen::<web_sys::MouseEvent>(&list, "click", app, |app, e| {
+            let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            let Some(i) = t.get_attribute("data-remove").and_then(|v| v.parse::<usize>().ok()) else { return };
+            if let Ok(mut a) = app.try_borrow_mut() {
+                a.remove_source(i);
+            }
+        })?;
+        listen::<web_sys::Event>(&time_select, "change", app, |app, _| {
+            let Ok(mut a) = app.try_borrow_mut() else { return };
+            let v = a.panel.time_select.value();
+            a.set_time_column(if v.is_empty() { None } else { Some(&v) });
+        })?;
+        listen::<web_sys::DragEvent>(&root, "dragover", app, |app, e| {
+            e.prevent_default();
+            let _ = app.borrow().parts.root.class_list().add_1("ap-dragging");
+        })?;
+        listen::<web_sys::DragEvent>(&root, "dragleave", app, |app, _| {
+            let _ = app.borrow().parts.root.class_list().remove_1("ap-dragging");
+        })?;
+        listen::<web_sys::DragEvent>(&root, "drop", app, |app, e| {
+            e.prevent_default();
+            let _ = app.borrow().parts.root.class_list().remove_1("ap-dragging");
+            if let Some(files) = e.data_transfer().and_then(|d| d.files()) {
+                load_files(app, (0..files.length()).filter_map(|i| files.get(i)).collect());
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Show the loaded sources and the time column choice.
+    pub fn render(&self, sources: &[Source], data: &DataSet) {
+        dom::clear(&self.list);
+        for (i, s) in sources.iter().enumerate() {
+            let Ok(li) = el("li", "ap-source") else { continue };
+            let short = s.name.rsplit('/').next().unwrap_or(&s.name);
+            let text = format!("{short} · {} · {} rows · {}", s.format.name(), dom::thousands(s.rows as u64), dom::bytes(s.bytes));
+            if let Ok(t) = text_el("span", "", &text) {
+                let _ = t.set_attribute("title", &s.name);
+                let _ = append(&li, &t);
+            }
+            if let Ok(b) = text_el("button", "ap-remove", "×") {
+                let _ = b.set_attribute("data-remove", &i.to_string());
+                let _ = b.set_attribute("aria-label", &format!("Remove {short}"));
+                let _ = append(&li, &b);
+            }
+            let _ = append(&self.list, &li);
+        }
+        dom::clear(&self.time_select);
+        let current = data.time_column().map(str::to_string);
+        let mut names = time_candidates(data);
+        names.insert(0, String::new());
+        for n in names {
+            let Ok(o) = el("option", "") else { continue };
+            o.set_text_content(Some(if n.is_empty() { "(none)" } else { &n }));
+            let _ = o.set_attribute("value", &n);
+            if Some(&n) == current.as_ref() || (n.is_empty() && current.is_none()) {
+                let _ = o.set_attribute("selected", "");
+            }
+            let _ = self.time_select.append_child(&o);
+        }
+        if let Some(c) = &current {
+            self.time_select.set_value(c);
+        }
+    }
+
+    pub fn show_progress(&self, what: &str, got: usize, total: Option<usize>) {
+        let _ = self.progress_box.remove_attribute("hidden");
+        let short = what.rsplit('/').next().unwrap_or(what);
+        let text = match total {
+            Some(t) if t > 0 => {
+                self.progress.set_max(t as f64);
+                self.progress.set_value(got as f64);
+                format!("Loading {short}: {} of {} ({}%)", dom::bytes(got), dom::bytes(t), got * 100 / t)
+            }
+            _ => {
+                let _ = self.progress.remove_attribute("value");
+                format!("Loading {short}: {}", dom::bytes(got))
+            }
+        };
+        self.progress_text.set_text_content(Some(&text));
+    }
+
+    pub fn hide_progress(&self) {
+        let _ = self.progress_box.set_attribute("hidden", "");
+    }
+}
+
+/// Fetch `url` with progress and Cancel, then add it as a source.
+pub fn load_url(app: &Shared, url: String) {
+    let ctrl = web_sys::AbortController::new().ok();
+    {
+        let mut a = app.borrow_mut();
+        a.loading = ctrl.clone();
+        a.panel.show_progress(&url, 0, None);
+    }
+    let app = app.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let signal = ctrl.as_ref().map(|c| c.signal());
+        let cap = app.borrow().memory_cap.saturating_sub(app.borrow().data.byte_size());
+        let (app2, u2) = (app.clone(), url.clone());
+        let got = fetch::fetch_with_progress(&url, signal.as_ref(), cap, move |n, total| {
+            if let Ok(a) = app2.try_borrow() {
+                a.panel.show_progress(&u2, n, total);
+            }
+        })
+        .await;
+        let mut a = app.borrow_mut();
+        a.loading = None;
+        a.panel.hide_progress();
+        if let Err(e) = got.and_then(|bytes| a.add_source(&url, &bytes)) {
+            a.show_error(&e);
+        }
+    });
+}
+
+/// Read local files one after another and add each as a source.
+pub fn load_files(app: &Shared, files: Vec<web_sys::File>) {
+    let app = app.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        for f in files {
+            let name = f.name();
+            app.borrow().panel.show_progress(&name, 0, Some(f.size() as usize));
+            let got = fetch::file_bytes(&f).await;
+            let mut a = app.borrow_mut();
+            a.panel.hide_progress();
+            if let Err(e) = got.and_then(|bytes| a.add_source(&name, &bytes)) {
+                a.show_error(&e);
+            }
+        }
+    });
+}
