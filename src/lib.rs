@@ -7,6 +7,8 @@
 pub mod dataset;
 pub mod demo;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz_support;
 pub mod ingest;
 pub mod query;
 pub mod render;

@@ -309,3 +309,24 @@ fn otlp_bad_ids_and_times_name_the_span() {
         assert!(msg.contains("bad.json") && msg.contains("spans[0]") && msg.contains(&span0) && msg.contains(want), "{msg}");
     }
 }
+
+#[test]
+fn inputs_that_once_crashed_arrow_ipc_are_errors() {
+    // Found by the arrow_ipc fuzz target: lying buffer ranges, misaligned blocks, fixed-width
+    // buffers of partial values. Each must be an error now.
+    let mut n = 0;
+    for entry in std::fs::read_dir("tests/fixtures/ipc_crashes").unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let r = std::panic::catch_unwind(|| {
+            let s = ingest::arrow_ipc::read_stream(&name, &bytes).map(|b| DataSet::from_batches(b));
+            let f = ingest::arrow_ipc::read_file(&name, &bytes).map(|b| DataSet::from_batches(b));
+            (s.is_err(), f.is_err())
+        });
+        let (s, f) = r.unwrap_or_else(|_| panic!("{name} panicked"));
+        assert!(s && f, "{name} decoded without an error");
+        n += 1;
+    }
+    assert!(n >= 3);
+}

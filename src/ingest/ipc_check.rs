@@ -3,7 +3,8 @@
 //! every message's flatbuffer is verified, every buffer must lie inside its message body, and a
 //! compressed buffer may not declare an implausible uncompressed size (runaway allocation).
 
-use arrow_ipc::{root_as_footer, root_as_message, MessageHeader};
+use arrow_schema::DataType;
+use arrow_ipc::{root_as_footer, root_as_message, Field as FbField, MessageHeader, Schema as FbSchema, Type};
 
 /// A compressed buffer may expand to at most this many times its size, or this many bytes.
 const MAX_RATIO: i64 = 256;
@@ -21,20 +22,141 @@ fn le_i64(b: &[u8], at: usize) -> Option<i64> {
     })
 }
 
+/// Union columns: arrow-ipc slices their type ids by the node length unchecked, and telemetry has
+/// no use for them, so they are refused.
+fn check_field(f: FbField, depth: usize) -> Result<(), String> {
+    let name = f.name().unwrap_or("?");
+    if f.type_type() == Type::Union {
+        return Err(format!("column {name:?} is a union, which Apiary does not read"));
+    }
+    if depth > 64 {
+        return Err(format!("column {name:?} nests more than 64 levels deep"));
+    }
+    for c in f.children().into_iter().flatten() {
+        check_field(c, depth + 1)?;
+    }
+    Ok(())
+}
+
+fn check_schema(s: FbSchema, what: &str) -> Result<(), String> {
+    for f in s.fields().into_iter().flatten() {
+        check_field(f, 0).map_err(|e| format!("{what}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Byte widths of the buffers a column of type `t` has in an IPC record batch, in order (0 where
+/// any length is fine: bitmaps, variable-width data). Dictionary columns use their index type.
+fn buffer_widths(t: &DataType, out: &mut Vec<usize>, variadic: &mut dyn Iterator<Item = i64>) {
+    use arrow_data::BufferSpec;
+    let t = match t {
+        DataType::Dictionary(k, _) => k.as_ref(),
+        other => other,
+    };
+    if matches!(t, DataType::Null | DataType::RunEndEncoded(..)) {
+        // Null has no buffers; run-end encoded arrays only have children.
+    } else {
+        out.push(0); // validity bitmap
+        let layout = arrow_data::layout(t);
+        for b in &layout.buffers {
+            out.push(match b {
+                BufferSpec::FixedWidth { byte_width, .. } => *byte_width,
+                _ => 0,
+            });
+        }
+        if layout.variadic {
+            for _ in 0..variadic.next().unwrap_or(0).clamp(0, 1 << 20) {
+                out.push(0);
+            }
+        }
+    }
+    match t {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) | DataType::Map(f, _) | DataType::ListView(f) | DataType::LargeListView(f) => {
+            buffer_widths(f.data_type(), out, variadic)
+        }
+        DataType::Struct(fs) => fs.iter().for_each(|f| buffer_widths(f.data_type(), out, variadic)),
+        DataType::RunEndEncoded(a, b) => {
+            buffer_widths(a.data_type(), out, variadic);
+            buffer_widths(b.data_type(), out, variadic);
+        }
+        _ => {}
+    }
+}
+
+/// Where the checks need the schema: the Arrow types of the record batch columns, and of each
+/// dictionary by id.
+#[derive(Default)]
+pub struct Layouts {
+    columns: Vec<DataType>,
+    dictionaries: Vec<(i64, DataType)>,
+}
+
+impl Layouts {
+    fn from_schema(s: FbSchema) -> Layouts {
+        let Ok(schema) = arrow_ipc::convert::try_fb_to_schema(s) else { return Layouts::default() };
+        let mut dictionaries = Vec::new();
+        let mut next_id = Vec::new();
+        // Dictionary ids as the flatbuffer fields give them, in field order (depth first).
+        fn ids(f: FbField, out: &mut Vec<i64>) {
+            if let Some(d) = f.dictionary() {
+                out.push(d.id());
+            }
+            for c in f.children().into_iter().flatten() {
+                ids(c, out);
+            }
+        }
+        for f in s.fields().into_iter().flatten() {
+            ids(f, &mut next_id);
+        }
+        fn dict_types(t: &DataType, out: &mut Vec<DataType>) {
+            if let DataType::Dictionary(_, v) = t {
+                out.push(v.as_ref().clone());
+            }
+            match t {
+                DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) | DataType::Map(f, _) => dict_types(f.data_type(), out),
+                DataType::Struct(fs) => fs.iter().for_each(|f| dict_types(f.data_type(), out)),
+                _ => {}
+            }
+        }
+        let mut types = Vec::new();
+        for f in schema.fields() {
+            dict_types(f.data_type(), &mut types);
+        }
+        for (id, t) in next_id.into_iter().zip(types) {
+            dictionaries.push((id, t));
+        }
+        Layouts { columns: schema.fields().iter().map(|f| f.data_type().clone()).collect(), dictionaries }
+    }
+}
+
 /// Check one message (metadata flatbuffer + body). `what` names it in errors.
-fn check_message(meta: &[u8], body: &[u8], what: &str) -> Result<(), String> {
+fn check_message(meta: &[u8], body: &[u8], what: &str, layouts: &mut Layouts) -> Result<(), String> {
     let msg = root_as_message(meta).map_err(|e| format!("{what}: corrupted message metadata ({e})"))?;
     let body_len = msg.bodyLength();
     if body_len < 0 || body_len as usize > body.len() {
         return Err(format!("{what}: body of {body_len} bytes runs past the end of the data ({} bytes left)", body.len()));
     }
     let body = &body[..body_len as usize];
-    let batch = match msg.header_type() {
-        MessageHeader::RecordBatch => msg.header_as_record_batch(),
-        MessageHeader::DictionaryBatch => msg.header_as_dictionary_batch().and_then(|d| d.data()),
-        _ => None,
+    if let Some(schema) = msg.header_as_schema() {
+        check_schema(schema, what)?;
+        *layouts = Layouts::from_schema(schema);
+    }
+    let (batch, types) = match msg.header_type() {
+        MessageHeader::RecordBatch => (msg.header_as_record_batch(), layouts.columns.clone()),
+        MessageHeader::DictionaryBatch => {
+            let d = msg.header_as_dictionary_batch();
+            let id = d.map(|d| d.id());
+            let t = layouts.dictionaries.iter().find(|(i, _)| Some(*i) == id).map(|(_, t)| vec![t.clone()]).unwrap_or_default();
+            (d.and_then(|d| d.data()), t)
+        }
+        _ => (None, Vec::new()),
     };
     let Some(batch) = batch else { return Ok(()) };
+    let mut widths = Vec::new();
+    let mut variadic = batch.variadicBufferCounts().into_iter().flatten();
+    for t in &types {
+        buffer_widths(t, &mut widths, &mut variadic);
+    }
     if batch.length() < 0 {
         return Err(format!("{what}: negative row count {}", batch.length()));
     }
@@ -44,12 +166,23 @@ fn check_message(meta: &[u8], body: &[u8], what: &str) -> Result<(), String> {
         if off < 0 || len < 0 || off.checked_add(len).is_none_or(|end| end > body_len) {
             return Err(format!("{what}: buffer {i} (offset {off}, length {len}) lies outside the {body_len}-byte body"));
         }
+        // The format aligns buffers to 8 bytes; arrow-ipc panics on misaligned ones.
+        if off % 8 != 0 {
+            return Err(format!("{what}: buffer {i} starts at offset {off}, not a multiple of 8"));
+        }
+        let width = widths.get(i).copied().unwrap_or(0) as i64;
+        let mut data_len = len;
         if compressed && len >= 8 {
             let declared = le_i64(body, off as usize).unwrap_or(-1);
             let limit = (len.saturating_mul(MAX_RATIO)).max(MAX_SMALL_EXPANSION);
             if declared < -1 || declared > limit {
                 return Err(format!("{what}: buffer {i} declares {declared} bytes uncompressed from {len} compressed (refused)"));
             }
+            data_len = if declared == -1 { len - 8 } else { declared };
+        }
+        // A buffer of fixed-width values must hold whole values.
+        if width > 1 && data_len % width != 0 {
+            return Err(format!("{what}: buffer {i} has {data_len} bytes, not a whole number of {width}-byte values"));
         }
     }
     for (i, n) in batch.nodes().into_iter().flatten().enumerate() {
@@ -82,9 +215,10 @@ fn frame(bytes: &[u8], at: usize, what: &str) -> Result<Option<(usize, usize)>, 
 pub fn check_stream(bytes: &[u8]) -> Result<(), String> {
     let mut at = 0usize;
     let mut n = 0usize;
+    let mut layouts = Layouts::default();
     while let Some((meta_at, body_at)) = frame(bytes, at, &format!("message {n}"))? {
         let what = format!("message {n} (at byte {at})");
-        check_message(&bytes[meta_at..body_at], &bytes[body_at..], &what)?;
+        check_message(&bytes[meta_at..body_at], &bytes[body_at..], &what, &mut layouts)?;
         let body_len = root_as_message(&bytes[meta_at..body_at]).map(|m| m.bodyLength()).unwrap_or(0) as usize;
         at = body_at + body_len;
         n += 1;
@@ -103,6 +237,11 @@ pub fn check_file(bytes: &[u8]) -> Result<(), String> {
     }
     let footer_at = n - 10 - footer_len as usize;
     let footer = root_as_footer(&bytes[footer_at..n - 10]).map_err(|e| format!("corrupted footer ({e})"))?;
+    let mut layouts = Layouts::default();
+    if let Some(schema) = footer.schema() {
+        check_schema(schema, "footer schema")?;
+        layouts = Layouts::from_schema(schema);
+    }
     let blocks = footer.dictionaries().into_iter().flatten().chain(footer.recordBatches().into_iter().flatten());
     for (i, b) in blocks.enumerate() {
         let (off, meta, body) = (b.offset(), b.metaDataLength() as i64, b.bodyLength());
@@ -110,13 +249,16 @@ pub fn check_file(bytes: &[u8]) -> Result<(), String> {
         if off < 8 || meta < 0 || body < 0 || end.is_none_or(|e| e as usize > footer_at) {
             return Err(format!("block {i} (offset {off}, metadata {meta}, body {body}) lies outside the file"));
         }
+        if off % 8 != 0 || meta % 8 != 0 {
+            return Err(format!("block {i} (offset {off}, metadata {meta}) is not 8-byte aligned"));
+        }
         let what = format!("block {i} (at byte {off})");
         let Some((meta_at, body_at)) = frame(&bytes[..(off + meta) as usize], off as usize, &what)? else {
             return Err(format!("{what}: empty message"));
         };
+        // arrow-ipc takes the body length from the block, so buffers must fit in that too.
         let body_start = (off + meta) as usize;
-        let _ = body_at;
-        check_message(&bytes[meta_at..body_at.min(body_start)], &bytes[body_start..footer_at], &what)?;
+        check_message(&bytes[meta_at..body_at.min(body_start)], &bytes[body_start..body_start + body as usize], &what, &mut layouts)?;
     }
     Ok(())
 }

@@ -1,0 +1,11 @@
+//! Fuzz the parquet decoder: any bytes give batches or an error, never a panic; what decodes also
+//! loads into a data set and answers a query.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(batches) = apiary::ingest::parquet::read("fuzz", data) {
+        apiary::fuzz_support::exercise(batches);
+    }
+});
