@@ -73,3 +73,21 @@ fn bad_input_exits_nonzero_with_a_message() {
     assert_ne!(code, 0);
     assert!(err.contains("breakdowns[0]") && err.contains("nope"), "{err}");
 }
+
+#[test]
+fn bubbleup_ranks_columns_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = demo_file(&dir, 20_000);
+    let end = apiary::demo::END_MS / 1000;
+    let spec = format!(r#"{{"start_time":{},"end_time":{end}}}"#, end - 6 * 3600);
+    let sel = format!(r#"{{"start_time":{},"end_time":{end},"filters":[{{"column":"duration_ms","op":">","value":800}}]}}"#, end - 90 * 60);
+    let (code, out, err) = apiary(&["bubbleup", &f, "--spec", &spec, "--selection", &sel]);
+    assert_eq!(code, 0, "{err}");
+    let v: Json = serde_json::from_str(&out).unwrap();
+    let cols: Vec<&str> = v["columns"].as_array().unwrap().iter().map(|c| c["column"].as_str().unwrap()).collect();
+    assert!(cols[..2].contains(&"region") && cols[..2].contains(&"app.version"), "{cols:?}");
+    assert!(v["selection"]["count"].as_f64().unwrap() > 0.0);
+    let (code, _, err) = apiary(&["bubbleup", &f, "--spec", &spec, "--selection", "{}"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("selection"), "{err}");
+}

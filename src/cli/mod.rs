@@ -54,6 +54,22 @@ enum Command {
         #[arg(long)]
         sample_rate: Option<String>,
     },
+    /// BubbleUp: which columns and values set the selected events apart from the rest.
+    Bubbleup {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The query (time range, filters) as JSON, inline or @path.
+        #[arg(long)]
+        spec: String,
+        /// The selection: {"start_time":…, "end_time":…, "filters":[…]}, inline or @path.
+        #[arg(long)]
+        selection: String,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Sample-rate column, or `none` to turn weighting off (default: auto-detect).
+        #[arg(long)]
+        sample_rate: Option<String>,
+    },
     /// Time the observability query set on generated demo data (prints numbers; asserts nothing).
     Bench {
         /// Row counts, comma-separated.
@@ -90,6 +106,22 @@ fn load_all(files: &[PathBuf]) -> Result<DataSet, String> {
     Ok(ds)
 }
 
+/// JSON given inline, or `@path` to read it from a file.
+fn inline_or_file(arg: String, what: &str) -> Result<String, String> {
+    match arg.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} {path}: {e}")),
+        None => Ok(arg),
+    }
+}
+
+fn set_sample_rate(ds: &mut DataSet, sample_rate: Option<String>) -> Result<(), String> {
+    if let Some(sr) = sample_rate {
+        let mode = if sr == "none" { SampleRate::Off } else { SampleRate::Column(sr) };
+        ds.set_sample_rate(mode).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 fn run(cmd: Command) -> Result<(), String> {
     match cmd {
         Command::Demo { rows, seed, out } => {
@@ -100,6 +132,19 @@ fn run(cmd: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Bench { rows, runs } => bench::run(&rows, runs.max(1)),
+        Command::Bubbleup { files, spec, selection, format, sample_rate } => {
+            let spec = QuerySpec::from_json_str(&inline_or_file(spec, "spec")?).map_err(|e| e.to_string())?;
+            let sel_json: serde_json::Value = serde_json::from_str(&inline_or_file(selection, "selection")?).map_err(|e| format!("selection is not JSON: {e}"))?;
+            let selection = apiary::bubbleup::Selection::from_json(&sel_json).map_err(|e| e.to_string())?;
+            let mut ds = load_all(&files)?;
+            set_sample_rate(&mut ds, sample_rate)?;
+            let b = apiary::bubbleup::run(&ds, &spec, &selection).map_err(|e| e.to_string())?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&b.to_json()).unwrap_or_default()),
+                _ => print!("{}", output::bubbleup_table(&b)),
+            }
+            Ok(())
+        }
         Command::Inspect { files, json } => {
             let mut reports = Vec::new();
             for f in &files {
@@ -120,16 +165,9 @@ fn run(cmd: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Query { files, spec, format, sample_rate } => {
-            let text = match spec.strip_prefix('@') {
-                Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read spec {path}: {e}"))?,
-                None => spec,
-            };
-            let spec = QuerySpec::from_json_str(&text).map_err(|e| e.to_string())?;
+            let spec = QuerySpec::from_json_str(&inline_or_file(spec, "spec")?).map_err(|e| e.to_string())?;
             let mut ds = load_all(&files)?;
-            if let Some(sr) = sample_rate {
-                let mode = if sr == "none" { SampleRate::Off } else { SampleRate::Column(sr) };
-                ds.set_sample_rate(mode).map_err(|e| e.to_string())?;
-            }
+            set_sample_rate(&mut ds, sample_rate)?;
             let result = query::run(&ds, &spec).map_err(|e| e.to_string())?;
             let text = match format {
                 Format::Json => serde_json::to_string_pretty(&result.to_json()).unwrap_or_default(),

@@ -86,3 +86,23 @@ pub fn table(r: &QueryResult) -> String {
     }
     out
 }
+
+pub fn bubbleup_table(b: &apiary::bubbleup::BubbleUp) -> String {
+    let mut out = format!("selection: {} events, baseline: {} events\n", b.selection_count, b.baseline_count);
+    for c in &b.columns {
+        out += &format!("\n{}  ({}, score {:.3})\n", c.column, if c.measure { "measure" } else { "dimension" }, c.score);
+        for v in c.values.iter().take(5) {
+            let label = match v.range {
+                Some((lo, hi)) => format!("[{lo:.4}, {hi:.4})"),
+                None => cell(&v.value),
+            };
+            out += &format!("    {:<40} selection {:>6.1}%   baseline {:>6.1}%\n", label, v.selection * 100.0, v.baseline * 100.0);
+        }
+    }
+    if !b.skipped.is_empty() {
+        out += "\nnot ranked: ";
+        out += &b.skipped.iter().map(|(c, why)| format!("{c} ({why})")).collect::<Vec<_>>().join(", ");
+        out += "\n";
+    }
+    out
+}

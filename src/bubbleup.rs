@@ -1,0 +1,401 @@
+//! BubbleUp: what do the selected events have in common that the rest do not?
+//!
+//! The selection is a time range and/or filters (a box on a heatmap is both: time × value range);
+//! the baseline is every other event the query matches (its time range and filters). Each column
+//! is compared between the two populations, weighted by sample rate when weighting is on:
+//!
+//! - Dimensions (strings, booleans, integers with at most [`DIMENSION_MAX_DISTINCT`] values):
+//!   the share of each value (null included) in selection and baseline.
+//! - Measures (floats, integers with more values): [`MEASURE_BUCKETS`] equal-width buckets over
+//!   the column's range among the query's events, shared by both populations.
+//!
+//! Score of a column: the largest over-representation of one value (or bucket) in the selection,
+//! `max_v (p_sel(v) − p_base(v))`, from 0 (nothing stands out) to 1. It favours the column whose
+//! single value explains the selection best, so a region beats the hosts inside it. Values are
+//! ranked by `p_sel − p_base`. Columns used by the selection's own filters are reported but not
+//! ranked (they differ by construction), and so are the time column, columns with more than
+//! [`MAX_DISTINCT`] distinct values (ids), and nested columns.
+
+use arrow_array::{Array, RecordBatch};
+use serde_json::{json, Value as Json};
+
+use crate::dataset::DataSet;
+use crate::error::{Error, Result};
+use crate::query::breakdown::Grouper;
+use crate::query::column::{numeric, Kind};
+use crate::query::execute::resolve_range;
+use crate::query::filter::{self, CompiledFilter};
+use crate::query::spec::{Combination, Filter, FilterOp, QuerySpec};
+use crate::value::{float_json, Value};
+
+pub const DIMENSION_MAX_DISTINCT: usize = 50;
+pub const MAX_DISTINCT: usize = 1000;
+pub const MEASURE_BUCKETS: usize = 20;
+/// Values (or buckets) reported per column.
+pub const MAX_VALUES: usize = 20;
+
+/// The selected events: a time range (epoch seconds, `[start, end)`) and/or filters (ANDed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    pub filters: Vec<Filter>,
+}
+
+impl Selection {
+    /// `{"start_time": s, "end_time": e, "filters": [...]}` (filters as in a query spec).
+    pub fn from_json(v: &Json) -> Result<Selection> {
+        let m = v.as_object().ok_or_else(|| Error::spec("(selection)", "must be an object"))?;
+        for k in m.keys() {
+            if !["start_time", "end_time", "filters"].contains(&k.as_str()) {
+                return Err(Error::spec(format!("selection.{k}"), "unknown field (expected start_time, end_time, filters)"));
+            }
+        }
+        let num = |k: &str| -> Result<Option<i64>> {
+            match m.get(k) {
+                None | Some(Json::Null) => Ok(None),
+                Some(x) => x.as_i64().map(Some).ok_or_else(|| Error::spec(format!("selection.{k}"), "must be whole epoch seconds")),
+            }
+        };
+        let mut probe = serde_json::Map::new();
+        if let Some(f) = m.get("filters") {
+            probe.insert("filters".into(), f.clone());
+        }
+        let filters = QuerySpec::from_json(&Json::Object(probe))
+            .map_err(|e| Error::spec("selection", e.to_string().trim_start_matches("invalid query: ").to_string()))?
+            .filters;
+        let sel = Selection { start_time: num("start_time")?, end_time: num("end_time")?, filters };
+        if sel.start_time.is_none() && sel.end_time.is_none() && sel.filters.is_empty() {
+            return Err(Error::spec("selection", "needs a time range or filters"));
+        }
+        if let (Some(s), Some(e)) = (sel.start_time, sel.end_time) {
+            if e <= s {
+                return Err(Error::spec("selection.end_time", "must be after start_time"));
+            }
+        }
+        Ok(sel)
+    }
+
+    /// Columns the selection filters on.
+    pub fn columns(&self) -> Vec<&str> {
+        self.filters.iter().map(|f| f.column.as_str()).collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueShare {
+    pub value: Json,
+    /// For measure buckets: `[lower, upper)`.
+    pub range: Option<(f64, f64)>,
+    pub selection: f64,
+    pub baseline: f64,
+    pub selection_count: f64,
+    pub baseline_count: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnReport {
+    pub column: String,
+    pub measure: bool,
+    pub score: f64,
+    pub values: Vec<ValueShare>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BubbleUp {
+    pub selection_count: f64,
+    pub baseline_count: f64,
+    /// Ranked, highest score first.
+    pub columns: Vec<ColumnReport>,
+    /// Columns not ranked, with why.
+    pub skipped: Vec<(String, String)>,
+}
+
+impl BubbleUp {
+    pub fn to_json(&self) -> Json {
+        json!({
+            "selection": {"count": float_json(self.selection_count)},
+            "baseline": {"count": float_json(self.baseline_count)},
+            "columns": self.columns.iter().map(|c| json!({
+                "column": c.column,
+                "kind": if c.measure { "measure" } else { "dimension" },
+                "score": float_json(c.score),
+                "values": c.values.iter().map(|v| {
+                    let mut o = json!({
+                        "value": v.value,
+                        "selection": float_json(v.selection),
+                        "baseline": float_json(v.baseline),
+                        "selection_count": float_json(v.selection_count),
+                        "baseline_count": float_json(v.baseline_count),
+                    });
+                    if let Some((lo, hi)) = v.range {
+                        o["lower"] = float_json(lo);
+                        o["upper"] = float_json(hi);
+                    }
+                    o
+                }).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "skipped": self.skipped.iter().map(|(c, why)| json!({"column": c, "reason": why})).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Per-batch: the query's rows, which of them are selected, and their weights.
+struct Rows {
+    rows: Vec<u32>,
+    selected: Vec<bool>,
+    weights: Vec<f64>,
+}
+
+struct Plan<'a> {
+    ds: &'a DataSet,
+    range: Option<(i64, i64)>,
+    base: Vec<CompiledFilter>,
+    combination: Combination,
+    sel_filters: Vec<CompiledFilter>,
+    sel_range: (i64, i64),
+    weight_col: Option<usize>,
+}
+
+impl Plan<'_> {
+    fn rows(&self, bi: usize, batch: &RecordBatch) -> Rows {
+        let times = self.ds.times(bi);
+        let mut rows: Vec<u32> = match (self.range, times) {
+            (Some((lo, hi)), Some(t)) => (0..batch.num_rows() as u32).filter(|&i| t.is_valid(i as usize) && (lo..hi).contains(&t.value(i as usize))).collect(),
+            _ => (0..batch.num_rows() as u32).collect(),
+        };
+        filter::apply(&self.base, self.combination, batch, &mut rows);
+        let mut sel: Vec<u32> = match times {
+            Some(t) => rows.iter().copied().filter(|&i| t.is_valid(i as usize) && (self.sel_range.0..self.sel_range.1).contains(&t.value(i as usize))).collect(),
+            None => rows.clone(),
+        };
+        filter::apply(&self.sel_filters, Combination::And, batch, &mut sel);
+        let mut selected = Vec::with_capacity(rows.len());
+        let mut k = 0;
+        for r in &rows {
+            let hit = k < sel.len() && sel[k] == *r;
+            if hit {
+                k += 1;
+            }
+            selected.push(hit);
+        }
+        let weights = match self.weight_col.and_then(|c| numeric(batch.column(c)).map(|n| (n.to_f64().into_owned(), n.nulls.clone()))) {
+            Some((v, nulls)) => rows.iter().map(|&r| if nulls.as_ref().map_or(true, |n| n.is_valid(r as usize)) && v[r as usize] >= 1.0 { v[r as usize] } else { 1.0 }).collect(),
+            None => vec![1.0; rows.len()],
+        };
+        Rows { rows, selected, weights }
+    }
+}
+
+enum Acc {
+    /// Dimension candidates: interned values and their weights in selection and baseline.
+    Values { grouper: Grouper, sel: Vec<f64>, base: Vec<f64>, overflow: bool },
+    /// Measures: range over the query's events, then shared buckets.
+    Numbers { min: f64, max: f64, sel: Vec<f64>, base: Vec<f64> },
+}
+
+/// Run BubbleUp for `selection` against the rest of what `spec` matches.
+pub fn run(ds: &DataSet, spec: &QuerySpec, selection: &Selection) -> Result<BubbleUp> {
+    let schema = ds.schema().clone();
+    let range = resolve_range(ds, spec);
+    let sel_range = (
+        selection.start_time.map_or(i64::MIN, |s| s.saturating_mul(1000)),
+        selection.end_time.map_or(i64::MAX, |e| e.saturating_mul(1000)),
+    );
+    let plan = Plan {
+        ds,
+        range,
+        base: filter::compile(&spec.filters, &schema)?,
+        combination: spec.filter_combination,
+        sel_filters: filter::compile(&selection.filters, &schema).map_err(|e| Error::spec("selection", e.to_string()))?,
+        sel_range,
+        weight_col: ds.sample_rate_column().and_then(|c| ds.column_index(c)),
+    };
+    let sel_cols = selection.columns();
+    let mut out = BubbleUp::default();
+    let mut candidates: Vec<(usize, Acc)> = Vec::new();
+    for (i, f) in schema.fields().iter().enumerate() {
+        let name = f.name().as_str();
+        let kind = Kind::of(f.data_type());
+        if Some(name) == ds.time_column() {
+            out.skipped.push((name.into(), "the time column".into()));
+        } else if sel_cols.contains(&name) {
+            out.skipped.push((name.into(), "used by the selection".into()));
+        } else if Some(name) == ds.sample_rate_column() {
+            out.skipped.push((name.into(), "the sample rate".into()));
+        } else if kind == Kind::Other {
+            out.skipped.push((name.into(), format!("nested or binary ({})", f.data_type())));
+        } else if kind == Kind::Float {
+            candidates.push((i, Acc::Numbers { min: f64::INFINITY, max: f64::NEG_INFINITY, sel: vec![], base: vec![] }));
+        } else {
+            let grouper = Grouper::new(&[name.to_string()], &schema)?;
+            candidates.push((i, Acc::Values { grouper, sel: vec![], base: vec![], overflow: false }));
+        }
+    }
+
+    // Pass 1: value shares for dimension candidates, ranges for measures.
+    let mut gids = Vec::new();
+    for (bi, batch) in ds.batches().iter().enumerate() {
+        let r = plan.rows(bi, batch);
+        for (w, s) in r.weights.iter().zip(&r.selected) {
+            if *s { out.selection_count += w } else { out.baseline_count += w }
+        }
+        if r.rows.is_empty() {
+            continue;
+        }
+        for (col, acc) in &mut candidates {
+            match acc {
+                Acc::Values { grouper, sel, base, overflow } => {
+                    if *overflow {
+                        continue;
+                    }
+                    grouper.assign(batch, &r.rows, &mut gids);
+                    let n = grouper.len();
+                    if n > MAX_DISTINCT {
+                        *overflow = true;
+                        continue;
+                    }
+                    sel.resize(n, 0.0);
+                    base.resize(n, 0.0);
+                    for ((g, w), s) in gids.iter().zip(&r.weights).zip(&r.selected) {
+                        if *s { sel[*g as usize] += w } else { base[*g as usize] += w }
+                    }
+                }
+                Acc::Numbers { min, max, .. } => {
+                    if let Some(nc) = numeric(batch.column(*col)) {
+                        for &row in &r.rows {
+                            if nc.is_valid(row as usize) {
+                                let x = nc.f64_at(row as usize);
+                                if x.is_finite() {
+                                    *min = min.min(x);
+                                    *max = max.max(x);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Integers with many values are measures after all.
+    for (col, acc) in &mut candidates {
+        if let Acc::Values { grouper, overflow, .. } = acc {
+            let kind = Kind::of(schema.field(*col).data_type());
+            if kind == Kind::Int && (*overflow || grouper.len() > DIMENSION_MAX_DISTINCT + 1) {
+                *acc = Acc::Numbers { min: f64::INFINITY, max: f64::NEG_INFINITY, sel: vec![], base: vec![] };
+            }
+        }
+    }
+    let needs_range: Vec<usize> = candidates.iter().enumerate().filter(|(_, (_, a))| matches!(a, Acc::Numbers { min, .. } if min.is_infinite())).map(|(k, _)| k).collect();
+    if !needs_range.is_empty() || candidates.iter().any(|(_, a)| matches!(a, Acc::Numbers { .. })) {
+        // Ranges for integer measures found late, then buckets for every measure.
+        for pass in 0..2 {
+            if pass == 0 && needs_range.is_empty() {
+                continue;
+            }
+            for (bi, batch) in ds.batches().iter().enumerate() {
+                let r = plan.rows(bi, batch);
+                for (k, (col, acc)) in candidates.iter_mut().enumerate() {
+                    let Acc::Numbers { min, max, sel, base } = acc else { continue };
+                    if pass == 0 && !needs_range.contains(&k) {
+                        continue;
+                    }
+                    let Some(nc) = numeric(batch.column(*col)) else { continue };
+                    if sel.is_empty() {
+                        sel.resize(MEASURE_BUCKETS + 1, 0.0);
+                        base.resize(MEASURE_BUCKETS + 1, 0.0);
+                    }
+                    let width = (*max - *min) / MEASURE_BUCKETS as f64;
+                    for ((&row, w), s) in r.rows.iter().zip(&r.weights).zip(&r.selected) {
+                        // Slot MEASURE_BUCKETS holds nulls.
+                        let valid = nc.is_valid(row as usize) && nc.f64_at(row as usize).is_finite();
+                        if pass == 0 {
+                            if valid {
+                                let x = nc.f64_at(row as usize);
+                                *min = min.min(x);
+                                *max = max.max(x);
+                            }
+                            continue;
+                        }
+                        let slot = if !valid {
+                            MEASURE_BUCKETS
+                        } else if width > 0.0 {
+                            (((nc.f64_at(row as usize) - *min) / width).floor().max(0.0) as usize).min(MEASURE_BUCKETS - 1)
+                        } else {
+                            0
+                        };
+                        if *s { sel[slot] += w } else { base[slot] += w }
+                    }
+                }
+            }
+        }
+    }
+
+    // Shares and scores.
+    let (ns, nb) = (out.selection_count.max(f64::MIN_POSITIVE), out.baseline_count.max(f64::MIN_POSITIVE));
+    for (col, acc) in candidates {
+        let name = schema.field(col).name().clone();
+        let (measure, mut values) = match acc {
+            Acc::Values { overflow: true, .. } => {
+                out.skipped.push((name, format!("more than {MAX_DISTINCT} distinct values")));
+                continue;
+            }
+            Acc::Values { grouper, sel, base, .. } => {
+                let vals: Vec<ValueShare> = (0..sel.len())
+                    .filter(|g| sel[*g] > 0.0 || base[*g] > 0.0)
+                    .map(|g| ValueShare {
+                        value: grouper.values(g as u32).first().cloned().unwrap_or(Value::Null).to_json(),
+                        range: None,
+                        selection: sel[g] / ns,
+                        baseline: base[g] / nb,
+                        selection_count: sel[g],
+                        baseline_count: base[g],
+                    })
+                    .collect();
+                (false, vals)
+            }
+            Acc::Numbers { min, max, sel, base } => {
+                if sel.is_empty() {
+                    continue;
+                }
+                let width = (max - min) / MEASURE_BUCKETS as f64;
+                let vals: Vec<ValueShare> = (0..=MEASURE_BUCKETS)
+                    .filter(|b| sel[*b] > 0.0 || base[*b] > 0.0)
+                    .map(|b| {
+                        let is_null = b == MEASURE_BUCKETS;
+                        let lo = min + b as f64 * width;
+                        ValueShare {
+                            value: if is_null { Json::Null } else { float_json(lo) },
+                            range: (!is_null).then_some((lo, if b == MEASURE_BUCKETS - 1 { max } else { lo + width })),
+                            selection: sel[b] / ns,
+                            baseline: base[b] / nb,
+                            selection_count: sel[b],
+                            baseline_count: base[b],
+                        }
+                    })
+                    .collect();
+                (true, vals)
+            }
+        };
+        let score = values.iter().map(|v| v.selection - v.baseline).fold(0.0, f64::max);
+        if !measure {
+            values.sort_by(|a, b| (b.selection - b.baseline).total_cmp(&(a.selection - a.baseline)));
+            values.truncate(MAX_VALUES);
+        }
+        out.columns.push(ColumnReport { column: name, measure, score, values });
+    }
+    out.columns.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.column.cmp(&b.column)));
+    Ok(out)
+}
+
+/// A selection from a heatmap box: `[t0, t1)` × `[lo, hi]` on `column`.
+pub fn box_selection(column: &str, t0: i64, t1: i64, lo: f64, hi: f64) -> Selection {
+    Selection {
+        start_time: Some(t0),
+        end_time: Some(t1),
+        filters: vec![
+            Filter { column: column.into(), op: FilterOp::Ge, value: Some(json!(lo)) },
+            Filter { column: column.into(), op: FilterOp::Le, value: Some(json!(hi)) },
+        ],
+    }
+}
