@@ -56,10 +56,14 @@ fn query_prints_honeycomb_json_csv_and_table() {
 fn bad_input_exits_nonzero_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.arrow");
-    std::fs::write(&junk, b"definitely not arrow").unwrap();
+    std::fs::write(&junk, b"\x00\x01 definitely not arrow").unwrap();
     let (code, _, err) = apiary(&["inspect", junk.to_str().unwrap()]);
     assert_ne!(code, 0);
     assert!(err.contains("junk.arrow") && err.contains("unrecognised format"), "{err}");
+    std::fs::write(&junk, b"definitely not arrow").unwrap();
+    let (code, _, err) = apiary(&["inspect", junk.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("junk.arrow") && err.contains("no data rows"), "{err}");
 
     let f = demo_file(&dir, 100);
     let bytes = std::fs::read(&f).unwrap();

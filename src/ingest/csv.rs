@@ -33,5 +33,8 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
     for batch in reader {
         out.push(batch.map_err(|e| Error::decode(source, format!("CSV: {e}")))?);
     }
+    if out.iter().all(|b| b.num_rows() == 0) {
+        return Err(Error::decode(source, "read as CSV (not Arrow, Parquet or JSON), but it has a header line and no data rows"));
+    }
     Ok(out)
 }
