@@ -13,6 +13,7 @@ pub mod fuzz_support;
 pub mod ingest;
 pub mod query;
 pub mod render;
+pub mod trace;
 pub mod value;
 
 #[cfg(target_arch = "wasm32")]

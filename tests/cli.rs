@@ -95,3 +95,20 @@ fn bubbleup_ranks_columns_as_json() {
     assert_ne!(code, 0);
     assert!(err.contains("selection"), "{err}");
 }
+
+#[test]
+fn trace_prints_the_assembled_tree() {
+    let f = "tests/fixtures/otlp_sdk.json";
+    let text = std::fs::read_to_string(f).unwrap();
+    let v: Json = serde_json::from_str(&text).unwrap();
+    let id = v["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["traceId"].as_str().unwrap().to_lowercase();
+    let (code, out, err) = apiary(&["trace", f, "--trace-id", &id]);
+    assert_eq!(code, 0, "{err}");
+    let t: Json = serde_json::from_str(&out).unwrap();
+    assert_eq!(t["summary"]["span_count"], 4);
+    assert_eq!(t["spans"][0]["name"], "POST /checkout");
+    assert_eq!(t["spans"][0]["critical"], true);
+    let (code, _, err) = apiary(&["trace", f, "--trace-id", "0000"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no spans"), "{err}");
+}

@@ -70,6 +70,15 @@ enum Command {
         #[arg(long)]
         sample_rate: Option<String>,
     },
+    /// Assemble one trace: spans as a tree with depth, self time and the critical path.
+    Trace {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        trace_id: String,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
     /// Time the observability query set on generated demo data (prints numbers; asserts nothing).
     Bench {
         /// Row counts, comma-separated.
@@ -132,6 +141,16 @@ fn run(cmd: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Bench { rows, runs } => bench::run(&rows, runs.max(1)),
+        Command::Trace { files, trace_id, format } => {
+            let ds = load_all(&files)?;
+            let cols = apiary::trace::SpanColumns::detect(&ds).map_err(|e| e.to_string())?;
+            let t = apiary::trace::Trace::assemble(&ds, &cols, &trace_id).map_err(|e| e.to_string())?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&t.to_json()).unwrap_or_default()),
+                _ => print!("{}", output::trace_text(&t)),
+            }
+            Ok(())
+        }
         Command::Bubbleup { files, spec, selection, format, sample_rate } => {
             let spec = QuerySpec::from_json_str(&inline_or_file(spec, "spec")?).map_err(|e| e.to_string())?;
             let sel_json: serde_json::Value = serde_json::from_str(&inline_or_file(selection, "selection")?).map_err(|e| format!("selection is not JSON: {e}"))?;

@@ -106,3 +106,21 @@ pub fn bubbleup_table(b: &apiary::bubbleup::BubbleUp) -> String {
     }
     out
 }
+
+pub fn trace_text(t: &apiary::trace::Trace) -> String {
+    let t0 = t.start_ms();
+    let mut out = format!("trace {}: {} spans, {:.3} ms, {} orphans\n", t.trace_id, t.spans.len(), t.duration_ms(), t.orphans);
+    for s in &t.spans {
+        out += &format!(
+            "{:>10.3} {:>10.3} {}{} {}{}{}\n",
+            s.start_ms - t0,
+            s.duration_ms,
+            "  ".repeat(s.depth),
+            s.name,
+            if s.service.is_empty() { String::new() } else { format!("[{}]", s.service) },
+            if s.critical { " *critical*" } else { "" },
+            if s.error { " ERROR" } else { "" },
+        );
+    }
+    out
+}

@@ -1,0 +1,120 @@
+//! Trace assembly: trees, orphans, duplicates, skew, self time, critical path.
+
+use apiary::ingest;
+use apiary::trace::{Span, SpanColumns, Trace};
+use apiary::DataSet;
+
+fn span(id: &str, parent: Option<&str>, start: f64, dur: f64) -> Span {
+    Span {
+        row: Some((0, 0)),
+        span_id: id.into(),
+        parent_id: parent.map(String::from),
+        name: id.into(),
+        service: "svc".into(),
+        start_ms: start,
+        duration_ms: dur,
+        error: false,
+        depth: 0,
+        children: vec![],
+        self_ms: 0.0,
+        critical: false,
+        skew: false,
+    }
+}
+
+fn by_id<'a>(t: &'a Trace, id: &str) -> &'a Span {
+    t.spans.iter().find(|s| s.span_id == id).unwrap_or_else(|| panic!("no span {id}"))
+}
+
+#[test]
+fn overlapping_children_self_time_and_critical_path() {
+    // root [0,100]; A [10,60] with C [20,50]; B [40,90] overlapping A.
+    let t = Trace::build("t", vec![span("root", None, 0.0, 100.0), span("B", Some("root"), 40.0, 50.0), span("A", Some("root"), 10.0, 50.0), span("C", Some("A"), 20.0, 30.0)]);
+    assert_eq!(t.spans.iter().map(|s| s.span_id.as_str()).collect::<Vec<_>>(), vec!["root", "A", "C", "B"]);
+    assert_eq!(t.spans.iter().map(|s| s.depth).collect::<Vec<_>>(), vec![0, 1, 2, 1]);
+    assert_eq!(by_id(&t, "root").self_ms, 20.0); // 100 − |[10,90]|
+    assert_eq!(by_id(&t, "A").self_ms, 20.0);
+    assert_eq!(by_id(&t, "C").self_ms, 30.0);
+    // B finishes last; before B starts (40) A is still running, and inside A, C until 40.
+    assert!(t.spans.iter().all(|s| s.critical));
+}
+
+#[test]
+fn a_child_hidden_by_a_longer_sibling_is_not_critical() {
+    let t = Trace::build("t", vec![span("root", None, 0.0, 100.0), span("A", Some("root"), 10.0, 70.0), span("B", Some("root"), 20.0, 10.0)]);
+    assert!(by_id(&t, "root").critical && by_id(&t, "A").critical);
+    assert!(!by_id(&t, "B").critical);
+    assert_eq!(by_id(&t, "root").self_ms, 30.0);
+}
+
+#[test]
+fn orphans_duplicates_skew_and_several_roots() {
+    let t = Trace::build("t", vec![
+        span("r1", None, 0.0, 10.0),
+        span("x", Some("r1"), -5.0, 3.0), // starts before its parent
+        span("o1", Some("gone"), 20.0, 5.0),
+        span("o2", Some("gone"), 22.0, 5.0),
+        span("r2", None, 30.0, 1.0),
+        span("x", Some("r2"), 30.0, 1.0), // duplicate id
+    ]);
+    assert_eq!(t.orphans, 2);
+    assert_eq!(t.duplicates, vec!["x".to_string()]);
+    let placeholder = t.spans.iter().find(|s| s.row.is_none()).unwrap();
+    assert_eq!(placeholder.span_id, "gone");
+    assert_eq!((placeholder.start_ms, placeholder.duration_ms), (20.0, 7.0));
+    assert_eq!(placeholder.children.len(), 2);
+    assert_eq!(t.roots.len(), 3); // r1, the placeholder, r2
+    assert!(t.spans.iter().any(|s| s.span_id == "x" && s.skew));
+}
+
+#[test]
+fn parent_cycles_do_not_hang() {
+    let t = Trace::build("t", vec![span("a", Some("b"), 0.0, 1.0), span("b", Some("a"), 0.0, 1.0)]);
+    assert_eq!(t.spans.len(), 2);
+}
+
+#[test]
+fn otlp_sdk_trace_assembles() {
+    let bytes = std::fs::read("tests/fixtures/otlp_sdk.json").unwrap();
+    let ds = DataSet::from_batches(ingest::load("otlp_sdk.json", &bytes).unwrap().batches).unwrap();
+    let cols = SpanColumns::detect(&ds).unwrap();
+    assert_eq!(cols.trace_id, "trace.trace_id");
+    let id = {
+        use arrow_array::cast::AsArray;
+        let b = &ds.batches()[0];
+        b.column(b.schema().index_of("trace.trace_id").unwrap()).as_string::<i32>().value(0).to_string()
+    };
+    let t = Trace::assemble(&ds, &cols, &id).unwrap();
+    let names: Vec<(&str, usize)> = t.spans.iter().map(|s| (s.name.as_str(), s.depth)).collect();
+    assert_eq!(names, vec![("POST /checkout", 0), ("charge card", 1), ("reserve stock", 1), ("UPDATE stock", 2)]);
+    assert_eq!(t.duration_ms(), 80.0);
+    assert_eq!(by_name(&t, "POST /checkout").self_ms, 25.0);
+    assert!(by_name(&t, "charge card").critical && !by_name(&t, "reserve stock").critical);
+    assert!(by_name(&t, "charge card").error);
+    let j = t.to_json();
+    assert_eq!(j["summary"]["span_count"], 4);
+    assert_eq!(j["summary"]["errors"], 2);
+    assert_eq!(j["summary"]["root"]["service"], "checkout");
+}
+
+fn by_name<'a>(t: &'a Trace, name: &str) -> &'a Span {
+    t.spans.iter().find(|s| s.name == name).unwrap()
+}
+
+#[test]
+fn demo_traces_are_single_rooted_trees() {
+    let ds = DataSet::from_batches(apiary::demo::generate(5_000, 3, 100_000)).unwrap();
+    let cols = SpanColumns::detect(&ds).unwrap();
+    use arrow_array::cast::AsArray;
+    let b = &ds.batches()[0];
+    let ids = b.column(b.schema().index_of("trace.trace_id").unwrap()).as_string::<i32>();
+    for row in [0, 100, 2000, 4000] {
+        let t = Trace::assemble(&ds, &cols, ids.value(row)).unwrap();
+        assert_eq!(t.roots.len(), 1);
+        assert_eq!(t.orphans, 0);
+        assert!(t.duplicates.is_empty());
+        assert!(t.spans[0].critical);
+        assert!((t.duration_ms() - t.spans[0].duration_ms).abs() < 1.0);
+    }
+    assert!(Trace::assemble(&ds, &cols, "nope").is_err());
+}
