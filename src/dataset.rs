@@ -260,8 +260,12 @@ fn common_type(a: &DataType, b: &DataType) -> DataType {
     if a.is_numeric() && b.is_numeric() {
         return Float64;
     }
-    if let (Timestamp(u, tz), Timestamp(..)) = (a, b) {
-        return Timestamp(*u, tz.clone());
+    // Event times: a timestamp column meets epoch numbers or timestamp text from another source.
+    match (a, b) {
+        (Timestamp(u, tz), other) | (other, Timestamp(u, tz)) if other.is_numeric() || is_stringy(other) || matches!(other, Timestamp(..)) => {
+            return Timestamp(*u, tz.clone());
+        }
+        _ => {}
     }
     Utf8
 }
@@ -278,6 +282,8 @@ fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
                 let c = batch.column(i);
                 if c.data_type() == f.data_type() {
                     Ok(c.clone())
+                } else if let (DataType::Timestamp(unit, tz), true) = (f.data_type(), c.data_type().is_numeric()) {
+                    Ok(epoch_to_timestamp(c, *unit, tz.clone()))
                 } else {
                     arrow_cast::cast(c, f.data_type()).map_err(|e| {
                         Error::Data(format!("column {:?}: cannot convert {} to {}: {e}", f.name(), c.data_type(), f.data_type()))
@@ -288,6 +294,36 @@ fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
         .collect::<Result<Vec<ArrayRef>>>()?;
     let opts = arrow_array::RecordBatchOptions::new().with_row_count(Some(n));
     Ok(RecordBatch::try_new_with_options(schema.clone(), cols, &opts)?)
+}
+
+/// Epoch numbers (unit told by magnitude, as for time columns) as timestamps of `unit`.
+fn epoch_to_timestamp(c: &ArrayRef, unit: TimeUnit, tz: Option<Arc<str>>) -> ArrayRef {
+    let ms = match time_ms(c, epoch_unit_of(c)) {
+        Ok(ms) => ms,
+        Err(_) => return arrow_array::new_null_array(&DataType::Timestamp(unit, tz), c.len()),
+    };
+    let scale = |v: i64| match unit {
+        TimeUnit::Second => v.div_euclid(1000),
+        TimeUnit::Millisecond => v,
+        TimeUnit::Microsecond => v.saturating_mul(1000),
+        TimeUnit::Nanosecond => v.saturating_mul(1_000_000),
+    };
+    let vals: Vec<i64> = ms.values().iter().map(|v| scale(*v)).collect();
+    let nulls = ms.nulls().cloned();
+    match unit {
+        TimeUnit::Second => Arc::new(arrow_array::TimestampSecondArray::new(vals.into(), nulls).with_timezone_opt(tz)),
+        TimeUnit::Millisecond => Arc::new(arrow_array::TimestampMillisecondArray::new(vals.into(), nulls).with_timezone_opt(tz)),
+        TimeUnit::Microsecond => Arc::new(arrow_array::TimestampMicrosecondArray::new(vals.into(), nulls).with_timezone_opt(tz)),
+        TimeUnit::Nanosecond => Arc::new(arrow_array::TimestampNanosecondArray::new(vals.into(), nulls).with_timezone_opt(tz)),
+    }
+}
+
+fn epoch_unit_of(c: &ArrayRef) -> TimeUnit {
+    let schema = Arc::new(Schema::new(vec![Field::new("t", c.data_type().clone(), true)]));
+    match RecordBatch::try_new(schema, vec![c.clone()]) {
+        Ok(b) => epoch_unit(&[b], 0),
+        Err(_) => TimeUnit::Millisecond,
+    }
 }
 
 fn arrow_min(a: &Int64Array) -> Option<i64> {

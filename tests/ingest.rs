@@ -330,3 +330,16 @@ fn inputs_that_once_crashed_arrow_ipc_are_errors() {
     }
     assert!(n >= 3);
 }
+
+#[test]
+fn epoch_numbers_join_a_timestamp_column() {
+    let mut ds = DataSet::from_batches(apiary::demo::generate(100, 1, 1000)).unwrap();
+    // Each source's epoch unit is told by the magnitude of its values.
+    let ms = r#"{"timestamp": 1793534300000, "service.name": "late"}"#;
+    let secs = r#"{"timestamp": 1793534300, "service.name": "seconds"}"#;
+    ds.append(ingest::load("ms.ndjson", ms.as_bytes()).unwrap().batches).unwrap();
+    ds.append(ingest::load("s.ndjson", secs.as_bytes()).unwrap().batches).unwrap();
+    assert!(matches!(ds.schema().field_with_name("timestamp").unwrap().data_type(), DataType::Timestamp(..)));
+    let r = q(&ds, json!({"filters":[{"column":"service.name","op":"in","value":["late","seconds"]}],"breakdowns":["service.name"],"start_time":1793534300,"end_time":1793534301}));
+    assert_eq!(r["results"].as_array().unwrap().len(), 2, "{r}");
+}

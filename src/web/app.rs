@@ -10,10 +10,12 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement};
 
 use super::dom::{self, append, el, text_el};
+use super::query_panel::{self, QueryPanel};
 use super::sources::SourcePanel;
 use super::{chart, fetch, table};
 use crate::dataset::{self, DataSet, SampleRate};
 use crate::ingest::{self, Format};
+use crate::permalink::State;
 use crate::query::spec::{auto_granularity, CalcOp, Calculation};
 use crate::query::{self, QueryResult, QuerySpec};
 use crate::render::Theme;
@@ -27,6 +29,8 @@ pub const DEFAULT_MEMORY_CAP: usize = 1 << 30;
 /// One loaded file or URL.
 pub struct Source {
     pub name: String,
+    /// Where it came from when it was fetched (links re-fetch these); `None` for local files.
+    pub url: Option<String>,
     pub format: Format,
     pub batches: Vec<RecordBatch>,
     pub rows: usize,
@@ -47,12 +51,15 @@ pub struct Parts {
 pub struct App {
     pub parts: Parts,
     pub panel: SourcePanel,
+    pub query: QueryPanel,
     pub sources: Vec<Source>,
     pub data: DataSet,
     pub memory_cap: usize,
     pub loading: Option<web_sys::AbortController>,
     result: Option<QueryResult>,
     spec: Option<QuerySpec>,
+    /// A query someone chose (typed, pasted, or opened from a link): kept when data changes.
+    chosen: Option<QuerySpec>,
 }
 
 pub type Shared = Rc<RefCell<App>>;
@@ -82,6 +89,7 @@ impl App {
         append(&header, &summary)?;
         append(&root, &header)?;
         let panel = SourcePanel::build(&root)?;
+        let query = QueryPanel::build(&root)?;
         let bar = el("div", "ap-bar")?;
         let query_line = el("div", "ap-query")?;
         append(&bar, &query_line)?;
@@ -107,30 +115,96 @@ impl App {
         root.set_attribute("data-state", "loading")?;
 
         let memory_cap = host.get_attribute("data-memory-cap").and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MEMORY_CAP);
-        let url = source_url(&host);
         let app: Shared = Rc::new(RefCell::new(App {
             parts: Parts { root, summary, query_line, weighting, weighting_box, error, canvas, table: table_el },
             panel,
+            query,
             sources: Vec::new(),
             data: DataSet::empty(),
             memory_cap,
             loading: None,
             result: None,
             spec: None,
+            chosen: None,
         }));
         SourcePanel::wire(&app)?;
+        QueryPanel::wire(&app)?;
+        // A link's state wins over src= and the demo.
+        let mut urls = vec![source_url(&host)];
+        match query_panel::state_from_url() {
+            Some(Ok(state)) => {
+                let mut a = app.borrow_mut();
+                a.apply_state(&state);
+                if !state.sources.is_empty() {
+                    urls = state.sources.clone();
+                }
+            }
+            Some(Err(e)) => app.borrow().show_error(&format!("This link could not be read: {e}")),
+            None => {}
+        }
         let input = app.borrow().parts.weighting_box.clone();
         listen::<web_sys::Event>(&input, "change", &app, |app, _| {
             if let Ok(mut a) = app.try_borrow_mut() {
                 a.toggle_weighting();
             }
         })?;
-        super::sources::load_url(&app, url);
+        for url in urls {
+            super::sources::load_url(&app, url);
+        }
         Ok(())
     }
 
+    /// Take the query and view options of a link (the data loads separately).
+    fn apply_state(&mut self, state: &State) {
+        match QuerySpec::from_json(&state.query) {
+            Ok(spec) => self.chosen = Some(spec),
+            Err(e) => self.query.show_error(Some(&format!("The link's query: {e}"))),
+        }
+        if let Some(w) = state.view.get("weight").and_then(|w| w.as_bool()) {
+            self.parts.weighting_box.set_checked(w);
+            let _ = self.data.set_sample_rate(if w { SampleRate::Auto } else { SampleRate::Off });
+        }
+    }
+
+    /// What the page shows, as a link's state.
+    pub fn state(&self) -> State {
+        State {
+            sources: self.sources.iter().filter_map(|s| s.url.clone()).collect(),
+            files: Vec::new(),
+            query: self.spec.as_ref().map(QuerySpec::to_json).unwrap_or(serde_json::json!({})),
+            view: serde_json::json!({"weight": self.parts.weighting_box.checked()}),
+        }
+    }
+
+    /// Back/forward: show the view the URL now holds.
+    pub fn restore_from_url(&mut self) {
+        match query_panel::state_from_url() {
+            Some(Ok(state)) => {
+                self.apply_state(&state);
+                if let Some(spec) = self.chosen.clone() {
+                    self.run(spec, false);
+                }
+            }
+            Some(Err(e)) => self.show_error(&format!("This link could not be read: {e}")),
+            None => {}
+        }
+    }
+
+    /// Run what the editor holds; its errors show next to it and the last result stays.
+    pub fn run_editor(&mut self) {
+        let text = self.query.editor.value();
+        match QuerySpec::from_json_str(&text) {
+            Ok(spec) => {
+                self.query.show_error(None);
+                self.chosen = Some(spec.clone());
+                self.run(spec, true);
+            }
+            Err(e) => self.query.show_error(Some(&e.to_string())),
+        }
+    }
+
     /// Decode `bytes` as a new source and add it; on error nothing already loaded changes.
-    pub fn add_source(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+    pub fn add_source(&mut self, name: &str, url: Option<&str>, bytes: &[u8]) -> Result<(), String> {
         let loaded = ingest::load(name, bytes).map_err(|e| e.to_string())?;
         let mut next = DataSet::empty();
         let rows: usize = loaded.batches.iter().map(|b| b.num_rows()).sum();
@@ -145,7 +219,7 @@ impl App {
             ));
         }
         self.data.append(loaded.batches.clone()).map_err(|e| format!("{name}: {e}"))?;
-        self.sources.push(Source { name: name.to_string(), format: loaded.format, batches: loaded.batches, rows, bytes: bytes.len() });
+        self.sources.push(Source { name: name.to_string(), url: url.map(str::to_string), format: loaded.format, batches: loaded.batches, rows, bytes: bytes.len() });
         self.data_changed();
         Ok(())
     }
@@ -187,7 +261,10 @@ impl App {
         let _ = self.parts.root.set_attribute("data-rows", &self.data.num_rows().to_string());
         self.panel.render(&self.sources, &self.data);
         self.show_weighting();
-        self.run_default();
+        match self.chosen.clone() {
+            Some(spec) => self.run(spec, false),
+            None => self.run_default(),
+        }
     }
 
     fn show_weighting(&self) {
@@ -212,7 +289,7 @@ impl App {
             return;
         }
         if let Some(spec) = self.spec.clone() {
-            self.run(spec);
+            self.run(spec, true);
         }
     }
 
@@ -231,13 +308,16 @@ impl App {
 
     fn run_default(&mut self) {
         let spec = self.default_spec();
-        self.run(spec);
+        self.run(spec, false);
     }
 
-    fn run(&mut self, spec: QuerySpec) {
+    /// Run `spec` and show it; the URL then holds the view (a new history entry with `push`).
+    fn run(&mut self, spec: QuerySpec, push: bool) {
         match query::run(&self.data, &spec) {
             Ok(result) => {
                 self.hide_error();
+                self.query.show_error(None);
+                self.query.show(&spec.to_json());
                 let _ = self.parts.root.set_attribute("data-spec", &spec.to_json().to_string());
                 self.result = Some(result);
                 self.spec = Some(spec);
@@ -246,8 +326,15 @@ impl App {
                     return;
                 }
                 let _ = self.parts.root.set_attribute("data-state", "ready");
+                if !self.sources.is_empty() {
+                    query_panel::write_url(&self.state(), push);
+                }
             }
-            Err(e) => self.show_error(&e.to_string()),
+            Err(e) => {
+                // Inline, next to the query; the last good result stays visible.
+                self.query.show_error(Some(&e.to_string()));
+                let _ = self.parts.root.set_attribute("data-state", "ready");
+            }
         }
     }
 

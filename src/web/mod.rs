@@ -6,6 +6,7 @@ pub mod app;
 pub mod chart;
 pub mod dom;
 pub mod fetch;
+pub mod query_panel;
 pub mod sources;
 pub mod table;
 
