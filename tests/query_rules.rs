@@ -342,3 +342,16 @@ fn results_and_series_as_arrow_batches_keep_types() {
     let back = apiary::ingest::load("result", &bytes).unwrap();
     assert_eq!(back.batches[0], b);
 }
+
+#[test]
+fn heatmap_cells_cover_every_value_once() {
+    let ds = sample();
+    let s = T0 / 1000;
+    let spec = QuerySpec::from_json_str(&format!(r#"{{"calculations":[{{"op":"HEATMAP","column":"duration_ms"}}],"granularity":30,"start_time":{s},"end_time":{}}}"#, s + 90)).unwrap();
+    let r = apiary::query::run(&ds, &spec).unwrap();
+    let cells = apiary::render::heatmap::cells(&r, 0, 0);
+    assert_eq!(cells.iter().map(|c| c.3).sum::<f64>(), 7.0); // 7 non-null durations
+    assert!(cells.iter().all(|(t, lo, hi, _)| (t - T0) % 30_000 == 0 && lo < hi && *lo >= 1.0 && *hi <= 8.0 + 1e-9));
+    let (a, b) = (apiary::render::heatmap::cell_color(1.0, 10.0), apiary::render::heatmap::cell_color(10.0, 10.0));
+    assert_ne!(a, b);
+}

@@ -342,9 +342,15 @@ impl App {
         let (Some(result), Some(spec)) = (&self.result, &self.spec) else { return Ok(()) };
         let calcs = spec.effective_calculations();
         self.parts.query_line.set_text_content(Some(&describe(spec, result)));
-        let calc = calcs.iter().position(|c| c.op != CalcOp::Heatmap).unwrap_or(0);
-        let zero_fill = matches!(calcs[calc].op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency);
-        chart::draw_timeseries(&self.parts.canvas, result, calc, zero_fill, Theme::Light)?;
+        // The first calculation decides the chart: a heatmap for HEATMAP, lines otherwise.
+        if calcs[0].op == CalcOp::Heatmap {
+            chart::draw_heatmap(&self.parts.canvas, result, 0, 0, Theme::Light)?;
+            let _ = self.parts.canvas.set_attribute("data-chart", "heatmap");
+        } else {
+            let zero_fill = matches!(calcs[0].op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency);
+            chart::draw_timeseries(&self.parts.canvas, result, 0, zero_fill, Theme::Light)?;
+            let _ = self.parts.canvas.set_attribute("data-chart", "lines");
+        }
         table::render(&self.parts.table, result).map_err(|e| fetch::js_err(&e))?;
         Ok(())
     }

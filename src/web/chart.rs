@@ -5,15 +5,23 @@ use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 use crate::query::QueryResult;
-use crate::render::{timeseries, Theme};
+use crate::render::{heatmap, timeseries, Theme};
 
-/// Size the canvas to its box and draw calculation `calc` of `result` as lines.
-pub fn draw_timeseries(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, zero_fill: bool, theme: Theme) -> Result<(), String> {
+fn area(canvas: &HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, String> {
     let width = canvas.client_width().max(320) as u32;
     let height = canvas.client_height().max(160) as u32;
     canvas.set_width(width);
     canvas.set_height(height);
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2D context")?;
-    let area = backend.into_drawing_area();
-    timeseries::draw(&area, result, calc, zero_fill, theme, None)
+    Ok(backend.into_drawing_area())
+}
+
+/// Size the canvas to its box and draw calculation `calc` of `result` as lines.
+pub fn draw_timeseries(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, zero_fill: bool, theme: Theme) -> Result<(), String> {
+    timeseries::draw(&area(canvas)?, result, calc, zero_fill, theme, None)
+}
+
+/// Draw HEATMAP calculation `calc` of result row `row`.
+pub fn draw_heatmap(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, row: usize, theme: Theme) -> Result<(), String> {
+    heatmap::draw(&area(canvas)?, result, calc, row, theme)
 }

@@ -18,7 +18,7 @@ fn output_text(o: &Output) -> String {
             if *i < 0 { format!("-{s}") } else { s }
         }
         Output::Float(f) => value::format_float((f * 1000.0).round() / 1000.0),
-        Output::Heatmap(h) => format!("{} values", value::format_float(h.total())),
+        Output::Heatmap(h) => format!("{} values", dom::thousands(h.total().round() as u64)),
     }
 }
 
