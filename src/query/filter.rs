@@ -200,19 +200,11 @@ fn eval_ints(f: &CompiledFilter, v: &[i64], sel: &[u32], valid: &impl Fn(u32) ->
         // An integral operand compares exactly as an integer.
         Operand::Num(_, Some(x)) => {
             let x = *x;
-            let cmp: fn(i64, i64) -> bool = match f.op {
-                FilterOp::Eq => |a, b| a == b,
-                FilterOp::Ne => |a, b| a != b,
-                FilterOp::Gt => |a, b| a > b,
-                FilterOp::Ge => |a, b| a >= b,
-                FilterOp::Lt => |a, b| a < b,
-                FilterOp::Le => |a, b| a <= b,
-                _ => |_, _| false,
-            };
+            let cmp = compare::<i64>(f.op);
             out.extend(sel.iter().map(|&i| valid(i) && cmp(v[i as usize], x)));
         }
         Operand::Num(x, None) => {
-            let cmp = float_cmp(f.op);
+            let cmp = compare::<f64>(f.op);
             let x = *x;
             out.extend(sel.iter().map(|&i| valid(i) && cmp(v[i as usize] as f64, x)));
         }
@@ -225,7 +217,8 @@ fn eval_ints(f: &CompiledFilter, v: &[i64], sel: &[u32], valid: &impl Fn(u32) ->
     }
 }
 
-fn float_cmp(op: FilterOp) -> fn(f64, f64) -> bool {
+/// The comparison of a numeric filter op, monomorphized per value type.
+fn compare<T: PartialOrd>(op: FilterOp) -> fn(T, T) -> bool {
     match op {
         FilterOp::Eq => |a, b| a == b,
         FilterOp::Ne => |a, b| a != b,
@@ -240,7 +233,7 @@ fn float_cmp(op: FilterOp) -> fn(f64, f64) -> bool {
 fn eval_floats(f: &CompiledFilter, v: &[f64], sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>) {
     match &f.operand {
         Operand::Num(x, _) => {
-            let cmp = float_cmp(f.op);
+            let cmp = compare::<f64>(f.op);
             let x = *x;
             out.extend(sel.iter().map(|&i| valid(i) && cmp(v[i as usize], x)));
         }

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::palette::Theme;
-use super::timeseries::{short_number, time_label, time_ticks};
+use super::timeseries::{short_number, time_mesh, time_ticks};
 use crate::query::aggregate::Output;
 use crate::query::result::QueryResult;
 
@@ -51,18 +51,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, result: &QueryRes
         .y_label_area_size(56)
         .build_cartesian_2d((lo_t..hi_t).with_key_points(time_ticks(lo_t, hi_t, 8)), ymin..ymax)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(theme.grid())
-        .axis_style(fg.mix(0.5))
-        .label_style(("sans-serif", 12).into_font().color(&fg))
-        .y_labels(6)
-        .x_label_formatter(&|t| time_label(*t, with_date))
-        .y_label_formatter(&|v| short_number(*v))
-        .draw()
-        .map_err(err)?;
+    time_mesh(&mut chart, theme, with_date, false).map_err(err)?;
     let step = g * 1000;
     chart
         .draw_series(cells.iter().map(|(t, lo, hi, c)| Rectangle::new([(*t, *lo), (*t + step, hi.min(ymax))], cell_color(*c, max).filled())))

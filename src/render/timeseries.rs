@@ -83,6 +83,31 @@ pub fn time_ticks(lo: i64, hi: i64, want: i64) -> Vec<i64> {
     (0..).map(|i| first + i * step).take_while(|t| *t < hi).collect()
 }
 
+/// Axes and grid of a chart whose x axis is time (ms) and y axis a number.
+pub fn time_mesh<DB: DrawingBackend, X>(
+    chart: &mut ChartContext<DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    theme: Theme,
+    with_date: bool,
+    x_grid: bool,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    X: Ranged<ValueType = i64> + plotters::coord::ranged1d::ValueFormatter<i64>,
+{
+    let fg = theme.foreground();
+    let mut mesh = chart.configure_mesh();
+    if !x_grid {
+        mesh.disable_x_mesh();
+    }
+    mesh.light_line_style(TRANSPARENT)
+        .bold_line_style(theme.grid())
+        .axis_style(fg.mix(0.5))
+        .label_style(("sans-serif", 12).into_font().color(&fg))
+        .y_labels(6)
+        .x_label_formatter(&|t| time_label(*t, with_date))
+        .y_label_formatter(&|v| short_number(*v))
+        .draw()
+}
+
 /// Draw the chart into `area`. `title` is the calculation key; `highlight` dims other lines.
 pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -99,7 +124,6 @@ pub fn draw<DB: DrawingBackend>(
     let ymax = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0f64, f64::max);
     let ymin = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0f64, f64::min);
     let ymax = if ymax <= ymin { ymin + 1.0 } else { ymax + (ymax - ymin) * 0.08 };
-    let fg = theme.foreground();
     let with_date = hi - lo > 86_400_000;
     let mut chart = ChartBuilder::on(area)
         .margin(10)
@@ -107,17 +131,7 @@ pub fn draw<DB: DrawingBackend>(
         .y_label_area_size(52)
         .build_cartesian_2d((lo..hi).with_key_points(time_ticks(lo, hi, 8)), ymin..ymax)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(theme.grid())
-        .axis_style(fg.mix(0.5))
-        .label_style(("sans-serif", 12).into_font().color(&fg))
-        .y_labels(6)
-        .x_label_formatter(&|t| time_label(*t, with_date))
-        .y_label_formatter(&|v| short_number(*v))
-        .draw()
-        .map_err(err)?;
+    time_mesh(&mut chart, theme, with_date, true).map_err(err)?;
     for line in &lines {
         let colour = series_color(line.row);
         let dim = highlight.is_some_and(|h| h != line.row);
