@@ -76,6 +76,21 @@ impl Selection {
         Ok(sel)
     }
 
+    pub fn to_json(&self) -> Json {
+        let mut m = serde_json::Map::new();
+        if let Some(s) = self.start_time {
+            m.insert("start_time".into(), json!(s));
+        }
+        if let Some(e) = self.end_time {
+            m.insert("end_time".into(), json!(e));
+        }
+        if !self.filters.is_empty() {
+            let spec = QuerySpec { filters: self.filters.clone(), ..Default::default() };
+            m.insert("filters".into(), spec.to_json()["filters"].clone());
+        }
+        Json::Object(m)
+    }
+
     /// Columns the selection filters on.
     pub fn columns(&self) -> Vec<&str> {
         self.filters.iter().map(|f| f.column.as_str()).collect()

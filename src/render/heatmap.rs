@@ -32,10 +32,33 @@ pub fn cells(result: &QueryResult, calc: usize, row: usize) -> Vec<(i64, f64, f6
     out
 }
 
-pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, result: &QueryResult, calc: usize, row: usize, theme: Theme) -> Result<(), String> {
+/// Where the plot landed: its pixel box and the data ranges it shows, so pointer positions can be
+/// turned back into (time, value).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlotMapping {
+    pub left: i32,
+    pub top: i32,
+    pub right: i32,
+    pub bottom: i32,
+    pub t0: i64,
+    pub t1: i64,
+    pub y0: f64,
+    pub y1: f64,
+}
+
+impl PlotMapping {
+    /// Data coordinates of pixel (x, y), clamped to the plot.
+    pub fn to_data(&self, x: f64, y: f64) -> (i64, f64) {
+        let fx = ((x - self.left as f64) / (self.right - self.left).max(1) as f64).clamp(0.0, 1.0);
+        let fy = ((self.bottom as f64 - y) / (self.bottom - self.top).max(1) as f64).clamp(0.0, 1.0);
+        (self.t0 + ((self.t1 - self.t0) as f64 * fx) as i64, self.y0 + (self.y1 - self.y0) * fy)
+    }
+}
+
+pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, result: &QueryResult, calc: usize, row: usize, theme: Theme) -> Result<Option<PlotMapping>, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing the heatmap: {e}");
     area.fill(&theme.background()).map_err(err)?;
-    let (Some((lo_t, hi_t)), Some(g)) = (result.range_ms, result.granularity) else { return Ok(()) };
+    let (Some((lo_t, hi_t)), Some(g)) = (result.range_ms, result.granularity) else { return Ok(None) };
     let cells = cells(result, calc, row);
     let (ymin, ymax) = match result.results.get(row).and_then(|r| r.values.get(calc)) {
         Some(Output::Heatmap(h)) => (h.min, if h.max > h.min { h.max } else { h.min + 1.0 }),
@@ -52,6 +75,8 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, result: &QueryRes
         .build_cartesian_2d((lo_t..hi_t).with_key_points(time_ticks(lo_t, hi_t, 8)), ymin..ymax)
         .map_err(err)?;
     time_mesh(&mut chart, theme, with_date, false).map_err(err)?;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let mapping = PlotMapping { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, t0: lo_t, t1: hi_t, y0: ymin, y1: ymax };
     let step = g * 1000;
     chart
         .draw_series(cells.iter().map(|(t, lo, hi, c)| Rectangle::new([(*t, *lo), (*t + step, hi.min(ymax))], cell_color(*c, max).filled())))
@@ -69,5 +94,5 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, result: &QueryRes
     legend.draw(&Text::new("1".to_string(), (26, bottom - 8), style.clone())).map_err(err)?;
     legend.draw(&Text::new("count".to_string(), (4, bottom + 8), style)).map_err(err)?;
     area.present().map_err(err)?;
-    Ok(())
+    Ok(Some(mapping))
 }

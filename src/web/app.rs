@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement};
 
 use super::dom::{self, append, el, text_el};
+use super::bubbleup_view::BubbleUpView;
 use super::query_panel::{self, QueryPanel};
 use super::sources::SourcePanel;
 use super::{chart, fetch, table};
@@ -52,6 +53,7 @@ pub struct App {
     pub parts: Parts,
     pub panel: SourcePanel,
     pub query: QueryPanel,
+    pub bubble: BubbleUpView,
     pub sources: Vec<Source>,
     pub data: DataSet,
     pub memory_cap: usize,
@@ -106,9 +108,12 @@ impl App {
         error.set_attribute("role", "alert")?;
         error.set_attribute("hidden", "")?;
         append(&root, &error)?;
+        let wrap = el("div", "ap-chart-wrap")?;
         let canvas: HtmlCanvasElement = el("canvas", "ap-chart")?.dyn_into()?;
-        canvas.set_attribute("aria-label", "time series chart")?;
-        append(&root, &canvas)?;
+        canvas.set_attribute("aria-label", "chart")?;
+        append(&wrap, &canvas)?;
+        append(&root, &wrap)?;
+        let bubble = BubbleUpView::build(&root, &wrap)?;
         let table_el = el("div", "ap-results")?;
         append(&root, &table_el)?;
         append(&host, &root)?;
@@ -119,6 +124,7 @@ impl App {
             parts: Parts { root, summary, query_line, weighting, weighting_box, error, canvas, table: table_el },
             panel,
             query,
+            bubble,
             sources: Vec::new(),
             data: DataSet::empty(),
             memory_cap,
@@ -129,6 +135,8 @@ impl App {
         }));
         SourcePanel::wire(&app)?;
         QueryPanel::wire(&app)?;
+        let canvas = app.borrow().parts.canvas.clone();
+        BubbleUpView::wire(&app, &canvas)?;
         // A link's state wins over src= and the demo.
         let mut urls = vec![source_url(&host)];
         match query_panel::state_from_url() {
@@ -160,6 +168,10 @@ impl App {
             Ok(spec) => self.chosen = Some(spec),
             Err(e) => self.query.show_error(Some(&format!("The link's query: {e}"))),
         }
+        self.bubble.selection = state.view.get("selection").and_then(|v| crate::bubbleup::Selection::from_json(v).ok());
+        if self.bubble.selection.is_none() {
+            self.bubble.clear();
+        }
         if let Some(w) = state.view.get("weight").and_then(|w| w.as_bool()) {
             self.parts.weighting_box.set_checked(w);
             let _ = self.data.set_sample_rate(if w { SampleRate::Auto } else { SampleRate::Off });
@@ -172,7 +184,13 @@ impl App {
             sources: self.sources.iter().filter_map(|s| s.url.clone()).collect(),
             files: Vec::new(),
             query: self.spec.as_ref().map(QuerySpec::to_json).unwrap_or(serde_json::json!({})),
-            view: serde_json::json!({"weight": self.parts.weighting_box.checked()}),
+            view: {
+                let mut v = serde_json::json!({"weight": self.parts.weighting_box.checked()});
+                if let Some(sel) = &self.bubble.selection {
+                    v["selection"] = sel.to_json();
+                }
+                v
+            },
         }
     }
 
@@ -188,6 +206,38 @@ impl App {
             Some(Err(e)) => self.show_error(&format!("This link could not be read: {e}")),
             None => {}
         }
+    }
+
+    /// BubbleUp for `sel` against the rest of the current query's events.
+    pub fn run_bubbleup(&mut self, sel: crate::bubbleup::Selection, push: bool) {
+        let Some(spec) = self.spec.clone() else { return };
+        match crate::bubbleup::run(&self.data, &spec, &sel) {
+            Ok(b) => {
+                self.bubble.selection = Some(sel);
+                if let Err(e) = self.bubble.render(&b) {
+                    self.show_error(&fetch::js_err(&e));
+                }
+                self.bubble.show_selection();
+                if push {
+                    query_panel::write_url(&self.state(), true);
+                }
+            }
+            Err(e) => self.show_error(&e.to_string()),
+        }
+    }
+
+    /// Add `column = value` to the query (from a BubbleUp value) and run it.
+    pub fn add_filter(&mut self, column: &str, value: serde_json::Value) {
+        let Some(mut spec) = self.spec.clone() else { return };
+        let filter = if value.is_null() {
+            crate::query::spec::Filter { column: column.into(), op: crate::query::spec::FilterOp::DoesNotExist, value: None }
+        } else {
+            crate::query::spec::Filter { column: column.into(), op: crate::query::spec::FilterOp::Eq, value: Some(value) }
+        };
+        spec.filters.push(filter);
+        self.bubble.clear();
+        self.chosen = Some(spec.clone());
+        self.run(spec, true);
     }
 
     /// Run what the editor holds; its errors show next to it and the last result stays.
@@ -325,6 +375,13 @@ impl App {
                     self.show_error(&e);
                     return;
                 }
+                if let Some(sel) = self.bubble.selection.clone() {
+                    if self.bubble.mapping.is_some() {
+                        self.run_bubbleup(sel, false);
+                    } else {
+                        self.bubble.clear();
+                    }
+                }
                 let _ = self.parts.root.set_attribute("data-state", "ready");
                 if !self.sources.is_empty() {
                     query_panel::write_url(&self.state(), push);
@@ -338,15 +395,21 @@ impl App {
         }
     }
 
-    fn render(&self) -> Result<(), String> {
+    fn render(&mut self) -> Result<(), String> {
         let (Some(result), Some(spec)) = (&self.result, &self.spec) else { return Ok(()) };
         let calcs = spec.effective_calculations();
         self.parts.query_line.set_text_content(Some(&describe(spec, result)));
         // The first calculation decides the chart: a heatmap for HEATMAP, lines otherwise.
         if calcs[0].op == CalcOp::Heatmap {
-            chart::draw_heatmap(&self.parts.canvas, result, 0, 0, Theme::Light)?;
+            let mapping = chart::draw_heatmap(&self.parts.canvas, result, 0, 0, Theme::Light)?;
             let _ = self.parts.canvas.set_attribute("data-chart", "heatmap");
+            if let Some(m) = mapping {
+                let _ = self.parts.canvas.set_attribute("data-plot", &format!("{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1));
+            }
+            self.bubble.mapping = mapping;
+            self.bubble.column = calcs[0].column.clone();
         } else {
+            self.bubble.mapping = None;
             let zero_fill = matches!(calcs[0].op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency);
             chart::draw_timeseries(&self.parts.canvas, result, 0, zero_fill, Theme::Light)?;
             let _ = self.parts.canvas.set_attribute("data-chart", "lines");

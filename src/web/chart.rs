@@ -21,7 +21,7 @@ pub fn draw_timeseries(canvas: &HtmlCanvasElement, result: &QueryResult, calc: u
     timeseries::draw(&area(canvas)?, result, calc, zero_fill, theme, None)
 }
 
-/// Draw HEATMAP calculation `calc` of result row `row`.
-pub fn draw_heatmap(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, row: usize, theme: Theme) -> Result<(), String> {
+/// Draw HEATMAP calculation `calc` of result row `row`; returns where the plot is.
+pub fn draw_heatmap(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, row: usize, theme: Theme) -> Result<Option<heatmap::PlotMapping>, String> {
     heatmap::draw(&area(canvas)?, result, calc, row, theme)
 }

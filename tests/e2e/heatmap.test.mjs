@@ -36,3 +36,47 @@ test('HEATMAP(duration_ms) draws a heatmap with a legend', async () => {
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('drag a box over the slow incident: BubbleUp finds the cohort, the link keeps it', async () => {
+  const page = await newPage(env.context);
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  const spec = JSON.parse(await page.inputValue('.ap-spec'));
+  spec.calculations = [{ op: 'HEATMAP', column: 'duration_ms' }];
+  await page.fill('.ap-spec', JSON.stringify(spec));
+  await page.click('.ap-run');
+  await page.waitForSelector('canvas.ap-chart[data-plot]');
+  const [left, top, right, bottom, t0, t1, y0, y1] = (await page.getAttribute('canvas.ap-chart', 'data-plot')).split(',').map(Number);
+  const box = await page.locator('canvas.ap-chart').boundingBox();
+  const END = 1793534400000; // the demo's end
+  const x = (t) => box.x + left + ((t - t0) / (t1 - t0)) * (right - left);
+  const y = (v) => box.y + bottom - ((v - y0) / (y1 - y0)) * (bottom - top);
+  await page.mouse.move(x(END - 90 * 60_000), y(y1) + 1);
+  await page.mouse.down();
+  await page.mouse.move(x(END - 30 * 60_000), y(800), { steps: 5 });
+  await page.mouse.move(x(t1) - 1, y(800), { steps: 5 });
+  await page.mouse.up();
+  await page.waitForSelector('.ap-bubbleup:not([hidden]) .ap-bu-col');
+  const cols = await page.$$eval('.ap-bu-col', (c) => c.map((x) => x.dataset.column));
+  assert.deepEqual(cols.slice(0, 2).sort(), ['app.version', 'region'], cols.join(', '));
+  const topValue = (col) => page.$eval(`.ap-bu-col[data-column="${col}"] .ap-bu-row .ap-bu-label`, (e) => e.textContent);
+  assert.equal(await topValue('region'), 'eu-west-1');
+  assert.equal(await topValue('app.version'), '3.8.1');
+  assert.equal(await page.isVisible('.ap-brush'), true);
+  await page.screenshot({ path: path.join(OUT, 'bubbleup.png'), fullPage: true });
+
+  // The link reproduces the selection and its BubbleUp.
+  const fresh = await newPage(env.context);
+  await fresh.goto(page.url());
+  await fresh.waitForSelector('.ap-bubbleup:not([hidden]) .ap-bu-col', { timeout: 90_000 });
+  assert.deepEqual(await fresh.$$eval('.ap-bu-col', (c) => c.map((x) => x.dataset.column)), cols);
+  await fresh.close();
+
+  // Clicking a value filters on it.
+  await page.click('.ap-bu-col[data-column="region"] .ap-bu-row[data-col]');
+  await page.waitForFunction(() => /"region"/.test(document.querySelector('.ap-spec').value));
+  const q = JSON.parse(await page.inputValue('.ap-spec'));
+  assert.deepEqual(q.filters, [{ column: 'region', op: '=', value: 'eu-west-1' }]);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

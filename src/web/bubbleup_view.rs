@@ -1,0 +1,155 @@
+//! BubbleUp in the page: drag a box on the heatmap (time × value), see which columns and values
+//! set the selected events apart, and click a value to filter on it.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlCanvasElement};
+
+use super::app::{listen, Shared};
+use super::dom::{self, append, el, text_el};
+use crate::bubbleup::{self, BubbleUp, Selection};
+use crate::render::heatmap::PlotMapping;
+
+pub struct BubbleUpView {
+    pub panel: Element,
+    pub brush: Element,
+    /// Pixel where a drag started, while dragging.
+    pub drag: Option<(f64, f64)>,
+    pub mapping: Option<PlotMapping>,
+    pub column: Option<String>,
+    pub selection: Option<Selection>,
+}
+
+impl BubbleUpView {
+    /// `wrap` holds the chart canvas; the brush overlays it, the panel goes into `root`.
+    pub fn build(root: &Element, wrap: &Element) -> Result<BubbleUpView, JsValue> {
+        let brush = el("div", "ap-brush")?;
+        brush.set_attribute("hidden", "")?;
+        append(wrap, &brush)?;
+        let panel = el("section", "ap-bubbleup")?;
+        panel.set_attribute("aria-label", "BubbleUp")?;
+        panel.set_attribute("hidden", "")?;
+        append(root, &panel)?;
+        Ok(BubbleUpView { panel, brush, drag: None, mapping: None, column: None, selection: None })
+    }
+
+    pub fn wire(app: &Shared, canvas: &HtmlCanvasElement) -> Result<(), JsValue> {
+        listen::<web_sys::MouseEvent>(canvas, "mousedown", app, |app, e| {
+            let Ok(mut a) = app.try_borrow_mut() else { return };
+            if a.bubble.mapping.is_some() {
+                e.prevent_default();
+                a.bubble.drag = Some((e.offset_x() as f64, e.offset_y() as f64));
+                a.bubble.place_brush((e.offset_x() as f64, e.offset_y() as f64), (e.offset_x() as f64, e.offset_y() as f64));
+            }
+        })?;
+        listen::<web_sys::MouseEvent>(canvas, "mousemove", app, |app, e| {
+            let Ok(a) = app.try_borrow() else { return };
+            if let Some(start) = a.bubble.drag {
+                a.bubble.place_brush(start, (e.offset_x() as f64, e.offset_y() as f64));
+            }
+        })?;
+        listen::<web_sys::MouseEvent>(canvas, "mouseup", app, |app, e| {
+            let Ok(mut a) = app.try_borrow_mut() else { return };
+            let (Some(start), Some(m), Some(col)) = (a.bubble.drag.take(), a.bubble.mapping, a.bubble.column.clone()) else { return };
+            let end = (e.offset_x() as f64, e.offset_y() as f64);
+            if (start.0 - end.0).abs() < 3.0 && (start.1 - end.1).abs() < 3.0 {
+                a.bubble.clear();
+                return;
+            }
+            let (t0, v0) = m.to_data(start.0.min(end.0), start.1.max(end.1));
+            let (t1, v1) = m.to_data(start.0.max(end.0), start.1.min(end.1));
+            let sel = bubbleup::box_selection(&col, t0.div_euclid(1000), (t1 + 999).div_euclid(1000), v0, v1);
+            a.run_bubbleup(sel, true);
+        })?;
+        let panel = app.borrow().bubble.panel.clone();
+        listen::<web_sys::MouseEvent>(&panel, "click", app, |app, e| {
+            let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            let Some(row) = t.closest("[data-col]").ok().flatten() else { return };
+            let (Some(col), Some(val)) = (row.get_attribute("data-col"), row.get_attribute("data-val")) else { return };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&val) else { return };
+            if let Ok(mut a) = app.try_borrow_mut() {
+                a.add_filter(&col, v);
+            }
+        })?;
+        Ok(())
+    }
+
+    fn place_brush(&self, a: (f64, f64), b: (f64, f64)) {
+        let _ = self.brush.remove_attribute("hidden");
+        let _ = dom::set_style(&self.brush, "left", &format!("{}px", a.0.min(b.0)));
+        let _ = dom::set_style(&self.brush, "top", &format!("{}px", a.1.min(b.1)));
+        let _ = dom::set_style(&self.brush, "width", &format!("{}px", (a.0 - b.0).abs()));
+        let _ = dom::set_style(&self.brush, "height", &format!("{}px", (a.1 - b.1).abs()));
+    }
+
+    /// Draw the brush where `sel` lies on the current plot (after a redraw or from a link).
+    pub fn show_selection(&self) {
+        let (Some(m), Some(sel)) = (self.mapping, &self.selection) else { return };
+        let lo = sel.filters.iter().find(|f| f.op == crate::query::spec::FilterOp::Ge).and_then(|f| f.value.as_ref()?.as_f64());
+        let hi = sel.filters.iter().find(|f| f.op == crate::query::spec::FilterOp::Le).and_then(|f| f.value.as_ref()?.as_f64());
+        let x = |t: i64| m.left as f64 + (t - m.t0) as f64 / (m.t1 - m.t0).max(1) as f64 * (m.right - m.left) as f64;
+        let y = |v: f64| m.bottom as f64 - (v - m.y0) / (m.y1 - m.y0).max(f64::MIN_POSITIVE) * (m.bottom - m.top) as f64;
+        let (t0, t1) = (sel.start_time.unwrap_or(m.t0 / 1000) * 1000, sel.end_time.unwrap_or(m.t1 / 1000) * 1000);
+        let (x0, x1) = (x(t0).max(m.left as f64), x(t1).min(m.right as f64));
+        let (y0, y1) = (y(hi.unwrap_or(m.y1).min(m.y1)), y(lo.unwrap_or(m.y0).max(m.y0)));
+        self.place_brush((x0, y0), (x1, y1));
+    }
+
+    pub fn clear(&mut self) {
+        self.selection = None;
+        let _ = self.brush.set_attribute("hidden", "");
+        let _ = self.panel.set_attribute("hidden", "");
+    }
+
+    /// Show the ranked columns: for each, its top values with selection and baseline shares.
+    pub fn render(&self, b: &BubbleUp) -> Result<(), JsValue> {
+        let p = &self.panel;
+        dom::clear(p);
+        let _ = p.remove_attribute("hidden");
+        let head = format!(
+            "BubbleUp · {} selected events vs {} baseline · click a value to filter on it",
+            dom::thousands(b.selection_count.round() as u64),
+            dom::thousands(b.baseline_count.round() as u64)
+        );
+        append(p, &text_el("h3", "ap-bu-head", &head)?)?;
+        let grid = el("div", "ap-bu-grid")?;
+        for c in b.columns.iter().take(12) {
+            let card = el("div", "ap-bu-col")?;
+            card.set_attribute("data-column", &c.column)?;
+            let title = el("div", "ap-bu-title")?;
+            append(&title, &text_el("span", "ap-bu-name", &c.column)?)?;
+            append(&title, &text_el("span", "ap-hint", &format!("{} · {:.2}", if c.measure { "measure" } else { "dimension" }, c.score))?)?;
+            append(&card, &title)?;
+            let mut values: Vec<_> = c.values.iter().collect();
+            if c.measure {
+                values.sort_by(|a, b| (b.selection - b.baseline).total_cmp(&(a.selection - a.baseline)));
+            }
+            for v in values.into_iter().take(5) {
+                let row = el("div", "ap-bu-row")?;
+                let label = match v.range {
+                    Some((lo, hi)) => format!("{} – {}", crate::render::timeseries::short_number(lo), crate::render::timeseries::short_number(hi)),
+                    None if v.value.is_null() => "(null)".to_string(),
+                    None => v.value.as_str().map(str::to_string).unwrap_or_else(|| v.value.to_string()),
+                };
+                if !c.measure {
+                    row.set_attribute("data-col", &c.column)?;
+                    row.set_attribute("data-val", &v.value.to_string())?;
+                    row.set_attribute("title", &format!("Filter on {} = {label}", c.column))?;
+                }
+                append(&row, &text_el("span", "ap-bu-label", &label)?)?;
+                let bars = el("span", "ap-bu-bars")?;
+                for (class, share) in [("ap-bu-sel", v.selection), ("ap-bu-base", v.baseline)] {
+                    let bar = el("span", class)?;
+                    dom::set_style(&bar, "width", &format!("{:.1}%", share * 100.0))?;
+                    append(&bars, &bar)?;
+                }
+                append(&row, &bars)?;
+                append(&row, &text_el("span", "ap-bu-pct", &format!("{:.0}% / {:.0}%", v.selection * 100.0, v.baseline * 100.0))?)?;
+                append(&card, &row)?;
+            }
+            append(&grid, &card)?;
+        }
+        append(p, &grid)?;
+        Ok(())
+    }
+}
