@@ -74,6 +74,12 @@ pub fn run(sizes: &[usize], runs: usize) -> Result<(), String> {
             }
         });
         println!("{:<45} {rows:>9} {ms:>10.2} {:>9.2}", "Q7 two populations × 5 columns (P99 split)", ms * 1e6 / rows as f64);
+        let spec = QuerySpec::from_json(&json!({"start_time": END_MS / 1000 - demo::HOURS * 3600, "end_time": END_MS / 1000})).map_err(|e| e.to_string())?;
+        let sel = apiary::bubbleup::Selection { filters: vec![apiary::query::spec::Filter { column: "duration_ms".into(), op: apiary::query::spec::FilterOp::Gt, value: Some(json!(threshold)) }], ..Default::default() };
+        let ms = median_ms(runs, || {
+            std::hint::black_box(apiary::bubbleup::run(&ds, &spec, &sel).expect("bubbleup runs"));
+        });
+        println!("{:<45} {rows:>9} {ms:>10.2} {:>9.2}", format!("BubbleUp (P99 split) over {} columns", ds.schema().fields().len()), ms * 1e6 / rows as f64);
     }
     Ok(())
 }
