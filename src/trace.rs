@@ -371,3 +371,48 @@ impl Trace {
         })
     }
 }
+
+/// One line of a trace list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceSummary {
+    pub trace_id: String,
+    pub root_name: String,
+    pub root_service: String,
+    pub duration_ms: f64,
+    pub spans: usize,
+    pub errors: usize,
+    pub start_ms: f64,
+}
+
+/// The `limit` slowest traces with a span matching `spec` (its time range and filters): traces
+/// ranked by their longest matching span, then assembled for their summary.
+pub fn slowest(ds: &DataSet, spec: &crate::QuerySpec, limit: usize) -> Result<Vec<TraceSummary>> {
+    use crate::query::spec::{CalcOp, Calculation, Order};
+    let cols = SpanColumns::detect(ds)?;
+    let (dur, _) = cols.duration.clone().ok_or_else(|| Error::Data("no span duration column (duration_ms, durationNano…)".into()))?;
+    let mut q = spec.clone();
+    let max = Calculation { op: CalcOp::Max, column: Some(dur.clone()) };
+    q.calculations = vec![max.clone()];
+    q.breakdowns = vec![cols.trace_id.clone()];
+    q.orders = vec![Order { op: Some(CalcOp::Max), column: Some(dur), descending: true }];
+    q.havings.clear();
+    q.granularity = None;
+    q.limit = Some(limit.clamp(1, 1000));
+    let r = crate::query::run(ds, &q)?;
+    let mut out = Vec::new();
+    for row in &r.results {
+        let Some(id) = row.group.first().and_then(|v| if let crate::value::Value::Str(s) = v { Some(s.clone()) } else { None }) else { continue };
+        let t = Trace::assemble(ds, &cols, &id)?;
+        let root = t.roots.first().map(|r| &t.spans[*r]);
+        out.push(TraceSummary {
+            trace_id: id,
+            root_name: root.map(|r| r.name.clone()).unwrap_or_default(),
+            root_service: root.map(|r| r.service.clone()).unwrap_or_default(),
+            duration_ms: t.duration_ms(),
+            spans: t.spans.iter().filter(|s| s.row.is_some()).count(),
+            errors: t.spans.iter().filter(|s| s.error).count(),
+            start_ms: t.start_ms(),
+        });
+    }
+    Ok(out)
+}

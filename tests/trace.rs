@@ -118,3 +118,20 @@ fn demo_traces_are_single_rooted_trees() {
     }
     assert!(Trace::assemble(&ds, &cols, "nope").is_err());
 }
+
+#[test]
+fn slowest_traces_in_the_incident_come_from_the_cohort() {
+    use apiary::demo::{END_MS, INCIDENT_MINUTES};
+    let ds = DataSet::from_batches(apiary::demo::generate(30_000, 42, 100_000)).unwrap();
+    let end = END_MS / 1000;
+    let spec = apiary::QuerySpec::from_json(&serde_json::json!({"start_time": end - INCIDENT_MINUTES * 60, "end_time": end})).unwrap();
+    let list = apiary::trace::slowest(&ds, &spec, 5).unwrap();
+    assert_eq!(list.len(), 5);
+    assert!(list.windows(2).all(|w| w[0].duration_ms >= w[1].duration_ms - 1.0));
+    assert!(list.iter().all(|t| t.root_service == "frontend" && t.spans >= 1));
+    // The slowest trace runs in the cohort's region.
+    let r = apiary::query::run(&ds, &apiary::QuerySpec::from_json(&serde_json::json!({
+        "breakdowns": ["region"], "filters": [{"column": "trace.trace_id", "op": "=", "value": list[0].trace_id}],
+        "start_time": end - 7200, "end_time": end})).unwrap()).unwrap().to_json();
+    assert_eq!(r["results"][0]["data"]["region"], "eu-west-1");
+}

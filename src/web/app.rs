@@ -13,6 +13,7 @@ use super::dom::{self, append, el, text_el};
 use super::bubbleup_view::BubbleUpView;
 use super::query_panel::{self, QueryPanel};
 use super::sources::SourcePanel;
+use super::trace_view::TraceView;
 use super::{chart, fetch, table};
 use crate::dataset::{self, DataSet, SampleRate};
 use crate::ingest::{self, Format};
@@ -54,6 +55,7 @@ pub struct App {
     pub panel: SourcePanel,
     pub query: QueryPanel,
     pub bubble: BubbleUpView,
+    pub traces: TraceView,
     pub sources: Vec<Source>,
     pub data: DataSet,
     pub memory_cap: usize,
@@ -62,6 +64,8 @@ pub struct App {
     spec: Option<QuerySpec>,
     /// A query someone chose (typed, pasted, or opened from a link): kept when data changes.
     chosen: Option<QuerySpec>,
+    /// A trace (and span) a link asks to open once the data is there.
+    pending_trace: Option<(String, Option<String>)>,
 }
 
 pub type Shared = Rc<RefCell<App>>;
@@ -116,6 +120,7 @@ impl App {
         let bubble = BubbleUpView::build(&root, &wrap)?;
         let table_el = el("div", "ap-results")?;
         append(&root, &table_el)?;
+        let traces = TraceView::build(&root)?;
         append(&host, &root)?;
         root.set_attribute("data-state", "loading")?;
 
@@ -125,6 +130,7 @@ impl App {
             panel,
             query,
             bubble,
+            traces,
             sources: Vec::new(),
             data: DataSet::empty(),
             memory_cap,
@@ -132,11 +138,13 @@ impl App {
             result: None,
             spec: None,
             chosen: None,
+            pending_trace: None,
         }));
         SourcePanel::wire(&app)?;
         QueryPanel::wire(&app)?;
         let canvas = app.borrow().parts.canvas.clone();
         BubbleUpView::wire(&app, &canvas)?;
+        TraceView::wire(&app)?;
         // A link's state wins over src= and the demo.
         let mut urls = vec![source_url(&host)];
         match query_panel::state_from_url() {
@@ -172,6 +180,9 @@ impl App {
         if self.bubble.selection.is_none() {
             self.bubble.clear();
         }
+        self.pending_trace = state.view.get("trace").and_then(|v| v.as_str()).map(|t| {
+            (t.to_string(), state.view.get("span").and_then(|v| v.as_str()).map(str::to_string))
+        });
         if let Some(w) = state.view.get("weight").and_then(|w| w.as_bool()) {
             self.parts.weighting_box.set_checked(w);
             let _ = self.data.set_sample_rate(if w { SampleRate::Auto } else { SampleRate::Off });
@@ -188,6 +199,12 @@ impl App {
                 let mut v = serde_json::json!({"weight": self.parts.weighting_box.checked()});
                 if let Some(sel) = &self.bubble.selection {
                     v["selection"] = sel.to_json();
+                }
+                if let Some(t) = &self.traces.open {
+                    v["trace"] = serde_json::json!(t.trace_id);
+                    if let Some(s) = &self.traces.span {
+                        v["span"] = serde_json::json!(s);
+                    }
                 }
                 v
             },
@@ -223,6 +240,45 @@ impl App {
                 }
             }
             Err(e) => self.show_error(&e.to_string()),
+        }
+    }
+
+    /// Open trace `id` in the waterfall (and select `span`).
+    pub fn open_trace(&mut self, id: &str, span: Option<String>, push: bool) {
+        let result = crate::trace::SpanColumns::detect(&self.data).and_then(|cols| crate::trace::Trace::assemble(&self.data, &cols, id));
+        match result {
+            Ok(t) => {
+                self.traces.span = span;
+                if let Err(e) = self.traces.render_waterfall(&t) {
+                    self.show_error(&fetch::js_err(&e));
+                }
+                if let Some(s) = self.traces.span.clone() {
+                    let _ = self.traces.render_details(&t, &s, &self.data);
+                }
+                self.traces.open = Some(t);
+                if push {
+                    query_panel::write_url(&self.state(), true);
+                }
+            }
+            Err(e) => self.show_error(&e.to_string()),
+        }
+    }
+
+    pub fn select_span(&mut self, span_id: &str) {
+        let Some(id) = self.traces.open.as_ref().map(|t| t.trace_id.clone()) else { return };
+        self.open_trace(&id, Some(span_id.to_string()), true);
+    }
+
+    /// The slowest traces for the current query (when the data has spans).
+    fn refresh_traces(&mut self) {
+        let Some(spec) = &self.spec else { return };
+        match crate::trace::slowest(&self.data, spec, 10) {
+            Ok(list) => {
+                let _ = self.traces.render_list(&list);
+            }
+            Err(_) => {
+                let _ = self.traces.render_list(&[]);
+            }
         }
     }
 
@@ -381,6 +437,10 @@ impl App {
                     } else {
                         self.bubble.clear();
                     }
+                }
+                self.refresh_traces();
+                if let Some((t, span)) = self.pending_trace.take() {
+                    self.open_trace(&t, span, false);
                 }
                 let _ = self.parts.root.set_attribute("data-state", "ready");
                 if !self.sources.is_empty() {

@@ -10,6 +10,7 @@ pub mod fetch;
 pub mod query_panel;
 pub mod sources;
 pub mod table;
+pub mod trace_view;
 
 use wasm_bindgen::prelude::*;
 
