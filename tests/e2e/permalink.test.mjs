@@ -10,7 +10,7 @@ let env;
 before(async () => { env = await start(); });
 after(async () => { await env?.close(); });
 
-const tableValues = (page) => page.$$eval('.ap-table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.dataset.value ?? td.textContent)));
+const tableValues = (page) => page.$$eval('.ap-results .ap-table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.dataset.value ?? td.textContent)));
 
 async function runQuery(page, spec) {
   await page.fill('.ap-spec', JSON.stringify(spec, null, 2));
@@ -34,23 +34,23 @@ test('a query typed in the page reproduces from its link; back and forward', asy
   await runQuery(page, spec);
   const second = await tableValues(page);
   assert.equal(second.length, 5);
-  assert.match(await page.textContent('.ap-table thead'), /region.*COUNT.*P99\(duration_ms\)/);
+  assert.match(await page.textContent('.ap-results .ap-table thead'), /region.*COUNT.*P99\(duration_ms\)/);
   const link = page.url();
   assert.ok(link.length < env.base.length + 600, `link is ${link.length} characters`);
 
   const fresh = await newPage(env.context);
   await fresh.goto(link);
-  await fresh.waitForFunction(() => document.querySelectorAll('.ap-table tbody tr').length === 5, null, { timeout: 90_000 });
+  await fresh.waitForFunction(() => document.querySelectorAll('.ap-results .ap-table tbody tr').length === 5, null, { timeout: 90_000 });
   assert.deepEqual(await tableValues(fresh), second);
   await fresh.screenshot({ path: path.join(OUT, 'permalink.png'), fullPage: true });
   assert.deepEqual(fresh.errors, []);
   await fresh.close();
 
   await page.goBack();
-  await page.waitForFunction(() => document.querySelectorAll('.ap-table tbody tr').length === 1);
+  await page.waitForFunction(() => document.querySelectorAll('.ap-results .ap-table tbody tr').length === 1);
   assert.deepEqual(await tableValues(page), first);
   await page.goForward();
-  await page.waitForFunction(() => document.querySelectorAll('.ap-table tbody tr').length === 5);
+  await page.waitForFunction(() => document.querySelectorAll('.ap-results .ap-table tbody tr').length === 5);
   assert.deepEqual(await tableValues(page), second);
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -83,9 +83,9 @@ test('names and values are inert text, never HTML', async () => {
   await page.setInputFiles('.ap-file', [file]);
   await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2);
   await runQuery(page, { breakdowns: [evil], filters: [{ column: evil, op: 'exists' }], time_range: 86400 });
-  const heads = await page.$$eval('.ap-table thead th', (t) => t.map((x) => x.textContent));
+  const heads = await page.$$eval('.ap-results .ap-table thead th', (t) => t.map((x) => x.textContent));
   assert.ok(heads.includes(evil), heads.join(' | '));
-  const cells = await page.$$eval('.ap-table tbody td', (t) => t.map((x) => x.textContent));
+  const cells = await page.$$eval('.ap-results .ap-table tbody td', (t) => t.map((x) => x.textContent));
   assert.ok(cells.includes(`${evil}0`), cells.join(' | '));
   assert.equal(await page.evaluate(() => document.querySelectorAll('.apiary img, .apiary script').length), 0);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
