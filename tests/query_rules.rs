@@ -355,3 +355,14 @@ fn heatmap_cells_cover_every_value_once() {
     let (a, b) = (apiary::render::heatmap::cell_color(1.0, 10.0), apiary::render::heatmap::cell_color(10.0, 10.0));
     assert_ne!(a, b);
 }
+
+#[test]
+fn a_single_percentile_by_selection_equals_the_sorted_answer() {
+    // One percentile per column takes the selection path; small and unsorted groups included.
+    let vals: Vec<Option<f64>> = vec![Some(10.0), Some(2.0), Some(7.0), Some(7.0), Some(-1.0), Some(30.0), Some(4.0)];
+    let keys: Vec<Option<&str>> = vec![Some("a"), Some("a"), Some("b"), Some("b"), Some("b"), Some("b"), Some("c")];
+    let ds = dataset(vec![("timestamp", times(&[0, 1, 2, 3, 4, 5, 6])), ("k", strs(&keys)), ("v", floats(&vals))]);
+    let r = run(&ds, &spec_all(r#""calculations":[{"op":"P25","column":"v"}],"breakdowns":["k"],"orders":[{"column":"k"}]"#));
+    // a: [2, 10] → 2 + 0.25·8 = 4; b: [-1, 7, 7, 30] → h = 0.75 → -1 + 0.75·8 = 5; c: [4] → 4.
+    assert_eq!(col(&r, "P25(v)"), vec![json!(4.0), json!(5.0), json!(4.0)]);
+}

@@ -333,6 +333,26 @@ impl Values {
         }
     }
 
+    /// Order a slot's values for reading percentiles: with `only` (the one quantile this column
+    /// serves, unweighted) a selection puts the two order statistics it needs in place in O(n);
+    /// otherwise the values (with their weights) are sorted.
+    pub fn prepare_slot(&mut self, s: usize, only: Option<f64>) {
+        let big = self.vals.get(s).is_some_and(|v| v.len() > 2);
+        if let (Some(p), false, true) = (only, self.weighted, big) {
+            let Some(v) = self.vals.get_mut(s) else { return };
+            let lo = ((v.len() - 1) as f64 * p).floor() as usize;
+            v.select_nth_unstable_by(lo, f64::total_cmp);
+            if lo + 1 < v.len() {
+                let (min_at, _) = v[lo + 1..].iter().enumerate().fold((0, f64::INFINITY), |(bi, bv), (i, x)| {
+                    if x.total_cmp(&bv).is_lt() { (i, *x) } else { (bi, bv) }
+                });
+                v.swap(lo + 1, lo + 1 + min_at);
+            }
+            return;
+        }
+        self.sort_slot(s);
+    }
+
     /// Sort each slot's values (with their weights) so percentiles read them directly.
     pub fn sort_slot(&mut self, s: usize) {
         let Some(v) = self.vals.get_mut(s) else { return };

@@ -349,6 +349,16 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
     let heat: Vec<(f64, f64)> = plan.accs.values.iter().map(|v| (v.min, v.max)).collect();
     let n_groups = grouper.len();
     let has_percentiles = plan.readers.iter().any(|r| matches!(r, Reader::Percentile(..)));
+    // A column read by exactly one percentile (and nothing else) needs only a selection.
+    let only: Vec<Option<f64>> = (0..plan.accs.values.len())
+        .map(|vi| {
+            let users: Vec<&Reader> = plan.readers.iter().filter(|r| matches!(r, Reader::Percentile(v, _) | Reader::Heatmap(v) if *v == vi)).collect();
+            match users.as_slice() {
+                [Reader::Percentile(_, p)] => Some(*p),
+                _ => None,
+            }
+        })
+        .collect();
     let mut rows: Vec<(u32, ResultRow)> = Vec::new();
     let mut accs = std::mem::replace(&mut plan.accs, Accumulators { rows: Rows::default(), moments: vec![], distinct: vec![], values: vec![] });
     for g in 0..n_groups {
@@ -356,8 +366,8 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
             continue;
         }
         if has_percentiles {
-            for v in &mut accs.values {
-                v.sort_slot(g);
+            for (vi, v) in accs.values.iter_mut().enumerate() {
+                v.prepare_slot(g, only[vi]);
             }
         }
         let values: Vec<Output> = plan.readers.iter().map(|r| read(&plan, &accs, *r, g, &heat)).collect();
@@ -433,8 +443,8 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
                     continue;
                 }
                 if has_percentiles {
-                    for v in &mut cells.values {
-                        v.sort_slot(cell);
+                    for (vi, v) in cells.values.iter_mut().enumerate() {
+                        v.prepare_slot(cell, only[vi]);
                     }
                 }
                 let values = plan
