@@ -8,7 +8,8 @@ let env;
 before(async () => { env = await start(); });
 after(async () => { await env?.close(); });
 
-test('HEATMAP(duration_ms) draws a heatmap with a legend', async () => {
+/** The demo page showing HEATMAP(duration_ms) over the whole range, run through the editor. */
+async function heatmapPage() {
   const page = await newPage(env.context);
   await page.goto(env.base);
   await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
@@ -16,7 +17,12 @@ test('HEATMAP(duration_ms) draws a heatmap with a legend', async () => {
   spec.calculations = [{ op: 'HEATMAP', column: 'duration_ms' }];
   await page.fill('.ap-spec', JSON.stringify(spec));
   await page.click('.ap-run');
-  await page.waitForSelector('canvas.ap-chart[data-chart=heatmap]');
+  await page.waitForSelector('canvas.ap-chart[data-chart=heatmap][data-plot]');
+  return page;
+}
+
+test('HEATMAP(duration_ms) draws a heatmap with a legend', async () => {
+  const page = await heatmapPage();
   const colours = await page.evaluate(() => {
     const c = document.querySelector('canvas.ap-chart');
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -38,14 +44,7 @@ test('HEATMAP(duration_ms) draws a heatmap with a legend', async () => {
 });
 
 test('drag a box over the slow incident: BubbleUp finds the cohort, the link keeps it', async () => {
-  const page = await newPage(env.context);
-  await page.goto(env.base);
-  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
-  const spec = JSON.parse(await page.inputValue('.ap-spec'));
-  spec.calculations = [{ op: 'HEATMAP', column: 'duration_ms' }];
-  await page.fill('.ap-spec', JSON.stringify(spec));
-  await page.click('.ap-run');
-  await page.waitForSelector('canvas.ap-chart[data-plot]');
+  const page = await heatmapPage();
   const [left, top, right, bottom, t0, t1, y0, y1] = (await page.getAttribute('canvas.ap-chart', 'data-plot')).split(',').map(Number);
   const box = await page.locator('canvas.ap-chart').boundingBox();
   const END = 1793534400000; // the demo's end
