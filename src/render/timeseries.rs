@@ -116,10 +116,10 @@ pub fn draw<DB: DrawingBackend>(
     zero_fill: bool,
     theme: Theme,
     highlight: Option<usize>,
-) -> Result<(), String> {
+) -> Result<Option<super::PlotMapping>, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing the chart: {e}");
     area.fill(&theme.background()).map_err(err)?;
-    let Some((lo, hi)) = result.range_ms else { return Ok(()) };
+    let Some((lo, hi)) = result.range_ms else { return Ok(None) };
     let lines = lines(result, calc, zero_fill);
     let ymax = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0f64, f64::max);
     let ymin = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0f64, f64::min);
@@ -132,6 +132,8 @@ pub fn draw<DB: DrawingBackend>(
         .build_cartesian_2d((lo..hi).with_key_points(time_ticks(lo, hi, 8)), ymin..ymax)
         .map_err(err)?;
     time_mesh(&mut chart, theme, with_date, true).map_err(err)?;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let mapping = super::PlotMapping { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, t0: lo, t1: hi, y0: ymin, y1: ymax };
     for line in &lines {
         let colour = series_color(line.row);
         let dim = highlight.is_some_and(|h| h != line.row);
@@ -139,5 +141,17 @@ pub fn draw<DB: DrawingBackend>(
         chart.draw_series(LineSeries::new(line.points.iter().copied(), style)).map_err(err)?;
     }
     area.present().map_err(err)?;
-    Ok(())
+    Ok(Some(mapping))
+}
+
+/// What a crosshair at time `t_ms` shows: the bucket's start and each group's value there.
+pub fn values_at(result: &QueryResult, calc: usize, t_ms: i64) -> Option<(i64, Vec<(usize, Option<f64>)>)> {
+    let ((lo, _), g) = (result.range_ms?, result.granularity?);
+    let step = g * 1000;
+    let bucket = lo + (t_ms - lo).div_euclid(step) * step;
+    let mut vals: Vec<(usize, Option<f64>)> = (0..result.results.len()).map(|r| (r, None)).collect();
+    for p in result.series.iter().filter(|p| p.time_ms == bucket) {
+        vals[p.row].1 = p.values.get(calc).and_then(Output::as_f64);
+    }
+    Some((bucket, vals))
 }

@@ -11,6 +11,7 @@ use web_sys::{Element, HtmlCanvasElement};
 
 use super::dom::{self, append, el, text_el};
 use super::bubbleup_view::BubbleUpView;
+use super::crosshair::Crosshair;
 use super::query_panel::{self, QueryPanel};
 use super::sources::SourcePanel;
 use super::trace_view::TraceView;
@@ -55,6 +56,7 @@ pub struct App {
     pub panel: SourcePanel,
     pub query: QueryPanel,
     pub bubble: BubbleUpView,
+    pub hover: Crosshair,
     pub traces: TraceView,
     pub sources: Vec<Source>,
     pub data: DataSet,
@@ -118,6 +120,7 @@ impl App {
         append(&wrap, &canvas)?;
         append(&root, &wrap)?;
         let bubble = BubbleUpView::build(&root, &wrap)?;
+        let hover = Crosshair::build(&wrap)?;
         let table_el = el("div", "ap-results")?;
         append(&root, &table_el)?;
         let traces = TraceView::build(&root)?;
@@ -130,6 +133,7 @@ impl App {
             panel,
             query,
             bubble,
+            hover,
             traces,
             sources: Vec::new(),
             data: DataSet::empty(),
@@ -144,6 +148,7 @@ impl App {
         QueryPanel::wire(&app)?;
         let canvas = app.borrow().parts.canvas.clone();
         BubbleUpView::wire(&app, &canvas)?;
+        Crosshair::wire(&app, &canvas)?;
         TraceView::wire(&app)?;
         // A link's state wins over src= and the demo.
         let mut urls = vec![source_url(&host)];
@@ -240,6 +245,19 @@ impl App {
                 }
             }
             Err(e) => self.show_error(&e.to_string()),
+        }
+    }
+
+    /// The line chart's crosshair at pixel (x, y).
+    pub fn show_crosshair(&self, x: f64, y: f64) {
+        let Some(result) = &self.result else { return };
+        let labels: Vec<String> = result
+            .results
+            .iter()
+            .map(|r| if r.group.is_empty() { result.keys.first().cloned().unwrap_or_default() } else { r.group.iter().map(|v| v.display()).collect::<Vec<_>>().join(", ") })
+            .collect();
+        if let Err(e) = self.hover.show(x, y, result, 0, &labels) {
+            self.show_error(&fetch::js_err(&e));
         }
     }
 
@@ -468,10 +486,16 @@ impl App {
             }
             self.bubble.mapping = mapping;
             self.bubble.column = calcs[0].column.clone();
+            self.hover.mapping = None;
+            self.hover.hide();
         } else {
             self.bubble.mapping = None;
+            self.hover.hide();
             let zero_fill = matches!(calcs[0].op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency);
-            chart::draw_timeseries(&self.parts.canvas, result, 0, zero_fill, Theme::Light)?;
+            self.hover.mapping = chart::draw_timeseries(&self.parts.canvas, result, 0, zero_fill, Theme::Light)?;
+            if let Some(m) = self.hover.mapping {
+                let _ = self.parts.canvas.set_attribute("data-plot", &format!("{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1));
+            }
             let _ = self.parts.canvas.set_attribute("data-chart", "lines");
         }
         table::render(&self.parts.table, result).map_err(|e| fetch::js_err(&e))?;

@@ -17,7 +17,7 @@ fn area(canvas: &HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, plotter
 }
 
 /// Size the canvas to its box and draw calculation `calc` of `result` as lines.
-pub fn draw_timeseries(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, zero_fill: bool, theme: Theme) -> Result<(), String> {
+pub fn draw_timeseries(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, zero_fill: bool, theme: Theme) -> Result<Option<crate::render::PlotMapping>, String> {
     timeseries::draw(&area(canvas)?, result, calc, zero_fill, theme, None)
 }
 

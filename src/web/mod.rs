@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod bubbleup_view;
 pub mod chart;
+pub mod crosshair;
 pub mod dom;
 pub mod fetch;
 pub mod query_panel;

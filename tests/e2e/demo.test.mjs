@@ -34,7 +34,20 @@ test('demo data loads and the COUNT chart is drawn', async () => {
   assert.equal(pageCount, cli.results[0].data.COUNT);
   assert.ok(pageCount >= DEMO_ROWS, 'weighted COUNT is at least the row count');
 
+  // Hover: the crosshair's tooltip shows the bucket's COUNT, as the native engine computes it.
+  const [left, top, right, bottom] = (await page.getAttribute('canvas.ap-chart', 'data-plot')).split(',').map(Number);
+  const box = await page.locator('canvas.ap-chart').boundingBox();
+  await page.mouse.move(box.x + (left + right) / 2, box.y + (top + bottom) / 2);
+  await page.waitForSelector('.ap-tooltip:not([hidden])');
+  const tipTime = (await page.textContent('.ap-tip-time')).replace(' UTC', '');
+  const tipValue = await page.textContent('.ap-tip-value');
+  const cliSeries = JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['query', path.join('www', 'demo.arrow'), '--spec', spec], { encoding: 'utf8' })).series;
+  const point = cliSeries.find((p) => p.time.slice(0, 16).replace('T', ' ') === tipTime);
+  assert.ok(point, `no series point at ${tipTime}`);
+  const parsed = parseFloat(tipValue) * (tipValue.endsWith('k') ? 1000 : 1);
+  assert.ok(Math.abs(parsed - point.data.COUNT) <= point.data.COUNT * 0.01, `${tipValue} vs ${point.data.COUNT}`);
   await page.screenshot({ path: path.join(OUT, 'demo.png'), fullPage: true });
+  await page.mouse.move(0, 0);
 
   // Weighting is visible and switchable: off, COUNT is the row count.
   assert.match(await page.textContent('.ap-toggle'), /weight by sample_rate/);
