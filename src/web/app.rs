@@ -479,7 +479,7 @@ impl App {
         self.parts.query_line.set_text_content(Some(&describe(spec, result)));
         // The first calculation decides the chart: a heatmap for HEATMAP, lines otherwise.
         if calcs[0].op == CalcOp::Heatmap {
-            let mapping = chart::draw_heatmap(&self.parts.canvas, result, 0, 0, Theme::Light)?;
+            let mapping = chart::draw_heatmap(&self.parts.canvas, result, 0, 0, theme())?;
             let _ = self.parts.canvas.set_attribute("data-chart", "heatmap");
             if let Some(m) = mapping {
                 let _ = self.parts.canvas.set_attribute("data-plot", &format!("{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1));
@@ -492,7 +492,7 @@ impl App {
             self.bubble.mapping = None;
             self.hover.hide();
             let zero_fill = matches!(calcs[0].op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency);
-            self.hover.mapping = chart::draw_timeseries(&self.parts.canvas, result, 0, zero_fill, Theme::Light)?;
+            self.hover.mapping = chart::draw_timeseries(&self.parts.canvas, result, 0, zero_fill, theme())?;
             if let Some(m) = self.hover.mapping {
                 let _ = self.parts.canvas.set_attribute("data-plot", &format!("{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1));
             }
@@ -511,6 +511,15 @@ impl App {
     fn hide_error(&self) {
         let _ = self.parts.error.set_attribute("hidden", "");
     }
+}
+
+/// The page's colour scheme: dark when the system (or the browser) asks for it.
+fn theme() -> Theme {
+    let dark = dom::window()
+        .ok()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches());
+    if dark { Theme::Dark } else { Theme::Light }
 }
 
 /// `src=` in the page URL wins, then the host's `data-src`, then the built-in demo.

@@ -91,3 +91,19 @@ test('the JS API reports bad input as an Error with the engine message', async (
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('dark mode: the page and the chart follow the colour scheme', async () => {
+  const page = await newPage(env.context);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  const bg = await page.evaluate(() => {
+    const c = document.querySelector('canvas.ap-chart');
+    const d = c.getContext('2d').getImageData(2, 2, 1, 1).data;
+    return { canvas: [d[0], d[1], d[2]], page: getComputedStyle(document.querySelector('.apiary')).backgroundColor };
+  });
+  assert.deepEqual(bg.canvas, [0x1b, 0x1e, 0x24]);
+  assert.equal(bg.page, 'rgb(27, 30, 36)');
+  await page.screenshot({ path: path.join(OUT, 'dark.png') });
+  await page.close();
+});
