@@ -52,6 +52,70 @@ fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
     times[times.len() / 2]
 }
 
+/// NDJSON text of the batches (numbers and booleans as JSON values, everything else as strings).
+fn to_ndjson(batches: &[arrow_array::RecordBatch]) -> String {
+    use arrow_array::Array;
+    use arrow_cast::display::{ArrayFormatter, FormatOptions};
+    let mut out = String::new();
+    for b in batches {
+        let opts = FormatOptions::default();
+        let schema = b.schema();
+        let fmts: Vec<_> = b.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &opts).ok()).collect();
+        let times = b.column(0).as_any().downcast_ref::<arrow_array::TimestampMillisecondArray>().cloned();
+        for row in 0..b.num_rows() {
+            let mut m = serde_json::Map::new();
+            for (i, f) in schema.fields().iter().enumerate() {
+                let c = b.column(i);
+                if c.is_null(row) {
+                    continue;
+                }
+                let v = if i == 0 {
+                    json!(times.as_ref().map_or(0, |t| t.value(row)))
+                } else {
+                    let text = fmts[i].as_ref().map(|f| f.value(row).to_string()).unwrap_or_default();
+                    match f.data_type() {
+                        d if d.is_numeric() => serde_json::from_str(&text).unwrap_or(Json::String(text)),
+                        arrow_schema::DataType::Boolean => json!(text == "true"),
+                        _ => Json::String(text),
+                    }
+                };
+                m.insert(f.name().clone(), v);
+            }
+            out.push_str(&Json::Object(m).to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Load throughput: bytes in memory → a queryable data set, per format.
+pub fn load(rows: usize, runs: usize) -> Result<(), String> {
+    let batches = demo::generate(rows, 42, 65_536);
+    let mut inputs: Vec<(&str, Vec<u8>)> = Vec::new();
+    inputs.push(("Arrow IPC stream", apiary::ingest::arrow_ipc::write_stream_plain(&batches).map_err(|e| e.to_string())?));
+    inputs.push(("Arrow IPC stream, LZ4", apiary::ingest::arrow_ipc::write_stream(&batches).map_err(|e| e.to_string())?));
+    let mut pq = Vec::new();
+    {
+        let props = parquet::file::properties::WriterProperties::builder().set_compression(parquet::basic::Compression::SNAPPY).build();
+        let mut w = parquet::arrow::ArrowWriter::try_new(&mut pq, batches[0].schema(), Some(props)).map_err(|e| e.to_string())?;
+        for b in &batches {
+            w.write(b).map_err(|e| e.to_string())?;
+        }
+        w.close().map_err(|e| e.to_string())?;
+    }
+    inputs.push(("Parquet, snappy", pq));
+    inputs.push(("NDJSON", to_ndjson(&batches).into_bytes()));
+    println!("{:<24} {:>9} {:>12} {:>10} {:>10} {:>12}", "format", "rows", "bytes", "median ms", "MB/s", "rows/s");
+    for (name, bytes) in &inputs {
+        let ms = median_ms(runs, || {
+            let l = apiary::ingest::load(name, bytes).expect("benchmark input loads");
+            std::hint::black_box(DataSet::from_batches(l.batches).expect("data set"));
+        });
+        println!("{name:<24} {rows:>9} {:>12} {ms:>10.1} {:>10.0} {:>12.0}", bytes.len(), bytes.len() as f64 / 1e3 / ms, rows as f64 / ms * 1e3);
+    }
+    Ok(())
+}
+
 pub fn run(sizes: &[usize], runs: usize) -> Result<(), String> {
     println!("{:<45} {:>9} {:>10} {:>9}", "query", "rows", "median ms", "ns/row");
     for &rows in sizes {

@@ -87,6 +87,9 @@ enum Command {
         /// Runs per query; the median is printed.
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Load throughput per format (Arrow IPC, Parquet, NDJSON) instead of the queries.
+        #[arg(long)]
+        load: bool,
     },
 }
 
@@ -140,7 +143,13 @@ fn run(cmd: Command) -> Result<(), String> {
             eprintln!("wrote {rows} rows ({} bytes) to {}", bytes.len(), out.display());
             Ok(())
         }
-        Command::Bench { rows, runs } => bench::run(&rows, runs.max(1)),
+        Command::Bench { rows, runs, load } => {
+            if load {
+                rows.iter().try_for_each(|r| bench::load(*r, runs.max(1)))
+            } else {
+                bench::run(&rows, runs.max(1))
+            }
+        }
         Command::Trace { files, trace_id, format } => {
             let ds = load_all(&files)?;
             let cols = apiary::trace::SpanColumns::detect(&ds).map_err(|e| e.to_string())?;
