@@ -300,13 +300,14 @@ impl App {
         }
     }
 
-    /// Add `column = value` to the query (from a BubbleUp value) and run it.
-    pub fn add_filter(&mut self, column: &str, value: serde_json::Value) {
+    /// Add `column op value` (`=` by default; null means does-not-exist) to the query and run it.
+    pub fn add_filter(&mut self, column: &str, op: Option<crate::query::spec::FilterOp>, value: serde_json::Value) {
+        use crate::query::spec::{Filter, FilterOp};
         let Some(mut spec) = self.spec.clone() else { return };
         let filter = if value.is_null() {
-            crate::query::spec::Filter { column: column.into(), op: crate::query::spec::FilterOp::DoesNotExist, value: None }
+            Filter { column: column.into(), op: FilterOp::DoesNotExist, value: None }
         } else {
-            crate::query::spec::Filter { column: column.into(), op: crate::query::spec::FilterOp::Eq, value: Some(value) }
+            Filter { column: column.into(), op: op.unwrap_or(FilterOp::Eq), value: Some(value) }
         };
         spec.filters.push(filter);
         self.bubble.clear();

@@ -67,8 +67,9 @@ impl BubbleUpView {
             let Some(row) = t.closest("[data-col]").ok().flatten() else { return };
             let (Some(col), Some(val)) = (row.get_attribute("data-col"), row.get_attribute("data-val")) else { return };
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&val) else { return };
+            let op = row.get_attribute("data-op").and_then(|o| crate::query::spec::FilterOp::parse(&o));
             if let Ok(mut a) = app.try_borrow_mut() {
-                a.add_filter(&col, v);
+                a.add_filter(&col, op, v);
             }
         })?;
         Ok(())
@@ -113,7 +114,7 @@ impl BubbleUpView {
         );
         append(p, &text_el("h3", "ap-bu-head", &head)?)?;
         let grid = el("div", "ap-bu-grid")?;
-        for c in b.columns.iter().take(12) {
+        for c in &b.columns {
             let card = el("div", "ap-bu-col")?;
             card.set_attribute("data-column", &c.column)?;
             let title = el("div", "ap-bu-title")?;
@@ -135,6 +136,15 @@ impl BubbleUpView {
                     row.set_attribute("data-col", &c.column)?;
                     row.set_attribute("data-val", &v.value.to_string())?;
                     row.set_attribute("title", &format!("Filter on {} = {label}", c.column))?;
+                } else if let Some((lo, hi)) = v.range {
+                    // A measure's bucket: keep the side of it the selection leans to.
+                    let (op, at) = if v.selection >= v.baseline { (">=", lo) } else { ("<", hi) };
+                    // A round edge reads better in the query and survives JSON exactly.
+                    let at = round_sig(at, 6);
+                    row.set_attribute("data-col", &c.column)?;
+                    row.set_attribute("data-op", op)?;
+                    row.set_attribute("data-val", &serde_json::json!(at).to_string())?;
+                    row.set_attribute("title", &format!("Filter on {} {op} {}", c.column, crate::render::timeseries::short_number(at)))?;
                 }
                 append(&row, &text_el("span", "ap-bu-label", &label)?)?;
                 let bars = el("span", "ap-bu-bars")?;
@@ -152,4 +162,15 @@ impl BubbleUpView {
         append(p, &grid)?;
         Ok(())
     }
+}
+
+/// `x` rounded to `digits` significant digits.
+pub fn round_sig(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    let r = (x * scale).round() / scale;
+    // Re-parse the shortest text so the value is the one JSON will carry.
+    format!("{r}").parse().unwrap_or(r)
 }

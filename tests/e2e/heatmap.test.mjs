@@ -71,6 +71,17 @@ test('drag a box over the slow incident: BubbleUp finds the cohort, the link kee
   assert.deepEqual(await fresh.$$eval('.ap-bu-col', (c) => c.map((x) => x.dataset.column)), cols);
   await fresh.close();
 
+  // A measure's bucket filters on its side of the range.
+  const measure = await page.$('.ap-bu-row[data-op]');
+  assert.ok(measure, 'measures offer range filters');
+  const [mcol, mop, mval] = await measure.evaluate((r) => [r.dataset.col, r.dataset.op, JSON.parse(r.dataset.val)]);
+  await measure.click();
+  await page.waitForFunction((c) => document.querySelector('.ap-spec').value.includes(c), mcol);
+  assert.deepEqual(JSON.parse(await page.inputValue('.ap-spec')).filters, [{ column: mcol, op: mop, value: mval }]);
+  assert.ok(['>=', '<'].includes(mop));
+  await page.goBack();
+  await page.waitForSelector('.ap-bubbleup:not([hidden]) .ap-bu-col');
+
   // Clicking a value filters on it.
   await page.click('.ap-bu-col[data-column="region"] .ap-bu-row[data-col]');
   await page.waitForFunction(() => /"region"/.test(document.querySelector('.ap-spec').value));
