@@ -64,3 +64,38 @@ test('progress and the weighting toggle hide when they should', async () => {
   assert.equal(await page.isVisible('.ap-progress'), false);
   await page.close();
 });
+
+test('a URL load shows progress and can be cancelled; loaded data stays', async () => {
+  // A server on loopback that announces 10 MB and then trickles bytes.
+  const http = await import('node:http');
+  let sent = 0;
+  const slow = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(10_000_000), 'access-control-allow-origin': '*' });
+    const timer = setInterval(() => {
+      if (res.destroyed || sent > 2_000_000) { clearInterval(timer); res.destroy(); return; }
+      res.write(Buffer.alloc(16_384, 0xff));
+      sent += 16_384;
+    }, 50);
+    req.on('close', () => clearInterval(timer));
+  });
+  await new Promise((r) => slow.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${slow.address().port}/slow.arrow`;
+  try {
+    const page = await newPage(env.context);
+    await page.goto(env.base);
+    await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+    await page.fill('.ap-url', url);
+    await page.click('.ap-load');
+    await page.waitForFunction(() => /Loading slow\.arrow: .* of 10\.0 MB \(\d+%\)/.test(document.querySelector('.ap-progress').textContent));
+    assert.equal(await page.isVisible('.ap-progress'), true);
+    await page.click('.ap-cancel');
+    await page.waitForSelector('.ap-error:not([hidden])');
+    assert.match(await page.textContent('.ap-error'), /slow\.arrow was cancelled/);
+    assert.equal(await page.isVisible('.ap-progress'), false);
+    assert.equal(await rows(page), 100000);
+    await page.close();
+  } finally {
+    slow.closeAllConnections?.();
+    await new Promise((r) => slow.close(r));
+  }
+});
