@@ -12,6 +12,7 @@ use web_sys::{Element, HtmlCanvasElement};
 use super::dom::{self, append, el, text_el};
 use super::bubbleup_view::BubbleUpView;
 use super::crosshair::Crosshair;
+use super::history::History;
 use super::query_panel::{self, QueryPanel};
 use super::sources::SourcePanel;
 use super::trace_view::TraceView;
@@ -57,6 +58,7 @@ pub struct App {
     pub query: QueryPanel,
     pub bubble: BubbleUpView,
     pub hover: Crosshair,
+    pub history: History,
     pub traces: TraceView,
     pub sources: Vec<Source>,
     pub data: DataSet,
@@ -98,6 +100,7 @@ impl App {
         append(&root, &header)?;
         let panel = SourcePanel::build(&root)?;
         let query = QueryPanel::build(&root)?;
+        let history = History::build(&root)?;
         let bar = el("div", "ap-bar")?;
         let query_line = el("div", "ap-query")?;
         append(&bar, &query_line)?;
@@ -134,6 +137,7 @@ impl App {
             query,
             bubble,
             hover,
+            history,
             traces,
             sources: Vec::new(),
             data: DataSet::empty(),
@@ -149,6 +153,7 @@ impl App {
         let canvas = app.borrow().parts.canvas.clone();
         BubbleUpView::wire(&app, &canvas)?;
         Crosshair::wire(&app, &canvas)?;
+        History::wire(&app)?;
         TraceView::wire(&app)?;
         // A link's state wins over src= and the demo.
         let mut urls = vec![source_url(&host)];
@@ -322,6 +327,7 @@ impl App {
             Ok(spec) => {
                 self.query.show_error(None);
                 self.chosen = Some(spec.clone());
+                self.history.remember(&spec.to_json().to_string());
                 self.run(spec, true);
             }
             Err(e) => self.query.show_error(Some(&e.to_string())),

@@ -8,6 +8,7 @@ pub mod chart;
 pub mod crosshair;
 pub mod dom;
 pub mod fetch;
+pub mod history;
 pub mod query_panel;
 pub mod sources;
 pub mod table;

@@ -1,0 +1,77 @@
+//! Recent queries, kept in the browser's local storage (newest first, at most [`MAX_ENTRIES`]);
+//! a click runs one again.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+use super::app::{listen, Shared};
+use super::dom::{self, append, el, text_el};
+
+pub const KEY: &str = "apiary.history.v1";
+pub const MAX_ENTRIES: usize = 20;
+
+pub struct History {
+    list: Element,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    dom::window().ok()?.local_storage().ok().flatten()
+}
+
+/// The stored queries (spec JSON texts), newest first.
+pub fn entries() -> Vec<String> {
+    storage()
+        .and_then(|s| s.get_item(KEY).ok().flatten())
+        .and_then(|t| serde_json::from_str::<Vec<String>>(&t).ok())
+        .unwrap_or_default()
+}
+
+impl History {
+    pub fn build(root: &Element) -> Result<History, JsValue> {
+        let details = el("details", "ap-history")?;
+        append(&details, &text_el("summary", "", "Recent queries")?)?;
+        let list = el("ol", "ap-history-list")?;
+        append(&details, &list)?;
+        append(root, &details)?;
+        let h = History { list };
+        h.render();
+        Ok(h)
+    }
+
+    pub fn wire(app: &Shared) -> Result<(), JsValue> {
+        let list = app.borrow().history.list.clone();
+        listen::<web_sys::MouseEvent>(&list, "click", app, |app, e| {
+            let Some(li) = e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest("[data-index]").ok().flatten()) else { return };
+            let Some(i) = li.get_attribute("data-index").and_then(|v| v.parse::<usize>().ok()) else { return };
+            let Some(text) = entries().get(i).cloned() else { return };
+            if let Ok(mut a) = app.try_borrow_mut() {
+                a.query.editor.set_value(&text);
+                a.run_editor();
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Remember `spec` (JSON text) as the newest entry.
+    pub fn remember(&self, spec: &str) {
+        let mut all = entries();
+        all.retain(|e| e != spec);
+        all.insert(0, spec.to_string());
+        all.truncate(MAX_ENTRIES);
+        if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(&all)) {
+            let _ = s.set_item(KEY, &text);
+        }
+        self.render();
+    }
+
+    fn render(&self) {
+        dom::clear(&self.list);
+        for (i, e) in entries().iter().enumerate() {
+            let Ok(li) = text_el("li", "ap-history-item", e) else { continue };
+            let _ = li.set_attribute("data-index", &i.to_string());
+            let _ = li.set_attribute("title", "Run this query again");
+            let _ = append(&self.list, &li);
+        }
+    }
+}
