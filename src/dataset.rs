@@ -101,7 +101,7 @@ impl DataSet {
             sample_rate: self.sample_rate.clone(),
         };
         if next.time_column.is_none() {
-            next.time_column = detect_time_column(&next.schema, &next.batches);
+            next.time_column = detect_time_column(&next.schema);
         }
         next.rebuild_times()?;
         *self = next;
@@ -346,7 +346,7 @@ pub fn is_time_like(t: &DataType) -> bool {
     )
 }
 
-fn detect_time_column(schema: &Schema, batches: &[RecordBatch]) -> Option<String> {
+fn detect_time_column(schema: &Schema) -> Option<String> {
     for name in TIME_COLUMN_NAMES {
         if let Ok(f) = schema.field_with_name(name) {
             if is_time_like(f.data_type()) {
@@ -354,7 +354,6 @@ fn detect_time_column(schema: &Schema, batches: &[RecordBatch]) -> Option<String
             }
         }
     }
-    let _ = batches;
     schema
         .fields()
         .iter()
