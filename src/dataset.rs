@@ -199,19 +199,24 @@ impl DataSet {
     /// Bytes of the Arrow buffers the data set uses (each shared buffer counted once, by its
     /// used length rather than its allocation).
     pub fn byte_size(&self) -> usize {
-        let mut seen = hashbrown::HashSet::new();
-        let mut total = 0;
-        for b in &self.batches {
-            for c in b.columns() {
-                total += data_bytes(&c.to_data(), &mut seen);
-            }
-        }
-        total
+        batches_byte_size(&self.batches)
     }
 
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.schema.index_of(name).ok()
     }
+}
+
+/// Bytes of the Arrow buffers `batches` use, each shared buffer counted once.
+pub fn batches_byte_size(batches: &[RecordBatch]) -> usize {
+    let mut seen = hashbrown::HashSet::new();
+    let mut total = 0;
+    for b in batches {
+        for c in b.columns() {
+            total += data_bytes(&c.to_data(), &mut seen);
+        }
+    }
+    total
 }
 
 fn data_bytes(d: &arrow_data::ArrayData, seen: &mut hashbrown::HashSet<(usize, usize)>) -> usize {

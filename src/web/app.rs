@@ -253,6 +253,12 @@ impl App {
         }
     }
 
+    /// Where the plot lies, for tests and tools that point at data coordinates.
+    fn mark_plot(&self, m: &crate::render::PlotMapping) {
+        let v = format!("{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1);
+        let _ = self.parts.canvas.set_attribute("data-plot", &v);
+    }
+
     /// The line chart's crosshair at pixel (x, y).
     pub fn show_crosshair(&self, x: f64, y: f64) {
         let Some(result) = &self.result else { return };
@@ -337,10 +343,8 @@ impl App {
     /// Decode `bytes` as a new source and add it; on error nothing already loaded changes.
     pub fn add_source(&mut self, name: &str, url: Option<&str>, bytes: &[u8]) -> Result<(), String> {
         let loaded = ingest::load(name, bytes).map_err(|e| e.to_string())?;
-        let mut next = DataSet::empty();
         let rows: usize = loaded.batches.iter().map(|b| b.num_rows()).sum();
-        next.append(loaded.batches.clone()).map_err(|e| format!("{name}: {e}"))?;
-        let size = next.byte_size();
+        let size = dataset::batches_byte_size(&loaded.batches);
         if self.data.byte_size() + size > self.memory_cap {
             return Err(format!(
                 "{name}: {} more would pass the memory cap of {} ({} loaded); nothing was added",
@@ -489,7 +493,7 @@ impl App {
             let mapping = chart::draw_heatmap(&self.parts.canvas, result, 0, 0, theme())?;
             let _ = self.parts.canvas.set_attribute("data-chart", "heatmap");
             if let Some(m) = mapping {
-                let _ = self.parts.canvas.set_attribute("data-plot", &format!("{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1));
+                self.mark_plot(&m);
             }
             self.bubble.mapping = mapping;
             self.bubble.column = calcs[0].column.clone();
@@ -501,7 +505,7 @@ impl App {
             let zero_fill = matches!(calcs[0].op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency);
             self.hover.mapping = chart::draw_timeseries(&self.parts.canvas, result, 0, zero_fill, theme())?;
             if let Some(m) = self.hover.mapping {
-                let _ = self.parts.canvas.set_attribute("data-plot", &format!("{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1));
+                self.mark_plot(&m);
             }
             let _ = self.parts.canvas.set_attribute("data-chart", "lines");
         }
