@@ -209,8 +209,18 @@ enum Acc {
     Numbers { min: f64, max: f64, sel: Vec<f64>, base: Vec<f64> },
 }
 
-/// Run BubbleUp for `selection` against the rest of what `spec` matches.
+/// Run BubbleUp for `selection` against the rest of what `spec` matches, over every column.
 pub fn run(ds: &DataSet, spec: &QuerySpec, selection: &Selection) -> Result<BubbleUp> {
+    run_on(ds, spec, selection, None)
+}
+
+/// BubbleUp over the named columns only (`None`: every column). An unknown name is an error.
+pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Option<&[String]>) -> Result<BubbleUp> {
+    if let Some(only) = only {
+        if let Some(c) = only.iter().find(|c| ds.column_index(c).is_none()) {
+            return Err(Error::spec("columns", format!("no column named {c:?}")));
+        }
+    }
     let schema = ds.schema().clone();
     let range = resolve_range(ds, spec);
     let sel_range = (
@@ -232,7 +242,9 @@ pub fn run(ds: &DataSet, spec: &QuerySpec, selection: &Selection) -> Result<Bubb
     for (i, f) in schema.fields().iter().enumerate() {
         let name = f.name().as_str();
         let kind = Kind::of(f.data_type());
-        if Some(name) == ds.time_column() {
+        if only.is_some_and(|o| !o.iter().any(|c| c == name)) {
+            continue;
+        } else if Some(name) == ds.time_column() {
             out.skipped.push((name.into(), "the time column".into()));
         } else if sel_cols.contains(&name) {
             out.skipped.push((name.into(), "used by the selection".into()));

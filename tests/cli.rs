@@ -112,3 +112,39 @@ fn trace_prints_the_assembled_tree() {
     assert_ne!(code, 0);
     assert!(err.contains("no spans"), "{err}");
 }
+
+#[test]
+fn bubbleup_columns_limits_the_comparison_and_rejects_unknown_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = demo_file(&dir, 5000);
+    let end = apiary::demo::END_MS / 1000;
+    let spec = format!(r#"{{"start_time":{},"end_time":{end}}}"#, end - 6 * 3600);
+    let sel = r#"{"filters":[{"column":"duration_ms","op":">","value":800}]}"#;
+    let (code, out, err) = apiary(&["bubbleup", &f, "--spec", &spec, "--selection", sel, "--columns", "region,http.method"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Json = serde_json::from_str(&out).unwrap();
+    let mut cols: Vec<&str> = v["columns"].as_array().unwrap().iter().map(|c| c["column"].as_str().unwrap()).collect();
+    cols.sort();
+    assert_eq!(cols, ["http.method", "region"]);
+    let (code, _, err) = apiary(&["bubbleup", &f, "--spec", &spec, "--selection", sel, "--columns", "region,nope"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("nope"), "{err}");
+}
+
+#[test]
+fn demo_without_compression_is_plain_arrow_with_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let lz4 = demo_file(&dir, 4000);
+    let plain = dir.path().join("plain.arrow").display().to_string();
+    let (code, _, err) = apiary(&["demo", "--rows", "4000", "--out", &plain, "--compression", "none"]);
+    assert_eq!(code, 0, "{err}");
+    let (a, b) = (std::fs::read(&lz4).unwrap(), std::fs::read(&plain).unwrap());
+    assert!(b.len() > a.len(), "uncompressed {} bytes vs lz4 {}", b.len(), a.len());
+    // The plain stream carries no compression codec; both decode to the same rows.
+    let spec = r#"{"calculations":[{"op":"COUNT"},{"op":"SUM","column":"duration_ms"}],"time_range":86400}"#;
+    let (_, out_a, _) = apiary(&["query", &lz4, "--spec", spec, "--sample-rate", "none"]);
+    let (code, out_b, err) = apiary(&["query", &plain, "--spec", spec, "--sample-rate", "none"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out_a, out_b);
+    assert!(out_b.contains("\"COUNT\": 4000"), "{out_b}");
+}

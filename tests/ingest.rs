@@ -321,11 +321,12 @@ fn inputs_that_once_crashed_arrow_ipc_are_errors() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let r = std::panic::catch_unwind(|| {
             let s = ingest::arrow_ipc::read_stream(&name, &bytes).map(|b| DataSet::from_batches(b));
+            let o = ingest::arrow_ipc::read_stream_owned(&name, bytes.clone()).map(|b| DataSet::from_batches(b));
             let f = ingest::arrow_ipc::read_file(&name, &bytes).map(|b| DataSet::from_batches(b));
-            (s.is_err(), f.is_err())
+            (s.is_err(), o.is_err(), f.is_err())
         });
-        let (s, f) = r.unwrap_or_else(|_| panic!("{name} panicked"));
-        assert!(s && f, "{name} decoded without an error");
+        let (s, o, f) = r.unwrap_or_else(|_| panic!("{name} panicked"));
+        assert!(s && o && f, "{name} decoded without an error");
         n += 1;
     }
     assert!(n >= 3);
@@ -342,4 +343,33 @@ fn epoch_numbers_join_a_timestamp_column() {
     assert!(matches!(ds.schema().field_with_name("timestamp").unwrap().data_type(), DataType::Timestamp(..)));
     let r = q(&ds, json!({"filters":[{"column":"service.name","op":"in","value":["late","seconds"]}],"breakdowns":["service.name"],"start_time":1793534300,"end_time":1793534301}));
     assert_eq!(r["results"].as_array().unwrap().len(), 2, "{r}");
+}
+
+#[test]
+fn owned_arrow_streams_decode_like_the_copying_reader_and_fail_the_same_way() {
+    let mut streams: Vec<(String, Vec<u8>)> = ["wide_zstd.arrows", "dict_delta.arrows", "dict_replace.arrows"].iter().map(|n| (n.to_string(), fixture(n))).collect();
+    let demo = apiary::demo::generate(3000, 7, 1000);
+    streams.push(("demo (lz4)".into(), ingest::arrow_ipc::write_stream(&demo).unwrap()));
+    streams.push(("demo (plain)".into(), ingest::arrow_ipc::write_stream_plain(&demo).unwrap()));
+    for (name, bytes) in &streams {
+        let copied = ingest::load(name, bytes).unwrap().batches;
+        let owned = ingest::load_owned(name, bytes.clone()).unwrap();
+        assert_eq!(owned.format, Format::ArrowStream);
+        assert_eq!(copied, owned.batches, "{name}");
+        // Truncation anywhere is an error (or, at a message boundary, fewer batches), never a panic.
+        let step = (bytes.len() / 300).max(1);
+        for cut in (0..bytes.len()).step_by(step) {
+            let r = std::panic::catch_unwind(|| ingest::arrow_ipc::read_stream_owned(name, bytes[..cut].to_vec()).map(|b| DataSet::from_batches(b)));
+            let r = r.unwrap_or_else(|_| panic!("{name} truncated at {cut} panicked"));
+            if let Ok(Ok(ds)) = r {
+                assert!(ds.num_rows() < copied.iter().map(|b| b.num_rows()).sum::<usize>() || cut == 0, "{name} cut at {cut} kept every row");
+            }
+        }
+    }
+    // The plain stream's batches point into the bytes handed over: no copy of the data.
+    let plain = &streams.last().unwrap().1;
+    let owned = ingest::arrow_ipc::read_stream_owned("demo", plain.clone()).unwrap();
+    let sizes: usize = owned.iter().map(|b| b.get_array_memory_size()).sum();
+    let ds = DataSet::from_batches(owned).unwrap();
+    assert!(ds.num_rows() == 3000 && sizes > 0);
 }

@@ -8,6 +8,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(batches) = apiary::ingest::arrow_ipc::read_stream("fuzz", data) {
         apiary::fuzz_support::exercise(batches);
     }
+    if let Ok(batches) = apiary::ingest::arrow_ipc::read_stream_owned("fuzz", data.to_vec()) {
+        apiary::fuzz_support::exercise(batches);
+    }
     if let Ok(batches) = apiary::ingest::arrow_ipc::read_file("fuzz", data) {
         apiary::fuzz_support::exercise(batches);
     }

@@ -33,6 +33,10 @@ enum Command {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+        /// Buffer compression of the Arrow IPC stream: lz4 (smaller) or none (what every Arrow
+        /// reader accepts, e.g. DuckDB-Wasm in the benchmark).
+        #[arg(long, default_value = "lz4", value_parser = ["lz4", "none"])]
+        compression: String,
     },
     /// Print each file's format, row count, schema, time column and time range.
     Inspect {
@@ -69,6 +73,9 @@ enum Command {
         /// Sample-rate column, or `none` to turn weighting off (default: auto-detect).
         #[arg(long)]
         sample_rate: Option<String>,
+        /// Compare only these columns (comma-separated; default: every column).
+        #[arg(long, value_delimiter = ',')]
+        columns: Option<Vec<String>>,
     },
     /// Assemble one trace: spans as a tree with depth, self time and the critical path.
     Trace {
@@ -136,9 +143,10 @@ fn set_sample_rate(ds: &mut DataSet, sample_rate: Option<String>) -> Result<(), 
 
 fn run(cmd: Command) -> Result<(), String> {
     match cmd {
-        Command::Demo { rows, seed, out } => {
+        Command::Demo { rows, seed, out, compression } => {
             let batches = apiary::demo::generate(rows, seed, 65_536);
-            let bytes = ingest::arrow_ipc::write_stream(&batches).map_err(|e| e.to_string())?;
+            let bytes = if compression == "none" { ingest::arrow_ipc::write_stream_plain(&batches) } else { ingest::arrow_ipc::write_stream(&batches) };
+            let bytes = bytes.map_err(|e| e.to_string())?;
             std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             eprintln!("wrote {rows} rows ({} bytes) to {}", bytes.len(), out.display());
             Ok(())
@@ -160,13 +168,13 @@ fn run(cmd: Command) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Bubbleup { files, spec, selection, format, sample_rate } => {
+        Command::Bubbleup { files, spec, selection, format, sample_rate, columns } => {
             let spec = QuerySpec::from_json_str(&inline_or_file(spec, "spec")?).map_err(|e| e.to_string())?;
             let sel_json: serde_json::Value = serde_json::from_str(&inline_or_file(selection, "selection")?).map_err(|e| format!("selection is not JSON: {e}"))?;
             let selection = apiary::bubbleup::Selection::from_json(&sel_json).map_err(|e| e.to_string())?;
             let mut ds = load_all(&files)?;
             set_sample_rate(&mut ds, sample_rate)?;
-            let b = apiary::bubbleup::run(&ds, &spec, &selection).map_err(|e| e.to_string())?;
+            let b = apiary::bubbleup::run_on(&ds, &spec, &selection, columns.as_deref()).map_err(|e| e.to_string())?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&b.to_json()).unwrap_or_default()),
                 _ => print!("{}", output::bubbleup_table(&b)),

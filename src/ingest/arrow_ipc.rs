@@ -3,7 +3,8 @@
 use std::io::Cursor;
 
 use arrow_array::RecordBatch;
-use arrow_ipc::reader::{FileReader, StreamReader};
+use arrow_buffer::Buffer;
+use arrow_ipc::reader::{FileReader, StreamDecoder, StreamReader};
 use arrow_ipc::writer::{IpcWriteOptions, StreamWriter};
 use arrow_ipc::CompressionType;
 
@@ -16,6 +17,33 @@ pub fn read_stream(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
     let mut out = Vec::new();
     for (i, batch) in reader.enumerate() {
         out.push(batch.map_err(|e| Error::decode(source, super::codec_hint(format!("Arrow IPC stream, record batch {i}: {e}"))))?);
+    }
+    Ok(out)
+}
+
+/// Decode an Arrow IPC stream that the caller hands over: the batches' buffers are slices of
+/// `bytes` (no copy, so the data set costs the file's size once), unless a buffer is misaligned
+/// or compressed. Same checks and errors as [`read_stream`].
+pub fn read_stream_owned(source: &str, bytes: Vec<u8>) -> Result<Vec<RecordBatch>> {
+    super::ipc_check::check_stream(&bytes).map_err(|e| Error::decode(source, format!("Arrow IPC stream: {e}")))?;
+    let mut buf = Buffer::from_vec(bytes);
+    let mut decoder = StreamDecoder::new();
+    let mut out = Vec::new();
+    loop {
+        let before = buf.len();
+        match decoder.decode(&mut buf) {
+            Ok(Some(batch)) => out.push(batch),
+            Ok(None) if buf.is_empty() || buf.len() == before => break,
+            Ok(None) => {}
+            Err(e) => {
+                let at = if out.is_empty() { "header".to_string() } else { format!("record batch {}", out.len()) };
+                return Err(Error::decode(source, super::codec_hint(format!("Arrow IPC stream, {at}: {e}"))));
+            }
+        }
+    }
+    decoder.finish().map_err(|e| Error::decode(source, format!("Arrow IPC stream: {e} (the file is truncated)")))?;
+    if decoder.schema().is_none() {
+        return Err(Error::decode(source, "Arrow IPC stream: no schema message"));
     }
     Ok(out)
 }

@@ -98,6 +98,18 @@ pub fn load(source: &str, bytes: &[u8]) -> Result<Loaded> {
     Ok(Loaded { format, batches })
 }
 
+/// Decode a whole file whose bytes the caller hands over. Arrow IPC streams are decoded without
+/// copying their buffers (see [`arrow_ipc::read_stream_owned`]); other formats as in [`load`].
+pub fn load_owned(source: &str, bytes: Vec<u8>) -> Result<Loaded> {
+    let format = detect(source, &bytes)?;
+    if format != Format::ArrowStream {
+        return load(source, &bytes);
+    }
+    let batches = arrow_ipc::read_stream_owned(source, bytes)?;
+    let batches = batches.into_iter().map(flatten::flatten_structs).collect::<Result<Vec<_>>>()?;
+    Ok(Loaded { format, batches })
+}
+
 /// Map a codec error to the message the browser shows for ZSTD, which needs C there.
 pub(crate) fn codec_hint(msg: String) -> String {
     if cfg!(target_arch = "wasm32") && msg.to_ascii_lowercase().contains("zstd") {

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod arrow_out;
 pub mod breakdown;
+pub mod clause;
 pub mod column;
 pub mod execute;
 pub mod filter;

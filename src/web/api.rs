@@ -23,9 +23,10 @@ impl Engine {
     }
 
     /// Decode a file's bytes (format detected from content) and append them. Returns the row
-    /// count of the data set. On error nothing already loaded is lost.
-    pub fn load(&mut self, name: &str, bytes: &[u8]) -> Result<u32, JsError> {
-        let loaded = ingest::load(name, bytes).map_err(js)?;
+    /// count of the data set. On error nothing already loaded is lost. The bytes are copied into
+    /// wasm memory once; an Arrow IPC stream's batches then point into that copy.
+    pub fn load(&mut self, name: &str, bytes: Vec<u8>) -> Result<u32, JsError> {
+        let loaded = ingest::load_owned(name, bytes).map_err(js)?;
         self.data.append(loaded.batches).map_err(js)?;
         Ok(self.data.num_rows() as u32)
     }
@@ -46,6 +47,22 @@ impl Engine {
         let result = query::run(&self.data, &spec).map_err(js)?;
         let batch = if series { result.series_batch() } else { result.results_batch() }.map_err(js)?;
         ingest::arrow_ipc::write_stream_plain(&[batch]).map_err(js)
+    }
+
+    /// BubbleUp: `selection` (JSON `{"start_time","end_time","filters"}`) against the rest of what
+    /// `spec` matches; `columns` is a JSON list of column names to compare, or empty for all.
+    /// Returns the ranked columns as JSON text.
+    pub fn bubbleup(&self, spec: &str, selection: &str, columns: &str) -> Result<String, JsError> {
+        let spec = QuerySpec::from_json_str(spec).map_err(js)?;
+        let sel: serde_json::Value = serde_json::from_str(selection).map_err(|e| js(format!("selection is not JSON: {e}")))?;
+        let sel = crate::bubbleup::Selection::from_json(&sel).map_err(js)?;
+        let only: Option<Vec<String>> = if columns.trim().is_empty() {
+            None
+        } else {
+            Some(serde_json::from_str(columns).map_err(|e| js(format!("columns must be a JSON list of names: {e}")))?)
+        };
+        let b = crate::bubbleup::run_on(&self.data, &spec, &sel, only.as_deref()).map_err(js)?;
+        Ok(b.to_json().to_string())
     }
 
     /// Sample-rate weighting: a column name, `"none"`, or `"auto"`.

@@ -341,8 +341,10 @@ impl App {
     }
 
     /// Decode `bytes` as a new source and add it; on error nothing already loaded changes.
-    pub fn add_source(&mut self, name: &str, url: Option<&str>, bytes: &[u8]) -> Result<(), String> {
-        let loaded = ingest::load(name, bytes).map_err(|e| e.to_string())?;
+    /// The bytes are handed over: an Arrow IPC stream's batches are slices of them (no copy).
+    pub fn add_source(&mut self, name: &str, url: Option<&str>, bytes: Vec<u8>) -> Result<(), String> {
+        let byte_len = bytes.len();
+        let loaded = ingest::load_owned(name, bytes).map_err(|e| e.to_string())?;
         let rows: usize = loaded.batches.iter().map(|b| b.num_rows()).sum();
         let size = dataset::batches_byte_size(&loaded.batches);
         if self.data.byte_size() + size > self.memory_cap {
@@ -354,7 +356,7 @@ impl App {
             ));
         }
         self.data.append(loaded.batches.clone()).map_err(|e| format!("{name}: {e}"))?;
-        self.sources.push(Source { name: name.to_string(), url: url.map(str::to_string), format: loaded.format, batches: loaded.batches, rows, bytes: bytes.len() });
+        self.sources.push(Source { name: name.to_string(), url: url.map(str::to_string), format: loaded.format, batches: loaded.batches, rows, bytes: byte_len });
         self.data_changed();
         Ok(())
     }

@@ -206,7 +206,7 @@ pub fn load_url(app: &Shared, url: String) {
         let mut a = app.borrow_mut();
         a.loading = None;
         a.panel.hide_progress();
-        if let Err(e) = got.and_then(|bytes| a.add_source(&url, Some(&url), &bytes)) {
+        if let Err(e) = got.and_then(|bytes| a.add_source(&url, Some(&url), bytes)) {
             a.show_error(&e);
         }
     });
@@ -222,7 +222,7 @@ pub fn load_files(app: &Shared, files: Vec<web_sys::File>) {
             let got = fetch::file_bytes(&f).await;
             let mut a = app.borrow_mut();
             a.panel.hide_progress();
-            if let Err(e) = got.and_then(|bytes| a.add_source(&name, None, &bytes)) {
+            if let Err(e) = got.and_then(|bytes| a.add_source(&name, None, bytes)) {
                 a.show_error(&e);
             }
         }

@@ -1,0 +1,152 @@
+// Runs the browser benchmark page (www/bench) in Debian's headless Chromium, once per data size,
+// and prints the table: engine start, load, each query's median, Apiary/DuckDB ratios, whether the
+// answers agree, memory, and the app's wasm size. Usage: node scripts/bench.mjs DIR ROWS[,ROWS…] [RUNS]
+// where DIR holds index.html, bench.mjs, pkg/ and data/demo-ROWS.arrow (scripts/bench makes it).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
+
+const [dir, rowsArg = '1000000', runsArg = '5'] = process.argv.slice(2);
+if (!dir) {
+  console.error('usage: node scripts/bench.mjs DIR ROWS[,ROWS…] [RUNS]');
+  process.exit(2);
+}
+const ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** Private (unshared) memory of a process in bytes, from /proc/PID/smaps_rollup. */
+function privateBytes(pid) {
+  try {
+    const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    let kb = 0;
+    for (const m of t.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm)) kb += Number(m[1]);
+    return kb * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Chromium's renderer processes (descendants of the browser process with --type=renderer). */
+function renderers(browserPid) {
+  const parent = new Map();
+  for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      parent.set(Number(p), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* gone */ }
+  }
+  const isDescendant = (pid) => {
+    for (let p = pid, i = 0; p > 1 && i < 20; p = parent.get(p), i++) if (p === browserPid) return true;
+    return false;
+  };
+  return [...parent.keys()].filter((pid) => {
+    try {
+      return isDescendant(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
+    } catch {
+      return false;
+    }
+  });
+}
+
+const mb = (b) => (b / 1048576).toFixed(1);
+
+async function runOne(base, browserPid, context, rows, runs) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  // The page asks for the renderer's private memory at each phase; the busiest renderer is ours.
+  await page.exposeFunction('benchSample', () => Math.max(0, ...renderers(browserPid).map(privateBytes)));
+  await page.goto(`${base}index.html?data=data/demo-${rows}.arrow&runs=${runs}`);
+  await page.waitForFunction(() => window.benchResult, null, { timeout: 30 * 60 * 1000, polling: 500 });
+  const r = await page.evaluate(() => window.benchResult);
+  await page.close();
+  if (r.error) throw new Error(`benchmark page failed at ${rows} rows: ${r.error}\n${errors.join('\n')}`);
+  return r;
+}
+
+function table(r) {
+  const lines = [];
+  const ratio = (a, d) => (d / a >= 1 ? `${(d / a).toFixed(1)}× faster` : `${(a / d).toFixed(1)}× slower`);
+  lines.push(`### ${r.rows.toLocaleString('en-US')} rows (${mb(r.bytes)} MB of Arrow IPC), median of ${r.runs} runs`);
+  lines.push('');
+  lines.push('| step | Apiary ms | DuckDB-Wasm ms | Apiary vs DuckDB | answers |');
+  lines.push('|---|---:|---:|---|---|');
+  lines.push(`| engine start | ${r.apiary.start_ms.toFixed(1)} | ${r.duckdb.start_ms.toFixed(1)} | ${ratio(r.apiary.start_ms, r.duckdb.start_ms)} | |`);
+  const gbs = (ms) => (r.bytes / 1e9 / (ms / 1e3)).toFixed(2);
+  lines.push(`| load (bytes in memory → queryable) | ${r.apiary.load_ms.toFixed(1)} (${gbs(r.apiary.load_ms)} GB/s) | ${r.duckdb.load_ms.toFixed(1)} (${gbs(r.duckdb.load_ms)} GB/s) | ${ratio(r.apiary.load_ms, r.duckdb.load_ms)} | rows agree |`);
+  for (const q of r.queries) {
+    lines.push(`| ${q.name} | ${q.apiary_ms.toFixed(2)} | ${q.duckdb_ms.toFixed(2)} | ${ratio(q.apiary_ms, q.duckdb_ms)} | ${q.mismatch ? 'DIFFER: ' + q.mismatch : 'same'} |`);
+  }
+  const m = r.memory;
+  const a = r.apiary;
+  lines.push('');
+  lines.push(`Memory: Arrow buffers ${mb(a.arrow_bytes)} MB; Apiary wasm memory ${mb(a.wasm_memory_before)} → ${mb(a.wasm_memory_after_load)} MB after load (added ${(((a.wasm_memory_after_load - a.wasm_memory_before) / a.arrow_bytes)).toFixed(2)}× the Arrow bytes), ${mb(a.wasm_memory_after_queries)} MB after the queries.`);
+  if (m.before) {
+    lines.push(`Renderer private memory: ${mb(m.before)} MB with the bytes fetched; ${mb(m.apiary_loaded)} after Apiary's load (+${mb(m.apiary_loaded - m.before)}); ${mb(m.apiary_done)} after its queries; ${mb(m.duckdb_loaded)} after DuckDB's load (+${mb(m.duckdb_loaded - m.apiary_done)}); ${mb(m.duckdb_done)} after its queries.`);
+  }
+  lines.push(`DuckDB-Wasm ${r.duckdb.version} (eh bundle, one thread).`);
+  return lines.join('\n');
+}
+
+async function main() {
+  const wasmPath = path.join(dir, 'pkg', 'apiary_bg.wasm');
+  const wasm = fs.readFileSync(wasmPath);
+  const gz = zlib.gzipSync(wasm, { level: 9 }).length;
+  const server = await serve(dir, 0);
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-bench-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ARGS,
+  });
+  // launchPersistentContext has no Browser object; find the browser process by its profile dir.
+  const pid = [...fs.readdirSync('/proc')].filter((x) => /^\d+$/.test(x)).map(Number).find((p) => {
+    try {
+      const c = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      return c.includes(profile) && !c.includes('--type=');
+    } catch {
+      return false;
+    }
+  });
+  const version = context.browser()?.version() ?? (await (async () => {
+    const p = await context.newPage();
+    const v = await p.evaluate(() => navigator.userAgent);
+    await p.close();
+    return v;
+  })());
+  const out = [];
+  out.push(`Apiary vs DuckDB-Wasm, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0].model}, ${version}`);
+  out.push(`Apiary wasm (served app build): ${(wasm.length / 1e6).toFixed(2)} MB raw, ${(gz / 1e6).toFixed(2)} MB gzipped (level 9).`);
+  out.push('');
+  let ok = true;
+  try {
+    for (const rows of rowsArg.split(',').map(Number)) {
+      const r = await runOne(base, pid, context, rows, Number(runsArg));
+      out.push(table(r));
+      out.push('');
+      if (r.queries.some((q) => q.mismatch)) ok = false;
+      console.log(out.join('\n'));
+      out.length = 0;
+    }
+  } finally {
+    await context.close();
+    await new Promise((r) => server.close(r));
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  if (!ok) {
+    console.error('bench: the engines disagree on some answers (see the table)');
+    process.exit(1);
+  }
+}
+
+main().catch((e) => {
+  console.error(e.stack || String(e));
+  process.exit(1);
+});

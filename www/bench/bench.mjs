@@ -1,0 +1,206 @@
+// The browser benchmark: Apiary's wasm engine and DuckDB-Wasm on the same Arrow IPC bytes, in one
+// page load. scripts/bench.mjs opens this page with `?data=FILE&runs=N` and reads `window.benchResult`.
+// Timings only print numbers; whether the two engines agree is checked here and reported.
+import init, { Engine } from './pkg/apiary.js';
+import * as duckdb from '/node_modules/@duckdb/duckdb-wasm/dist/duckdb-browser.mjs';
+
+const params = new URLSearchParams(location.search);
+const DATA = params.get('data');
+const RUNS = Number(params.get('runs') || 5);
+// The demo data set's time range (src/demo.rs: END_MS and HOURS).
+const END = 1793534400;
+const START = END - 6 * 3600;
+const RANGE = { start_time: START, end_time: END };
+const BUBBLE_COLUMNS = ['region', 'app.version', 'service.name', 'http.route', 'http.method'];
+const log = (s) => { document.querySelector('#log').textContent += s + '\n'; };
+// Memory of the renderer process, measured by the runner from /proc (exposed function).
+const sample = async (label) => (window.benchSample ? window.benchSample(label) : null);
+
+const WHERE_RANGE = `"timestamp" >= to_timestamp(${START}) AND "timestamp" < to_timestamp(${END})`;
+
+/** The query set: an Apiary spec, DuckDB SQL, and how to turn each answer into comparable rows. */
+const QUERIES = [
+  {
+    name: 'Q1 COUNT per 60 s',
+    spec: { calculations: [{ op: 'COUNT' }], granularity: 60, ...RANGE },
+    apiary: (r) => r.series.map((s) => [s.time, s.data.COUNT]),
+    sql: `SELECT (epoch_ms("timestamp") - ${START * 1000}) // 60000 AS b, COUNT(*) AS c FROM events WHERE ${WHERE_RANGE} GROUP BY b ORDER BY b`,
+    duck: (rows) => rows.map((r) => [START + Number(r.b) * 60, Number(r.c)]),
+  },
+  {
+    name: 'Q2 P50/P95/P99 by service, status >= 500',
+    spec: { calculations: ['P50', 'P95', 'P99'].map((op) => ({ op, column: 'duration_ms' })), filters: [{ column: 'http.status_code', op: '>=', value: 500 }], breakdowns: ['service.name'], ...RANGE },
+    apiary: (r) => r.results.map((x) => [x.data['service.name'], x.data['P50(duration_ms)'], x.data['P95(duration_ms)'], x.data['P99(duration_ms)']]),
+    sql: `SELECT "service.name" AS s, quantile_cont(duration_ms, 0.5) AS p50, quantile_cont(duration_ms, 0.95) AS p95, quantile_cont(duration_ms, 0.99) AS p99 FROM events WHERE ${WHERE_RANGE} AND "http.status_code" >= 500 GROUP BY s ORDER BY p50 DESC, s`,
+    duck: (rows) => rows.map((r) => [r.s, r.p50, r.p95, r.p99]),
+  },
+  {
+    name: 'Q3 HEATMAP(duration_ms) per 60 s',
+    spec: { calculations: [{ op: 'HEATMAP', column: 'duration_ms' }], granularity: 60, ...RANGE },
+    // Apiary's layout (src/query/heatmap.rs): 50 equal buckets from the range's min to max.
+    apiary: (r) => r.series.flatMap((s) => s.data['HEATMAP(duration_ms)'].counts.map((c, i) => [s.time, i, c]).filter((x) => x[2] > 0)),
+    sql: `WITH r AS (SELECT MIN(duration_ms) AS lo, (MAX(duration_ms) - MIN(duration_ms)) / 50 AS w FROM events WHERE ${WHERE_RANGE})
+          SELECT (epoch_ms("timestamp") - ${START * 1000}) // 60000 AS b, LEAST(CAST(FLOOR((duration_ms - r.lo) / r.w) AS INTEGER), 49) AS k, COUNT(*) AS c
+          FROM events, r WHERE ${WHERE_RANGE} GROUP BY b, k ORDER BY b, k`,
+    duck: (rows) => rows.map((r) => [START + Number(r.b) * 60, Number(r.k), Number(r.c)]),
+  },
+  {
+    name: 'Q4 COUNT_DISTINCT(user.id) by route, top 10',
+    spec: { calculations: [{ op: 'COUNT_DISTINCT', column: 'user.id' }], breakdowns: ['http.route'], limit: 10, ...RANGE },
+    apiary: (r) => r.results.map((x) => [x.data['http.route'], x.data['COUNT_DISTINCT(user.id)']]),
+    sql: `SELECT "http.route" AS k, COUNT(DISTINCT "user.id") AS c FROM events WHERE ${WHERE_RANGE} GROUP BY k ORDER BY c DESC, k ASC NULLS LAST LIMIT 10`,
+    duck: (rows) => rows.map((r) => [r.k, Number(r.c)]),
+  },
+  {
+    name: 'Q5 COUNT by user.id (~200k groups), top 20',
+    spec: { calculations: [{ op: 'COUNT' }], breakdowns: ['user.id'], limit: 20, ...RANGE },
+    apiary: (r) => r.results.map((x) => [x.data['user.id'], x.data.COUNT]),
+    sql: `SELECT "user.id" AS k, COUNT(*) AS c FROM events WHERE ${WHERE_RANGE} GROUP BY k ORDER BY c DESC, k ASC NULLS LAST LIMIT 20`,
+    duck: (rows) => rows.map((r) => [r.k, Number(r.c)]),
+  },
+  {
+    name: 'Q6 name contains "checkout" AND duration > 500: COUNT, AVG by region',
+    spec: { calculations: [{ op: 'COUNT' }, { op: 'AVG', column: 'duration_ms' }], filters: [{ column: 'name', op: 'contains', value: 'checkout' }, { column: 'duration_ms', op: '>', value: 500 }], breakdowns: ['region'], ...RANGE },
+    apiary: (r) => r.results.map((x) => [x.data.region, x.data.COUNT, x.data['AVG(duration_ms)']]),
+    sql: `SELECT region AS k, COUNT(*) AS c, AVG(duration_ms) AS a FROM events WHERE ${WHERE_RANGE} AND contains(name, 'checkout') AND duration_ms > 500 GROUP BY k ORDER BY c DESC, k`,
+    duck: (rows) => rows.map((r) => [r.k, Number(r.c), r.a]),
+  },
+];
+
+/** Q7: BubbleUp of duration_ms > P99 against the rest over five columns (threshold computed in the timing). */
+const Q7 = 'Q7 BubbleUp: duration > P99 vs the rest, 5 columns';
+
+function apiaryQ7(engine) {
+  const p99 = JSON.parse(engine.query(JSON.stringify({ calculations: [{ op: 'P99', column: 'duration_ms' }], ...RANGE }))).results[0].data['P99(duration_ms)'];
+  const sel = { filters: [{ column: 'duration_ms', op: '>', value: p99 }] };
+  const out = JSON.parse(engine.bubbleup(JSON.stringify(RANGE), JSON.stringify(sel), JSON.stringify(BUBBLE_COLUMNS)));
+  return { p99, out };
+}
+
+async function duckQ7(conn) {
+  const p = await conn.query(`SELECT quantile_cont(duration_ms, 0.99) AS p FROM events WHERE ${WHERE_RANGE}`);
+  const p99 = p.toArray()[0].p;
+  // One scan computes every column's value counts for both populations.
+  const sets = BUBBLE_COLUMNS.map((c) => `("${c}")`).join(', ');
+  const sql = `SELECT ${BUBBLE_COLUMNS.map((c, i) => `"${c}" AS c${i}`).join(', ')}, GROUPING_ID(${BUBBLE_COLUMNS.map((c) => `"${c}"`).join(', ')}) AS g,
+    COUNT(*) FILTER (WHERE duration_ms > ${p99}) AS sel, COUNT(*) FILTER (WHERE NOT duration_ms > ${p99}) AS base
+    FROM events WHERE ${WHERE_RANGE} GROUP BY GROUPING SETS (${sets})`;
+  const rows = (await conn.query(sql)).toArray().map((r) => r.toJSON());
+  return { p99, rows };
+}
+
+/** Compare Q7 answers: per column, per reported value, the selection and baseline counts. */
+function checkQ7(a, d) {
+  if (Math.abs(a.p99 - d.p99) > 1e-9 * Math.abs(d.p99)) return `P99 differs: apiary ${a.p99}, DuckDB ${d.p99}`;
+  const n = BUBBLE_COLUMNS.length;
+  for (const [i, col] of BUBBLE_COLUMNS.entries()) {
+    const c = a.out.columns.find((x) => x.column === col);
+    if (!c) return `apiary has no BubbleUp entry for ${col}`;
+    // GROUPING_ID sets a bit (most significant first) for every column not grouped in a row's set.
+    const set = d.rows.filter((r) => Number(r.g) === 2 ** n - 1 - 2 ** (n - 1 - i));
+    if (c.values.length === 0) return `${col}: apiary reports no values`;
+    for (const v of c.values) {
+      const row = set.find((r) => r[`c${i}`] === v.value);
+      if (!row) return `${col} = ${v.value}: not in DuckDB's answer`;
+      if (Number(row.sel) !== v.selection_count || Number(row.base) !== v.baseline_count) {
+        return `${col} = ${v.value}: apiary ${v.selection_count}/${v.baseline_count}, DuckDB ${row.sel}/${row.base}`;
+      }
+    }
+  }
+  return null;
+}
+
+const close = (a, b) => (typeof a === 'number' && typeof b === 'number' ? Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)) : a === b);
+
+function compare(a, d) {
+  if (a.length !== d.length) return `${a.length} rows from apiary, ${d.length} from DuckDB`;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = 0; j < a[i].length; j++) {
+      if (!close(a[i][j], d[i][j])) return `row ${i} field ${j}: apiary ${JSON.stringify(a[i][j])}, DuckDB ${JSON.stringify(d[i][j])}`;
+    }
+  }
+  return null;
+}
+
+async function median(fn) {
+  const times = [];
+  let last;
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    last = await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((x, y) => x - y);
+  return { ms: times[Math.floor(times.length / 2)], last };
+}
+
+async function main() {
+  const result = { data: DATA, runs: RUNS, queries: [], memory: {} };
+  const bytes = new Uint8Array(await (await fetch(DATA)).arrayBuffer());
+  result.bytes = bytes.length;
+  log(`${DATA}: ${bytes.length} bytes`);
+  result.memory.before = await sample('before');
+
+  // Apiary: start, load, queries.
+  let t = performance.now();
+  const wasm = await init({ module_or_path: './pkg/apiary_bg.wasm' });
+  const engine = new Engine();
+  result.apiary = { start_ms: performance.now() - t };
+  const memStart = wasm.memory.buffer.byteLength;
+  t = performance.now();
+  result.rows = engine.load(DATA, bytes);
+  result.apiary.load_ms = performance.now() - t;
+  engine.setSampleRate('none');
+  result.apiary.wasm_memory_before = memStart;
+  result.apiary.wasm_memory_after_load = wasm.memory.buffer.byteLength;
+  result.apiary.arrow_bytes = engine.byteSize();
+  result.memory.apiary_loaded = await sample('apiary loaded');
+  log(`apiary: ${result.rows} rows loaded in ${result.apiary.load_ms.toFixed(1)} ms`);
+  const apiaryAnswers = [];
+  for (const q of QUERIES) {
+    const spec = JSON.stringify(q.spec);
+    const { ms, last } = await median(() => JSON.parse(engine.query(spec)));
+    apiaryAnswers.push(q.apiary(last));
+    result.queries.push({ name: q.name, apiary_ms: ms });
+    log(`apiary ${q.name}: ${ms.toFixed(2)} ms`);
+  }
+  const a7 = await median(() => apiaryQ7(engine));
+  result.queries.push({ name: Q7, apiary_ms: a7.ms });
+  result.apiary.wasm_memory_after_queries = wasm.memory.buffer.byteLength;
+  result.memory.apiary_done = await sample('apiary done');
+
+  // DuckDB-Wasm (eh bundle, one thread): start, load, queries.
+  t = performance.now();
+  const dist = '/node_modules/@duckdb/duckdb-wasm/dist/';
+  const worker = new Worker(dist + 'duckdb-browser-eh.worker.js');
+  const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
+  await db.instantiate(dist + 'duckdb-eh.wasm');
+  const conn = await db.connect();
+  result.duckdb = { start_ms: performance.now() - t, version: await db.getVersion() };
+  t = performance.now();
+  // The copy is handed to the worker (transferred), so the page's bytes stay usable.
+  await conn.insertArrowFromIPCStream(bytes.slice(), { name: 'events' });
+  result.duckdb.load_ms = performance.now() - t;
+  const n = Number((await conn.query('SELECT COUNT(*) AS n FROM events')).toArray()[0].n);
+  if (n !== result.rows) throw new Error(`DuckDB loaded ${n} rows, apiary ${result.rows}`);
+  result.memory.duckdb_loaded = await sample('duckdb loaded');
+  log(`duckdb ${result.duckdb.version}: loaded in ${result.duckdb.load_ms.toFixed(1)} ms`);
+  for (const [i, q] of QUERIES.entries()) {
+    const { ms, last } = await median(async () => (await conn.query(q.sql)).toArray().map((r) => r.toJSON()));
+    result.queries[i].duckdb_ms = ms;
+    result.queries[i].mismatch = compare(apiaryAnswers[i], q.duck(last));
+    log(`duckdb ${q.name}: ${ms.toFixed(2)} ms${result.queries[i].mismatch ? ' MISMATCH ' + result.queries[i].mismatch : ''}`);
+  }
+  const d7 = await median(() => duckQ7(conn));
+  result.queries[QUERIES.length].duckdb_ms = d7.ms;
+  result.queries[QUERIES.length].mismatch = checkQ7(a7.last, d7.last);
+  result.memory.duckdb_done = await sample('duckdb done');
+  await conn.close();
+  await db.terminate();
+  return result;
+}
+
+main().then(
+  (r) => { window.benchResult = r; log('done'); },
+  (e) => { window.benchResult = { error: String(e && e.stack || e) }; log('error: ' + e); },
+);
