@@ -13,6 +13,7 @@ use super::dom::{self, append, el, text_el};
 use super::bubbleup_view::BubbleUpView;
 use super::crosshair::Crosshair;
 use super::history::History;
+use super::builder::Builder;
 use super::query_panel::{self, QueryPanel};
 use super::sources::SourcePanel;
 use super::trace_view::TraceView;
@@ -55,6 +56,7 @@ pub struct Parts {
 pub struct App {
     pub parts: Parts,
     pub panel: SourcePanel,
+    pub builder: Builder,
     pub query: QueryPanel,
     pub bubble: BubbleUpView,
     pub hover: Crosshair,
@@ -99,6 +101,7 @@ impl App {
         append(&header, &summary)?;
         append(&root, &header)?;
         let panel = SourcePanel::build(&root)?;
+        let builder = Builder::build(&root)?;
         let query = QueryPanel::build(&root)?;
         let history = History::build(&root)?;
         let bar = el("div", "ap-bar")?;
@@ -134,6 +137,7 @@ impl App {
         let app: Shared = Rc::new(RefCell::new(App {
             parts: Parts { root, summary, query_line, weighting, weighting_box, error, canvas, table: table_el },
             panel,
+            builder,
             query,
             bubble,
             hover,
@@ -150,6 +154,7 @@ impl App {
         }));
         SourcePanel::wire(&app)?;
         QueryPanel::wire(&app)?;
+        Builder::wire(&app)?;
         let canvas = app.borrow().parts.canvas.clone();
         BubbleUpView::wire(&app, &canvas)?;
         Crosshair::wire(&app, &canvas)?;
@@ -184,7 +189,7 @@ impl App {
     fn apply_state(&mut self, state: &State) {
         match QuerySpec::from_json(&state.query) {
             Ok(spec) => self.chosen = Some(spec),
-            Err(e) => self.query.show_error(Some(&format!("The link's query: {e}"))),
+            Err(e) => self.builder.show_query_error(Some(&format!("The link's query: {e}"))),
         }
         self.bubble.selection = state.view.get("selection").and_then(|v| crate::bubbleup::Selection::from_json(v).ok());
         if self.bubble.selection.is_none() {
@@ -326,6 +331,55 @@ impl App {
         self.run(spec, true);
     }
 
+    /// Completions for builder box `i` from the schema, the query, and the data's top values.
+    pub fn builder_suggest(&mut self, i: usize) {
+        let schema = self.data.schema().clone();
+        let spec = self.spec.clone().unwrap_or_default();
+        let data = &self.data;
+        let values = |col: &str| top_values(data, col);
+        let calcs = spec.effective_calculations();
+        let ctx = crate::query::clause::SuggestContext { schema: &schema, calcs: &calcs, breakdowns: &spec.breakdowns, values: &values, max: 12 };
+        self.builder.refresh_at(i, &ctx);
+    }
+
+    /// The range menu changed: fill the custom inputs from the range on screen.
+    pub fn builder_range_changed(&mut self) {
+        self.builder.fill_custom(self.spec.as_ref(), self.data.time_range());
+    }
+
+    /// Run what the builder holds; a clause's error shows under it and the last result stays.
+    pub fn run_builder(&mut self) {
+        let mut spec = self.spec.clone().unwrap_or_else(|| self.default_spec());
+        if let Err(e) = self.builder.apply_time(&mut spec, self.data.time_range()) {
+            self.builder.show_query_error(Some(&e));
+            return;
+        }
+        if let Err(e) = self.builder.clauses().apply(&mut spec, self.data.schema()) {
+            self.builder.show_clause_error(Some(e.clause), &e.to_string());
+            return;
+        }
+        self.builder.show_clause_error(None, "");
+        if Some(&spec) == self.spec.as_ref() {
+            return;
+        }
+        self.chosen = Some(spec.clone());
+        self.history.remember(&spec.to_json().to_string());
+        self.run(spec, true);
+    }
+
+    /// Load a whole query from JSON text (pasted into the builder); errors show under it.
+    pub fn load_query_json(&mut self, text: &str) {
+        match QuerySpec::from_json_str(text) {
+            Ok(spec) => {
+                self.builder.show_query_error(None);
+                self.chosen = Some(spec.clone());
+                self.history.remember(&spec.to_json().to_string());
+                self.run(spec, true);
+            }
+            Err(e) => self.builder.show_query_error(Some(&format!("The pasted query: {e}"))),
+        }
+    }
+
     /// Run what the editor holds; its errors show next to it and the last result stays.
     pub fn run_editor(&mut self) {
         let text = self.query.editor.value();
@@ -454,7 +508,9 @@ impl App {
             Ok(result) => {
                 self.hide_error();
                 self.query.show_error(None);
+                self.builder.show_query_error(None);
                 self.query.show(&spec.to_json());
+                self.builder.show(&spec, self.data.time_range());
                 let _ = self.parts.root.set_attribute("data-spec", &spec.to_json().to_string());
                 self.result = Some(result);
                 self.spec = Some(spec);
@@ -481,6 +537,7 @@ impl App {
             Err(e) => {
                 // Inline, next to the query; the last good result stays visible.
                 self.query.show_error(Some(&e.to_string()));
+                self.builder.show_query_error(Some(&e.to_string()));
                 let _ = self.parts.root.set_attribute("data-state", "ready");
             }
         }
@@ -523,6 +580,23 @@ impl App {
 
     fn hide_error(&self) {
         let _ = self.parts.error.set_attribute("hidden", "");
+    }
+}
+
+/// Up to 50 most frequent values of a string column (for WHERE completions); none for others.
+fn top_values(data: &DataSet, col: &str) -> Vec<String> {
+    use crate::query::column::Kind;
+    let Some(i) = data.column_index(col) else { return Vec::new() };
+    if Kind::of(data.schema().field(i).data_type()) != Kind::Str {
+        return Vec::new();
+    }
+    let spec = QuerySpec { breakdowns: vec![col.to_string()], limit: Some(50), time_range: Some(i64::MAX / 4000), ..Default::default() };
+    match query::run(data, &spec) {
+        Ok(r) => r.results.iter().filter_map(|row| match row.group.first() {
+            Some(crate::value::Value::Str(s)) => Some(s.clone()),
+            _ => None,
+        }).collect(),
+        Err(_) => Vec::new(),
     }
 }
 

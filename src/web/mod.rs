@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod builder;
 pub mod bubbleup_view;
 pub mod chart;
 pub mod crosshair;

@@ -15,13 +15,18 @@ pub struct QueryPanel {
     pub error: Element,
     run: Element,
     copy: Element,
+    copy_json: Element,
+    pub details: Element,
     pub link_note: Element,
 }
 
 impl QueryPanel {
     pub fn build(root: &Element) -> Result<QueryPanel, JsValue> {
+        // The query as Honeycomb JSON, folded under the builder: to read, copy, paste or edit.
+        let details = el("details", "ap-json")?;
+        append(&details, &text_el("summary", "", "Query JSON")?)?;
         let box_ = el("section", "ap-query-panel")?;
-        box_.set_attribute("aria-label", "query")?;
+        box_.set_attribute("aria-label", "query JSON")?;
         let editor: HtmlTextAreaElement = el("textarea", "ap-spec")?.dyn_into()?;
         editor.set_attribute("spellcheck", "false")?;
         editor.set_attribute("aria-label", "query JSON (Honeycomb query specification)")?;
@@ -33,6 +38,8 @@ impl QueryPanel {
         append(&side, &run)?;
         let copy = text_el("button", "ap-button ap-copy", "Copy link")?;
         append(&side, &copy)?;
+        let copy_json = text_el("button", "ap-button ap-copy-json", "Copy JSON")?;
+        append(&side, &copy_json)?;
         let link_note = el("span", "ap-hint ap-link-note")?;
         append(&side, &link_note)?;
         append(&box_, &side)?;
@@ -40,15 +47,22 @@ impl QueryPanel {
         error.set_attribute("role", "alert")?;
         error.set_attribute("hidden", "")?;
         append(&box_, &error)?;
-        append(root, &box_)?;
-        Ok(QueryPanel { editor, error, run, copy, link_note })
+        append(&details, &box_)?;
+        append(root, &details)?;
+        Ok(QueryPanel { editor, error, run, copy, copy_json, details, link_note })
     }
 
     pub fn wire(app: &Shared) -> Result<(), JsValue> {
-        let (editor, run, copy) = {
+        let (editor, run, copy, copy_json) = {
             let a = app.borrow();
-            (a.query.editor.clone(), a.query.run.clone(), a.query.copy.clone())
+            (a.query.editor.clone(), a.query.run.clone(), a.query.copy.clone(), a.query.copy_json.clone())
         };
+        listen::<web_sys::Event>(&copy_json, "click", app, |app, _| {
+            let Ok(a) = app.try_borrow() else { return };
+            let text = a.query.editor.value();
+            let copied = dom::window().ok().map(|w| w.navigator().clipboard().write_text(&text));
+            a.query.link_note.set_text_content(Some(if copied.is_some() { "JSON copied" } else { "Select the JSON and copy it" }));
+        })?;
         listen::<web_sys::Event>(&run, "click", app, |app, _| {
             if let Ok(mut a) = app.try_borrow_mut() {
                 a.run_editor();

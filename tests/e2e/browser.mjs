@@ -63,3 +63,9 @@ export async function canvasStats(page, selector, rgb) {
     return { width: c.width, height: c.height, other, near };
   }, [selector, rgb]);
 }
+
+/** Type `text` into the query JSON editor (opening its fold first, as a person would). */
+export async function fillSpec(page, text) {
+  if (!(await page.locator('details.ap-json').evaluate((d) => d.open))) await page.click('details.ap-json > summary');
+  await page.fill('.ap-spec', text);
+}

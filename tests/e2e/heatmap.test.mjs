@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { start, newPage, OUT } from './browser.mjs';
+import { start, newPage, OUT, fillSpec } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -15,7 +15,7 @@ async function heatmapPage() {
   await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
   const spec = JSON.parse(await page.inputValue('.ap-spec'));
   spec.calculations = [{ op: 'HEATMAP', column: 'duration_ms' }];
-  await page.fill('.ap-spec', JSON.stringify(spec));
+  await fillSpec(page, JSON.stringify(spec));
   await page.click('.ap-run');
   await page.waitForSelector('canvas.ap-chart[data-chart=heatmap][data-plot]');
   return page;

@@ -1,7 +1,7 @@
 // Recent queries: kept in local storage, newest first; a click runs one again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, newPage } from './browser.mjs';
+import { start, newPage, fillSpec } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -15,7 +15,7 @@ test('queries run from the editor are remembered and can be run again', async ()
   const first = { ...base, breakdowns: ['region'] };
   const second = { ...base, breakdowns: ['service.name'] };
   for (const spec of [first, second]) {
-    await page.fill('.ap-spec', JSON.stringify(spec));
+    await fillSpec(page, JSON.stringify(spec));
     await page.click('.ap-run');
     await page.waitForFunction((b) => document.querySelector('.ap-results thead').textContent.includes(b), spec.breakdowns[0]);
   }

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { start, newPage, OUT } from './browser.mjs';
+import { start, newPage, OUT, fillSpec } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -13,7 +13,7 @@ after(async () => { await env?.close(); });
 const tableValues = (page) => page.$$eval('.ap-results .ap-table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.dataset.value ?? td.textContent)));
 
 async function runQuery(page, spec) {
-  await page.fill('.ap-spec', JSON.stringify(spec, null, 2));
+  await fillSpec(page, JSON.stringify(spec, null, 2));
   const before = await page.evaluate(() => location.hash);
   await page.click('.ap-run');
   await page.waitForFunction((h) => location.hash !== h, before);
@@ -61,12 +61,12 @@ test('a bad query shows its error inline and the last result stays', async () =>
   await page.goto(env.base);
   await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
   const before = await tableValues(page);
-  await page.fill('.ap-spec', '{"calculations":[{"op":"P99","column":"no.such.column"}]}');
+  await fillSpec(page, '{"calculations":[{"op":"P99","column":"no.such.column"}]}');
   await page.click('.ap-run');
   await page.waitForSelector('.ap-spec-error:not([hidden])');
   assert.match(await page.textContent('.ap-spec-error'), /calculations\[0\]\.column.*no\.such\.column/);
   assert.deepEqual(await tableValues(page), before);
-  await page.fill('.ap-spec', '{not json');
+  await fillSpec(page, '{not json');
   await page.keyboard.press('Control+Enter');
   await page.waitForFunction(() => /not valid JSON/.test(document.querySelector('.ap-spec-error').textContent));
   await page.close();
