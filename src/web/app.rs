@@ -342,6 +342,20 @@ impl App {
         self.builder.refresh_at(i, &ctx);
     }
 
+    /// Zoom the query to `[start, end)` (epoch seconds), brushed on the line chart; the
+    /// granularity follows the new range.
+    pub fn zoom_time(&mut self, start: i64, end: i64) {
+        let Some(mut spec) = self.spec.clone() else { return };
+        if end <= start {
+            return;
+        }
+        (spec.start_time, spec.end_time, spec.time_range) = (Some(start), Some(end), None);
+        spec.granularity = Some(auto_granularity(end - start));
+        self.chosen = Some(spec.clone());
+        self.history.remember(&spec.to_json().to_string());
+        self.run(spec, true);
+    }
+
     /// The range menu changed: fill the custom inputs from the range on screen.
     pub fn builder_range_changed(&mut self) {
         self.builder.fill_custom(self.spec.as_ref(), self.data.time_range());

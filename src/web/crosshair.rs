@@ -1,5 +1,6 @@
 //! The line chart's hover crosshair: a vertical line at the pointer's time bucket and a tooltip
-//! with every series' value there (text only, coloured like the lines).
+//! with every series' value there (text only, coloured like the lines). Dragging across the
+//! chart brushes a time range and zooms the query to it (a new history entry).
 
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlCanvasElement};
@@ -13,6 +14,9 @@ use crate::render::PlotMapping;
 pub struct Crosshair {
     line: Element,
     tip: Element,
+    band: Element,
+    /// Pixel x where a time brush started, while dragging.
+    drag: Option<f64>,
     pub mapping: Option<PlotMapping>,
 }
 
@@ -25,13 +29,42 @@ impl Crosshair {
         tip.set_attribute("hidden", "")?;
         tip.set_attribute("role", "tooltip")?;
         append(wrap, &tip)?;
-        Ok(Crosshair { line, tip, mapping: None })
+        let band = el("div", "ap-time-brush")?;
+        band.set_attribute("hidden", "")?;
+        append(wrap, &band)?;
+        Ok(Crosshair { line, tip, band, drag: None, mapping: None })
     }
 
     pub fn wire(app: &Shared, canvas: &HtmlCanvasElement) -> Result<(), JsValue> {
         listen::<web_sys::MouseEvent>(canvas, "mousemove", app, |app, e| {
             let Ok(a) = app.try_borrow() else { return };
+            if let Some(x0) = a.hover.drag {
+                a.hover.place_band(x0, e.offset_x() as f64);
+                return;
+            }
             a.show_crosshair(e.offset_x() as f64, e.offset_y() as f64);
+        })?;
+        listen::<web_sys::MouseEvent>(canvas, "mousedown", app, |app, e| {
+            let Ok(mut a) = app.try_borrow_mut() else { return };
+            let Some(m) = a.hover.mapping else { return };
+            let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
+            if x >= m.left as f64 && x <= m.right as f64 && y >= m.top as f64 && y <= m.bottom as f64 {
+                e.prevent_default();
+                a.hover.drag = Some(x);
+                a.hover.hide();
+            }
+        })?;
+        listen::<web_sys::MouseEvent>(canvas, "mouseup", app, |app, e| {
+            let Ok(mut a) = app.try_borrow_mut() else { return };
+            let (Some(x0), Some(m)) = (a.hover.drag.take(), a.hover.mapping) else { return };
+            let _ = a.hover.band.set_attribute("hidden", "");
+            let x1 = e.offset_x() as f64;
+            if (x1 - x0).abs() < 4.0 {
+                return;
+            }
+            let (t0, _) = m.to_data(x0.min(x1), m.top as f64);
+            let (t1, _) = m.to_data(x0.max(x1), m.top as f64);
+            a.zoom_time(t0.div_euclid(1000), (t1 + 999).div_euclid(1000));
         })?;
         listen::<web_sys::MouseEvent>(canvas, "mouseleave", app, |app, _| {
             if let Ok(a) = app.try_borrow() {
@@ -39,6 +72,16 @@ impl Crosshair {
             }
         })?;
         Ok(())
+    }
+
+    fn place_band(&self, x0: f64, x1: f64) {
+        let Some(m) = self.mapping else { return };
+        let (a, b) = (x0.min(x1).max(m.left as f64), x0.max(x1).min(m.right as f64));
+        let _ = dom::set_style(&self.band, "left", &format!("{a:.0}px"));
+        let _ = dom::set_style(&self.band, "width", &format!("{:.0}px", (b - a).max(1.0)));
+        let _ = dom::set_style(&self.band, "top", &format!("{}px", m.top));
+        let _ = dom::set_style(&self.band, "height", &format!("{}px", m.bottom - m.top));
+        let _ = self.band.remove_attribute("hidden");
     }
 
     pub fn hide(&self) {
