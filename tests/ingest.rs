@@ -121,6 +121,32 @@ fn csv_with_quotes_newlines_nulls_and_inferred_types() {
 }
 
 #[test]
+fn csv_types_come_from_every_row_and_errors_say_which_line() {
+    // A non-number far past any sample makes the column text instead of failing the load.
+    let mut text = String::from("ts,code,ok,,code,when\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("{},{},{},x,{},2026-11-01T12:00:00+01:00\n", 1_793_534_400 + i, if i == 19_999 { "E42".to_string() } else { i.to_string() }, i % 2 == 0, i as f64 / 2.0));
+    }
+    let l = ingest::load("big.csv", text.as_bytes()).unwrap();
+    let ds = DataSet::from_batches(l.batches).unwrap();
+    assert_eq!(ds.num_rows(), 20_000);
+    let s = ds.schema();
+    let names: Vec<&str> = s.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["ts", "code", "ok", "column_4", "code_2", "when"]);
+    assert_eq!(s.field(1).data_type(), &DataType::Utf8);
+    assert_eq!(s.field(2).data_type(), &DataType::Boolean);
+    assert_eq!(s.field(4).data_type(), &DataType::Float64);
+    assert!(matches!(s.field(5).data_type(), DataType::Timestamp(_, Some(_))));
+    // The offset is honoured: 12:00+01:00 is 11:00 UTC.
+    let when = ds.batches()[0].column(5).as_primitive::<arrow_array::types::TimestampNanosecondType>().value(0);
+    assert_eq!(when / 1_000_000, 1_793_534_400_000 - 3_600_000);
+    assert_eq!(counts_by(&ds, "ok"), vec![(json!(false), json!(10_000)), (json!(true), json!(10_000))]);
+    // A ragged row names its line and says what was wrong.
+    let e = ingest::load("r.csv", b"a,b\n1,2\n3,\"x\ny\"\n5,6,7\n").err().unwrap().to_string();
+    assert!(e.contains("r.csv") && e.contains("line 5") && e.contains("3 fields where the header has 2"), "{e}");
+}
+
+#[test]
 fn ndjson_flattens_nested_objects_and_marks_mixed_types() {
     let text = r#"{"timestamp": 1793534400000, "http": {"status_code": 200, "method": "GET"}, "v": 1}
 {"timestamp": 1793534401000, "http": {"status_code": 500}, "v": "one", "extra": true}
