@@ -72,6 +72,10 @@ pub struct App {
     chosen: Option<QuerySpec>,
     /// A trace (and span) a link asks to open once the data is there.
     pending_trace: Option<(String, Option<String>)>,
+    /// The results table's sort and isolated series (view state, in the permalink).
+    pub table_view: table::TableView,
+    /// A table view a link asks for, applied once its query has run.
+    pending_table: Option<table::TableView>,
 }
 
 pub type Shared = Rc<RefCell<App>>;
@@ -151,6 +155,8 @@ impl App {
             spec: None,
             chosen: None,
             pending_trace: None,
+            table_view: table::TableView::default(),
+            pending_table: None,
         }));
         SourcePanel::wire(&app)?;
         QueryPanel::wire(&app)?;
@@ -160,6 +166,33 @@ impl App {
         Crosshair::wire(&app, &canvas)?;
         History::wire(&app)?;
         TraceView::wire(&app)?;
+        let table_el = app.borrow().parts.table.clone();
+        listen::<web_sys::MouseEvent>(&table_el, "click", &app, |app, e| {
+            let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            let Ok(mut a) = app.try_borrow_mut() else { return };
+            if let Some(k) = t.closest("[data-sort]").ok().flatten().and_then(|b| b.get_attribute("data-sort")).and_then(|k| k.parse().ok()) {
+                a.sort_table(k);
+            } else if let Some(i) = t.closest("tr[data-row]").ok().flatten().and_then(|r| r.get_attribute("data-row")).and_then(|i| i.parse().ok()) {
+                a.isolate(i);
+            }
+        })?;
+        listen::<web_sys::KeyboardEvent>(&table_el, "keydown", &app, |app, e| {
+            if e.key() != "Enter" && e.key() != " " {
+                return;
+            }
+            let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            if t.tag_name() != "TR" {
+                return;
+            }
+            e.prevent_default();
+            if let (Ok(mut a), Some(i)) = (app.try_borrow_mut(), t.get_attribute("data-row").and_then(|i| i.parse().ok())) {
+                a.isolate(i);
+                // Keep the keyboard where it was.
+                if let Ok(Some(row)) = a.parts.table.query_selector(&format!("tr[data-row=\"{i}\"]")) {
+                    let _ = row.unchecked_ref::<web_sys::HtmlElement>().focus();
+                }
+            }
+        })?;
         // A link's state wins over src= and the demo.
         let mut urls = vec![source_url(&host)];
         match query_panel::state_from_url() {
@@ -198,6 +231,9 @@ impl App {
         self.pending_trace = state.view.get("trace").and_then(|v| v.as_str()).map(|t| {
             (t.to_string(), state.view.get("span").and_then(|v| v.as_str()).map(str::to_string))
         });
+        let sort = state.view.get("sort").and_then(|s| Some((s.get(0)?.as_u64()? as usize, s.get(1)?.as_str()? == "desc")));
+        let isolated = state.view.get("isolate").and_then(|i| i.as_u64()).map(|i| i as usize);
+        self.pending_table = Some(table::TableView { sort, isolated });
         if let Some(w) = state.view.get("weight").and_then(|w| w.as_bool()) {
             self.parts.weighting_box.set_checked(w);
             let _ = self.data.set_sample_rate(if w { SampleRate::Auto } else { SampleRate::Off });
@@ -214,6 +250,12 @@ impl App {
                 let mut v = serde_json::json!({"weight": self.parts.weighting_box.checked()});
                 if let Some(sel) = &self.bubble.selection {
                     v["selection"] = sel.to_json();
+                }
+                if let Some(i) = self.table_view.isolated {
+                    v["isolate"] = serde_json::json!(i);
+                }
+                if let Some((k, desc)) = self.table_view.sort {
+                    v["sort"] = serde_json::json!([k, if desc { "desc" } else { "asc" }]);
                 }
                 if let Some(t) = &self.traces.open {
                     v["trace"] = serde_json::json!(t.trace_id);
@@ -256,6 +298,25 @@ impl App {
             }
             Err(e) => self.show_error(&e.to_string()),
         }
+    }
+
+    /// Filters that pick the heatmap's group (its breakdown values), so a box drawn on one
+    /// group's heatmap selects that group's events.
+    pub fn heatmap_group_filters(&self) -> Vec<crate::query::spec::Filter> {
+        use crate::query::spec::{Filter, FilterOp};
+        let (Some(r), Some(spec)) = (&self.result, &self.spec) else { return Vec::new() };
+        let Some(row) = r.results.get(self.table_view.isolated.unwrap_or(0)) else { return Vec::new() };
+        if spec.breakdowns.is_empty() {
+            return Vec::new();
+        }
+        spec.breakdowns
+            .iter()
+            .zip(&row.group)
+            .map(|(col, v)| match v.to_json() {
+                serde_json::Value::Null => Filter { column: col.clone(), op: FilterOp::DoesNotExist, value: None },
+                j => Filter { column: col.clone(), op: FilterOp::Eq, value: Some(j) },
+            })
+            .collect()
     }
 
     /// Where the plot lies, for tests and tools that point at data coordinates.
@@ -354,6 +415,32 @@ impl App {
         self.chosen = Some(spec.clone());
         self.history.remember(&spec.to_json().to_string());
         self.run(spec, true);
+    }
+
+    /// Sort the table by column `k`: descending first, then ascending, then the query's order.
+    pub fn sort_table(&mut self, k: usize) {
+        self.table_view.sort = match self.table_view.sort {
+            Some((s, true)) if s == k => Some((k, false)),
+            Some((s, false)) if s == k => None,
+            _ => Some((k, true)),
+        };
+        self.redraw_view();
+    }
+
+    /// Isolate result row `i`'s series (again: show all).
+    pub fn isolate(&mut self, i: usize) {
+        self.table_view.isolated = if self.table_view.isolated == Some(i) { None } else { Some(i) };
+        self.redraw_view();
+    }
+
+    /// Draw again after a view-only change, and keep the URL in step (no new history entry).
+    fn redraw_view(&mut self) {
+        if let Err(e) = self.render() {
+            self.show_error(&e);
+        }
+        if !self.sources.is_empty() {
+            query_panel::write_url(&self.state(), false);
+        }
     }
 
     /// The range menu changed: fill the custom inputs from the range on screen.
@@ -526,6 +613,15 @@ impl App {
                 self.query.show(&spec.to_json());
                 self.builder.show(&spec, self.data.time_range());
                 let _ = self.parts.root.set_attribute("data-spec", &spec.to_json().to_string());
+                if self.spec.as_ref() != Some(&spec) {
+                    self.table_view = table::TableView::default();
+                }
+                if let Some(v) = self.pending_table.take() {
+                    self.table_view = v;
+                }
+                if self.table_view.isolated.is_some_and(|i| i >= result.results.len()) {
+                    self.table_view.isolated = None;
+                }
                 self.result = Some(result);
                 self.spec = Some(spec);
                 if let Err(e) = self.render() {
@@ -563,7 +659,8 @@ impl App {
         self.parts.query_line.set_text_content(Some(&describe(spec, result)));
         // The first calculation decides the chart: a heatmap for HEATMAP, lines otherwise.
         if calcs[0].op == CalcOp::Heatmap {
-            let mapping = chart::draw_heatmap(&self.parts.canvas, result, 0, 0, theme())?;
+            // With GROUP BY, the isolated group's heatmap (the first group's otherwise).
+            let mapping = chart::draw_heatmap(&self.parts.canvas, result, 0, self.table_view.isolated.unwrap_or(0), theme())?;
             let _ = self.parts.canvas.set_attribute("data-chart", "heatmap");
             if let Some(m) = mapping {
                 self.mark_plot(&m);
@@ -576,13 +673,13 @@ impl App {
             self.bubble.mapping = None;
             self.hover.hide();
             let zero_fill = matches!(calcs[0].op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency);
-            self.hover.mapping = chart::draw_timeseries(&self.parts.canvas, result, 0, zero_fill, theme())?;
+            self.hover.mapping = chart::draw_timeseries(&self.parts.canvas, result, 0, zero_fill, theme(), self.table_view.isolated)?;
             if let Some(m) = self.hover.mapping {
                 self.mark_plot(&m);
             }
             let _ = self.parts.canvas.set_attribute("data-chart", "lines");
         }
-        table::render(&self.parts.table, result).map_err(|e| fetch::js_err(&e))?;
+        table::render(&self.parts.table, result, self.table_view).map_err(|e| fetch::js_err(&e))?;
         Ok(())
     }
 

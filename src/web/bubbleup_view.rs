@@ -58,7 +58,8 @@ impl BubbleUpView {
             }
             let (t0, v0) = m.to_data(start.0.min(end.0), start.1.max(end.1));
             let (t1, v1) = m.to_data(start.0.max(end.0), start.1.min(end.1));
-            let sel = bubbleup::box_selection(&col, t0.div_euclid(1000), (t1 + 999).div_euclid(1000), v0, v1);
+            let mut sel = bubbleup::box_selection(&col, t0.div_euclid(1000), (t1 + 999).div_euclid(1000), v0, v1);
+            sel.filters.extend(a.heatmap_group_filters());
             a.run_bubbleup(sel, true);
         })?;
         let panel = app.borrow().bubble.panel.clone();

@@ -17,8 +17,9 @@ fn area(canvas: &HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, plotter
 }
 
 /// Size the canvas to its box and draw calculation `calc` of `result` as lines.
-pub fn draw_timeseries(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, zero_fill: bool, theme: Theme) -> Result<Option<crate::render::PlotMapping>, String> {
-    timeseries::draw(&area(canvas)?, result, calc, zero_fill, theme, None)
+/// `highlight`: the result row whose line is drawn full strength (the others dimmed).
+pub fn draw_timeseries(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, zero_fill: bool, theme: Theme, highlight: Option<usize>) -> Result<Option<crate::render::PlotMapping>, String> {
+    timeseries::draw(&area(canvas)?, result, calc, zero_fill, theme, highlight)
 }
 
 /// Draw HEATMAP calculation `calc` of result row `row`; returns where the plot is.

@@ -163,3 +163,40 @@ test('dragging across the line chart zooms to that time range; back returns', as
   await page.waitForFunction((t) => JSON.parse(document.querySelector('.apiary').dataset.spec).start_time === t, before.start_time);
   assert.deepEqual(page.errors, []);
 });
+
+test('table headers sort the rows; a row isolates its series, and the link keeps both', async () => {
+  const page = await newPage(env.context);
+  await ready(page);
+  await page.fill(box('GROUP BY'), 'service.name');
+  await page.focus(box('GROUP BY'));
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => JSON.parse(document.querySelector('.apiary').dataset.spec).breakdowns?.[0] === 'service.name');
+  const names = () => page.locator('.ap-results .ap-table tbody tr td:nth-child(2)').allTextContents();
+  const byCount = await names();
+  await page.click('.ap-results th button[data-sort="0"]');
+  assert.deepEqual(await names(), [...byCount].sort().reverse());
+  assert.equal(await page.getAttribute('.ap-results th:nth-child(2)', 'aria-sort'), 'descending');
+  await page.click('.ap-results th button[data-sort="0"]');
+  assert.deepEqual(await names(), [...byCount].sort());
+
+  // Isolate the second group (by the query's order): its line stays, the first one fades.
+  const { canvasStats } = await import('./browser.mjs');
+  const first = [0x4e, 0x79, 0xa7];
+  const before = (await canvasStats(page, 'canvas.ap-chart', first)).near;
+  const row = page.locator('.ap-results tr[data-row="1"]');
+  await row.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await row.getAttribute('aria-selected'), 'true');
+  const after = (await canvasStats(page, 'canvas.ap-chart', first)).near;
+  assert.ok(after < before / 3, `first series pixels ${before} → ${after}`);
+
+  // The URL holds the sort and the isolation: a fresh page shows the same.
+  const url = page.url();
+  const again = await newPage(env.context);
+  await again.goto(url);
+  await again.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  await again.waitForSelector('.ap-results tr[data-row="1"][aria-selected=true]');
+  assert.deepEqual(await again.locator('.ap-results .ap-table tbody tr td:nth-child(2)').allTextContents(), [...byCount].sort());
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(again.errors, []);
+});
