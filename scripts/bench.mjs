@@ -58,12 +58,21 @@ const mb = (b) => (b / 1048576).toFixed(1);
 async function runOne(base, browserPid, context, rows, runs) {
   const page = await context.newPage();
   const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  // An uncaught error (a module that does not load, say) ends the run at once.
+  let failed;
+  const failure = new Promise((resolve) => { failed = resolve; });
+  page.on('pageerror', (e) => { errors.push(String(e)); failed(); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+    else if (m.type() === 'log') process.stderr.write(`  page: ${m.text()}\n`);
+  });
   // The page asks for the renderer's private memory at each phase; the busiest renderer is ours.
   await page.exposeFunction('benchSample', () => Math.max(0, ...renderers(browserPid).map(privateBytes)));
   await page.goto(`${base}index.html?data=data/demo-${rows}.arrow&runs=${runs}`);
-  await page.waitForFunction(() => window.benchResult, null, { timeout: 30 * 60 * 1000, polling: 500 });
+  await Promise.race([page.waitForFunction(() => window.benchResult, null, { timeout: 30 * 60 * 1000, polling: 500 }), failure]);
+  if (errors.length && !(await page.evaluate(() => window.benchResult))) {
+    throw new Error(`benchmark page failed at ${rows} rows:\n${errors.join('\n')}`);
+  }
   const r = await page.evaluate(() => window.benchResult);
   await page.close();
   if (r.error) throw new Error(`benchmark page failed at ${rows} rows: ${r.error}\n${errors.join('\n')}`);

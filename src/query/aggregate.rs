@@ -6,7 +6,8 @@
 use arrow_array::{Array, RecordBatch};
 use hashbrown::{HashMap, HashSet};
 
-use super::column::{numeric, strings, Kind, Num, StrCol};
+use super::column::{numeric, strings, Kind, Num};
+use super::intern::StrInterner;
 use super::heatmap::Histogram;
 
 /// What one batch contributes: the selected rows, their slots, and the rows' weights.
@@ -209,22 +210,14 @@ impl Moments {
 /// Exact COUNT_DISTINCT of any column's non-null values (not weighted, as in Honeycomb).
 pub struct Distinct {
     pub column: usize,
-    strings: HashMap<Box<str>, u64>,
+    strings: StrInterner,
     sets: Vec<HashSet<u64>>,
+    codes: Vec<u32>,
 }
 
 impl Distinct {
     pub fn new(column: usize) -> Self {
-        Distinct { column, strings: HashMap::new(), sets: Vec::new() }
-    }
-
-    fn code(strings: &mut HashMap<Box<str>, u64>, s: &str) -> u64 {
-        if let Some(c) = strings.get(s) {
-            return *c;
-        }
-        let c = strings.len() as u64;
-        strings.insert(s.into(), c);
-        c
+        Distinct { column, strings: StrInterner::new(), sets: Vec::new(), codes: Vec::new() }
     }
 
     pub fn update(&mut self, n: usize, input: &Input) {
@@ -235,22 +228,12 @@ impl Distinct {
         let nulls = col.logical_nulls();
         let valid = |i: u32| nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
         if let Some(sc) = strings(col) {
-            match &sc {
-                StrCol::Dict { keys, values, .. } => {
-                    let map: Vec<u64> = (0..values.len()).map(|k| values.get(k).map_or(0, |s| Self::code(&mut self.strings, s))).collect();
-                    for (&r, &s) in input.rows.iter().zip(input.slots) {
-                        if valid(r) {
-                            self.sets[s as usize].insert(map[keys[r as usize]]);
-                        }
-                    }
-                }
-                _ => {
-                    for (&r, &s) in input.rows.iter().zip(input.slots) {
-                        if let Some(v) = sc.get(r as usize) {
-                            let c = Self::code(&mut self.strings, v);
-                            self.sets[s as usize].insert(c);
-                        }
-                    }
+            // Codes from 1; 0 marks a null, which is not counted.
+            self.codes.clear();
+            self.strings.intern_rows(&sc, input.rows, 1, 0, &mut self.codes);
+            for (&c, &s) in self.codes.iter().zip(input.slots) {
+                if c != 0 {
+                    self.sets[s as usize].insert(c as u64);
                 }
             }
         } else if let Some(nc) = numeric(col) {
@@ -277,7 +260,7 @@ impl Distinct {
             let fmt = arrow_cast_free_text(col);
             for (&r, &s) in input.rows.iter().zip(input.slots) {
                 if valid(r) {
-                    let c = Self::code(&mut self.strings, &fmt(r as usize));
+                    let c = self.strings.intern(&fmt(r as usize)) as u64;
                     self.sets[s as usize].insert(c);
                 }
             }

@@ -6,12 +6,14 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::Schema;
 use hashbrown::HashMap;
 
-use super::column::{booleans, numeric, strings, Kind, Num, StrCol};
+use super::column::{booleans, numeric, strings, Kind, Num};
+use super::intern::StrInterner;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
 enum Interner {
-    Str(HashMap<Box<str>, u32>),
+    /// String codes are the interner's plus one (0 is null); `values` holds only null.
+    Str(StrInterner),
     Int(HashMap<i64, u32>),
     Float(HashMap<u64, u32>),
     Bool,
@@ -27,7 +29,7 @@ struct KeyColumn {
 impl KeyColumn {
     fn new(index: usize, kind: Kind) -> Self {
         let (interner, values) = match kind {
-            Kind::Str => (Interner::Str(HashMap::new()), vec![Value::Null]),
+            Kind::Str => (Interner::Str(StrInterner::new()), vec![Value::Null]),
             Kind::Int => (Interner::Int(HashMap::new()), vec![Value::Null]),
             Kind::Float => (Interner::Float(HashMap::new()), vec![Value::Null]),
             _ => (Interner::Bool, vec![Value::Null, Value::Bool(false), Value::Bool(true)]),
@@ -35,15 +37,37 @@ impl KeyColumn {
         KeyColumn { index, interner, values }
     }
 
-    fn intern_str(&mut self, s: &str) -> u32 {
-        let Interner::Str(map) = &mut self.interner else { return 0 };
-        if let Some(c) = map.get(s) {
-            return *c;
+    /// How many codes there are (null included).
+    fn len(&self) -> usize {
+        match &self.interner {
+            Interner::Str(t) => t.len() + 1,
+            _ => self.values.len(),
         }
-        let code = self.values.len() as u32;
-        map.insert(s.into(), code);
-        self.values.push(Value::Str(s.to_string()));
-        code
+    }
+
+    /// The value of `code`.
+    fn value(&self, code: u32) -> Value {
+        match &self.interner {
+            Interner::Str(t) if code > 0 => Value::Str(t.get(code - 1).to_string()),
+            _ => self.values[code as usize].clone(),
+        }
+    }
+
+    /// Order of two codes' values, nulls last (reversed order for `descending`, nulls still last).
+    fn cmp(&self, a: u32, b: u32, descending: bool) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        if a == b {
+            return Ordering::Equal;
+        }
+        let o = match (a, b) {
+            (0, _) => return Ordering::Greater,
+            (_, 0) => return Ordering::Less,
+            _ => match &self.interner {
+                Interner::Str(t) => t.cmp(a - 1, b - 1),
+                _ => self.values[a as usize].cmp_non_null(&self.values[b as usize]),
+            },
+        };
+        if descending { o.reverse() } else { o }
     }
 
     /// Codes for the selected rows of `batch`, appended to `out`.
@@ -52,23 +76,9 @@ impl KeyColumn {
         let nulls = col.logical_nulls();
         let valid = |i: u32| nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
         match &mut self.interner {
-            Interner::Str(_) => {
+            Interner::Str(t) => {
                 let Some(sc) = strings(col) else { return out.resize(out.len() + sel.len(), 0) };
-                match &sc {
-                    StrCol::Dict { keys, values, .. } => {
-                        let map: Vec<u32> = (0..values.len()).map(|k| values.get(k).map_or(0, |s| self.intern_str(s))).collect();
-                        out.extend(sel.iter().map(|&i| if valid(i) { map[keys[i as usize]] } else { 0 }));
-                    }
-                    _ => {
-                        for &i in sel {
-                            let code = match sc.get(i as usize) {
-                                Some(s) => self.intern_str(s),
-                                None => 0,
-                            };
-                            out.push(code);
-                        }
-                    }
-                }
+                t.intern_rows(&sc, sel, 1, 0, out);
             }
             Interner::Int(map) => {
                 let Some(nc) = numeric(col) else { return out.resize(out.len() + sel.len(), 0) };
@@ -146,7 +156,7 @@ impl Grouper {
     pub fn len(&self) -> usize {
         match self.columns.len() {
             0 => 1,
-            1 => self.columns[0].values.len(),
+            1 => self.columns[0].len(),
             n => self.back[n - 2].len(),
         }
     }
@@ -182,11 +192,30 @@ impl Grouper {
         }
     }
 
+    /// Breakdown `k`'s code in group `g`.
+    fn code(&self, g: u32, k: usize) -> u32 {
+        let n = self.columns.len();
+        let mut id = g;
+        for c in (k.max(1)..n).rev() {
+            let (prev, code) = self.back[c - 1][id as usize];
+            if c == k {
+                return code;
+            }
+            id = prev;
+        }
+        id
+    }
+
+    /// Order of groups `a` and `b` by breakdown `k`: values ascending (or descending), nulls last.
+    pub fn cmp(&self, a: u32, b: u32, k: usize, descending: bool) -> std::cmp::Ordering {
+        self.columns[k].cmp(self.code(a, k), self.code(b, k), descending)
+    }
+
     /// The breakdown values of group `g`, in breakdown order.
     pub fn values(&self, g: u32) -> Vec<Value> {
         match self.columns.len() {
             0 => Vec::new(),
-            1 => vec![self.columns[0].values[g as usize].clone()],
+            1 => vec![self.columns[0].value(g)],
             n => {
                 let mut codes = vec![0u32; n];
                 let mut id = g;
@@ -196,7 +225,7 @@ impl Grouper {
                     id = prev;
                 }
                 codes[0] = id;
-                codes.iter().zip(&self.columns).map(|(code, col)| col.values[*code as usize].clone()).collect()
+                codes.iter().zip(&self.columns).map(|(code, col)| col.value(*code)).collect()
             }
         }
     }

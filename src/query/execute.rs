@@ -13,7 +13,6 @@ use super::result::{QueryResult, ResultRow, SeriesPoint};
 use super::spec::{auto_granularity, CalcOp, Calculation, QuerySpec, DEFAULT_TIME_RANGE};
 use crate::dataset::DataSet;
 use crate::error::{Error, Result};
-use crate::value::Value;
 
 /// Names tried, in order, for the span duration column (milliseconds) that CONCURRENCY uses.
 pub const DURATION_COLUMN_NAMES: [&str; 3] = ["duration_ms", "durationMs", "duration"];
@@ -228,18 +227,6 @@ fn cmp_outputs(a: &Output, b: &Output, descending: bool) -> Ordering {
     }
 }
 
-fn cmp_values(a: &Value, b: &Value, descending: bool) -> Ordering {
-    match (a.is_null(), b.is_null()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Greater,
-        (false, true) => Ordering::Less,
-        _ => {
-            let o = a.cmp_non_null(b);
-            if descending { o.reverse() } else { o }
-        }
-    }
-}
-
 enum SortKey {
     Calc(usize, bool),
     Breakdown(usize, bool),
@@ -359,7 +346,9 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
             }
         })
         .collect();
-    let mut rows: Vec<(u32, ResultRow)> = Vec::new();
+    // Outputs for every group that has rows; breakdown values are only copied for the groups
+    // kept after the limit.
+    let mut rows: Vec<(u32, Vec<Output>)> = Vec::new();
     let mut accs = std::mem::replace(&mut plan.accs, Accumulators { rows: Rows::default(), moments: vec![], distinct: vec![], values: vec![] });
     for g in 0..n_groups {
         if accs.rows.rows.get(g).copied().unwrap_or(0) == 0 {
@@ -371,31 +360,38 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
             }
         }
         let values: Vec<Output> = plan.readers.iter().map(|r| read(&plan, &accs, *r, g, &heat)).collect();
-        rows.push((g as u32, ResultRow { group: grouper.values(g as u32), values }));
+        rows.push((g as u32, values));
     }
 
     // Havings (on totals; a null never matches).
     for h in &spec.havings {
         let c = Calculation { op: h.calculate_op, column: h.column.clone() };
         let Some(ci) = plan.calcs.iter().position(|x| *x == c) else { continue };
-        rows.retain(|(_, r)| r.values[ci].as_f64().is_some_and(|v| h.op.test(v, h.value)));
+        rows.retain(|(_, v)| v[ci].as_f64().is_some_and(|x| h.op.test(x, h.value)));
     }
 
-    // Order, then limit.
+    // Order, then limit: the top `limit` are selected first, so only they are sorted.
     let keys = sort_keys(spec, &plan.calcs);
-    rows.sort_by(|(_, a), (_, b)| {
+    let cmp = |(ga, a): &(u32, Vec<Output>), (gb, b): &(u32, Vec<Output>)| {
         for k in &keys {
             let o = match k {
-                SortKey::Calc(i, desc) => cmp_outputs(&a.values[*i], &b.values[*i], *desc),
-                SortKey::Breakdown(i, desc) => cmp_values(&a.group[*i], &b.group[*i], *desc),
+                SortKey::Calc(i, desc) => cmp_outputs(&a[*i], &b[*i], *desc),
+                SortKey::Breakdown(i, desc) => grouper.cmp(*ga, *gb, *i, *desc),
             };
             if o != Ordering::Equal {
                 return o;
             }
         }
         Ordering::Equal
-    });
-    rows.truncate(spec.limit());
+    };
+    let limit = spec.limit();
+    if rows.len() > limit && limit > 0 {
+        rows.select_nth_unstable_by(limit - 1, cmp);
+        rows.truncate(limit);
+    }
+    rows.sort_by(cmp);
+    rows.truncate(limit);
+    let rows: Vec<(u32, ResultRow)> = rows.into_iter().map(|(g, values)| (g, ResultRow { group: grouper.values(g), values })).collect();
 
     // Pass 2: the series for the kept groups, in dense (kept position × bucket) cells.
     if let (Some(g), Some((lo, hi))) = (spec.granularity, range) {

@@ -9,6 +9,7 @@ pub mod column;
 pub mod execute;
 pub mod filter;
 pub mod heatmap;
+pub mod intern;
 pub mod result;
 pub mod spec;
 

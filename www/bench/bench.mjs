@@ -12,7 +12,7 @@ const END = 1793534400;
 const START = END - 6 * 3600;
 const RANGE = { start_time: START, end_time: END };
 const BUBBLE_COLUMNS = ['region', 'app.version', 'service.name', 'http.route', 'http.method'];
-const log = (s) => { document.querySelector('#log').textContent += s + '\n'; };
+const log = (s) => { document.querySelector('#log').textContent += s + '\n'; console.log(s); };
 // Memory of the renderer process, measured by the runner from /proc (exposed function).
 const sample = async (label) => (window.benchSample ? window.benchSample(label) : null);
 
@@ -23,7 +23,7 @@ const QUERIES = [
   {
     name: 'Q1 COUNT per 60 s',
     spec: { calculations: [{ op: 'COUNT' }], granularity: 60, ...RANGE },
-    apiary: (r) => r.series.map((s) => [s.time, s.data.COUNT]),
+    apiary: (r) => r.series.map((s) => [Date.parse(s.time) / 1000, s.data.COUNT]),
     sql: `SELECT (epoch_ms("timestamp") - ${START * 1000}) // 60000 AS b, COUNT(*) AS c FROM events WHERE ${WHERE_RANGE} GROUP BY b ORDER BY b`,
     duck: (rows) => rows.map((r) => [START + Number(r.b) * 60, Number(r.c)]),
   },
@@ -38,7 +38,7 @@ const QUERIES = [
     name: 'Q3 HEATMAP(duration_ms) per 60 s',
     spec: { calculations: [{ op: 'HEATMAP', column: 'duration_ms' }], granularity: 60, ...RANGE },
     // Apiary's layout (src/query/heatmap.rs): 50 equal buckets from the range's min to max.
-    apiary: (r) => r.series.flatMap((s) => s.data['HEATMAP(duration_ms)'].counts.map((c, i) => [s.time, i, c]).filter((x) => x[2] > 0)),
+    apiary: (r) => r.series.flatMap((s) => s.data["HEATMAP(duration_ms)"].counts.map((c, i) => [Date.parse(s.time) / 1000, i, c]).filter((x) => x[2] > 0)),
     sql: `WITH r AS (SELECT MIN(duration_ms) AS lo, (MAX(duration_ms) - MIN(duration_ms)) / 50 AS w FROM events WHERE ${WHERE_RANGE})
           SELECT (epoch_ms("timestamp") - ${START * 1000}) // 60000 AS b, LEAST(CAST(FLOOR((duration_ms - r.lo) / r.w) AS INTEGER), 49) AS k, COUNT(*) AS c
           FROM events, r WHERE ${WHERE_RANGE} GROUP BY b, k ORDER BY b, k`,

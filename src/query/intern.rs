@@ -1,0 +1,136 @@
+//! Strings to dense codes, for GROUP BY and COUNT_DISTINCT over plain string columns: one hash
+//! table of codes whose bytes live in a single arena, so a row costs a hash and (on a hit) one
+//! byte comparison, and a new value one copy into the arena, with no allocation per value.
+
+use std::hash::BuildHasher;
+
+use arrow_array::Array;
+use hashbrown::HashTable;
+
+use super::column::StrCol;
+
+#[derive(Default)]
+pub struct StrInterner {
+    table: HashTable<u32>,
+    /// Each code's hash, to grow the table without hashing the bytes again.
+    hashes: Vec<u64>,
+    arena: Vec<u8>,
+    /// End of each code's bytes in `arena` (its start is the previous end).
+    ends: Vec<usize>,
+    state: hashbrown::DefaultHashBuilder,
+}
+
+impl StrInterner {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    #[inline]
+    fn bytes<'a>(arena: &'a [u8], ends: &[usize], code: u32) -> &'a [u8] {
+        let c = code as usize;
+        let start = if c == 0 { 0 } else { ends[c - 1] };
+        &arena[start..ends[c]]
+    }
+
+    /// The string of `code`.
+    pub fn get(&self, code: u32) -> &str {
+        // Only whole UTF-8 strings are ever interned.
+        std::str::from_utf8(Self::bytes(&self.arena, &self.ends, code)).unwrap_or("")
+    }
+
+    /// Compare two codes' strings by code point (UTF-8 byte order).
+    pub fn cmp(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        Self::bytes(&self.arena, &self.ends, a).cmp(Self::bytes(&self.arena, &self.ends, b))
+    }
+
+    /// The code of `s`, a new one if it was not seen before.
+    #[inline]
+    pub fn intern(&mut self, s: &str) -> u32 {
+        self.intern_bytes(s.as_bytes())
+    }
+
+    /// As [`Self::intern`], for the bytes of a string (callers pass whole UTF-8 strings).
+    #[inline]
+    fn intern_bytes(&mut self, s: &[u8]) -> u32 {
+        let h = self.state.hash_one(s);
+        let (arena, ends) = (&self.arena, &self.ends);
+        if let Some(&c) = self.table.find(h, |&c| Self::bytes(arena, ends, c) == s) {
+            return c;
+        }
+        let c = self.ends.len() as u32;
+        self.arena.extend_from_slice(s);
+        self.ends.push(self.arena.len());
+        self.hashes.push(h);
+        let hashes = &self.hashes;
+        self.table.insert_unique(h, c, |&c| hashes[c as usize]);
+        c
+    }
+
+    /// For the selected rows of `col`, `base + code` (or `null` for a null) appended to `out`.
+    /// Dictionary columns intern each dictionary entry once.
+    pub fn intern_rows(&mut self, col: &StrCol, sel: &[u32], base: u32, null: u32, out: &mut Vec<u32>) {
+        out.reserve(sel.len());
+        match col {
+            StrCol::Utf8(a) => {
+                let offsets = a.value_offsets();
+                let data = a.value_data();
+                let nulls = a.nulls();
+                for &i in sel {
+                    let i = i as usize;
+                    if nulls.is_some_and(|n| n.is_null(i)) {
+                        out.push(null);
+                        continue;
+                    }
+                    // A StringArray's values are whole UTF-8 strings at its offsets.
+                    out.push(base + self.intern_bytes(&data[offsets[i] as usize..offsets[i + 1] as usize]));
+                }
+            }
+            StrCol::Dict { keys, values, nulls } => {
+                let map: Vec<u32> = (0..values.len()).map(|k| values.get(k).map_or(null, |s| base + self.intern(s))).collect();
+                for &i in sel {
+                    let valid = nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
+                    out.push(if valid { map[keys[i as usize]] } else { null });
+                }
+            }
+            other => {
+                for &i in sel {
+                    out.push(match other.get(i as usize) {
+                        Some(s) => base + self.intern(s),
+                        None => null,
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_dense_stable_and_compare_by_code_point() {
+        let mut t = StrInterner::new();
+        let words = ["b", "a", "", "b", "é", "a", "zz"];
+        let codes: Vec<u32> = words.iter().map(|w| t.intern(w)).collect();
+        assert_eq!(codes, [0, 1, 2, 0, 3, 1, 4]);
+        assert_eq!(t.len(), 5);
+        for (w, c) in words.iter().zip(&codes) {
+            assert_eq!(t.get(*c), *w);
+        }
+        assert_eq!(t.cmp(1, 0), std::cmp::Ordering::Less);
+        assert_eq!(t.cmp(3, 4), std::cmp::Ordering::Greater, "é (U+00E9) sorts after z");
+        // Many values: the table grows and every code still maps back.
+        let many: Vec<u32> = (0..50_000).map(|i| t.intern(&format!("user-{i}"))).collect();
+        assert!(many.iter().enumerate().all(|(i, c)| t.get(*c) == format!("user-{i}")));
+        assert_eq!(t.intern("user-49999"), many[49_999]);
+    }
+}
