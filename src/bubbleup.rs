@@ -176,7 +176,7 @@ impl Plan<'_> {
     fn rows(&self, bi: usize, batch: &RecordBatch) -> Rows {
         let times = self.ds.times(bi);
         let mut rows: Vec<u32> = match (self.range, times) {
-            (Some((lo, hi)), Some(t)) => (0..batch.num_rows() as u32).filter(|&i| t.is_valid(i as usize) && (lo..hi).contains(&t.value(i as usize))).collect(),
+            (Some((lo, hi)), Some(t)) => crate::query::execute::rows_in_range(t, self.ds.time_span(bi), lo, hi),
             _ => (0..batch.num_rows() as u32).collect(),
         };
         filter::apply(&self.base, self.combination, batch, &mut rows);

@@ -34,6 +34,8 @@ pub struct DataSet {
     time_column: Option<String>,
     /// Per batch, event time in ms since the epoch (null where the row has none).
     times: Vec<Int64Array>,
+    /// Per batch, the (min, max) event time and whether every row has one.
+    time_spans: Vec<Option<(i64, i64, bool)>>,
     sample_rate: SampleRate,
 }
 
@@ -51,6 +53,7 @@ impl DataSet {
             rows: 0,
             time_column: None,
             times: Vec::new(),
+            time_spans: Vec::new(),
             sample_rate: SampleRate::Auto,
         }
     }
@@ -98,6 +101,7 @@ impl DataSet {
             batches: old.into_iter().chain(new).collect(),
             time_column: self.time_column.clone(),
             times: Vec::new(),
+            time_spans: Vec::new(),
             sample_rate: self.sample_rate.clone(),
         };
         if next.time_column.is_none() {
@@ -117,7 +121,13 @@ impl DataSet {
                 self.batches.iter().map(|b| time_ms(b.column(idx), unit)).collect::<Result<_>>()?
             }
         };
+        self.time_spans = self.times.iter().map(|t| Some((arrow_min(t)?, arrow_max(t)?, t.null_count() == 0))).collect();
         Ok(())
+    }
+
+    /// Batch `i`'s earliest and latest event time (ms), and whether every row has one.
+    pub fn time_span(&self, batch: usize) -> Option<(i64, i64, bool)> {
+        self.time_spans.get(batch).copied().flatten()
     }
 
     pub fn schema(&self) -> &SchemaRef {
@@ -186,8 +196,7 @@ impl DataSet {
     /// Earliest and latest event time in ms, over rows that have one.
     pub fn time_range(&self) -> Option<(i64, i64)> {
         let mut out: Option<(i64, i64)> = None;
-        for t in &self.times {
-            let (Some(lo), Some(hi)) = (arrow_min(t), arrow_max(t)) else { continue };
+        for &(lo, hi, _) in self.time_spans.iter().flatten() {
             out = Some(match out {
                 None => (lo, hi),
                 Some((a, b)) => (a.min(lo), b.max(hi)),

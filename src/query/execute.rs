@@ -263,6 +263,38 @@ fn sort_keys(spec: &QuerySpec, calcs: &[Calculation]) -> Vec<SortKey> {
     keys
 }
 
+/// Row ids of a batch whose event time lies in `[lo, hi)`. Whole batches inside or outside the
+/// range (known from the batch's time span) take no per-row test.
+pub fn rows_in_range(t: &arrow_array::Int64Array, span: Option<(i64, i64, bool)>, lo: i64, hi: i64) -> Vec<u32> {
+    let n = t.len();
+    match span {
+        None => return Vec::new(),
+        Some((min, max, _)) if max < lo || min >= hi => return Vec::new(),
+        Some((min, max, true)) if min >= lo && max < hi => return (0..n as u32).collect(),
+        _ => {}
+    }
+    let vals = t.values();
+    // Branch-free: write every id, advance only past the ones that match.
+    let mut out = vec![0u32; n];
+    let mut k = 0;
+    match t.nulls() {
+        None => {
+            for (i, &v) in vals.iter().enumerate() {
+                out[k] = i as u32;
+                k += ((v >= lo) & (v < hi)) as usize;
+            }
+        }
+        Some(nulls) => {
+            for (i, &v) in vals.iter().enumerate() {
+                out[k] = i as u32;
+                k += ((v >= lo) & (v < hi) & nulls.is_valid(i)) as usize;
+            }
+        }
+    }
+    out.truncate(k);
+    out
+}
+
 /// Run `spec` on `ds`.
 pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
     if let Some(cf) = spec.calculated_fields.first() {
@@ -297,13 +329,7 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
     for (bi, batch) in ds.batches().iter().enumerate() {
         let times = ds.times(bi);
         let mut sel: Vec<u32> = match (range, times) {
-            (Some((lo, hi)), Some(t)) => {
-                let vals = t.values();
-                match t.nulls() {
-                    None => (0..vals.len() as u32).filter(|&i| (lo..hi).contains(&vals[i as usize])).collect(),
-                    Some(n) => (0..vals.len() as u32).filter(|&i| n.is_valid(i as usize) && (lo..hi).contains(&vals[i as usize])).collect(),
-                }
-            }
+            (Some((lo, hi)), Some(t)) => rows_in_range(t, ds.time_span(bi), lo, hi),
             _ => (0..batch.num_rows() as u32).collect(),
         };
         result.rows_in_range += sel.len() as u64;
@@ -346,9 +372,11 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
             }
         })
         .collect();
-    // Outputs for every group that has rows; breakdown values are only copied for the groups
-    // kept after the limit.
-    let mut rows: Vec<(u32, Vec<Output>)> = Vec::new();
+    // Outputs for every group that has rows, in one flat list (`nc` per group); breakdown values
+    // are only copied for the groups kept after the limit.
+    let nc = plan.readers.len();
+    let mut groups: Vec<u32> = Vec::new();
+    let mut outs: Vec<Output> = Vec::new();
     let mut accs = std::mem::replace(&mut plan.accs, Accumulators { rows: Rows::default(), moments: vec![], distinct: vec![], values: vec![] });
     for g in 0..n_groups {
         if accs.rows.rows.get(g).copied().unwrap_or(0) == 0 {
@@ -359,23 +387,25 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
                 v.prepare_slot(g, only[vi]);
             }
         }
-        let values: Vec<Output> = plan.readers.iter().map(|r| read(&plan, &accs, *r, g, &heat)).collect();
-        rows.push((g as u32, values));
+        outs.extend(plan.readers.iter().map(|r| read(&plan, &accs, *r, g, &heat)));
+        groups.push(g as u32);
     }
+    // Positions into `outs`, paired with group ids.
+    let mut rows: Vec<(u32, u32)> = groups.iter().enumerate().map(|(p, g)| (*g, p as u32)).collect();
 
     // Havings (on totals; a null never matches).
     for h in &spec.havings {
         let c = Calculation { op: h.calculate_op, column: h.column.clone() };
         let Some(ci) = plan.calcs.iter().position(|x| *x == c) else { continue };
-        rows.retain(|(_, v)| v[ci].as_f64().is_some_and(|x| h.op.test(x, h.value)));
+        rows.retain(|(_, p)| outs[*p as usize * nc + ci].as_f64().is_some_and(|x| h.op.test(x, h.value)));
     }
 
     // Order, then limit: the top `limit` are selected first, so only they are sorted.
     let keys = sort_keys(spec, &plan.calcs);
-    let cmp = |(ga, a): &(u32, Vec<Output>), (gb, b): &(u32, Vec<Output>)| {
+    let cmp = |(ga, pa): &(u32, u32), (gb, pb): &(u32, u32)| {
         for k in &keys {
             let o = match k {
-                SortKey::Calc(i, desc) => cmp_outputs(&a[*i], &b[*i], *desc),
+                SortKey::Calc(i, desc) => cmp_outputs(&outs[*pa as usize * nc + i], &outs[*pb as usize * nc + i], *desc),
                 SortKey::Breakdown(i, desc) => grouper.cmp(*ga, *gb, *i, *desc),
             };
             if o != Ordering::Equal {
@@ -391,7 +421,10 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
     }
     rows.sort_by(cmp);
     rows.truncate(limit);
-    let rows: Vec<(u32, ResultRow)> = rows.into_iter().map(|(g, values)| (g, ResultRow { group: grouper.values(g), values })).collect();
+    let rows: Vec<(u32, ResultRow)> = rows
+        .into_iter()
+        .map(|(g, p)| (g, ResultRow { group: grouper.values(g), values: outs[p as usize * nc..(p as usize + 1) * nc].to_vec() }))
+        .collect();
 
     // Pass 2: the series for the kept groups, in dense (kept position × bucket) cells.
     if let (Some(g), Some((lo, hi))) = (spec.granularity, range) {
