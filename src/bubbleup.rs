@@ -255,7 +255,7 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
         } else if kind == Kind::Float {
             candidates.push((i, Acc::Numbers { min: f64::INFINITY, max: f64::NEG_INFINITY, sel: vec![], base: vec![] }));
         } else {
-            let grouper = Grouper::new(&[name.to_string()], &schema)?;
+            let grouper = Grouper::new(&[name.to_string()], ds)?;
             candidates.push((i, Acc::Values { grouper, sel: vec![], base: vec![], overflow: false }));
         }
     }
@@ -276,7 +276,7 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
                     if *overflow {
                         continue;
                     }
-                    grouper.assign(batch, &r.rows, &mut gids);
+                    grouper.assign(bi, batch, &r.rows, &mut gids);
                     let n = grouper.len();
                     if n > MAX_DISTINCT {
                         *overflow = true;

@@ -27,8 +27,19 @@ pub enum SampleRate {
     Column(String),
 }
 
+/// A plain string column encoded to dense codes (0 for null, else the interner's code + 1), made
+/// on first use by a query and shared by every later query until the data changes: GROUP BY and
+/// COUNT_DISTINCT on it then work on integers.
+pub struct StringCodes {
+    pub interner: crate::query::intern::StrInterner,
+    /// Per batch, per row.
+    pub batches: Vec<Vec<u32>>,
+}
+
 pub struct DataSet {
     schema: SchemaRef,
+    /// Per column: its [`StringCodes`] once some query asked (`None` inside: not a plain string column).
+    string_codes: Vec<std::sync::OnceLock<Option<Arc<StringCodes>>>>,
     batches: Vec<RecordBatch>,
     rows: usize,
     time_column: Option<String>,
@@ -48,6 +59,7 @@ impl Default for DataSet {
 impl DataSet {
     pub fn empty() -> Self {
         DataSet {
+            string_codes: Vec::new(),
             schema: Arc::new(Schema::empty()),
             batches: Vec::new(),
             rows: 0,
@@ -96,6 +108,7 @@ impl DataSet {
         };
         let new: Vec<RecordBatch> = batches.iter().map(conform).collect::<Result<_>>()?;
         let mut next = DataSet {
+            string_codes: (0..schema.fields().len()).map(|_| std::sync::OnceLock::new()).collect(),
             schema: schema.clone(),
             rows: self.rows + new.iter().map(|b| b.num_rows()).sum::<usize>(),
             batches: old.into_iter().chain(new).collect(),
@@ -123,6 +136,29 @@ impl DataSet {
         };
         self.time_spans = self.times.iter().map(|t| Some((arrow_min(t)?, arrow_max(t)?, t.null_count() == 0))).collect();
         Ok(())
+    }
+
+    /// Column `col` as dense codes per row, when it is a plain (not dictionary-encoded) string
+    /// column; built on the first call.
+    pub fn string_codes(&self, col: usize) -> Option<&Arc<StringCodes>> {
+        use crate::query::column::{strings, StrCol};
+        let cell = self.string_codes.get(col)?;
+        cell.get_or_init(|| {
+            let mut interner = crate::query::intern::StrInterner::new();
+            let mut batches = Vec::with_capacity(self.batches.len());
+            for b in &self.batches {
+                let sc = strings(b.column(col))?;
+                if matches!(sc, StrCol::Dict { .. }) {
+                    return None;
+                }
+                let all: Vec<u32> = (0..b.num_rows() as u32).collect();
+                let mut codes = Vec::with_capacity(b.num_rows());
+                interner.intern_rows(&sc, &all, 1, 0, &mut codes);
+                batches.push(codes);
+            }
+            Some(Arc::new(StringCodes { interner, batches }))
+        })
+        .as_ref()
     }
 
     /// Batch `i`'s earliest and latest event time (ms), and whether every row has one.

@@ -366,3 +366,41 @@ fn a_single_percentile_by_selection_equals_the_sorted_answer() {
     // a: [2, 10] → 2 + 0.25·8 = 4; b: [-1, 7, 7, 30] → h = 0.75 → -1 + 0.75·8 = 5; c: [4] → 4.
     assert_eq!(col(&r, "P25(v)"), vec![json!(4.0), json!(5.0), json!(4.0)]);
 }
+
+#[test]
+fn count_distinct_of_strings_agrees_with_a_plain_count_for_few_and_many_groups() {
+    // 60,000 rows in 60 batches; `s` has ~3,000 values (and nulls). Grouped by `few` (7 groups:
+    // bitsets) and by `many` (30,000 groups: bitsets give way to hash sets part-way through).
+    let n = 60_000i64;
+    let s: Vec<Option<String>> = (0..n).map(|i| if i % 11 == 0 { None } else { Some(format!("v{}", (i * 7919) % 3001)) }).collect();
+    let mut batches = Vec::new();
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("timestamp", arrow_schema::DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into())), true),
+        arrow_schema::Field::new("s", arrow_schema::DataType::Utf8, true),
+        arrow_schema::Field::new("few", arrow_schema::DataType::Int64, true),
+        arrow_schema::Field::new("many", arrow_schema::DataType::Int64, true),
+    ]));
+    for b in 0..60 {
+        let r = b * 1000..(b + 1) * 1000;
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(arrow_array::TimestampMillisecondArray::from(r.clone().map(|i| T0 + i).collect::<Vec<_>>()).with_timezone("UTC")),
+            Arc::new(StringArray::from(r.clone().map(|i| s[i as usize].clone()).collect::<Vec<_>>())),
+            ints(&r.clone().map(|i| Some(i % 7)).collect::<Vec<_>>()),
+            ints(&r.clone().map(|i| Some(i % 30_000)).collect::<Vec<_>>()),
+        ];
+        batches.push(arrow_array::RecordBatch::try_new(schema.clone(), cols).unwrap());
+    }
+    let ds = apiary::DataSet::from_batches(batches).unwrap();
+    for (by, groups) in [("few", 7i64), ("many", 30_000)] {
+        let r = run(&ds, &spec_all(&format!(r#""calculations":[{{"op":"COUNT_DISTINCT","column":"s"}}],"breakdowns":["{by}"],"limit":1000"#)));
+        let got = rows(&r);
+        assert_eq!(got.len(), 1000.min(groups as usize));
+        for row in got {
+            let g = row[by].as_i64().unwrap();
+            let want: std::collections::HashSet<&String> = (0..n).filter(|i| i % groups == g).filter_map(|i| s[i as usize].as_ref()).collect();
+            assert_eq!(row["COUNT_DISTINCT(s)"], json!(want.len()), "{by} = {g}");
+        }
+        // The same again: the data set's cached codes give the same answer.
+        assert_eq!(run(&ds, &spec_all(&format!(r#""calculations":[{{"op":"COUNT_DISTINCT","column":"s"}}],"breakdowns":["{by}"],"limit":1000"#))), r);
+    }
+}

@@ -8,10 +8,14 @@ use hashbrown::{HashMap, HashSet};
 
 use super::column::{numeric, strings, Kind, Num};
 use super::intern::StrInterner;
+use crate::dataset::StringCodes;
+use std::sync::Arc;
 use super::heatmap::Histogram;
 
 /// What one batch contributes: the selected rows, their slots, and the rows' weights.
 pub struct Input<'a> {
+    /// Which batch of the data set (for per-batch caches such as string codes).
+    pub bi: usize,
     pub batch: &'a RecordBatch,
     pub rows: &'a [u32],
     pub slots: &'a [u32],
@@ -210,17 +214,62 @@ impl Moments {
 /// Exact COUNT_DISTINCT of any column's non-null values (not weighted, as in Honeycomb).
 pub struct Distinct {
     pub column: usize,
+    /// The data set's codes for a plain string column, when it has them.
+    pub cached: Option<Arc<StringCodes>>,
     strings: StrInterner,
     sets: Vec<HashSet<u64>>,
+    /// With cached codes and few groups: one bit per (group, code) instead of hash sets.
+    bits: Vec<Vec<u64>>,
     codes: Vec<u32>,
 }
 
+/// Bitsets are used while groups × codes stays under this many bits (8 MB).
+const MAX_BITS: usize = 64 << 20;
+
 impl Distinct {
-    pub fn new(column: usize) -> Self {
-        Distinct { column, strings: StrInterner::new(), sets: Vec::new(), codes: Vec::new() }
+    pub fn new(column: usize, cached: Option<Arc<StringCodes>>) -> Self {
+        Distinct { column, cached, strings: StrInterner::new(), sets: Vec::new(), bits: Vec::new(), codes: Vec::new() }
     }
 
     pub fn update(&mut self, n: usize, input: &Input) {
+        if let Some(cached) = &self.cached {
+            let codes = &cached.batches[input.bi];
+            let words = (cached.interner.len() + 1).div_ceil(64);
+            if self.sets.iter().all(HashSet::is_empty) && n.saturating_mul(words * 64) <= MAX_BITS {
+                if self.bits.len() < n {
+                    self.bits.resize_with(n, || vec![0u64; words]);
+                }
+                for (&r, &s) in input.rows.iter().zip(input.slots) {
+                    let c = codes[r as usize] as usize;
+                    // Code 0 is null: its bit is set but never counted.
+                    self.bits[s as usize][c >> 6] |= 1 << (c & 63);
+                }
+                return;
+            }
+            // Too many groups for bitsets: move what they hold into hash sets.
+            if self.sets.len() < n {
+                self.sets.resize_with(n, HashSet::new);
+            }
+            for (g, b) in std::mem::take(&mut self.bits).into_iter().enumerate() {
+                for (w, word) in b.iter().enumerate() {
+                    let mut x = *word;
+                    while x != 0 {
+                        let c = (w * 64 + x.trailing_zeros() as usize) as u64;
+                        if c != 0 {
+                            self.sets[g].insert(c);
+                        }
+                        x &= x - 1;
+                    }
+                }
+            }
+            for (&r, &s) in input.rows.iter().zip(input.slots) {
+                let c = codes[r as usize];
+                if c != 0 {
+                    self.sets[s as usize].insert(c as u64);
+                }
+            }
+            return;
+        }
         if self.sets.len() < n {
             self.sets.resize_with(n, HashSet::new);
         }
@@ -268,6 +317,10 @@ impl Distinct {
     }
 
     pub fn count(&self, s: usize) -> Output {
+        if let Some(b) = self.bits.get(s) {
+            let ones: u32 = b.iter().map(|w| w.count_ones()).sum();
+            return Output::Int((ones - (b[0] & 1) as u32) as i64);
+        }
         Output::Int(self.sets.get(s).map_or(0, |x| x.len()) as i64)
     }
 }

@@ -2,18 +2,22 @@
 //! combination of codes to a dense group id. Dictionary columns map each dictionary entry once
 //! per batch, so rows are grouped by integer keys.
 
+use std::sync::Arc;
+
 use arrow_array::{Array, RecordBatch};
-use arrow_schema::Schema;
 use hashbrown::HashMap;
 
 use super::column::{booleans, numeric, strings, Kind, Num};
 use super::intern::StrInterner;
+use crate::dataset::{DataSet, StringCodes};
 use crate::error::{Error, Result};
 use crate::value::Value;
 
 enum Interner {
     /// String codes are the interner's plus one (0 is null); `values` holds only null.
     Str(StrInterner),
+    /// A plain string column the data set has already encoded (same codes as `Str`).
+    Codes(Arc<StringCodes>),
     Int(HashMap<i64, u32>),
     Float(HashMap<u64, u32>),
     Bool,
@@ -27,9 +31,12 @@ struct KeyColumn {
 }
 
 impl KeyColumn {
-    fn new(index: usize, kind: Kind) -> Self {
+    fn new(index: usize, kind: Kind, ds: &DataSet) -> Self {
         let (interner, values) = match kind {
-            Kind::Str => (Interner::Str(StrInterner::new()), vec![Value::Null]),
+            Kind::Str => match ds.string_codes(index) {
+                Some(codes) => (Interner::Codes(codes.clone()), vec![Value::Null]),
+                None => (Interner::Str(StrInterner::new()), vec![Value::Null]),
+            },
             Kind::Int => (Interner::Int(HashMap::new()), vec![Value::Null]),
             Kind::Float => (Interner::Float(HashMap::new()), vec![Value::Null]),
             _ => (Interner::Bool, vec![Value::Null, Value::Bool(false), Value::Bool(true)]),
@@ -41,6 +48,7 @@ impl KeyColumn {
     fn len(&self) -> usize {
         match &self.interner {
             Interner::Str(t) => t.len() + 1,
+            Interner::Codes(c) => c.interner.len() + 1,
             _ => self.values.len(),
         }
     }
@@ -49,6 +57,7 @@ impl KeyColumn {
     fn value(&self, code: u32) -> Value {
         match &self.interner {
             Interner::Str(t) if code > 0 => Value::Str(t.get(code - 1).to_string()),
+            Interner::Codes(c) if code > 0 => Value::Str(c.interner.get(code - 1).to_string()),
             _ => self.values[code as usize].clone(),
         }
     }
@@ -64,14 +73,20 @@ impl KeyColumn {
             (_, 0) => return Ordering::Less,
             _ => match &self.interner {
                 Interner::Str(t) => t.cmp(a - 1, b - 1),
+                Interner::Codes(c) => c.interner.cmp(a - 1, b - 1),
                 _ => self.values[a as usize].cmp_non_null(&self.values[b as usize]),
             },
         };
         if descending { o.reverse() } else { o }
     }
 
-    /// Codes for the selected rows of `batch`, appended to `out`.
-    fn codes(&mut self, batch: &RecordBatch, sel: &[u32], out: &mut Vec<u32>) {
+    /// Codes for the selected rows of batch `bi`, appended to `out`.
+    fn codes(&mut self, bi: usize, batch: &RecordBatch, sel: &[u32], out: &mut Vec<u32>) {
+        if let Interner::Codes(c) = &self.interner {
+            let codes = &c.batches[bi];
+            out.extend(sel.iter().map(|&i| codes[i as usize]));
+            return;
+        }
         let col = batch.column(self.index);
         let nulls = col.logical_nulls();
         let valid = |i: u32| nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
@@ -116,6 +131,7 @@ impl KeyColumn {
                     out.push(code);
                 }
             }
+            Interner::Codes(_) => {}
             Interner::Bool => {
                 let Some(b) = booleans(col) else { return out.resize(out.len() + sel.len(), 0) };
                 out.extend(sel.iter().map(|&i| if valid(i) { 1 + b.value(i as usize) as u32 } else { 0 }));
@@ -135,7 +151,8 @@ pub struct Grouper {
 }
 
 impl Grouper {
-    pub fn new(breakdowns: &[String], schema: &Schema) -> Result<Self> {
+    pub fn new(breakdowns: &[String], ds: &DataSet) -> Result<Self> {
+        let schema = ds.schema();
         let mut columns = Vec::new();
         for (i, b) in breakdowns.iter().enumerate() {
             let index = schema.index_of(b).map_err(|_| Error::spec(format!("breakdowns[{i}]"), format!("no column named {b:?}")))?;
@@ -144,7 +161,7 @@ impl Grouper {
             if kind == Kind::Other {
                 return Err(Error::spec(format!("breakdowns[{i}]"), format!("cannot group by {b:?}: it is {dt}")));
             }
-            columns.push(KeyColumn::new(index, kind));
+            columns.push(KeyColumn::new(index, kind, ds));
         }
         let levels = columns.len().saturating_sub(1);
         let pairs = (0..levels).map(|_| HashMap::new()).collect();
@@ -165,17 +182,17 @@ impl Grouper {
         self.len() == 0
     }
 
-    /// Group ids of the selected rows, written to `out` (cleared first).
-    pub fn assign(&mut self, batch: &RecordBatch, sel: &[u32], out: &mut Vec<u32>) {
+    /// Group ids of the selected rows of batch `bi`, written to `out` (cleared first).
+    pub fn assign(&mut self, bi: usize, batch: &RecordBatch, sel: &[u32], out: &mut Vec<u32>) {
         out.clear();
         match self.columns.len() {
             0 => out.resize(sel.len(), 0),
-            1 => self.columns[0].codes(batch, sel, out),
+            1 => self.columns[0].codes(bi, batch, sel, out),
             n => {
-                self.columns[0].codes(batch, sel, out);
+                self.columns[0].codes(bi, batch, sel, out);
                 for c in 1..n {
                     self.scratch.clear();
-                    self.columns[c].codes(batch, sel, &mut self.scratch);
+                    self.columns[c].codes(bi, batch, sel, &mut self.scratch);
                     let map = &mut self.pairs[c - 1];
                     let back = &mut self.back[c - 1];
                     for (g, code) in out.iter_mut().zip(&self.scratch) {

@@ -47,7 +47,7 @@ impl Accumulators {
         Accumulators {
             rows: Rows::default(),
             moments: other.moments.iter().map(|m| Moments::new(m.column, m_kind(m))).collect(),
-            distinct: other.distinct.iter().map(|d| Distinct::new(d.column)).collect(),
+            distinct: other.distinct.iter().map(|d| Distinct::new(d.column, d.cached.clone())).collect(),
             values: other.values.iter().map(|v| Values::new(v.column, weighted)).collect(),
         }
     }
@@ -153,7 +153,7 @@ fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Opt
             }
             CalcOp::CountDistinct => {
                 let (idx, _) = column.expect("checked: takes a column");
-                Reader::Distinct(find_or_push(&mut accs.distinct, |d| d.column == idx, || Distinct::new(idx)))
+                Reader::Distinct(find_or_push(&mut accs.distinct, |d| d.column == idx, || Distinct::new(idx, ds.string_codes(idx).cloned())))
             }
             CalcOp::Heatmap => {
                 let (idx, _) = column.expect("checked: takes a column");
@@ -310,7 +310,7 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
     let bucket_s = spec.granularity.or(span_s.map(auto_granularity));
     let mut plan = plan(ds, spec, range, bucket_s)?;
     let filters = filter::compile(&spec.filters, &schema)?;
-    let mut grouper = Grouper::new(&spec.breakdowns, &schema)?;
+    let mut grouper = Grouper::new(&spec.breakdowns, ds)?;
     let needs_buckets = !plan.timed.is_empty();
 
     let mut result = QueryResult {
@@ -338,7 +338,7 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
         if sel.is_empty() {
             continue;
         }
-        grouper.assign(batch, &sel, &mut gids);
+        grouper.assign(bi, batch, &sel, &mut gids);
         let weights = if plan.weighted { batch_weights(ds, batch) } else { None };
         let tvals = times.map(|t| t.values().as_ref());
         buckets.clear();
@@ -347,7 +347,7 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
                 buckets.extend(sel.iter().map(|&i| ((t[i as usize] - lo) / (g * 1000)) as u32));
             }
         }
-        let input = Input { batch, rows: &sel, slots: &gids, weights: weights.as_deref(), buckets: &buckets, times: tvals };
+        let input = Input { bi, batch, rows: &sel, slots: &gids, weights: weights.as_deref(), buckets: &buckets, times: tvals };
         let n = grouper.len();
         plan.accs.update(n, &input);
         for t in &mut plan.timed {
@@ -457,7 +457,7 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
                 }
             }
             let weights = if plan.weighted { batch_weights(ds, batch) } else { None };
-            let input = Input { batch, rows: &r2, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
+            let input = Input { bi: *bi, batch, rows: &r2, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
             cells.update(n_cells, &input);
         }
         let timed_series: Vec<Vec<hashbrown::HashMap<u32, f64>>> = plan
