@@ -322,10 +322,24 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
         ..Default::default()
     };
 
-    // Pass 1: totals per group. Keep each batch's selection and group ids for the series pass.
+    // Pass 1: totals per group. Keep each batch's selection and group ids for the series pass,
+    // or, with no breakdowns (one group, kept unless a having drops it), fill the series cells
+    // in this same pass.
     let mut kept_batches: Vec<(usize, Vec<u32>, Vec<u32>)> = Vec::new();
     let mut gids = Vec::new();
     let mut buckets = Vec::new();
+    let series_shape = match (spec.granularity, range) {
+        (Some(g), Some((lo, hi))) => {
+            let gms = g * 1000;
+            Some((lo, gms, ((hi - lo + gms - 1) / gms).max(1) as usize))
+        }
+        _ => None,
+    };
+    let mut fused_cells = match series_shape {
+        Some((_, _, nb)) if spec.breakdowns.is_empty() && nb <= MAX_SERIES_CELLS => Some(Accumulators::like(&plan.accs, plan.weighted)),
+        _ => None,
+    };
+    let mut s2 = Vec::new();
     for (bi, batch) in ds.batches().iter().enumerate() {
         let times = ds.times(bi);
         let mut sel: Vec<u32> = match (range, times) {
@@ -353,8 +367,15 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
         for t in &mut plan.timed {
             t.update(&input);
         }
-        if spec.granularity.is_some() {
-            kept_batches.push((bi, sel, std::mem::take(&mut gids)));
+        match (fused_cells.as_mut(), series_shape, tvals) {
+            (Some(cells), Some((lo, gms, nb)), Some(t)) => {
+                s2.clear();
+                s2.extend(sel.iter().map(|&i| ((t[i as usize] - lo) / gms) as u32));
+                let input = Input { bi, batch, rows: &sel, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
+                cells.update(nb, &input);
+            }
+            _ if spec.granularity.is_some() => kept_batches.push((bi, sel, std::mem::take(&mut gids))),
+            _ => {}
         }
     }
 
@@ -440,26 +461,32 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
         for (p, (gid, _)) in rows.iter().enumerate() {
             pos[*gid as usize] = p as u32;
         }
-        let mut cells = Accumulators::like(&accs, plan.weighted);
         let n_cells = rows.len() * nb;
-        let (mut r2, mut s2) = (Vec::new(), Vec::new());
-        for (bi, sel, gids) in &kept_batches {
-            let batch = &ds.batches()[*bi];
-            let Some(times) = ds.times(*bi) else { continue };
-            let t = times.values();
-            r2.clear();
-            s2.clear();
-            for (&r, &gid) in sel.iter().zip(gids) {
-                let p = pos[gid as usize];
-                if p != u32::MAX {
-                    r2.push(r);
-                    s2.push(p * nb as u32 + ((t[r as usize] - lo) / gms) as u32);
+        let mut cells = match fused_cells.take() {
+            Some(c) => c,
+            None => {
+                let mut cells = Accumulators::like(&accs, plan.weighted);
+                let (mut r2, mut s2) = (Vec::new(), Vec::new());
+                for (bi, sel, gids) in &kept_batches {
+                    let batch = &ds.batches()[*bi];
+                    let Some(times) = ds.times(*bi) else { continue };
+                    let t = times.values();
+                    r2.clear();
+                    s2.clear();
+                    for (&r, &gid) in sel.iter().zip(gids) {
+                        let p = pos[gid as usize];
+                        if p != u32::MAX {
+                            r2.push(r);
+                            s2.push(p * nb as u32 + ((t[r as usize] - lo) / gms) as u32);
+                        }
+                    }
+                    let weights = if plan.weighted { batch_weights(ds, batch) } else { None };
+                    let input = Input { bi: *bi, batch, rows: &r2, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
+                    cells.update(n_cells, &input);
                 }
+                cells
             }
-            let weights = if plan.weighted { batch_weights(ds, batch) } else { None };
-            let input = Input { bi: *bi, batch, rows: &r2, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
-            cells.update(n_cells, &input);
-        }
+        };
         let timed_series: Vec<Vec<hashbrown::HashMap<u32, f64>>> = plan
             .timed
             .iter()

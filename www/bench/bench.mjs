@@ -130,8 +130,9 @@ async function median(fn) {
     last = await fn();
     times.push(performance.now() - t);
   }
+  const first = times[0];
   times.sort((x, y) => x - y);
-  return { ms: times[Math.floor(times.length / 2)], last };
+  return { ms: times[Math.floor(times.length / 2)], first, last };
 }
 
 async function main() {
@@ -159,13 +160,13 @@ async function main() {
   const apiaryAnswers = [];
   for (const q of QUERIES) {
     const spec = JSON.stringify(q.spec);
-    const { ms, last } = await median(() => JSON.parse(engine.query(spec)));
+    const { ms, first, last } = await median(() => JSON.parse(engine.query(spec)));
     apiaryAnswers.push(q.apiary(last));
-    result.queries.push({ name: q.name, apiary_ms: ms });
+    result.queries.push({ name: q.name, apiary_ms: ms, apiary_first_ms: first });
     log(`apiary ${q.name}: ${ms.toFixed(2)} ms`);
   }
   const a7 = await median(() => apiaryQ7(engine));
-  result.queries.push({ name: Q7, apiary_ms: a7.ms });
+  result.queries.push({ name: Q7, apiary_ms: a7.ms, apiary_first_ms: a7.first });
   result.apiary.wasm_memory_after_queries = wasm.memory.buffer.byteLength;
   result.memory.apiary_done = await sample('apiary done');
 
@@ -186,13 +187,15 @@ async function main() {
   result.memory.duckdb_loaded = await sample('duckdb loaded');
   log(`duckdb ${result.duckdb.version}: loaded in ${result.duckdb.load_ms.toFixed(1)} ms`);
   for (const [i, q] of QUERIES.entries()) {
-    const { ms, last } = await median(async () => (await conn.query(q.sql)).toArray().map((r) => r.toJSON()));
+    const { ms, first, last } = await median(async () => (await conn.query(q.sql)).toArray().map((r) => r.toJSON()));
     result.queries[i].duckdb_ms = ms;
+    result.queries[i].duckdb_first_ms = first;
     result.queries[i].mismatch = compare(apiaryAnswers[i], q.duck(last));
     log(`duckdb ${q.name}: ${ms.toFixed(2)} ms${result.queries[i].mismatch ? ' MISMATCH ' + result.queries[i].mismatch : ''}`);
   }
   const d7 = await median(() => duckQ7(conn));
   result.queries[QUERIES.length].duckdb_ms = d7.ms;
+  result.queries[QUERIES.length].duckdb_first_ms = d7.first;
   result.queries[QUERIES.length].mismatch = checkQ7(a7.last, d7.last);
   result.memory.duckdb_done = await sample('duckdb done');
   await conn.close();
