@@ -198,15 +198,14 @@ fn eval(f: &CompiledFilter, batch: &RecordBatch, sel: &[u32], out: &mut Vec<bool
 fn eval_ints(f: &CompiledFilter, v: &[i64], sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>) {
     match &f.operand {
         // An integral operand compares exactly as an integer.
-        Operand::Num(_, Some(x)) => {
-            let x = *x;
-            let cmp = compare::<i64>(f.op);
-            out.extend(sel.iter().map(|&i| valid(i) && cmp(v[i as usize], x)));
-        }
+        Operand::Num(_, Some(x)) => compare_rows(f.op, v, *x, sel, valid, out),
         Operand::Num(x, None) => {
-            let cmp = compare::<f64>(f.op);
             let x = *x;
-            out.extend(sel.iter().map(|&i| valid(i) && cmp(v[i as usize] as f64, x)));
+            let as_f64: Vec<f64> = sel.iter().map(|&i| v[i as usize] as f64).collect();
+            let mut hits = Vec::with_capacity(sel.len());
+            let seq: Vec<u32> = (0..sel.len() as u32).collect();
+            compare_rows(f.op, &as_f64, x, &seq, &|_| true, &mut hits);
+            out.extend(sel.iter().zip(hits).map(|(&i, h)| h && valid(i)));
         }
         Operand::Nums(list) => {
             let hit = |a: i64| list.iter().any(|(fx, ix)| match ix { Some(ix) => *ix == a, None => *fx == a as f64 });
@@ -217,26 +216,26 @@ fn eval_ints(f: &CompiledFilter, v: &[i64], sel: &[u32], valid: &impl Fn(u32) ->
     }
 }
 
-/// The comparison of a numeric filter op, monomorphized per value type.
-fn compare<T: PartialOrd>(op: FilterOp) -> fn(T, T) -> bool {
+/// One bool per selected row: `valid(i) && v[i] <op> x`. The op is matched once, outside the
+/// loop, so each loop is a plain comparison the compiler can vectorize (no call per row).
+fn compare_rows<T: PartialOrd + Copy>(op: FilterOp, v: &[T], x: T, sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>) {
+    fn rows<T: Copy>(v: &[T], sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>, p: impl Fn(T) -> bool) {
+        out.extend(sel.iter().map(|&i| p(v[i as usize]) & valid(i)));
+    }
     match op {
-        FilterOp::Eq => |a, b| a == b,
-        FilterOp::Ne => |a, b| a != b,
-        FilterOp::Gt => |a, b| a > b,
-        FilterOp::Ge => |a, b| a >= b,
-        FilterOp::Lt => |a, b| a < b,
-        FilterOp::Le => |a, b| a <= b,
-        _ => |_, _| false,
+        FilterOp::Eq => rows(v, sel, valid, out, |a| a == x),
+        FilterOp::Ne => rows(v, sel, valid, out, |a| a != x),
+        FilterOp::Gt => rows(v, sel, valid, out, |a| a > x),
+        FilterOp::Ge => rows(v, sel, valid, out, |a| a >= x),
+        FilterOp::Lt => rows(v, sel, valid, out, |a| a < x),
+        FilterOp::Le => rows(v, sel, valid, out, |a| a <= x),
+        _ => out.resize(out.len() + sel.len(), false),
     }
 }
 
 fn eval_floats(f: &CompiledFilter, v: &[f64], sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>) {
     match &f.operand {
-        Operand::Num(x, _) => {
-            let cmp = compare::<f64>(f.op);
-            let x = *x;
-            out.extend(sel.iter().map(|&i| valid(i) && cmp(v[i as usize], x)));
-        }
+        Operand::Num(x, _) => compare_rows(f.op, v, *x, sel, valid, out),
         Operand::Nums(list) => {
             let negate = f.op == FilterOp::NotIn;
             out.extend(sel.iter().map(|&i| valid(i) && (list.iter().any(|(x, _)| *x == v[i as usize]) != negate)));
