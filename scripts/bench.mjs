@@ -81,25 +81,32 @@ async function runOne(base, browserPid, context, rows, runs) {
 
 function table(r) {
   const lines = [];
-  const ratio = (a, d) => (d / a >= 1 ? `${(d / a).toFixed(1)}× faster` : `${(a / d).toFixed(1)}× slower`);
+  const ratio = (a, d) => (!(d > 0) ? '—' : d / a >= 1 ? `${(d / a).toFixed(1)}× faster` : `${(a / d).toFixed(1)}× slower`);
+  const ms = (x, digits) => (typeof x === 'number' ? x.toFixed(digits) : '—');
+  const d = r.duckdb || {};
   lines.push(`### ${r.rows.toLocaleString('en-US')} rows (${mb(r.bytes)} MB of Arrow IPC), median of ${r.runs} runs`);
   lines.push('');
   lines.push('| step | Apiary ms | DuckDB-Wasm ms | Apiary vs DuckDB | first run: Apiary / DuckDB ms | answers |');
   lines.push('|---|---:|---:|---|---:|---|');
-  lines.push(`| engine start | ${r.apiary.start_ms.toFixed(1)} | ${r.duckdb.start_ms.toFixed(1)} | ${ratio(r.apiary.start_ms, r.duckdb.start_ms)} | | |`);
+  lines.push(`| engine start | ${ms(r.apiary.start_ms, 1)} | ${ms(d.start_ms, 1)} | ${ratio(r.apiary.start_ms, d.start_ms)} | | |`);
   const gbs = (ms) => (r.bytes / 1e9 / (ms / 1e3)).toFixed(2);
-  lines.push(`| load (bytes in memory → queryable) | ${r.apiary.load_ms.toFixed(1)} (${gbs(r.apiary.load_ms)} GB/s) | ${r.duckdb.load_ms.toFixed(1)} (${gbs(r.duckdb.load_ms)} GB/s) | ${ratio(r.apiary.load_ms, r.duckdb.load_ms)} | | rows agree |`);
+  lines.push(`| load (bytes in memory → queryable) | ${ms(r.apiary.load_ms, 1)} (${gbs(r.apiary.load_ms)} GB/s) | ${ms(d.load_ms, 1)}${d.load_ms ? ` (${gbs(d.load_ms)} GB/s)` : ''} | ${ratio(r.apiary.load_ms, d.load_ms)} | | ${d.load_ms ? 'rows agree' : ''} |`);
   for (const q of r.queries) {
-    lines.push(`| ${q.name} | ${q.apiary_ms.toFixed(2)} | ${q.duckdb_ms.toFixed(2)} | ${ratio(q.apiary_ms, q.duckdb_ms)} | ${q.apiary_first_ms.toFixed(1)} / ${q.duckdb_first_ms.toFixed(1)} | ${q.mismatch ? 'DIFFER: ' + q.mismatch : 'same'} |`);
+    const answers = q.duckdb_ms === undefined ? 'not compared' : q.mismatch ? 'DIFFER: ' + q.mismatch : 'same';
+    lines.push(`| ${q.name} | ${ms(q.apiary_ms, 2)} | ${ms(q.duckdb_ms, 2)} | ${ratio(q.apiary_ms, q.duckdb_ms)} | ${ms(q.apiary_first_ms, 1)} / ${ms(q.duckdb_first_ms, 1)} | ${answers} |`);
   }
+  if (d.error) lines.push(`\nDuckDB-Wasm did not finish: ${d.error}`);
   const m = r.memory;
   const a = r.apiary;
   lines.push('');
   lines.push(`Memory: Arrow buffers ${mb(a.arrow_bytes)} MB; Apiary wasm memory ${mb(a.wasm_memory_before)} → ${mb(a.wasm_memory_after_load)} MB after load (added ${(((a.wasm_memory_after_load - a.wasm_memory_before) / a.arrow_bytes)).toFixed(2)}× the Arrow bytes), ${mb(a.wasm_memory_after_queries)} MB after the queries.`);
   if (m.before) {
-    lines.push(`Renderer private memory: ${mb(m.before)} MB with the bytes fetched; ${mb(m.apiary_loaded)} after Apiary's load (+${mb(m.apiary_loaded - m.before)}); ${mb(m.apiary_done)} after its queries; ${mb(m.duckdb_loaded)} after DuckDB's load (+${mb(m.duckdb_loaded - m.apiary_done)}); ${mb(m.duckdb_done)} after its queries.`);
+    let line = `Renderer private memory: ${mb(m.before)} MB with the bytes fetched; ${mb(m.apiary_loaded)} after Apiary's load (+${mb(m.apiary_loaded - m.before)}); ${mb(m.apiary_done)} after its queries`;
+    if (m.duckdb_loaded) line += `; ${mb(m.duckdb_loaded)} after DuckDB's load (+${mb(m.duckdb_loaded - m.apiary_done)})`;
+    if (m.duckdb_done) line += `; ${mb(m.duckdb_done)} after its queries`;
+    lines.push(line + '.');
   }
-  lines.push(`DuckDB-Wasm ${r.duckdb.version} (eh bundle, one thread).`);
+  lines.push(`DuckDB-Wasm ${d.version || '(not started)'} (eh bundle, one thread).`);
   return lines.join('\n');
 }
 
