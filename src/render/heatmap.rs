@@ -45,14 +45,13 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, result: &QueryRes
     let max = cells.iter().map(|c| c.3).fold(0.0, f64::max);
     let (plot, legend) = area.split_horizontally(area.dim_in_pixel().0.saturating_sub(70));
     let fg = theme.foreground();
-    let with_date = hi_t - lo_t > 86_400_000;
     let mut chart = ChartBuilder::on(&plot)
         .margin(10)
         .x_label_area_size(26)
         .y_label_area_size(56)
         .build_cartesian_2d((lo_t..hi_t).with_key_points(time_ticks(lo_t, hi_t, 8)), ymin..ymax)
         .map_err(err)?;
-    time_mesh(&mut chart, theme, with_date, false).map_err(err)?;
+    time_mesh(&mut chart, theme, hi_t - lo_t, false).map_err(err)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let mapping = PlotMapping { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, t0: lo_t, t1: hi_t, y0: ymin, y1: ymax };
     let step = g * 1000;

@@ -64,9 +64,15 @@ pub fn short_number(v: f64) -> String {
 }
 
 /// `HH:MM` (UTC) of an instant in ms, with the date when the range spans days.
-pub fn time_label(ms: i64, with_date: bool) -> String {
+/// A tick label: `HH:MM`, with the date (`MM-DD HH:MM`) over ranges longer than a day, with
+/// seconds (`HH:MM:SS`) over ranges shorter than 15 minutes.
+pub fn time_label(ms: i64, span_ms: i64) -> String {
+    if span_ms < 15 * 60_000 {
+        let iso = crate::query::result::iso8601(ms - ms.rem_euclid(1000));
+        return iso[11..19].to_string();
+    }
     let iso = crate::query::result::iso8601(ms - ms.rem_euclid(60_000));
-    if with_date {
+    if span_ms > 86_400_000 {
         format!("{} {}", &iso[5..10], &iso[11..16])
     } else {
         iso[11..16].to_string()
@@ -87,7 +93,7 @@ pub fn time_ticks(lo: i64, hi: i64, want: i64) -> Vec<i64> {
 pub fn time_mesh<DB: DrawingBackend, X>(
     chart: &mut ChartContext<DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
     theme: Theme,
-    with_date: bool,
+    span_ms: i64,
     x_grid: bool,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
 where
@@ -103,7 +109,7 @@ where
         .axis_style(fg.mix(0.5))
         .label_style(("sans-serif", 12).into_font().color(&fg))
         .y_labels(6)
-        .x_label_formatter(&|t| time_label(*t, with_date))
+        .x_label_formatter(&|t| time_label(*t, span_ms))
         .y_label_formatter(&|v| short_number(*v))
         .draw()
 }
@@ -124,14 +130,13 @@ pub fn draw<DB: DrawingBackend>(
     let ymax = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0f64, f64::max);
     let ymin = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0f64, f64::min);
     let ymax = if ymax <= ymin { ymin + 1.0 } else { ymax + (ymax - ymin) * 0.08 };
-    let with_date = hi - lo > 86_400_000;
     let mut chart = ChartBuilder::on(area)
         .margin(10)
         .x_label_area_size(26)
         .y_label_area_size(52)
         .build_cartesian_2d((lo..hi).with_key_points(time_ticks(lo, hi, 8)), ymin..ymax)
         .map_err(err)?;
-    time_mesh(&mut chart, theme, with_date, true).map_err(err)?;
+    time_mesh(&mut chart, theme, hi - lo, true).map_err(err)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let mapping = super::PlotMapping { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, t0: lo, t1: hi, y0: ymin, y1: ymax };
     for line in &lines {

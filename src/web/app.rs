@@ -344,13 +344,13 @@ impl App {
         match result {
             Ok(t) => {
                 self.traces.span = span;
+                self.traces.open = Some(t.clone());
                 if let Err(e) = self.traces.render_waterfall(&t) {
                     self.show_error(&fetch::js_err(&e));
                 }
                 if let Some(s) = self.traces.span.clone() {
                     let _ = self.traces.render_details(&t, &s, &self.data);
                 }
-                self.traces.open = Some(t);
                 if push {
                     query_panel::write_url(&self.state(), true);
                 }
@@ -359,9 +359,14 @@ impl App {
         }
     }
 
+    /// Select a span of the open trace: mark it and show its attributes (no reassembly).
     pub fn select_span(&mut self, span_id: &str) {
-        let Some(id) = self.traces.open.as_ref().map(|t| t.trace_id.clone()) else { return };
-        self.open_trace(&id, Some(span_id.to_string()), true);
+        let Some(t) = self.traces.open.take() else { return };
+        self.traces.span = Some(span_id.to_string());
+        let _ = self.traces.render_details(&t, span_id, &self.data);
+        self.traces.open = Some(t);
+        let _ = self.traces.render_window();
+        query_panel::write_url(&self.state(), true);
     }
 
     /// The slowest traces for the current query (when the data has spans).

@@ -1,6 +1,8 @@
 //! Traces in the page: the slowest traces matching the query, and a waterfall of one trace (bars
 //! on a shared time axis, indented by depth, coloured by service, critical path and errors marked)
-//! with the selected span's attributes.
+//! with the selected span's attributes. The waterfall draws only the rows in view (a trace of tens
+//! of thousands of spans scrolls like a small one); subtrees collapse and expand; a search marks
+//! the spans whose name or service contains the text, and Enter jumps to the next one.
 
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use wasm_bindgen::prelude::*;
@@ -13,12 +15,32 @@ use crate::dataset::DataSet;
 use crate::render::palette::series_css;
 use crate::trace::{Trace, TraceSummary};
 
+/// Height of one waterfall row in pixels (the CSS uses the same), rows kept in view at most,
+/// and extra rows drawn above and below the view.
+const ROW_H: i32 = 22;
+const VIEW_ROWS: i32 = 24;
+const OVERSCAN: i32 = 12;
+
 pub struct TraceView {
     pub list: Element,
     pub waterfall: Element,
     pub details: Element,
     pub open: Option<Trace>,
     pub span: Option<String>,
+    title: Element,
+    search: web_sys::HtmlInputElement,
+    note: Element,
+    viewport: Element,
+    spacer: Element,
+    window: Element,
+    /// Indices (into the trace's spans) of collapsed subtrees' roots.
+    collapsed: std::collections::HashSet<usize>,
+    /// Spans shown, in order (descendants of collapsed spans left out).
+    visible: Vec<usize>,
+    /// Spans matching the search (all of them, shown or not).
+    matches: std::collections::HashSet<usize>,
+    /// Services in order of first appearance, for colours.
+    services: Vec<String>,
 }
 
 impl TraceView {
@@ -29,12 +51,47 @@ impl TraceView {
         append(&section, &list)?;
         let waterfall = el("div", "ap-waterfall")?;
         waterfall.set_attribute("hidden", "")?;
+        let title = el("h3", "ap-section-title")?;
+        append(&waterfall, &title)?;
+        let tools = el("div", "ap-wf-tools")?;
+        let search: web_sys::HtmlInputElement = el("input", "ap-wf-search")?.dyn_into()?;
+        search.set_type("search");
+        search.set_placeholder("Find spans by name or service (Enter: next)");
+        search.set_attribute("aria-label", "find spans")?;
+        append(&tools, &search)?;
+        let note = el("span", "ap-hint ap-wf-note")?;
+        append(&tools, &note)?;
+        append(&waterfall, &tools)?;
+        let viewport = el("div", "ap-wf-viewport")?;
+        viewport.set_attribute("tabindex", "0")?;
+        viewport.set_attribute("aria-label", "spans")?;
+        let spacer = el("div", "ap-wf-spacer")?;
+        let window = el("div", "ap-wf-window")?;
+        append(&spacer, &window)?;
+        append(&viewport, &spacer)?;
+        append(&waterfall, &viewport)?;
         append(&section, &waterfall)?;
         let details = el("div", "ap-span-details")?;
         details.set_attribute("hidden", "")?;
         append(&section, &details)?;
         append(root, &section)?;
-        Ok(TraceView { list, waterfall, details, open: None, span: None })
+        Ok(TraceView {
+            list,
+            waterfall,
+            details,
+            open: None,
+            span: None,
+            title,
+            search,
+            note,
+            viewport,
+            spacer,
+            window,
+            collapsed: Default::default(),
+            visible: Vec::new(),
+            matches: Default::default(),
+            services: Vec::new(),
+        })
     }
 
     pub fn wire(app: &Shared) -> Result<(), JsValue> {
@@ -50,10 +107,35 @@ impl TraceView {
             }
         })?;
         listen::<web_sys::MouseEvent>(&waterfall, "click", app, |app, e| {
+            let Ok(mut a) = app.try_borrow_mut() else { return };
+            if let Some(i) = target_with(&e, "data-toggle").and_then(|b| b.get_attribute("data-toggle")).and_then(|i| i.parse().ok()) {
+                a.traces.toggle(i);
+                return;
+            }
             let Some(row) = target_with(&e, "data-span") else { return };
             let Some(id) = row.get_attribute("data-span") else { return };
+            a.select_span(&id);
+        })?;
+        let (viewport, search) = {
+            let a = app.borrow();
+            (a.traces.viewport.clone(), a.traces.search.clone())
+        };
+        listen::<web_sys::Event>(&viewport, "scroll", app, |app, _| {
+            if let Ok(a) = app.try_borrow() {
+                let _ = a.traces.render_window();
+            }
+        })?;
+        listen::<web_sys::Event>(&search, "input", app, |app, _| {
             if let Ok(mut a) = app.try_borrow_mut() {
-                a.select_span(&id);
+                a.traces.find();
+            }
+        })?;
+        listen::<web_sys::KeyboardEvent>(&search, "keydown", app, |app, e| {
+            if e.key() == "Enter" {
+                e.prevent_default();
+                if let Ok(a) = app.try_borrow() {
+                    a.traces.next_match();
+                }
             }
         })?;
         Ok(())
@@ -96,13 +178,12 @@ impl TraceView {
         Ok(())
     }
 
-    pub fn render_waterfall(&self, t: &Trace) -> Result<(), JsValue> {
+    /// Show trace `t` (collapsed subtrees and the search start afresh).
+    pub fn render_waterfall(&mut self, t: &Trace) -> Result<(), JsValue> {
         let w = &self.waterfall;
-        dom::clear(w);
         let _ = w.remove_attribute("hidden");
         w.set_attribute("data-trace-id", &t.trace_id)?;
         let total = t.duration_ms().max(1e-9);
-        let t0 = t.start_ms();
         let errors = t.spans.iter().filter(|s| s.error).count();
         let mut head = format!("Trace {} · {:.1} ms · {} spans · {} errors", t.trace_id, total, t.spans.len(), errors);
         if t.orphans > 0 {
@@ -111,20 +192,126 @@ impl TraceView {
         if !t.duplicates.is_empty() {
             head += &format!(" · duplicate span ids: {}", t.duplicates.join(", "));
         }
-        append(w, &text_el("h3", "ap-section-title", &head)?)?;
-        let mut services: Vec<&str> = Vec::new();
+        self.title.set_text_content(Some(&head));
+        self.services.clear();
         for s in &t.spans {
-            let svc = services.iter().position(|x| *x == s.service).unwrap_or_else(|| {
-                services.push(&s.service);
-                services.len() - 1
-            });
-            let row = el("div", if s.row.is_none() { "ap-wf-row ap-wf-placeholder" } else { "ap-wf-row" })?;
-            row.set_attribute("data-span", &s.span_id)?;
-            if Some(&s.span_id) == self.span.as_ref() {
-                row.class_list().add_1("ap-wf-selected")?;
+            if !self.services.contains(&s.service) {
+                self.services.push(s.service.clone());
             }
+        }
+        self.collapsed.clear();
+        self.search.set_value("");
+        self.matches.clear();
+        self.note.set_text_content(None);
+        self.relayout(t);
+        self.viewport.set_scroll_top(0);
+        // Bring the selected span into view.
+        if let Some(k) = self.span.as_ref().and_then(|id| t.spans.iter().position(|s| &s.span_id == id)).and_then(|i| self.visible.iter().position(|v| *v == i)) {
+            self.viewport.set_scroll_top((k as i32 - VIEW_ROWS / 2).max(0) * ROW_H);
+        }
+        self.render_window()
+    }
+
+    /// Recompute the shown spans after a collapse or expand.
+    fn relayout(&mut self, t: &Trace) {
+        self.visible.clear();
+        let mut skip_deeper: Option<usize> = None;
+        for (i, s) in t.spans.iter().enumerate() {
+            if let Some(d) = skip_deeper {
+                if s.depth > d {
+                    continue;
+                }
+                skip_deeper = None;
+            }
+            self.visible.push(i);
+            if self.collapsed.contains(&i) {
+                skip_deeper = Some(s.depth);
+            }
+        }
+        let rows = self.visible.len() as i32;
+        let _ = dom::set_style(&self.spacer, "height", &format!("{}px", rows * ROW_H));
+        let _ = dom::set_style(&self.viewport, "height", &format!("{}px", rows.min(VIEW_ROWS) * ROW_H + 2));
+        let _ = self.waterfall.set_attribute("data-visible", &rows.to_string());
+    }
+
+    /// Collapse or expand the subtree under span `i`.
+    pub fn toggle(&mut self, i: usize) {
+        let Some(t) = self.open.take() else { return };
+        if !self.collapsed.remove(&i) {
+            self.collapsed.insert(i);
+        }
+        self.relayout(&t);
+        self.open = Some(t);
+        let _ = self.render_window();
+    }
+
+    /// Mark the spans matching the search text.
+    pub fn find(&mut self) {
+        let Some(t) = &self.open else { return };
+        let q = self.search.value().trim().to_lowercase();
+        self.matches = if q.is_empty() {
+            Default::default()
+        } else {
+            t.spans.iter().enumerate().filter(|(_, s)| s.name.to_lowercase().contains(&q) || s.service.to_lowercase().contains(&q)).map(|(i, _)| i).collect()
+        };
+        let shown = self.visible.iter().filter(|i| self.matches.contains(i)).count();
+        let note = match (q.is_empty(), self.matches.len()) {
+            (true, _) => String::new(),
+            (false, 0) => "no span matches".into(),
+            (false, n) if n == shown => format!("{n} matching spans"),
+            (false, n) => format!("{n} matching spans ({} in collapsed subtrees)", n - shown),
+        };
+        self.note.set_text_content(Some(&note));
+        let _ = self.waterfall.set_attribute("data-matches", &self.matches.len().to_string());
+        let _ = self.render_window();
+        self.next_match();
+    }
+
+    /// Scroll to the next shown match below the top of the view (wrapping around).
+    pub fn next_match(&self) {
+        if self.matches.is_empty() {
+            return;
+        }
+        let top = self.viewport.scroll_top() / ROW_H;
+        let shown: Vec<usize> = self.visible.iter().enumerate().filter(|(_, i)| self.matches.contains(i)).map(|(k, _)| k).collect();
+        let Some(&k) = shown.iter().find(|k| **k as i32 > top).or(shown.first()) else { return };
+        self.viewport.set_scroll_top(k as i32 * ROW_H);
+        let _ = self.render_window();
+    }
+
+    /// Draw the rows in view (and a few around them).
+    pub fn render_window(&self) -> Result<(), JsValue> {
+        let Some(t) = &self.open else { return Ok(()) };
+        let total = t.duration_ms().max(1e-9);
+        let t0 = t.start_ms();
+        let first = (self.viewport.scroll_top() / ROW_H - OVERSCAN).max(0) as usize;
+        let last = (first + (VIEW_ROWS + 2 * OVERSCAN) as usize).min(self.visible.len());
+        dom::clear(&self.window);
+        dom::set_style(&self.window, "top", &format!("{}px", first as i32 * ROW_H))?;
+        for &i in &self.visible[first.min(last)..last] {
+            let s = &t.spans[i];
+            let svc = self.services.iter().position(|x| *x == s.service).unwrap_or(0);
+            let mut class = String::from(if s.row.is_none() { "ap-wf-row ap-wf-placeholder" } else { "ap-wf-row" });
+            if Some(&s.span_id) == self.span.as_ref() {
+                class += " ap-wf-selected";
+            }
+            if self.matches.contains(&i) {
+                class += " ap-wf-match";
+            }
+            let row = el("div", &class)?;
+            row.set_attribute("data-span", &s.span_id)?;
             let label = el("div", "ap-wf-label")?;
-            dom::set_style(&label, "padding-left", &format!("{}px", 4 + s.depth * 14))?;
+            dom::set_style(&label, "padding-left", &format!("{}px", 2 + s.depth * 14))?;
+            if s.children.is_empty() {
+                append(&label, &el("span", "ap-wf-toggle-gap")?)?;
+            } else {
+                let collapsed = self.collapsed.contains(&i);
+                let b = text_el("button", "ap-wf-toggle", if collapsed { "▸" } else { "▾" })?;
+                b.set_attribute("data-toggle", &i.to_string())?;
+                b.set_attribute("aria-expanded", if collapsed { "false" } else { "true" })?;
+                b.set_attribute("aria-label", &format!("{} {} child spans", if collapsed { "show" } else { "hide" }, s.children.len()))?;
+                append(&label, &b)?;
+            }
             append(&label, &text_el("span", "ap-wf-service", &s.service)?)?;
             append(&label, &text_el("span", "", &format!(" {}", s.name))?)?;
             append(&row, &label)?;
@@ -137,7 +324,7 @@ impl TraceView {
             append(&track, &bar)?;
             append(&row, &track)?;
             append(&row, &text_el("div", "ap-wf-dur", &format!("{:.1} ms", s.duration_ms))?)?;
-            append(w, &row)?;
+            append(&self.window, &row)?;
         }
         Ok(())
     }

@@ -44,3 +44,66 @@ test('open the slowest trace, select a span, and reopen it from the link', async
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('a trace of 12,000 spans: only rows in view are drawn, scrolling, collapse and search', async () => {
+  // One trace: a root, 100 children, 119 grandchildren each; starts increase in tree order.
+  const lines = [];
+  const t0 = 1793534400000;
+  const span = (id, parent, name, svc, start, dur) => lines.push(JSON.stringify({ timestamp: t0 + start, 'trace.trace_id': 'bigtrace0000000000000000000000001', 'trace.span_id': id, 'trace.parent_id': parent, name, 'service.name': svc, duration_ms: dur }));
+  span('root', null, 'GET /big', 'edge', 0, 200000);
+  let n = 1;
+  for (let c = 0; c < 100; c++) {
+    span(`c${c}`, 'root', `child ${c}`, `svc-${c % 5}`, 1 + c * 1900, 1800);
+    n++;
+    for (let g = 0; g < 119; g++) {
+      const name = (c === 40 && g < 3) ? `needle ${g}` : `work ${c}.${g}`;
+      span(`c${c}g${g}`, `c${c}`, name, `svc-${g % 5}`, 2 + c * 1900 + g * 15, 10);
+      n++;
+    }
+  }
+  assert.equal(n, 12001);
+  const file = path.join(OUT, 'big-trace.ndjson');
+  (await import('node:fs')).writeFileSync(file, lines.join('\n'));
+  const page = await newPage(env.context);
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  await page.click('.ap-source .ap-remove');
+  await page.setInputFiles('.ap-file', [file]);
+  await page.waitForFunction(() => document.querySelector('.apiary').dataset.rows === '12001');
+  await page.waitForSelector('.ap-trace-table tbody tr[data-trace="bigtrace0000000000000000000000001"]');
+  await page.click('.ap-trace-table tbody tr[data-trace="bigtrace0000000000000000000000001"]');
+  await page.waitForSelector('.ap-waterfall:not([hidden]) .ap-wf-row');
+  assert.equal(await page.getAttribute('.ap-waterfall', 'data-visible'), '12001');
+  const drawn = await page.$$eval('.ap-wf-row', (r) => r.length);
+  assert.ok(drawn > 10 && drawn < 100, `${drawn} rows in the DOM for 12,001 spans`);
+
+  // Scroll to the end: the last span in tree order is drawn, the first is not.
+  await page.$eval('.ap-wf-viewport', (v) => { v.scrollTop = v.scrollHeight; });
+  await page.waitForSelector('.ap-wf-row[data-span="c99g118"]');
+  assert.equal(await page.$('.ap-wf-row[data-span="root"]'), null);
+  await page.$eval('.ap-wf-viewport', (v) => { v.scrollTop = 0; });
+  await page.waitForSelector('.ap-wf-row[data-span="root"]');
+
+  // Collapse child 0's subtree, then the root's; expand again.
+  await page.click('.ap-wf-row[data-span="c0"] .ap-wf-toggle');
+  assert.equal(await page.getAttribute('.ap-waterfall', 'data-visible'), String(12001 - 119));
+  await page.click('.ap-wf-row[data-span="root"] .ap-wf-toggle');
+  assert.equal(await page.getAttribute('.ap-waterfall', 'data-visible'), '1');
+  assert.equal(await page.$$eval('.ap-wf-row', (r) => r.length), 1);
+  await page.click('.ap-wf-row[data-span="root"] .ap-wf-toggle');
+  assert.equal(await page.getAttribute('.ap-waterfall', 'data-visible'), String(12001 - 119));
+
+  // Search: three spans match; the view jumps to them.
+  await page.fill('.ap-wf-search', 'needle');
+  assert.equal(await page.getAttribute('.ap-waterfall', 'data-matches'), '3');
+  assert.match(await page.textContent('.ap-wf-note'), /3 matching spans/);
+  await page.waitForSelector('.ap-wf-row.ap-wf-match[data-span="c40g0"]');
+  await page.screenshot({ path: path.join(OUT, 'trace-big.png'), fullPage: false });
+
+  // Selecting a span shows its attributes without reassembling the trace.
+  await page.click('.ap-wf-row[data-span="c40g1"]');
+  await page.waitForSelector('.ap-span-details:not([hidden]) .ap-attrs');
+  const attrs = await page.$$eval('.ap-attrs tr', (r) => Object.fromEntries(r.map((x) => [x.cells[0].textContent, x.cells[1].textContent])));
+  assert.equal(attrs.name, 'needle 1');
+  assert.deepEqual(page.errors, []);
+});
