@@ -384,9 +384,10 @@ pub struct TraceSummary {
     pub start_ms: f64,
 }
 
-/// The `limit` slowest traces with a span matching `spec` (its time range and filters): traces
-/// ranked by their longest matching span, then assembled for their summary.
-pub fn slowest(ds: &DataSet, spec: &crate::QuerySpec, limit: usize) -> Result<Vec<TraceSummary>> {
+/// The `limit` slowest traces with a span matching `spec` (its time range and filters) and, when
+/// given, inside `within` (a heatmap box, a brushed time range, a results row): traces ranked by
+/// their longest matching span, then assembled for their summary.
+pub fn slowest(ds: &DataSet, spec: &crate::QuerySpec, within: Option<&crate::query::selection::Selection>, limit: usize) -> Result<Vec<TraceSummary>> {
     use crate::query::spec::{CalcOp, Calculation, Order};
     let cols = SpanColumns::detect(ds)?;
     let (dur, _) = cols.duration.clone().ok_or_else(|| Error::Data("no span duration column (duration_ms, durationNano…)".into()))?;
@@ -398,7 +399,7 @@ pub fn slowest(ds: &DataSet, spec: &crate::QuerySpec, limit: usize) -> Result<Ve
     q.havings.clear();
     q.granularity = None;
     q.limit = Some(limit.clamp(1, 1000));
-    let r = crate::query::run(ds, &q)?;
+    let r = crate::query::run_with(ds, &q, &crate::query::RunOptions { within: within.cloned(), ..Default::default() })?;
     let mut out = Vec::new();
     for row in &r.results {
         let Some(id) = row.group.first().and_then(|v| if let crate::value::Value::Str(s) = v { Some(s.clone()) } else { None }) else { continue };

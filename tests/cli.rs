@@ -148,3 +148,34 @@ fn demo_without_compression_is_plain_arrow_with_the_same_rows() {
     assert_eq!(out_a, out_b);
     assert!(out_b.contains("\"COUNT\": 4000"), "{out_b}");
 }
+
+#[test]
+fn heatmap_log_scale_buckets_by_equal_ratios_and_counts_every_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = demo_file(&dir, 3000);
+    let spec = r#"{"calculations":[{"op":"HEATMAP","column":"duration_ms"},{"op":"COUNT"},{"op":"MIN","column":"duration_ms"},{"op":"MAX","column":"duration_ms"}],"time_range":604800}"#;
+    let (code, out, err) = apiary(&["query", &f, "--spec", spec, "--sample-rate", "none", "--heatmap-scale", "log"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Json = serde_json::from_str(&out).unwrap();
+    let d = &v["results"][0]["data"];
+    let h = &d["HEATMAP(duration_ms)"];
+    assert_eq!(h["scale"], "log");
+    assert_eq!(h["min"], d["MIN(duration_ms)"]);
+    assert_eq!(h["max"], d["MAX(duration_ms)"]);
+    let (lo, hi) = (h["min"].as_f64().unwrap(), h["max"].as_f64().unwrap());
+    let w = h["bucket_width"].as_f64().unwrap();
+    assert!((w - (hi.log10() - lo.log10()) / 50.0).abs() < 1e-12, "width {w} for {lo}..{hi}");
+    let counts: Vec<f64> = h["counts"].as_array().unwrap().iter().map(|c| c.as_f64().unwrap()).collect();
+    assert_eq!(counts.iter().sum::<f64>(), d["COUNT"].as_f64().unwrap());
+    // Latency is skewed: a log axis spreads it, so many more buckets are used than on a linear one.
+    let (_, lin, _) = apiary(&["query", &f, "--spec", spec, "--sample-rate", "none"]);
+    let lin: Json = serde_json::from_str(&lin).unwrap();
+    let lh = &lin["results"][0]["data"]["HEATMAP(duration_ms)"];
+    assert!(lh.get("scale").is_none());
+    let used = |c: &[f64]| c.iter().filter(|x| **x > 0.0).count();
+    let lin_counts: Vec<f64> = lh["counts"].as_array().unwrap().iter().map(|c| c.as_f64().unwrap()).collect();
+    assert!(used(&counts) > used(&lin_counts), "log uses {} buckets, linear {}", used(&counts), used(&lin_counts));
+    let (code, _, err) = apiary(&["query", &f, "--spec", spec, "--heatmap-scale", "cubic"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("cubic"), "{err}");
+}

@@ -404,3 +404,21 @@ fn count_distinct_of_strings_agrees_with_a_plain_count_for_few_and_many_groups()
         assert_eq!(run(&ds, &spec_all(&format!(r#""calculations":[{{"op":"COUNT_DISTINCT","column":"s"}}],"breakdowns":["{by}"],"limit":1000"#))), r);
     }
 }
+
+#[test]
+fn within_a_selection_ands_its_range_and_filters_with_an_or_query() {
+    use apiary::query::{run_with, selection::Selection, RunOptions};
+    let ds = sample();
+    let s = T0 / 1000;
+    // service = db OR status >= 500 → rows 1 (api 500), 2 (db), 3 (db), 4 (web 503).
+    let spec = QuerySpec::from_json_str(&format!(r#"{{"filters":[{{"column":"service","op":"=","value":"db"}},{{"column":"status","op":">=","value":500}}],"filter_combination":"OR","breakdowns":["service"],"start_time":{s},"end_time":{}}}"#, s + 100)).unwrap();
+    let plain = apiary::query::run(&ds, &spec).unwrap().to_json();
+    assert_eq!(plain["results"].as_array().unwrap().len(), 3);
+    // Within +10 s ..+40 s and duration_ms > 2: rows 2 and 3 (db, 3 and 4 ms); row 1 has 2 ms, row 4 no duration.
+    let within = Selection::from_json(&json!({"start_time": s + 10, "end_time": s + 40, "filters": [{"column": "duration_ms", "op": ">", "value": 2}]})).unwrap();
+    let r = run_with(&ds, &spec, &RunOptions { within: Some(within), ..Default::default() }).unwrap().to_json();
+    assert_eq!(rows(&r), vec![json!({"service": "db", "COUNT": 2})]);
+    let bad = Selection { filters: vec![apiary::query::spec::Filter { column: "nope".into(), op: apiary::query::spec::FilterOp::Exists, value: None }], ..Default::default() };
+    let e = run_with(&ds, &spec, &RunOptions { within: Some(bad), ..Default::default() }).unwrap_err().to_string();
+    assert!(e.contains("selection") && e.contains("nope"), "{e}");
+}

@@ -125,7 +125,7 @@ fn slowest_traces_in_the_incident_come_from_the_cohort() {
     let ds = DataSet::from_batches(apiary::demo::generate(30_000, 42, 100_000)).unwrap();
     let end = END_MS / 1000;
     let spec = apiary::QuerySpec::from_json(&serde_json::json!({"start_time": end - INCIDENT_MINUTES * 60, "end_time": end})).unwrap();
-    let list = apiary::trace::slowest(&ds, &spec, 5).unwrap();
+    let list = apiary::trace::slowest(&ds, &spec, None, 5).unwrap();
     assert_eq!(list.len(), 5);
     assert!(list.windows(2).all(|w| w[0].duration_ms >= w[1].duration_ms - 1.0));
     assert!(list.iter().all(|t| t.root_service == "frontend" && t.spans >= 1));
@@ -134,4 +134,29 @@ fn slowest_traces_in_the_incident_come_from_the_cohort() {
         "breakdowns": ["region"], "filters": [{"column": "trace.trace_id", "op": "=", "value": list[0].trace_id}],
         "start_time": end - 7200, "end_time": end})).unwrap()).unwrap().to_json();
     assert_eq!(r["results"][0]["data"]["region"], "eu-west-1");
+}
+
+#[test]
+fn slowest_traces_narrowed_to_a_selection_all_match_it() {
+    use apiary::demo::END_MS;
+    use apiary::query::selection::Selection;
+    let ds = DataSet::from_batches(apiary::demo::generate(30_000, 42, 100_000)).unwrap();
+    let end = END_MS / 1000;
+    let spec = apiary::QuerySpec::from_json(&serde_json::json!({"start_time": end - 6 * 3600, "end_time": end})).unwrap();
+    // The selection: spans of the us-east-1 region between 5 and 4 hours before the end.
+    let sel = Selection::from_json(&serde_json::json!({"start_time": end - 5 * 3600, "end_time": end - 4 * 3600,
+        "filters": [{"column": "region", "op": "=", "value": "us-east-1"}]})).unwrap();
+    let all = apiary::trace::slowest(&ds, &spec, None, 5).unwrap();
+    let list = apiary::trace::slowest(&ds, &spec, Some(&sel), 5).unwrap();
+    assert_eq!(list.len(), 5);
+    assert_ne!(all, list, "the selection changes which traces are slowest");
+    for t in &list {
+        // Each listed trace has a span in the selection.
+        let q = apiary::QuerySpec::from_json(&serde_json::json!({"filters": [
+            {"column": "trace.trace_id", "op": "=", "value": t.trace_id},
+            {"column": "region", "op": "=", "value": "us-east-1"}],
+            "start_time": end - 5 * 3600, "end_time": end - 4 * 3600})).unwrap();
+        let r = apiary::query::run(&ds, &q).unwrap().to_json();
+        assert!(r["results"][0]["data"]["COUNT"].as_i64().unwrap() >= 1, "trace {} has no span in the selection", t.trace_id);
+    }
 }

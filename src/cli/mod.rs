@@ -23,6 +23,12 @@ enum Format {
     Table,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum HeatmapScale {
+    Linear,
+    Log,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Write the deterministic demo data set (one row per span) as an Arrow IPC stream.
@@ -57,6 +63,9 @@ enum Command {
         /// Sample-rate column, or `none` to turn weighting off (default: auto-detect).
         #[arg(long)]
         sample_rate: Option<String>,
+        /// HEATMAP's value axis: equal-width buckets, or equal ratios for latency-like columns.
+        #[arg(long, value_enum, default_value_t = HeatmapScale::Linear)]
+        heatmap_scale: HeatmapScale,
     },
     /// BubbleUp: which columns and values set the selected events apart from the rest.
     Bubbleup {
@@ -200,11 +209,15 @@ fn run(cmd: Command) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Query { files, spec, format, sample_rate } => {
+        Command::Query { files, spec, format, sample_rate, heatmap_scale } => {
             let spec = QuerySpec::from_json_str(&inline_or_file(spec, "spec")?).map_err(|e| e.to_string())?;
             let mut ds = load_all(&files)?;
             set_sample_rate(&mut ds, sample_rate)?;
-            let result = query::run(&ds, &spec).map_err(|e| e.to_string())?;
+            let scale = match heatmap_scale {
+                HeatmapScale::Linear => query::heatmap::Scale::Linear,
+                HeatmapScale::Log => query::heatmap::Scale::Log,
+            };
+            let result = query::run_with(&ds, &spec, &query::RunOptions { heatmap_scale: scale, within: None }).map_err(|e| e.to_string())?;
             let text = match format {
                 Format::Json => serde_json::to_string_pretty(&result.to_json()).unwrap_or_default(),
                 Format::Csv => output::csv(&result),

@@ -10,7 +10,7 @@ use super::column::{numeric, strings, Kind, Num};
 use super::intern::StrInterner;
 use crate::dataset::StringCodes;
 use std::sync::Arc;
-use super::heatmap::Histogram;
+use super::heatmap::{Histogram, Layout};
 
 /// What one batch contributes: the selected rows, their slots, and the rows' weights.
 pub struct Input<'a> {
@@ -437,10 +437,10 @@ impl Values {
         Output::Float(lo + (h - k) * (hi - lo))
     }
 
-    pub fn histogram(&self, s: usize, lo: f64, hi: f64) -> Output {
+    pub fn histogram(&self, s: usize, layout: Layout) -> Output {
         let Some(v) = self.vals.get(s).filter(|v| !v.is_empty()) else { return Output::Null };
         let w = self.weighted.then(|| self.weights[s].as_slice());
-        Output::Heatmap(Histogram::build(v, w, lo, hi))
+        Output::Heatmap(Histogram::build(v, w, layout))
     }
 }
 

@@ -9,6 +9,8 @@ use super::aggregate::{Distinct, Input, Moments, Output, Rows, Timed, TimedKind,
 use super::breakdown::Grouper;
 use super::column::{numeric, Kind};
 use super::filter;
+use super::heatmap::{Layout, Scale};
+use super::selection::Selection;
 use super::result::{QueryResult, ResultRow, SeriesPoint};
 use super::spec::{auto_granularity, CalcOp, Calculation, QuerySpec, DEFAULT_TIME_RANGE};
 use crate::dataset::DataSet;
@@ -200,7 +202,7 @@ fn batch_weights(ds: &DataSet, batch: &arrow_array::RecordBatch) -> Option<Vec<f
     Some((0..col.len()).map(|i| if nc.is_valid(i) && vals[i] >= 1.0 { vals[i] } else { 1.0 }).collect())
 }
 
-fn read(plan: &Plan, accs: &Accumulators, reader: Reader, slot: usize, heat: &[(f64, f64)]) -> Output {
+fn read(plan: &Plan, accs: &Accumulators, reader: Reader, slot: usize, heat: &[Layout]) -> Output {
     match reader {
         Reader::Count => accs.rows.count(slot, plan.weighted, plan.integral_weights),
         Reader::Sum(m) => accs.moments[m].sum(slot, plan.integral_weights),
@@ -209,7 +211,7 @@ fn read(plan: &Plan, accs: &Accumulators, reader: Reader, slot: usize, heat: &[(
         Reader::Max(m) => accs.moments[m].max(slot),
         Reader::Distinct(d) => accs.distinct[d].count(slot),
         Reader::Percentile(v, p) => accs.values[v].percentile(slot, p),
-        Reader::Heatmap(v) => accs.values[v].histogram(slot, heat[v].0, heat[v].1),
+        Reader::Heatmap(v) => accs.values[v].histogram(slot, heat[v]),
         Reader::Timed(t) => plan.timed[t].total(slot as u32),
     }
 }
@@ -295,8 +297,23 @@ pub fn rows_in_range(t: &arrow_array::Int64Array, span: Option<(i64, i64, bool)>
     out
 }
 
+/// How to run a query, beyond its spec: choices of the view, not of the question.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunOptions {
+    /// HEATMAP's value axis (see [`super::heatmap`]).
+    pub heatmap_scale: Scale,
+    /// Only the query's events inside this selection (its time range and filters ANDed with the
+    /// query's); the result keeps the query's time range and buckets.
+    pub within: Option<Selection>,
+}
+
 /// Run `spec` on `ds`.
 pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
+    run_with(ds, spec, &RunOptions::default())
+}
+
+/// Run `spec` on `ds` with view options.
+pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<QueryResult> {
     if let Some(cf) = spec.calculated_fields.first() {
         return Err(Error::spec("calculated_fields[0]", format!("derived columns are not supported yet ({:?})", cf.name)));
     }
@@ -310,6 +327,11 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
     let bucket_s = spec.granularity.or(span_s.map(auto_granularity));
     let mut plan = plan(ds, spec, range, bucket_s)?;
     let filters = filter::compile(&spec.filters, &schema)?;
+    let within_filters = match &opts.within {
+        Some(w) => filter::compile(&w.filters, &schema).map_err(|e| Error::spec("selection", e.to_string()))?,
+        None => Vec::new(),
+    };
+    let within_ms = opts.within.as_ref().map(|w| (w.start_time.map_or(i64::MIN, |s| s.saturating_mul(1000)), w.end_time.map_or(i64::MAX, |e| e.saturating_mul(1000))));
     let mut grouper = Grouper::new(&spec.breakdowns, ds)?;
     let needs_buckets = !plan.timed.is_empty();
 
@@ -348,6 +370,10 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
         };
         result.rows_in_range += sel.len() as u64;
         filter::apply(&filters, spec.filter_combination, batch, &mut sel);
+        if let (Some((lo, hi)), Some(t)) = (within_ms, times) {
+            sel.retain(|&i| t.is_valid(i as usize) && (lo..hi).contains(&t.value(i as usize)));
+        }
+        filter::apply(&within_filters, super::spec::Combination::And, batch, &mut sel);
         result.rows_matched += sel.len() as u64;
         if sel.is_empty() {
             continue;
@@ -380,7 +406,7 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
     }
 
     // Totals for every group that has rows.
-    let heat: Vec<(f64, f64)> = plan.accs.values.iter().map(|v| (v.min, v.max)).collect();
+    let heat: Vec<Layout> = plan.accs.values.iter().map(|v| Layout::new(v.min, v.max, opts.heatmap_scale)).collect();
     let n_groups = grouper.len();
     let has_percentiles = plan.readers.iter().any(|r| matches!(r, Reader::Percentile(..)));
     // A column read by exactly one percentile (and nothing else) needs only a selection.

@@ -1,11 +1,19 @@
 //! HEATMAP's bucket layout.
 //!
 //! Every HEATMAP result of one query (totals and every series point, every group) shares one
-//! layout: [`HEATMAP_BUCKETS`] equal-width buckets from the smallest to the largest non-null value
-//! of the column among the query's matching rows. Bucket `i` covers `[min + i·w, min + (i+1)·w)`;
-//! the last bucket also holds `max`. When min = max there is one bucket. Counts are weighted by
-//! the sample rate when weighting is on, so they add up to the weighted number of non-null values.
-//! JSON: `{"min": m, "max": M, "bucket_width": w, "counts": [c0, c1, …]}`.
+//! layout of [`HEATMAP_BUCKETS`] buckets from the smallest to the largest non-null value of the
+//! column among the query's matching rows. When min = max there is one bucket.
+//!
+//! - Linear (the default): equal widths. Bucket `i` covers `[min + i·w, min + (i+1)·w)`.
+//! - Log ([`Scale::Log`], asked for by the page or `--heatmap-scale log` for latency-like
+//!   columns): equal widths in log10 space, so bucket `i` covers
+//!   `[10^(log10 min + i·w), 10^(log10 min + (i+1)·w))`. It needs every value to be positive: when
+//!   the smallest value is ≤ 0 the layout falls back to linear (the JSON says which was used).
+//!
+//! The last bucket also holds `max`. Counts are weighted by the sample rate when weighting is on,
+//! so they add up to the weighted number of non-null values.
+//! JSON: `{"min": m, "max": M, "bucket_width": w, "counts": [c0, c1, …]}`, plus `"scale": "log"`
+//! for a log layout (where `bucket_width` is in log10 units).
 
 use serde_json::{json, Value as Json};
 
@@ -13,44 +21,124 @@ use crate::value::float_json;
 
 pub const HEATMAP_BUCKETS: usize = 50;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Histogram {
-    pub min: f64,
-    pub max: f64,
-    pub width: f64,
-    pub counts: Vec<f64>,
+/// How HEATMAP divides the value axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scale {
+    #[default]
+    Linear,
+    Log,
 }
 
-impl Histogram {
-    pub fn buckets_for(lo: f64, hi: f64) -> (usize, f64) {
-        if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
-            return (1, 0.0);
+impl Scale {
+    pub fn parse(s: &str) -> Option<Scale> {
+        match s {
+            "linear" => Some(Scale::Linear),
+            "log" => Some(Scale::Log),
+            _ => None,
         }
-        (HEATMAP_BUCKETS, (hi - lo) / HEATMAP_BUCKETS as f64)
     }
 
-    /// Bucket index of `x` in the layout (lo, n, width).
+    /// The page's default for a column: log for latency-like names (durations, latencies,
+    /// elapsed times, sizes in bytes), whose values spread over orders of magnitude.
+    pub fn auto_for(column: &str) -> Scale {
+        let c = column.to_ascii_lowercase();
+        let latency = ["duration", "latency", "elapsed", "response_time", "bytes", "size"].iter().any(|w| c.contains(w))
+            || ["_ms", "_us", "_ns", "_sec", "_seconds", "nano"].iter().any(|s| c.ends_with(s));
+        if latency { Scale::Log } else { Scale::Linear }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scale::Linear => "linear",
+            Scale::Log => "log",
+        }
+    }
+}
+
+/// One query's bucket layout: `n` buckets from `lo` of `width` each (in log10 units for log).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Layout {
+    pub lo: f64,
+    pub hi: f64,
+    pub n: usize,
+    pub width: f64,
+    pub log: bool,
+    /// `lo` in the bucketing space (log10 lo for log layouts).
+    origin: f64,
+}
+
+impl Layout {
+    /// The layout for values in `[lo, hi]`, log when asked for and every value is positive.
+    pub fn new(lo: f64, hi: f64, scale: Scale) -> Layout {
+        if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+            return Layout { lo, hi, n: 1, width: 0.0, log: false, origin: lo };
+        }
+        let n = HEATMAP_BUCKETS;
+        if scale == Scale::Log && lo > 0.0 {
+            let origin = lo.log10();
+            return Layout { lo, hi, n, width: (hi.log10() - origin) / n as f64, log: true, origin };
+        }
+        Layout { lo, hi, n, width: (hi - lo) / n as f64, log: false, origin: lo }
+    }
+
+    /// Bucket index of `x`.
     #[inline]
-    pub fn index(x: f64, lo: f64, n: usize, width: f64) -> usize {
-        if width <= 0.0 {
+    pub fn index(&self, x: f64) -> usize {
+        if self.width <= 0.0 {
             return 0;
         }
-        (((x - lo) / width).floor().max(0.0) as usize).min(n - 1)
-    }
-
-    pub fn build(values: &[f64], weights: Option<&[f64]>, lo: f64, hi: f64) -> Histogram {
-        let (n, width) = Self::buckets_for(lo, hi);
-        let mut counts = vec![0.0; n];
-        match weights {
-            None => values.iter().for_each(|x| counts[Self::index(*x, lo, n, width)] += 1.0),
-            Some(w) => values.iter().zip(w).for_each(|(x, w)| counts[Self::index(*x, lo, n, width)] += w),
-        }
-        Histogram { min: lo, max: hi, width, counts }
+        let at = if self.log { x.log10() } else { x };
+        // NaN (log of a non-positive value cannot happen: lo > 0 holds every value) → bucket 0.
+        (((at - self.origin) / self.width).floor().max(0.0) as usize).min(self.n - 1)
     }
 
     /// Lower edge of bucket `i`.
     pub fn lower(&self, i: usize) -> f64 {
-        self.min + i as f64 * self.width
+        if i == 0 {
+            return self.lo;
+        }
+        let at = self.origin + i as f64 * self.width;
+        if self.log { 10f64.powf(at) } else { at }
+    }
+
+    /// Upper edge of bucket `i` (the last bucket ends at max).
+    pub fn upper(&self, i: usize) -> f64 {
+        if i + 1 >= self.n { self.hi.max(self.lower(i)) } else { self.lower(i + 1) }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    pub layout: Layout,
+    pub counts: Vec<f64>,
+}
+
+impl Histogram {
+    pub fn build(values: &[f64], weights: Option<&[f64]>, layout: Layout) -> Histogram {
+        let mut counts = vec![0.0; layout.n];
+        match weights {
+            None => values.iter().for_each(|x| counts[layout.index(*x)] += 1.0),
+            Some(w) => values.iter().zip(w).for_each(|(x, w)| counts[layout.index(*x)] += w),
+        }
+        Histogram { layout, counts }
+    }
+
+    pub fn min(&self) -> f64 {
+        self.layout.lo
+    }
+
+    pub fn max(&self) -> f64 {
+        self.layout.hi
+    }
+
+    /// Lower edge of bucket `i`.
+    pub fn lower(&self, i: usize) -> f64 {
+        self.layout.lower(i)
+    }
+
+    /// Upper edge of bucket `i`.
+    pub fn upper(&self, i: usize) -> f64 {
+        self.layout.upper(i)
     }
 
     pub fn total(&self) -> f64 {
@@ -58,11 +146,74 @@ impl Histogram {
     }
 
     pub fn to_json(&self) -> Json {
-        json!({
-            "min": float_json(self.min),
-            "max": float_json(self.max),
-            "bucket_width": float_json(self.width),
+        let mut o = json!({
+            "min": float_json(self.layout.lo),
+            "max": float_json(self.layout.hi),
+            "bucket_width": float_json(self.layout.width),
             "counts": self.counts.iter().map(|c| float_json(*c)).collect::<Vec<_>>(),
-        })
+        });
+        if self.layout.log {
+            o["scale"] = json!("log");
+        }
+        o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_edges_and_indexes() {
+        let l = Layout::new(0.0, 100.0, Scale::Linear);
+        assert_eq!((l.n, l.width, l.log), (50, 2.0, false));
+        assert_eq!(l.index(0.0), 0);
+        assert_eq!(l.index(1.99), 0);
+        assert_eq!(l.index(2.0), 1);
+        assert_eq!(l.index(100.0), 49);
+        assert_eq!((l.lower(1), l.upper(1)), (2.0, 4.0));
+        assert_eq!(l.upper(49), 100.0);
+    }
+
+    #[test]
+    fn log_edges_grow_by_a_constant_factor() {
+        // 1 … 10^5 over 50 buckets: 10 per decade, each edge 10^0.1 times the one before.
+        let l = Layout::new(1.0, 100_000.0, Scale::Log);
+        assert!(l.log);
+        assert!((l.width - 0.1).abs() < 1e-12);
+        assert_eq!(l.index(1.0), 0);
+        assert_eq!(l.index(10.0 - 1e-9), 9);
+        assert_eq!(l.index(10.0 + 1e-9), 10);
+        assert_eq!(l.index(1000.5), 30);
+        assert_eq!(l.index(100_000.0), 49);
+        assert!((l.lower(10) - 10.0).abs() < 1e-9);
+        assert!((l.lower(20) - 100.0).abs() < 1e-9);
+        assert_eq!(l.upper(49), 100_000.0);
+        let h = Histogram::build(&[1.0, 5.0, 50.0, 500.0, 99_999.0], None, l);
+        assert_eq!(h.total(), 5.0);
+        assert_eq!(h.counts[0] + h.counts[6] + h.counts[16] + h.counts[26] + h.counts[49], 5.0);
+        assert_eq!(h.to_json()["scale"], "log");
+    }
+
+    #[test]
+    fn latency_like_columns_default_to_log() {
+        for c in ["duration_ms", "http.response.latency", "db.elapsed", "DurationNano", "response_size", "rpc_us"] {
+            assert_eq!(Scale::auto_for(c), Scale::Log, "{c}");
+        }
+        for c in ["http.status_code", "user.id", "count", "region"] {
+            assert_eq!(Scale::auto_for(c), Scale::Linear, "{c}");
+        }
+    }
+
+    #[test]
+    fn log_falls_back_to_linear_without_positive_min() {
+        for lo in [0.0, -3.0] {
+            let l = Layout::new(lo, 10.0, Scale::Log);
+            assert!(!l.log, "min {lo}");
+            assert_eq!(l.lower(0), lo);
+            assert!(Histogram::build(&[lo, 10.0], None, l).to_json().get("scale").is_none());
+        }
+        let one = Layout::new(7.0, 7.0, Scale::Log);
+        assert_eq!((one.n, one.index(7.0)), (1, 0));
     }
 }

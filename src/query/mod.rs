@@ -11,8 +11,9 @@ pub mod filter;
 pub mod heatmap;
 pub mod intern;
 pub mod result;
+pub mod selection;
 pub mod spec;
 
-pub use execute::run;
+pub use execute::{run, run_with, RunOptions};
 pub use result::QueryResult;
 pub use spec::QuerySpec;

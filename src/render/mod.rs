@@ -19,6 +19,8 @@ pub struct PlotMapping {
     pub t1: i64,
     pub y0: f64,
     pub y1: f64,
+    /// The value axis is log10 (a log heatmap): `y0`, `y1` are still values, not logs.
+    pub log_y: bool,
 }
 
 impl PlotMapping {
@@ -26,7 +28,47 @@ impl PlotMapping {
     pub fn to_data(&self, x: f64, y: f64) -> (i64, f64) {
         let fx = ((x - self.left as f64) / (self.right - self.left).max(1) as f64).clamp(0.0, 1.0);
         let fy = ((self.bottom as f64 - y) / (self.bottom - self.top).max(1) as f64).clamp(0.0, 1.0);
-        (self.t0 + ((self.t1 - self.t0) as f64 * fx) as i64, self.y0 + (self.y1 - self.y0) * fy)
+        let (a, b) = (self.axis(self.y0), self.axis(self.y1));
+        let at = a + (b - a) * fy;
+        (self.t0 + ((self.t1 - self.t0) as f64 * fx) as i64, if self.log_y { 10f64.powf(at) } else { at })
+    }
+
+    /// Pixel column of time `t_ms` (not clamped).
+    pub fn x_pixel(&self, t_ms: i64) -> f64 {
+        self.left as f64 + (t_ms - self.t0) as f64 / (self.t1 - self.t0).max(1) as f64 * (self.right - self.left) as f64
+    }
+
+    /// Pixel row of value `v` (not clamped).
+    pub fn y_pixel(&self, v: f64) -> f64 {
+        let (a, b) = (self.axis(self.y0), self.axis(self.y1));
+        self.bottom as f64 - (self.axis(v) - a) / (b - a).max(f64::MIN_POSITIVE) * (self.bottom - self.top) as f64
+    }
+
+    /// `v` on the drawn axis (its log10 on a log axis).
+    fn axis(&self, v: f64) -> f64 {
+        if self.log_y { v.max(f64::MIN_POSITIVE).log10() } else { v }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PlotMapping;
+
+    #[test]
+    fn pixels_and_data_round_trip_on_linear_and_log_axes() {
+        for log_y in [false, true] {
+            let m = PlotMapping { left: 10, top: 0, right: 110, bottom: 100, t0: 0, t1: 1000, y0: 1.0, y1: 10_000.0, log_y };
+            for v in [1.0, 10.0, 555.0, 10_000.0] {
+                let y = m.y_pixel(v);
+                let (t, back) = m.to_data(m.x_pixel(500), y);
+                assert_eq!(t, 500);
+                assert!((back - v).abs() < 1e-6 * v, "log {log_y}: {v} → {y} → {back}");
+            }
+        }
+        let log = PlotMapping { left: 0, top: 0, right: 100, bottom: 100, t0: 0, t1: 1, y0: 1.0, y1: 10_000.0, log_y: true };
+        // Each decade takes a quarter of the height on a log axis.
+        assert!((log.y_pixel(10.0) - 75.0).abs() < 1e-9);
+        assert!((log.y_pixel(100.0) - 50.0).abs() < 1e-9);
     }
 }
 

@@ -90,14 +90,16 @@ pub fn time_ticks(lo: i64, hi: i64, want: i64) -> Vec<i64> {
 }
 
 /// Axes and grid of a chart whose x axis is time (ms) and y axis a number.
-pub fn time_mesh<DB: DrawingBackend, X>(
-    chart: &mut ChartContext<DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+pub fn time_mesh<DB: DrawingBackend, X, Y>(
+    chart: &mut ChartContext<DB, Cartesian2d<X, Y>>,
     theme: Theme,
     span_ms: i64,
     x_grid: bool,
+    y_label: &dyn Fn(&f64) -> String,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
 where
     X: Ranged<ValueType = i64> + plotters::coord::ranged1d::ValueFormatter<i64>,
+    Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
 {
     let fg = theme.foreground();
     let mut mesh = chart.configure_mesh();
@@ -110,7 +112,7 @@ where
         .label_style(("sans-serif", 12).into_font().color(&fg))
         .y_labels(6)
         .x_label_formatter(&|t| time_label(*t, span_ms))
-        .y_label_formatter(&|v| short_number(*v))
+        .y_label_formatter(y_label)
         .draw()
 }
 
@@ -136,9 +138,9 @@ pub fn draw<DB: DrawingBackend>(
         .y_label_area_size(52)
         .build_cartesian_2d((lo..hi).with_key_points(time_ticks(lo, hi, 8)), ymin..ymax)
         .map_err(err)?;
-    time_mesh(&mut chart, theme, hi - lo, true).map_err(err)?;
+    time_mesh(&mut chart, theme, hi - lo, true, &|v| short_number(*v)).map_err(err)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
-    let mapping = super::PlotMapping { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, t0: lo, t1: hi, y0: ymin, y1: ymax };
+    let mapping = super::PlotMapping { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, t0: lo, t1: hi, y0: ymin, y1: ymax, log_y: false };
     for line in &lines {
         let colour = series_color(line.row);
         let dim = highlight.is_some_and(|h| h != line.row);
