@@ -11,6 +11,7 @@ use web_sys::{Element, HtmlCanvasElement};
 
 use super::dom::{self, append, el, text_el};
 use super::bubbleup_view::BubbleUpView;
+use super::chart_tools::ChartTools;
 use super::crosshair::Crosshair;
 use super::history::History;
 use super::builder::Builder;
@@ -21,6 +22,7 @@ use super::{chart, fetch, table};
 use crate::dataset::{self, DataSet, SampleRate};
 use crate::ingest::{self, Format};
 use crate::permalink::State;
+use crate::query::heatmap::Scale;
 use crate::query::spec::{auto_granularity, CalcOp, Calculation};
 use crate::query::{self, QueryResult, QuerySpec};
 use crate::render::Theme;
@@ -59,6 +61,7 @@ pub struct App {
     pub builder: Builder,
     pub query: QueryPanel,
     pub bubble: BubbleUpView,
+    pub tools: ChartTools,
     pub hover: Crosshair,
     pub history: History,
     pub traces: TraceView,
@@ -130,6 +133,7 @@ impl App {
         append(&wrap, &canvas)?;
         append(&root, &wrap)?;
         let bubble = BubbleUpView::build(&root, &wrap)?;
+        let tools = ChartTools::build(&bar, &wrap)?;
         let hover = Crosshair::build(&wrap)?;
         let table_el = el("div", "ap-results")?;
         append(&root, &table_el)?;
@@ -144,6 +148,7 @@ impl App {
             builder,
             query,
             bubble,
+            tools,
             hover,
             history,
             traces,
@@ -164,13 +169,16 @@ impl App {
         let canvas = app.borrow().parts.canvas.clone();
         BubbleUpView::wire(&app, &canvas)?;
         Crosshair::wire(&app, &canvas)?;
+        ChartTools::wire(&app)?;
         History::wire(&app)?;
         TraceView::wire(&app)?;
         let table_el = app.borrow().parts.table.clone();
         listen::<web_sys::MouseEvent>(&table_el, "click", &app, |app, e| {
             let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
             let Ok(mut a) = app.try_borrow_mut() else { return };
-            if let Some(k) = t.closest("[data-sort]").ok().flatten().and_then(|b| b.get_attribute("data-sort")).and_then(|k| k.parse().ok()) {
+            if let Some(i) = t.closest("[data-select-row]").ok().flatten().and_then(|b| b.get_attribute("data-select-row")).and_then(|i| i.parse().ok()) {
+                a.select_group(i);
+            } else if let Some(k) = t.closest("[data-sort]").ok().flatten().and_then(|b| b.get_attribute("data-sort")).and_then(|k| k.parse().ok()) {
                 a.sort_table(k);
             } else if let Some(i) = t.closest("tr[data-row]").ok().flatten().and_then(|r| r.get_attribute("data-row")).and_then(|i| i.parse().ok()) {
                 a.isolate(i);
@@ -234,6 +242,7 @@ impl App {
         let sort = state.view.get("sort").and_then(|s| Some((s.get(0)?.as_u64()? as usize, s.get(1)?.as_str()? == "desc")));
         let isolated = state.view.get("isolate").and_then(|i| i.as_u64()).map(|i| i as usize);
         self.pending_table = Some(table::TableView { sort, isolated });
+        self.tools.choice = state.view.get("heat_scale").and_then(|v| v.as_str()).and_then(Scale::parse);
         if let Some(w) = state.view.get("weight").and_then(|w| w.as_bool()) {
             self.parts.weighting_box.set_checked(w);
             let _ = self.data.set_sample_rate(if w { SampleRate::Auto } else { SampleRate::Off });
@@ -253,6 +262,9 @@ impl App {
                 }
                 if let Some(i) = self.table_view.isolated {
                     v["isolate"] = serde_json::json!(i);
+                }
+                if let Some(s) = self.tools.choice {
+                    v["heat_scale"] = serde_json::json!(s.name());
                 }
                 if let Some((k, desc)) = self.table_view.sort {
                     v["sort"] = serde_json::json!([k, if desc { "desc" } else { "asc" }]);
@@ -291,13 +303,96 @@ impl App {
                 if let Err(e) = self.bubble.render(&b) {
                     self.show_error(&fetch::js_err(&e));
                 }
-                self.bubble.show_selection();
+                self.mark_selection();
+                self.refresh_traces();
                 if push {
                     query_panel::write_url(&self.state(), true);
                 }
             }
             Err(e) => self.show_error(&e.to_string()),
         }
+    }
+
+    /// Show where the selection lies: a box on a heatmap, a time band on a line chart.
+    fn mark_selection(&self) {
+        if self.bubble.mapping.is_some() {
+            self.bubble.show_selection();
+        } else if let Some(sel) = &self.bubble.selection {
+            match (sel.start_time, sel.end_time, self.hover.mapping) {
+                (Some(s), Some(e), Some(_)) => self.hover.show_band_for(s * 1000, e * 1000),
+                _ => self.hover.hide_band(),
+            }
+        }
+    }
+
+    /// Select `[start, end)` (epoch seconds, brushed on the line chart; within the isolated
+    /// series' group if one is isolated): BubbleUp against the rest, and its slowest traces.
+    pub fn select_time(&mut self, start: i64, end: i64) {
+        let sel = crate::bubbleup::Selection { start_time: Some(start), end_time: Some(end), filters: self.heatmap_group_filters() };
+        self.run_bubbleup(sel, true);
+    }
+
+    /// Select result row `i`'s group (its breakdown values): BubbleUp against the other groups,
+    /// and the group's slowest traces.
+    pub fn select_group(&mut self, i: usize) {
+        self.table_view.isolated = Some(i);
+        let filters = self.heatmap_group_filters();
+        if filters.is_empty() {
+            return;
+        }
+        if let Err(e) = self.render() {
+            self.show_error(&e);
+        }
+        self.run_bubbleup(crate::bubbleup::Selection { filters, ..Default::default() }, true);
+    }
+
+    /// Select the heatmap cell at pixel (x, y): its time bucket × value bucket.
+    pub fn select_cell(&mut self, x: f64, y: f64) {
+        use crate::query::aggregate::Output;
+        let (Some(m), Some(col), Some(r)) = (self.bubble.mapping, self.bubble.column.clone(), &self.result) else { return };
+        let (Some((lo, _)), Some(g)) = (r.range_ms, r.granularity) else { return };
+        if x < m.left as f64 || x > m.right as f64 || y < m.top as f64 || y > m.bottom as f64 {
+            return self.clear_selection();
+        }
+        let Some(Output::Heatmap(h)) = r.results.get(self.table_view.isolated.unwrap_or(0)).and_then(|row| row.values.first()) else { return };
+        let (t, v) = m.to_data(x, y);
+        let step = g * 1000;
+        let b = lo + (t - lo).div_euclid(step) * step;
+        let i = h.layout.index(v);
+        let mut sel = crate::bubbleup::box_selection(&col, b / 1000, (b + step) / 1000, h.lower(i), h.upper(i));
+        sel.filters.extend(self.heatmap_group_filters());
+        self.run_bubbleup(sel, true);
+    }
+
+    /// Drop the selection (a click on the chart): BubbleUp closes, the trace list follows the query.
+    pub fn clear_selection(&mut self) {
+        if self.bubble.selection.is_none() {
+            return;
+        }
+        self.bubble.clear();
+        self.hover.hide_band();
+        self.refresh_traces();
+        query_panel::write_url(&self.state(), true);
+    }
+
+    /// Draw HEATMAP on a log or linear value axis (the person's choice, kept in the link).
+    pub fn set_heatmap_scale(&mut self, scale: Scale) {
+        self.tools.choice = Some(scale);
+        if let Some(spec) = self.spec.clone() {
+            self.run(spec, true);
+        }
+    }
+
+    /// Add `column` to GROUP BY and run the query (from a BubbleUp column).
+    pub fn add_breakdown(&mut self, column: &str) {
+        let Some(mut spec) = self.spec.clone() else { return };
+        if spec.breakdowns.iter().any(|b| b == column) {
+            return;
+        }
+        spec.breakdowns.push(column.to_string());
+        self.bubble.clear();
+        self.chosen = Some(spec.clone());
+        self.run(spec, true);
     }
 
     /// Filters that pick the heatmap's group (its breakdown values), so a box drawn on one
@@ -321,13 +416,22 @@ impl App {
 
     /// Where the plot lies, for tests and tools that point at data coordinates.
     fn mark_plot(&self, m: &crate::render::PlotMapping) {
-        let v = format!("{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1);
+        let v = format!("{},{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1, if m.log_y { "log" } else { "linear" });
         let _ = self.parts.canvas.set_attribute("data-plot", &v);
     }
 
     /// The line chart's crosshair at pixel (x, y).
     pub fn show_crosshair(&self, x: f64, y: f64) {
         let Some(result) = &self.result else { return };
+        if let Some(m) = self.bubble.mapping {
+            if self.bubble.drag.is_some() {
+                return self.hover.hide();
+            }
+            if let Err(e) = self.hover.show_heat(x, y, &m, result, 0, self.table_view.isolated.unwrap_or(0)) {
+                self.show_error(&fetch::js_err(&e));
+            }
+            return;
+        }
         let labels: Vec<String> = result
             .results
             .iter()
@@ -372,12 +476,13 @@ impl App {
     /// The slowest traces for the current query (when the data has spans).
     fn refresh_traces(&mut self) {
         let Some(spec) = &self.spec else { return };
-        match crate::trace::slowest(&self.data, spec, 10) {
+        let within = self.bubble.selection.as_ref();
+        match crate::trace::slowest(&self.data, spec, within, 10) {
             Ok(list) => {
-                let _ = self.traces.render_list(&list);
+                let _ = self.traces.render_list(&list, within.is_some());
             }
             Err(_) => {
-                let _ = self.traces.render_list(&[]);
+                let _ = self.traces.render_list(&[], false);
             }
         }
     }
@@ -610,7 +715,10 @@ impl App {
 
     /// Run `spec` and show it; the URL then holds the view (a new history entry with `push`).
     fn run(&mut self, spec: QuerySpec, push: bool) {
-        match query::run(&self.data, &spec) {
+        let calcs = spec.effective_calculations();
+        let heat_col = calcs.iter().find(|c| c.op == CalcOp::Heatmap).and_then(|c| c.column.clone());
+        let opts = query::RunOptions { heatmap_scale: heat_col.map_or(Scale::Linear, |c| self.tools.scale_for(&c)), within: None };
+        match query::run_with(&self.data, &spec, &opts) {
             Ok(result) => {
                 self.hide_error();
                 self.query.show_error(None);
@@ -633,14 +741,14 @@ impl App {
                     self.show_error(&e);
                     return;
                 }
-                if let Some(sel) = self.bubble.selection.clone() {
-                    if self.bubble.mapping.is_some() {
-                        self.run_bubbleup(sel, false);
-                    } else {
-                        self.bubble.clear();
-                    }
+                self.tools.brushed = None;
+                self.tools.hide_menu();
+                self.hover.hide_band();
+                match self.bubble.selection.clone() {
+                    // run_bubbleup refreshes the trace list for the selection.
+                    Some(sel) => self.run_bubbleup(sel, false),
+                    None => self.refresh_traces(),
                 }
-                self.refresh_traces();
                 if let Some((t, span)) = self.pending_trace.take() {
                     self.open_trace(&t, span, false);
                 }
@@ -667,6 +775,8 @@ impl App {
             // With GROUP BY, the isolated group's heatmap (the first group's otherwise).
             let mapping = chart::draw_heatmap(&self.parts.canvas, result, 0, self.table_view.isolated.unwrap_or(0), theme())?;
             let _ = self.parts.canvas.set_attribute("data-chart", "heatmap");
+            let drawn_log = result.results.first().and_then(|r| r.values.first()).is_some_and(|o| matches!(o, crate::query::aggregate::Output::Heatmap(h) if h.layout.log));
+            self.tools.show_scale(Some((calcs[0].column.as_deref().map_or(Scale::Linear, |c| self.tools.scale_for(c)), drawn_log)));
             if let Some(m) = mapping {
                 self.mark_plot(&m);
             }
@@ -676,6 +786,7 @@ impl App {
             self.hover.hide();
         } else {
             self.bubble.mapping = None;
+            self.tools.show_scale(None);
             self.hover.hide();
             let zero_fill = matches!(calcs[0].op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency);
             self.hover.mapping = chart::draw_timeseries(&self.parts.canvas, result, 0, zero_fill, theme(), self.table_view.isolated)?;

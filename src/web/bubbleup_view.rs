@@ -53,7 +53,8 @@ impl BubbleUpView {
             let (Some(start), Some(m), Some(col)) = (a.bubble.drag.take(), a.bubble.mapping, a.bubble.column.clone()) else { return };
             let end = (e.offset_x() as f64, e.offset_y() as f64);
             if (start.0 - end.0).abs() < 3.0 && (start.1 - end.1).abs() < 3.0 {
-                a.bubble.clear();
+                // A click selects the cell under the pointer.
+                a.select_cell(end.0, end.1);
                 return;
             }
             let (t0, v0) = m.to_data(start.0.min(end.0), start.1.max(end.1));
@@ -65,6 +66,18 @@ impl BubbleUpView {
         let panel = app.borrow().bubble.panel.clone();
         listen::<web_sys::MouseEvent>(&panel, "click", app, |app, e| {
             let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            if t.closest("[data-clear-selection]").ok().flatten().is_some() {
+                if let Ok(mut a) = app.try_borrow_mut() {
+                    a.clear_selection();
+                }
+                return;
+            }
+            if let Some(col) = t.closest("[data-groupby]").ok().flatten().and_then(|b| b.get_attribute("data-groupby")) {
+                if let Ok(mut a) = app.try_borrow_mut() {
+                    a.add_breakdown(&col);
+                }
+                return;
+            }
             let Some(row) = t.closest("[data-col]").ok().flatten() else { return };
             let (Some(col), Some(val)) = (row.get_attribute("data-col"), row.get_attribute("data-val")) else { return };
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&val) else { return };
@@ -89,8 +102,7 @@ impl BubbleUpView {
         let (Some(m), Some(sel)) = (self.mapping, &self.selection) else { return };
         let lo = sel.filters.iter().find(|f| f.op == crate::query::spec::FilterOp::Ge).and_then(|f| f.value.as_ref()?.as_f64());
         let hi = sel.filters.iter().find(|f| f.op == crate::query::spec::FilterOp::Le).and_then(|f| f.value.as_ref()?.as_f64());
-        let x = |t: i64| m.left as f64 + (t - m.t0) as f64 / (m.t1 - m.t0).max(1) as f64 * (m.right - m.left) as f64;
-        let y = |v: f64| m.bottom as f64 - (v - m.y0) / (m.y1 - m.y0).max(f64::MIN_POSITIVE) * (m.bottom - m.top) as f64;
+        let (x, y) = (|t: i64| m.x_pixel(t), |v: f64| m.y_pixel(v));
         let (t0, t1) = (sel.start_time.unwrap_or(m.t0 / 1000) * 1000, sel.end_time.unwrap_or(m.t1 / 1000) * 1000);
         let (x0, x1) = (x(t0).max(m.left as f64), x(t1).min(m.right as f64));
         let (y0, y1) = (y(hi.unwrap_or(m.y1).min(m.y1)), y(lo.unwrap_or(m.y0).max(m.y0)));
@@ -109,11 +121,16 @@ impl BubbleUpView {
         dom::clear(p);
         let _ = p.remove_attribute("hidden");
         let head = format!(
-            "BubbleUp · {} selected events vs {} baseline · click a value to filter on it",
+            "BubbleUp · {} selected events vs {} baseline · click a value to filter on it, or group by a column",
             dom::thousands(b.selection_count.round() as u64),
             dom::thousands(b.baseline_count.round() as u64)
         );
-        append(p, &text_el("h3", "ap-bu-head", &head)?)?;
+        let top = el("div", "ap-bu-top")?;
+        append(&top, &text_el("h3", "ap-bu-head", &head)?)?;
+        let close = text_el("button", "ap-button", "Clear selection")?;
+        close.set_attribute("data-clear-selection", "")?;
+        append(&top, &close)?;
+        append(p, &top)?;
         let grid = el("div", "ap-bu-grid")?;
         for c in &b.columns {
             let card = el("div", "ap-bu-col")?;
@@ -121,6 +138,12 @@ impl BubbleUpView {
             let title = el("div", "ap-bu-title")?;
             append(&title, &text_el("span", "ap-bu-name", &c.column)?)?;
             append(&title, &text_el("span", "ap-hint", &format!("{} · {:.2}", if c.measure { "measure" } else { "dimension" }, c.score))?)?;
+            if !c.measure {
+                let g = text_el("button", "ap-bu-group", "group by")?;
+                g.set_attribute("data-groupby", &c.column)?;
+                g.set_attribute("title", &format!("Add {} to GROUP BY", c.column))?;
+                append(&title, &g)?;
+            }
             append(&card, &title)?;
             let mut values: Vec<_> = c.values.iter().collect();
             if c.measure {

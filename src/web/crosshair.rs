@@ -1,6 +1,8 @@
 //! The line chart's hover crosshair: a vertical line at the pointer's time bucket and a tooltip
 //! with every series' value there (text only, coloured like the lines). Dragging across the
-//! chart brushes a time range and zooms the query to it (a new history entry).
+//! chart brushes a time range and offers to zoom to it or select it (the chart tools' menu); a
+//! click clears a selection. On a heatmap the tooltip shows the cell under the pointer and that
+//! time bucket's histogram.
 
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlCanvasElement};
@@ -52,19 +54,25 @@ impl Crosshair {
                 e.prevent_default();
                 a.hover.drag = Some(x);
                 a.hover.hide();
+                a.tools.brushed = None;
+                a.tools.hide_menu();
             }
         })?;
         listen::<web_sys::MouseEvent>(canvas, "mouseup", app, |app, e| {
             let Ok(mut a) = app.try_borrow_mut() else { return };
             let (Some(x0), Some(m)) = (a.hover.drag.take(), a.hover.mapping) else { return };
-            let _ = a.hover.band.set_attribute("hidden", "");
             let x1 = e.offset_x() as f64;
             if (x1 - x0).abs() < 4.0 {
+                a.hover.hide_band();
+                a.clear_selection();
                 return;
             }
             let (t0, _) = m.to_data(x0.min(x1), m.top as f64);
             let (t1, _) = m.to_data(x0.max(x1), m.top as f64);
-            a.zoom_time(t0.div_euclid(1000), (t1 + 999).div_euclid(1000));
+            let (start, end) = (t0.div_euclid(1000), (t1 + 999).div_euclid(1000));
+            if let Err(e) = a.tools.show_menu(&m, start, end) {
+                a.show_error(&super::fetch::js_err(&e));
+            }
         })?;
         listen::<web_sys::MouseEvent>(canvas, "mouseleave", app, |app, _| {
             if let Ok(a) = app.try_borrow() {
@@ -82,6 +90,16 @@ impl Crosshair {
         let _ = dom::set_style(&self.band, "top", &format!("{}px", m.top));
         let _ = dom::set_style(&self.band, "height", &format!("{}px", m.bottom - m.top));
         let _ = self.band.remove_attribute("hidden");
+    }
+
+    pub fn hide_band(&self) {
+        let _ = self.band.set_attribute("hidden", "");
+    }
+
+    /// Mark the time range `[start_ms, end_ms)` (a selection) on the line chart.
+    pub fn show_band_for(&self, start_ms: i64, end_ms: i64) {
+        let Some(m) = self.mapping else { return };
+        self.place_band(m.x_pixel(start_ms), m.x_pixel(end_ms));
     }
 
     pub fn hide(&self) {
@@ -117,12 +135,70 @@ impl Crosshair {
             append(&line, &text_el("span", "ap-tip-value", &v.map(short_number).unwrap_or_else(|| "—".into()))?)?;
             append(&self.tip, &line)?;
         }
+        self.place_tip(px, &m)?;
+        Ok(())
+    }
+}
+
+impl Crosshair {
+    /// The heatmap cell under pixel (x, y) of plot `m`: its time bucket, value range and count,
+    /// and that time bucket's histogram with the cell marked.
+    pub fn show_heat(&self, x: f64, y: f64, m: &PlotMapping, result: &crate::query::QueryResult, calc: usize, row: usize) -> Result<(), JsValue> {
+        use crate::query::aggregate::Output;
+        if x < m.left as f64 || x > m.right as f64 || y < m.top as f64 || y > m.bottom as f64 {
+            self.hide();
+            return Ok(());
+        }
+        let (Some((lo, _)), Some(g)) = (result.range_ms, result.granularity) else { return Ok(()) };
+        let (t, v) = m.to_data(x, y);
+        let step = g * 1000;
+        let bucket = lo + (t - lo).div_euclid(step) * step;
+        let hist = result.series.iter().find(|p| p.row == row && p.time_ms == bucket).and_then(|p| match p.values.get(calc) {
+            Some(Output::Heatmap(h)) => Some(h),
+            _ => None,
+        });
+        dom::clear(&self.tip);
+        let iso = crate::query::result::iso8601(bucket);
+        append(&self.tip, &text_el("div", "ap-tip-time", &format!("{} {} UTC", &iso[..10], &iso[11..19]))?)?;
+        let Some(h) = hist else {
+            append(&self.tip, &text_el("div", "ap-hint", "no events")?)?;
+            return self.place_tip(m.x_pixel(bucket), m);
+        };
+        let i = h.layout.index(v);
+        let label = format!("{} – {}", short_number(h.lower(i)), short_number(h.upper(i)));
+        let line = el("div", "ap-tip-row ap-tip-cell")?;
+        line.set_attribute("data-bucket", &i.to_string())?;
+        line.set_attribute("data-time", &bucket.to_string())?;
+        line.set_attribute("data-count", &h.counts[i].to_string())?;
+        append(&line, &el("span", "")?)?;
+        append(&line, &text_el("span", "ap-tip-label", &label)?)?;
+        append(&line, &text_el("span", "ap-tip-value", &format!("{} events", short_number(h.counts[i])))?)?;
+        append(&self.tip, &line)?;
+        // The bucket's histogram, low values at the left; the hovered cell stands out.
+        let bars = el("div", "ap-tip-hist")?;
+        bars.set_attribute("aria-label", "histogram of this time bucket")?;
+        let top = h.counts.iter().copied().fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+        for (k, c) in h.counts.iter().enumerate() {
+            let b = el("span", if k == i { "ap-hist-bar ap-hist-here" } else { "ap-hist-bar" })?;
+            dom::set_style(&b, "height", &format!("{:.0}%", (c / top * 100.0).max(if *c > 0.0 { 4.0 } else { 0.0 })))?;
+            append(&bars, &b)?;
+        }
+        append(&self.tip, &bars)?;
+        let axis = el("div", "ap-tip-axis")?;
+        append(&axis, &text_el("span", "", &short_number(h.min()))?)?;
+        append(&axis, &text_el("span", "", &format!("{} events", short_number(h.total())))?)?;
+        append(&axis, &text_el("span", "", &short_number(h.max()))?)?;
+        append(&self.tip, &axis)?;
+        self.place_tip(m.x_pixel(bucket), m)
+    }
+
+    fn place_tip(&self, px: f64, m: &PlotMapping) -> Result<(), JsValue> {
         let flip = px > (m.left + m.right) as f64 / 2.0;
-        dom::set_style(&self.tip, "left", if flip { "auto" } else { "" })?;
-        dom::set_style(&self.tip, "right", if flip { "" } else { "auto" })?;
         if flip {
+            dom::set_style(&self.tip, "left", "auto")?;
             dom::set_style(&self.tip, "right", &format!("calc(100% - {:.0}px)", px - 8.0))?;
         } else {
+            dom::set_style(&self.tip, "right", "auto")?;
             dom::set_style(&self.tip, "left", &format!("{:.0}px", px + 8.0))?;
         }
         dom::set_style(&self.tip, "top", &format!("{}px", m.top + 4))?;

@@ -6,6 +6,7 @@ pub mod app;
 pub mod builder;
 pub mod bubbleup_view;
 pub mod chart;
+pub mod chart_tools;
 pub mod crosshair;
 pub mod dom;
 pub mod fetch;

@@ -70,6 +70,17 @@ pub fn render(container: &Element, r: &QueryResult, view: TableView) -> Result<(
         append(container, &text_el("p", "ap-empty", "No events match this query.")?)?;
         return Ok(());
     }
+    // An isolated group offers a selection of its events: BubbleUp against the other groups and
+    // its slowest traces.
+    if let (Some(i), false) = (view.isolated, r.breakdowns.is_empty()) {
+        let bar = el("div", "ap-row-actions")?;
+        let name = r.results.get(i).map(|row| row.group.iter().map(|v| v.display()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+        append(&bar, &text_el("span", "ap-hint", &format!("Isolated: {name}"))?)?;
+        let b = text_el("button", "ap-button", "BubbleUp & traces for this group")?;
+        b.set_attribute("data-select-row", &i.to_string())?;
+        append(&bar, &b)?;
+        append(container, &bar)?;
+    }
     let table = el("table", "ap-table")?;
     let thead = el("thead", "")?;
     let tr = el("tr", "")?;

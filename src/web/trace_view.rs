@@ -141,12 +141,14 @@ impl TraceView {
         Ok(())
     }
 
-    pub fn render_list(&self, traces: &[TraceSummary]) -> Result<(), JsValue> {
+    /// The trace list: the slowest traces matching the query (`within`: inside the selection).
+    pub fn render_list(&self, traces: &[TraceSummary], within: bool) -> Result<(), JsValue> {
         dom::clear(&self.list);
         if traces.is_empty() {
             return Ok(());
         }
-        append(&self.list, &text_el("h3", "ap-section-title", "Slowest traces matching the query")?)?;
+        let title = if within { "Slowest traces in the selection" } else { "Slowest traces matching the query" };
+        append(&self.list, &text_el("h3", "ap-section-title", title)?)?;
         let table = el("table", "ap-table ap-trace-table")?;
         let head = el("tr", "")?;
         for h in ["duration", "root", "service", "spans", "errors", "start (UTC)", "trace id"] {

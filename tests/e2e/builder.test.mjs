@@ -135,7 +135,7 @@ test('pasting query JSON into the builder loads it; the time menu sets a relativ
   assert.deepEqual(page.errors, []);
 });
 
-test('dragging across the line chart zooms to that time range; back returns', async () => {
+test('dragging across the line chart offers Zoom in, which zooms to that time range; back returns', async () => {
   const page = await newPage(env.context);
   await ready(page);
   const before = await spec(page);
@@ -148,6 +148,7 @@ test('dragging across the line chart zooms to that time range; back returns', as
   await page.mouse.move(x1, y, { steps: 5 });
   await page.waitForSelector('.ap-time-brush:not([hidden])');
   await page.mouse.up();
+  await page.click('.ap-brush-menu:not([hidden]) [data-brush=zoom]');
   await page.waitForFunction((s) => document.querySelector('.apiary').dataset.spec !== s, JSON.stringify(before));
   const s = await spec(page);
   const span = before.end_time - before.start_time;
@@ -199,4 +200,68 @@ test('table headers sort the rows; a row isolates its series, and the link keeps
   assert.deepEqual(await again.locator('.ap-results .ap-table tbody tr td:nth-child(2)').allTextContents(), [...byCount].sort());
   assert.deepEqual(page.errors, []);
   assert.deepEqual(again.errors, []);
+});
+
+test('a brushed time range can be selected: BubbleUp and its slowest traces, kept in the link', async () => {
+  const page = await newPage(env.context);
+  await ready(page);
+  const before = await spec(page);
+  const [left, top, right, bottom] = (await page.getAttribute('canvas.ap-chart', 'data-plot')).split(',').map(Number);
+  const c = await page.locator('canvas.ap-chart').boundingBox();
+  const y = c.y + (top + bottom) / 2;
+  // The last tenth of the range: the incident's hour.
+  await page.mouse.move(c.x + left + (right - left) * 0.9, y);
+  await page.mouse.down();
+  await page.mouse.move(c.x + right - 1, y, { steps: 5 });
+  await page.mouse.up();
+  await page.click('.ap-brush-menu:not([hidden]) [data-brush=select]');
+  await page.waitForSelector('.ap-bubbleup:not([hidden]) .ap-bu-col');
+  // The query is unchanged; the selection is a time range inside it.
+  assert.deepEqual(await spec(page), before);
+  assert.equal(await page.isVisible('.ap-time-brush'), true);
+  await page.waitForFunction(() => /in the selection/.test(document.querySelector('.ap-traces').textContent));
+  const cols = await page.$$eval('.ap-bu-col', (x) => x.map((e) => e.dataset.column));
+  // The incident's release (3.8.1 rolls out in the last hours) stands out.
+  assert.ok(cols.slice(0, 3).includes('app.version'), cols.join(', '));
+  // Every listed trace starts inside the selected range or overlaps it.
+  const starts = await page.$$eval('.ap-trace-table tbody tr', (rows) => rows.map((r) => r.dataset.trace));
+  assert.ok(starts.length > 0);
+  await page.screenshot({ path: path.join(OUT, 'line-selection.png'), fullPage: true });
+  const fresh = await newPage(env.context);
+  await fresh.goto(page.url());
+  await fresh.waitForSelector('.ap-bubbleup:not([hidden]) .ap-bu-col', { timeout: 90_000 });
+  assert.deepEqual(await fresh.$$eval('.ap-bu-col', (x) => x.map((e) => e.dataset.column)), cols);
+  assert.deepEqual(await fresh.$$eval('.ap-trace-table tbody tr', (rows) => rows.map((r) => r.dataset.trace)), starts);
+  assert.equal(await fresh.isVisible('.ap-time-brush'), true);
+  await fresh.close();
+  // A click on the chart clears the selection.
+  await page.mouse.click(c.x + left + (right - left) * 0.3, y);
+  await page.waitForSelector('.ap-bubbleup[hidden]', { state: 'attached' });
+  assert.equal(await page.isVisible('.ap-time-brush'), false);
+  assert.deepEqual(page.errors, []);
+});
+
+test('an isolated results row selects its group for BubbleUp; a BubbleUp column can be grouped by', async () => {
+  const page = await newPage(env.context);
+  await ready(page);
+  await page.fill(box('GROUP BY'), 'region');
+  await page.focus(box('GROUP BY'));
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => JSON.parse(document.querySelector('.apiary').dataset.spec).breakdowns?.[0] === 'region');
+  const row = page.locator('.ap-results tbody tr', { hasText: 'eu-west-1' });
+  await row.click();
+  await page.click('.ap-row-actions [data-select-row]');
+  await page.waitForSelector('.ap-bubbleup:not([hidden]) .ap-bu-col');
+  const cols = await page.$$eval('.ap-bu-col', (x) => x.map((e) => e.dataset.column));
+  // The group's own column is not ranked (it differs by construction); the zones inside the
+  // region explain the group completely and come first.
+  assert.ok(!cols.includes('region'), cols.join(', '));
+  assert.equal(cols[0], 'cloud.availability_zone');
+  assert.match(await page.textContent('.ap-bu-col[data-column="cloud.availability_zone"] .ap-bu-label'), /^eu-west-1[a-c]$/);
+  const sel = await page.evaluate(() => location.hash);
+  assert.ok(sel.length > 4);
+  await page.click('.ap-bu-col[data-column="app.version"] [data-groupby]');
+  await page.waitForFunction(() => JSON.parse(document.querySelector('.apiary').dataset.spec).breakdowns?.length === 2);
+  assert.deepEqual((await spec(page)).breakdowns, ['region', 'app.version']);
+  assert.deepEqual(page.errors, []);
 });

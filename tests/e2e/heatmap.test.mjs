@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { start, newPage, OUT, fillSpec } from './browser.mjs';
 
 let env;
@@ -20,6 +21,22 @@ async function heatmapPage() {
   await page.waitForSelector('canvas.ap-chart[data-chart=heatmap][data-plot]');
   return page;
 }
+
+/** Page coordinates of data points on the plot (log or linear value axis, from data-plot). */
+async function plot(page) {
+  const parts = (await page.getAttribute('canvas.ap-chart', 'data-plot')).split(',');
+  const [left, top, right, bottom, t0, t1, y0, y1] = parts.slice(0, 8).map(Number);
+  const log = parts[8] === 'log';
+  const box = await page.locator('canvas.ap-chart').boundingBox();
+  const f = (v) => (log ? Math.log10(v) : v);
+  return {
+    log, t0, t1, y0, y1,
+    x: (t) => box.x + left + ((t - t0) / (t1 - t0)) * (right - left),
+    y: (v) => box.y + bottom - ((f(v) - f(y0)) / (f(y1) - f(y0))) * (bottom - top),
+  };
+}
+
+const cli = (spec, ...args) => JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['query', path.join('www', 'demo.arrow'), '--spec', spec, ...args], { encoding: 'utf8' }));
 
 test('HEATMAP(duration_ms) draws a heatmap with a legend', async () => {
   const page = await heatmapPage();
@@ -45,11 +62,8 @@ test('HEATMAP(duration_ms) draws a heatmap with a legend', async () => {
 
 test('drag a box over the slow incident: BubbleUp finds the cohort, the link keeps it', async () => {
   const page = await heatmapPage();
-  const [left, top, right, bottom, t0, t1, y0, y1] = (await page.getAttribute('canvas.ap-chart', 'data-plot')).split(',').map(Number);
-  const box = await page.locator('canvas.ap-chart').boundingBox();
+  const { x, y, y1, t1 } = await plot(page);
   const END = 1793534400000; // the demo's end
-  const x = (t) => box.x + left + ((t - t0) / (t1 - t0)) * (right - left);
-  const y = (v) => box.y + bottom - ((v - y0) / (y1 - y0)) * (bottom - top);
   await page.mouse.move(x(END - 90 * 60_000), y(y1) + 1);
   await page.mouse.down();
   await page.mouse.move(x(END - 30 * 60_000), y(800), { steps: 5 });
@@ -87,6 +101,54 @@ test('drag a box over the slow incident: BubbleUp finds the cohort, the link kee
   await page.waitForFunction(() => /"region"/.test(document.querySelector('.ap-spec').value));
   const q = JSON.parse(await page.inputValue('.ap-spec'));
   assert.deepEqual(q.filters, [{ column: 'region', op: '=', value: 'eu-west-1' }]);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('duration is drawn on a log axis by default; the toggle switches to linear and the link keeps it', async () => {
+  const page = await heatmapPage();
+  let p = await plot(page);
+  assert.equal(p.log, true);
+  assert.equal(await page.isChecked('.ap-scale input'), true);
+  await page.screenshot({ path: path.join(OUT, 'heatmap-log.png'), fullPage: true });
+  await page.uncheck('.ap-scale input');
+  await page.waitForFunction(() => document.querySelector('canvas.ap-chart').dataset.plot.endsWith(',linear'));
+  const fresh = await newPage(env.context);
+  await fresh.goto(page.url());
+  await fresh.waitForSelector('canvas.ap-chart[data-chart=heatmap][data-plot$=",linear"]', { timeout: 90_000 });
+  assert.equal(await fresh.isChecked('.ap-scale input'), false);
+  await fresh.close();
+  // Back returns to the log axis.
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('canvas.ap-chart').dataset.plot.endsWith(',log'));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('hovering a cell shows its count and its time bucket histogram, as the native engine counts', async () => {
+  const page = await heatmapPage();
+  const { x, y, t0, t1 } = await plot(page);
+  await page.mouse.move(x(t0 + (t1 - t0) * 0.5), y(120));
+  const cell = await page.waitForSelector('.ap-tooltip:not([hidden]) .ap-tip-cell');
+  const [bucket, time, count] = await cell.evaluate((c) => [Number(c.dataset.bucket), Number(c.dataset.time), Number(c.dataset.count)]);
+  assert.equal(await page.locator('.ap-tooltip .ap-hist-bar').count(), 50);
+  assert.equal(await page.locator('.ap-tooltip .ap-hist-here').count(), 1);
+  const spec = await page.getAttribute('.apiary', 'data-spec');
+  const native = cli(spec, '--heatmap-scale', 'log');
+  const point = native.series.find((s) => Date.parse(s.time) === time);
+  assert.ok(point, `a series point at ${new Date(time).toISOString()}`);
+  assert.equal(count, point.data['HEATMAP(duration_ms)'].counts[bucket]);
+  assert.ok(count > 0, 'the hovered cell holds events');
+  await page.screenshot({ path: path.join(OUT, 'heatmap-hover.png') });
+
+  // Clicking the cell selects it: BubbleUp, and the trace list narrows to the selection.
+  await page.mouse.click(x(t0 + (t1 - t0) * 0.5), y(120));
+  await page.waitForSelector('.ap-bubbleup:not([hidden]) .ap-bu-col');
+  await page.waitForFunction(() => /in the selection/.test(document.querySelector('.ap-traces')?.textContent ?? ''));
+  assert.match(await page.textContent('.ap-bu-head'), /selected events/);
+  await page.click('[data-clear-selection]');
+  await page.waitForSelector('.ap-bubbleup[hidden]', { state: 'attached' });
+  await page.waitForFunction(() => /matching the query/.test(document.querySelector('.ap-traces')?.textContent ?? ''));
   assert.deepEqual(page.errors, []);
   await page.close();
 });
