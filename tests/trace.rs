@@ -1,6 +1,8 @@
 //! Trace assembly: trees, orphans, duplicates, skew, self time, critical path.
 
 use apiary::ingest;
+use arrow_array::cast::AsArray;
+use arrow_array::Array;
 use apiary::trace::{Span, SpanColumns, Trace};
 use apiary::DataSet;
 
@@ -13,12 +15,7 @@ fn span(id: &str, parent: Option<&str>, start: f64, dur: f64) -> Span {
         service: "svc".into(),
         start_ms: start,
         duration_ms: dur,
-        error: false,
-        depth: 0,
-        children: vec![],
-        self_ms: 0.0,
-        critical: false,
-        skew: false,
+        ..Default::default()
     }
 }
 
@@ -80,7 +77,6 @@ fn otlp_sdk_trace_assembles() {
     let cols = SpanColumns::detect(&ds).unwrap();
     assert_eq!(cols.trace_id, "trace.trace_id");
     let id = {
-        use arrow_array::cast::AsArray;
         let b = &ds.batches()[0];
         b.column(b.schema().index_of("trace.trace_id").unwrap()).as_string::<i32>().value(0).to_string()
     };
@@ -159,4 +155,72 @@ fn slowest_traces_narrowed_to_a_selection_all_match_it() {
         let r = apiary::query::run(&ds, &q).unwrap().to_json();
         assert!(r["results"][0]["data"]["COUNT"].as_i64().unwrap() >= 1, "trace {} has no span in the selection", t.trace_id);
     }
+}
+
+#[test]
+fn otlp_span_events_and_links_reach_their_spans() {
+    let bytes = std::fs::read("tests/fixtures/otlp_sdk.json").unwrap();
+    let ds = DataSet::from_batches(ingest::load("otlp_sdk.json", &bytes).unwrap().batches).unwrap();
+    let cols = SpanColumns::detect(&ds).unwrap();
+    assert_eq!(cols.events.as_deref(), Some("span.events"));
+    let id = ds.batches()[0].column(ds.column_index("trace.trace_id").unwrap()).as_string::<i32>().value(0).to_string();
+    let t = Trace::assemble(&ds, &cols, &id).unwrap();
+    let pay = by_name(&t, "charge card");
+    assert_eq!(pay.events.len(), 1);
+    assert_eq!(pay.events[0].name, "retry");
+    // The SDK recorded the event 20 ms after the trace started, 15 ms into the span.
+    assert!((pay.events[0].time_ms - pay.start_ms - 15.0).abs() < 1e-6, "{}", pay.events[0].time_ms - pay.start_ms);
+    assert_eq!(pay.events[0].attributes["attempt"], 1);
+    assert_eq!(t.to_json()["spans"].as_array().unwrap().iter().map(|s| s["events"].as_array().unwrap().len()).sum::<usize>(), 1);
+
+    // In the JSON lines file the second request's root links to the first trace's root.
+    let bytes = std::fs::read("tests/fixtures/otlp_sdk.jsonl").unwrap();
+    let ds = DataSet::from_batches(ingest::load("otlp_sdk.jsonl", &bytes).unwrap().batches).unwrap();
+    let cols = SpanColumns::detect(&ds).unwrap();
+    let ids: Vec<String> = ds.batches().iter().flat_map(|b| {
+        let c = b.column(b.schema().index_of("trace.trace_id").unwrap()).as_string::<i32>().clone();
+        (0..c.len()).map(move |i| c.value(i).to_string())
+    }).collect();
+    let mut distinct = ids.clone();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 2);
+    let traces: Vec<Trace> = distinct.iter().map(|id| Trace::assemble(&ds, &cols, id).unwrap()).collect();
+    let linked: Vec<&Trace> = traces.iter().filter(|t| !t.spans[t.roots[0]].links.is_empty()).collect();
+    assert_eq!(linked.len(), 1);
+    let link = &linked[0].spans[linked[0].roots[0]].links[0];
+    let other = traces.iter().find(|t| t.trace_id != linked[0].trace_id).unwrap();
+    assert_eq!(link.trace_id, other.trace_id);
+    assert_eq!(link.span_id, other.spans[other.roots[0]].span_id);
+    assert_eq!(link.attributes["link.reason"], "retry of");
+}
+
+#[test]
+fn honeycomb_annotation_rows_become_events_and_links_not_spans() {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray};
+    use std::sync::Arc;
+    let s = |v: Vec<Option<&str>>| Arc::new(StringArray::from(v)) as ArrayRef;
+    let t0 = 1_793_534_400_000i64;
+    let batch = RecordBatch::try_from_iter(vec![
+        ("timestamp", Arc::new(TimestampMillisecondArray::from(vec![t0, t0 + 5, t0 + 7, t0 + 9]).with_timezone("UTC")) as ArrayRef),
+        ("trace.trace_id", s(vec![Some("t1"); 4])),
+        ("trace.span_id", s(vec![Some("a"), Some("b"), Some("e1"), Some("l1")])),
+        ("trace.parent_id", s(vec![None, Some("a"), Some("b"), Some("a")])),
+        ("name", s(vec![Some("GET /"), Some("db"), Some("exception"), Some("")])),
+        ("duration_ms", Arc::new(Float64Array::from(vec![Some(20.0), Some(10.0), None, None])) as ArrayRef),
+        ("meta.annotation_type", s(vec![None, None, Some("span_event"), Some("link")])),
+        ("exception.message", s(vec![None, None, Some("timeout"), None])),
+        ("trace.link.trace_id", s(vec![None, None, None, Some("t0")])),
+        ("trace.link.span_id", s(vec![None, None, None, Some("z")])),
+    ])
+    .unwrap();
+    let ds = DataSet::from_batches(vec![batch]).unwrap();
+    let t = Trace::assemble(&ds, &SpanColumns::detect(&ds).unwrap(), "t1").unwrap();
+    assert_eq!(t.spans.len(), 2, "event and link rows are not spans");
+    let db = by_id(&t, "b");
+    assert_eq!(db.events.len(), 1);
+    assert_eq!((db.events[0].name.as_str(), db.events[0].time_ms), ("exception", (t0 + 7) as f64));
+    assert_eq!(db.events[0].attributes, serde_json::json!({"exception.message": "timeout"}));
+    let root = by_id(&t, "a");
+    assert_eq!(root.links.len(), 1);
+    assert_eq!((root.links[0].trace_id.as_str(), root.links[0].span_id.as_str()), ("t0", "z"));
 }

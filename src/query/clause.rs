@@ -289,6 +289,11 @@ fn each<T>(clause: Clause, text: &str, f: impl Fn(&str) -> Result<T, String>) ->
         .collect()
 }
 
+/// A WHERE clause's text as filters (ANDed by whoever uses them), checked against the schema.
+pub fn parse_where(text: &str, schema: &Schema) -> Result<Vec<Filter>, ClauseError> {
+    each(Clause::Where, text, |s| parse_filter(s, schema))
+}
+
 impl Clauses {
     /// Write the spec's clauses as text.
     pub fn from_spec(spec: &QuerySpec) -> Clauses {

@@ -51,6 +51,12 @@ impl StrInterner {
         Self::bytes(&self.arena, &self.ends, a).cmp(Self::bytes(&self.arena, &self.ends, b))
     }
 
+    /// The code of `s` if it was interned.
+    pub fn lookup(&self, s: &str) -> Option<u32> {
+        let h = self.state.hash_one(s.as_bytes());
+        self.table.find(h, |&c| Self::bytes(&self.arena, &self.ends, c) == s.as_bytes()).copied()
+    }
+
     /// The code of `s`, a new one if it was not seen before.
     #[inline]
     pub fn intern(&mut self, s: &str) -> u32 {

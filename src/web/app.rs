@@ -242,6 +242,7 @@ impl App {
         let sort = state.view.get("sort").and_then(|s| Some((s.get(0)?.as_u64()? as usize, s.get(1)?.as_str()? == "desc")));
         let isolated = state.view.get("isolate").and_then(|i| i.as_u64()).map(|i| i as usize);
         self.pending_table = Some(table::TableView { sort, isolated });
+        self.traces.where_box.set_value(state.view.get("trace_where").and_then(|v| v.as_str()).unwrap_or(""));
         self.tools.choice = state.view.get("heat_scale").and_then(|v| v.as_str()).and_then(Scale::parse);
         if let Some(w) = state.view.get("weight").and_then(|w| w.as_bool()) {
             self.parts.weighting_box.set_checked(w);
@@ -265,6 +266,10 @@ impl App {
                 }
                 if let Some(s) = self.tools.choice {
                     v["heat_scale"] = serde_json::json!(s.name());
+                }
+                let found = self.traces.where_box.value();
+                if !found.trim().is_empty() {
+                    v["trace_where"] = serde_json::json!(found.trim());
                 }
                 if let Some((k, desc)) = self.table_view.sort {
                     v["sort"] = serde_json::json!([k, if desc { "desc" } else { "asc" }]);
@@ -476,15 +481,43 @@ impl App {
     /// The slowest traces for the current query (when the data has spans).
     fn refresh_traces(&mut self) {
         let Some(spec) = &self.spec else { return };
-        let within = self.bubble.selection.as_ref();
-        match crate::trace::slowest(&self.data, spec, within, 10) {
+        // Narrowed to the selection and to the trace search's filters (both ANDed).
+        let text = self.traces.where_box.value();
+        let found = match crate::query::clause::parse_where(&text, self.data.schema()) {
+            Ok(f) => f,
+            Err(e) => {
+                self.traces.show_where_error(Some(&e.message));
+                Vec::new()
+            }
+        };
+        let mut scope = if self.bubble.selection.is_some() { "in the selection".to_string() } else { "matching the query".to_string() };
+        if !found.is_empty() {
+            scope += &format!(" with a span where {}", text.trim());
+        }
+        let mut within = self.bubble.selection.clone();
+        if !found.is_empty() {
+            within.get_or_insert_with(Default::default).filters.extend(found);
+        }
+        match crate::trace::slowest(&self.data, spec, within.as_ref(), 10) {
             Ok(list) => {
-                let _ = self.traces.render_list(&list, within.is_some());
+                let _ = self.traces.render_list(&list, &scope);
             }
             Err(_) => {
-                let _ = self.traces.render_list(&[], false);
+                let _ = self.traces.render_list(&[], &scope);
             }
         }
+    }
+
+    /// Run the trace search ("traces with a span where …"); an error shows under its box.
+    pub fn find_traces(&mut self) {
+        let text = self.traces.where_box.value();
+        if let Err(e) = crate::query::clause::parse_where(&text, self.data.schema()) {
+            self.traces.show_where_error(Some(&e.message));
+            return;
+        }
+        self.traces.show_where_error(None);
+        self.refresh_traces();
+        query_panel::write_url(&self.state(), true);
     }
 
     /// Add `column op value` (`=` by default; null means does-not-exist) to the query and run it.

@@ -23,6 +23,8 @@ const OVERSCAN: i32 = 12;
 
 pub struct TraceView {
     pub list: Element,
+    pub where_box: web_sys::HtmlInputElement,
+    where_error: Element,
     pub waterfall: Element,
     pub details: Element,
     pub open: Option<Trace>,
@@ -47,6 +49,18 @@ impl TraceView {
     pub fn build(root: &Element) -> Result<TraceView, JsValue> {
         let section = el("section", "ap-traces")?;
         section.set_attribute("aria-label", "traces")?;
+        // "Traces with a span where …": the WHERE syntax, applied to the spans of the query.
+        let find = el("div", "ap-trace-find")?;
+        append(&find, &text_el("label", "ap-hint", "Traces with a span where")?)?;
+        let where_box: web_sys::HtmlInputElement = el("input", "ap-trace-where")?.dyn_into()?;
+        where_box.set_placeholder("db.system = postgresql, duration_ms > 100 (Enter)");
+        where_box.set_attribute("aria-label", "traces with a span where")?;
+        where_box.set_attribute("spellcheck", "false")?;
+        append(&find, &where_box)?;
+        let where_error = el("div", "ap-clause-error")?;
+        where_error.set_attribute("hidden", "")?;
+        append(&find, &where_error)?;
+        append(&section, &find)?;
         let list = el("div", "ap-trace-list")?;
         append(&section, &list)?;
         let waterfall = el("div", "ap-waterfall")?;
@@ -77,6 +91,8 @@ impl TraceView {
         append(root, &section)?;
         Ok(TraceView {
             list,
+            where_box,
+            where_error,
             waterfall,
             details,
             open: None,
@@ -116,6 +132,21 @@ impl TraceView {
             let Some(id) = row.get_attribute("data-span") else { return };
             a.select_span(&id);
         })?;
+        let where_box = app.borrow().traces.where_box.clone();
+        listen::<web_sys::KeyboardEvent>(&where_box, "keydown", app, |app, e| {
+            if e.key() == "Enter" {
+                e.prevent_default();
+                if let Ok(mut a) = app.try_borrow_mut() {
+                    a.find_traces();
+                }
+            }
+        })?;
+        let details = app.borrow().traces.details.clone();
+        listen::<web_sys::MouseEvent>(&details, "click", app, |app, e| {
+            let Some(b) = target_with(&e, "data-open-trace") else { return };
+            let (Some(id), Ok(mut a)) = (b.get_attribute("data-open-trace"), app.try_borrow_mut()) else { return };
+            a.open_trace(&id, b.get_attribute("data-open-span"), true);
+        })?;
         let (viewport, search) = {
             let a = app.borrow();
             (a.traces.viewport.clone(), a.traces.search.clone())
@@ -141,14 +172,31 @@ impl TraceView {
         Ok(())
     }
 
-    /// The trace list: the slowest traces matching the query (`within`: inside the selection).
-    pub fn render_list(&self, traces: &[TraceSummary], within: bool) -> Result<(), JsValue> {
+    /// Show (or with `None` hide) the trace search's error under its box.
+    pub fn show_where_error(&self, msg: Option<&str>) {
+        match msg {
+            Some(m) => {
+                self.where_error.set_text_content(Some(m));
+                let _ = self.where_error.remove_attribute("hidden");
+            }
+            None => {
+                let _ = self.where_error.set_attribute("hidden", "");
+            }
+        }
+    }
+
+    /// The trace list: the slowest traces matching the query; `scope` says what narrows it
+    /// (the selection, the trace search).
+    pub fn render_list(&self, traces: &[TraceSummary], scope: &str) -> Result<(), JsValue> {
         dom::clear(&self.list);
+        let title = format!("Slowest traces {scope}");
         if traces.is_empty() {
+            if !self.where_box.value().trim().is_empty() {
+                append(&self.list, &text_el("p", "ap-empty", &format!("No traces {scope}."))?)?;
+            }
             return Ok(());
         }
-        let title = if within { "Slowest traces in the selection" } else { "Slowest traces matching the query" };
-        append(&self.list, &text_el("h3", "ap-section-title", title)?)?;
+        append(&self.list, &text_el("h3", "ap-section-title", &title)?)?;
         let table = el("table", "ap-table ap-trace-table")?;
         let head = el("tr", "")?;
         for h in ["duration", "root", "service", "spans", "errors", "start (UTC)", "trace id"] {
@@ -316,6 +364,11 @@ impl TraceView {
             }
             append(&label, &text_el("span", "ap-wf-service", &s.service)?)?;
             append(&label, &text_el("span", "", &format!(" {}", s.name))?)?;
+            if !s.links.is_empty() {
+                let l = text_el("span", "ap-wf-link", " ↗")?;
+                l.set_attribute("title", &format!("{} linked spans", s.links.len()))?;
+                append(&label, &l)?;
+            }
             append(&row, &label)?;
             let track = el("div", "ap-wf-track")?;
             let bar = el("div", &format!("ap-wf-bar{}{}{}", if s.critical { " ap-critical" } else { "" }, if s.error { " ap-error-span" } else { "" }, if s.skew { " ap-skew" } else { "" }))?;
@@ -324,6 +377,13 @@ impl TraceView {
             dom::set_style(&bar, "background", &series_css(svc))?;
             bar.set_attribute("title", &format!("{} · {:.3} ms (self {:.3} ms){}", s.name, s.duration_ms, s.self_ms, if s.critical { " · critical path" } else { "" }))?;
             append(&track, &bar)?;
+            // Span events as ticks on the shared time axis.
+            for ev in &s.events {
+                let tick = el("span", "ap-wf-event")?;
+                dom::set_style(&tick, "left", &format!("{:.3}%", ((ev.time_ms - t0) / total * 100.0).clamp(0.0, 100.0)))?;
+                tick.set_attribute("title", &format!("{} at +{:.3} ms", ev.name, ev.time_ms - s.start_ms))?;
+                append(&track, &tick)?;
+            }
             append(&row, &track)?;
             append(&row, &text_el("div", "ap-wf-dur", &format!("{:.1} ms", s.duration_ms))?)?;
             append(&self.window, &row)?;
@@ -360,6 +420,41 @@ impl TraceView {
             append(&table, &tr)?;
         }
         append(d, &table)?;
+        if !s.events.is_empty() {
+            append(d, &text_el("h4", "ap-section-title", &format!("Span events ({})", s.events.len()))?)?;
+            let table = el("table", "ap-table ap-span-events")?;
+            for ev in &s.events {
+                let tr = el("tr", "")?;
+                append(&tr, &text_el("td", "ap-num", &format!("+{:.3} ms", ev.time_ms - s.start_ms))?)?;
+                append(&tr, &text_el("td", "ap-attr-key", &ev.name)?)?;
+                append(&tr, &text_el("td", "ap-attr-val", &attributes_text(&ev.attributes))?)?;
+                append(&table, &tr)?;
+            }
+            append(d, &table)?;
+        }
+        if !s.links.is_empty() {
+            append(d, &text_el("h4", "ap-section-title", &format!("Links ({})", s.links.len()))?)?;
+            let table = el("table", "ap-table ap-span-links")?;
+            let cols = crate::trace::SpanColumns::detect(data).ok();
+            for l in &s.links {
+                let tr = el("tr", "")?;
+                let target = el("td", "ap-mono")?;
+                if cols.as_ref().is_some_and(|c| crate::trace::has_trace(data, c, &l.trace_id)) {
+                    let b = text_el("button", "ap-button", &format!("{} / {}", l.trace_id, l.span_id))?;
+                    b.set_attribute("data-open-trace", &l.trace_id)?;
+                    b.set_attribute("data-open-span", &l.span_id)?;
+                    b.set_attribute("title", "open the linked trace")?;
+                    append(&target, &b)?;
+                } else {
+                    append(&target, &text_el("span", "", &format!("{} / {}", l.trace_id, l.span_id))?)?;
+                    append(&target, &text_el("span", "ap-hint", " (trace not loaded)")?)?;
+                }
+                append(&tr, &target)?;
+                append(&tr, &text_el("td", "ap-attr-val", &attributes_text(&l.attributes))?)?;
+                append(&table, &tr)?;
+            }
+            append(d, &table)?;
+        }
         Ok(())
     }
 
@@ -384,6 +479,14 @@ fn timestamp_text(col: &dyn Array, row: usize) -> Option<String> {
         _ => return None,
     };
     Some(crate::query::result::iso8601((raw / per_ms).floor() as i64))
+}
+
+/// `k=v, k=v` for an attributes object (strings unquoted).
+fn attributes_text(a: &serde_json::Value) -> String {
+    match a.as_object() {
+        Some(m) => m.iter().map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect::<Vec<_>>().join(", "),
+        None => String::new(),
+    }
 }
 
 fn target_with(e: &web_sys::MouseEvent, attr: &str) -> Option<Element> {

@@ -107,3 +107,59 @@ test('a trace of 12,000 spans: only rows in view are drawn, scrolling, collapse 
   assert.equal(attrs.name, 'needle 1');
   assert.deepEqual(page.errors, []);
 });
+
+test('traces with a span where …: OTLP span events as ticks and details, a link opens the linked trace', async () => {
+  const page = await newPage(env.context);
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  await page.setInputFiles('.ap-file', [path.join('tests', 'fixtures', 'otlp_sdk.jsonl')]);
+  await page.waitForFunction(() => /otlp_sdk\.jsonl/.test(document.querySelector('.ap-sources').textContent));
+  // Only the two SDK traces have a span of the checkout service that charged a card.
+  await page.fill('.ap-trace-where', 'service.name = checkout, name = "charge card"');
+  await page.press('.ap-trace-where', 'Enter');
+  await page.waitForFunction(() => /with a span where/.test(document.querySelector('.ap-traces').textContent));
+  const ids = await page.$$eval('.ap-trace-table tbody tr', (r) => r.map((x) => x.dataset.trace));
+  assert.equal(ids.length, 2);
+  // A bad search says what is wrong under the box, and the list stays.
+  await page.fill('.ap-trace-where', 'nosuchcolumn = 1');
+  await page.press('.ap-trace-where', 'Enter');
+  await page.waitForSelector('.ap-trace-find .ap-clause-error:not([hidden])');
+  assert.match(await page.textContent('.ap-trace-find .ap-clause-error'), /nosuchcolumn/);
+  assert.equal(await page.locator('.ap-trace-table tbody tr').count(), 2);
+  await page.fill('.ap-trace-where', 'service.name = checkout, name = "charge card"');
+  await page.press('.ap-trace-where', 'Enter');
+  await page.waitForSelector('.ap-trace-find .ap-clause-error[hidden]', { state: 'attached' });
+
+  // Open each in turn until the one whose root links to the other.
+  let linked = null;
+  for (const id of ids) {
+    await page.click(`.ap-trace-table tbody tr[data-trace="${id}"]`);
+    await page.waitForFunction((t) => document.querySelector('.ap-waterfall').dataset.traceId === t, id);
+    if (await page.$('.ap-wf-link')) { linked = id; break; }
+  }
+  assert.ok(linked, 'one trace links to the other');
+  const other = ids.find((x) => x !== linked);
+  // The retry event is a tick on the card charge's bar; its details list it.
+  const pay = page.locator('.ap-wf-row', { hasText: 'charge card' });
+  assert.equal(await pay.locator('.ap-wf-event').count(), 1);
+  assert.match(await pay.locator('.ap-wf-event').getAttribute('title'), /^retry at \+15\.000 ms$/);
+  await pay.click();
+  await page.waitForSelector('.ap-span-events');
+  assert.deepEqual(await page.$$eval('.ap-span-events td', (c) => c.map((x) => x.textContent)), ['+15.000 ms', 'retry', 'attempt=1']);
+  // The root's link opens the other trace at the linked span.
+  await page.click('.ap-wf-row:first-child');
+  await page.waitForSelector('.ap-span-links [data-open-trace]');
+  assert.match(await page.textContent('.ap-span-links'), /link\.reason=retry of/);
+  await page.screenshot({ path: path.join(OUT, 'trace-links.png'), fullPage: true });
+  await page.click('.ap-span-links [data-open-trace]');
+  await page.waitForFunction((t) => document.querySelector('.ap-waterfall').dataset.traceId === t, other);
+  assert.ok(await page.$('.ap-wf-row.ap-wf-selected'), 'the linked span is selected');
+  // The search is part of the link.
+  const fresh = await newPage(env.context);
+  await fresh.goto(page.url());
+  await fresh.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  assert.equal(await fresh.inputValue('.ap-trace-where'), 'service.name = checkout, name = "charge card"');
+  await fresh.close();
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

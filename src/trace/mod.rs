@@ -18,6 +18,10 @@ use arrow_schema::{DataType, TimeUnit};
 use hashbrown::HashMap;
 use serde_json::{json, Value as Json};
 
+pub mod annotations;
+
+pub use annotations::{SpanEvent, SpanLink};
+
 use crate::dataset::DataSet;
 use crate::error::{Error, Result};
 use crate::query::column::{numeric, strings};
@@ -34,6 +38,11 @@ pub struct SpanColumns {
     pub name: Option<String>,
     pub service: Option<String>,
     pub error: Option<String>,
+    /// OTLP's span events and links as JSON text (see [`annotations`]).
+    pub events: Option<String>,
+    pub links: Option<String>,
+    /// Honeycomb's `meta.annotation_type`: rows that are span events or links, not spans.
+    pub annotation: Option<String>,
 }
 
 fn first<'a>(ds: &DataSet, names: &[&'a str]) -> Option<&'a str> {
@@ -58,11 +67,14 @@ impl SpanColumns {
             name: first(ds, &["name", "span.name", "operationName"]).map(String::from),
             service: first(ds, &["service.name", "serviceName", "service_name", "service"]).map(String::from),
             error: first(ds, &["error", "status.code"]).map(String::from),
+            events: first(ds, &["span.events"]).map(String::from),
+            links: first(ds, &["span.links"]).map(String::from),
+            annotation: first(ds, &[annotations::ANNOTATION_TYPE]).map(String::from),
         })
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Span {
     /// (batch, row) of the span's event; `None` for a placeholder of a missing parent.
     pub row: Option<(usize, usize)>,
@@ -80,6 +92,8 @@ pub struct Span {
     pub critical: bool,
     /// Starts before or ends after its parent.
     pub skew: bool,
+    pub events: Vec<SpanEvent>,
+    pub links: Vec<SpanLink>,
 }
 
 impl Span {
@@ -147,20 +161,43 @@ impl Trace {
         if ds.time_column().is_none() {
             return Err(Error::Data("traces need a time column for span starts".into()));
         }
+        let (evcol, lkcol, ancol) = (cols.events.as_deref().and_then(idx), cols.links.as_deref().and_then(idx), cols.annotation.as_deref().and_then(idx));
+        let (ltcol, lscol) = (idx(annotations::LINK_TRACE), idx(annotations::LINK_SPAN));
+        // With the id column's cached string codes, a trace's rows are found by comparing integers.
+        let codes = ds.string_codes(tcol);
+        let code = codes.map(|c| c.interner.lookup(trace_id).map(|k| k + 1));
         let mut spans: Vec<Span> = Vec::new();
+        // Honeycomb's event and link rows, attached to their spans once all are known.
+        let mut notes: Vec<(String, Result<SpanEvent, SpanLink>)> = Vec::new();
         for (bi, batch) in ds.batches().iter().enumerate() {
             let Some(ids) = strings(batch.column(tcol)) else {
                 return Err(Error::Data(format!("trace id column {:?} is not text", cols.trace_id)));
             };
+            let rows: Vec<usize> = match (codes, code) {
+                (Some(c), Some(Some(k))) => c.batches[bi].iter().enumerate().filter(|(_, x)| **x == k).map(|(r, _)| r).collect(),
+                (Some(_), Some(None)) => break,
+                _ => (0..batch.num_rows()).filter(|&r| ids.get(r) == Some(trace_id)).collect(),
+            };
             let times = ds.times(bi);
             let dur = dcol.and_then(|(c, f)| numeric(batch.column(c)).map(|n| (n, f)));
-            for row in 0..batch.num_rows() {
-                if ids.get(row) != Some(trace_id) {
-                    continue;
-                }
+            for row in rows {
                 let t_ms = times.filter(|t| t.is_valid(row)).map(|t| t.value(row));
                 let Some(t_ms) = t_ms else { continue };
                 let start = time_col.map_or(t_ms as f64, |c| start_ms(batch, c, row, t_ms));
+                if let Some(kind) = annotations::annotation(batch, ancol, row) {
+                    let Some(parent) = text(batch, pcol, row).filter(|p| !p.is_empty()) else { continue };
+                    let skip: Vec<usize> = [Some(tcol), Some(scol), pcol, ancol, time_col, ncol, ltcol, lscol, dcol.map(|d| d.0)].into_iter().flatten().collect();
+                    let attributes = annotations::row_attributes(batch, row, &skip);
+                    let note = match kind {
+                        annotations::Annotation::Event => Ok(SpanEvent { name: text(batch, ncol, row).unwrap_or_default(), time_ms: start, attributes }),
+                        annotations::Annotation::Link => {
+                            let (Some(trace_id), Some(span_id)) = (text(batch, ltcol, row), text(batch, lscol, row)) else { continue };
+                            Err(SpanLink { trace_id, span_id, attributes })
+                        }
+                    };
+                    notes.push((parent, note));
+                    continue;
+                }
                 let duration = dur.as_ref().filter(|(n, _)| n.is_valid(row)).map_or(0.0, |(n, f)| (n.f64_at(row) * f).max(0.0));
                 spans.push(Span {
                     row: Some((bi, row)),
@@ -171,13 +208,22 @@ impl Trace {
                     start_ms: start,
                     duration_ms: duration,
                     error: is_error(batch, ecol, row),
-                    depth: 0,
-                    children: Vec::new(),
-                    self_ms: 0.0,
-                    critical: false,
-                    skew: false,
+                    events: text(batch, evcol, row).map(|t| annotations::events_from_json(&t)).unwrap_or_default(),
+                    links: text(batch, lkcol, row).map(|t| annotations::links_from_json(&t)).unwrap_or_default(),
+                    ..Default::default()
                 });
             }
+        }
+        for (parent, note) in notes {
+            if let Some(s) = spans.iter_mut().find(|s| s.span_id == parent) {
+                match note {
+                    Ok(e) => s.events.push(e),
+                    Err(l) => s.links.push(l),
+                }
+            }
+        }
+        for s in &mut spans {
+            s.events.sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
         }
         if spans.is_empty() {
             return Err(Error::Data(format!("no spans of trace {trace_id:?}")));
@@ -214,12 +260,7 @@ impl Trace {
                 service: String::new(),
                 start_ms: start,
                 duration_ms: end - start,
-                error: false,
-                depth: 0,
-                children: Vec::new(),
-                self_ms: 0.0,
-                critical: false,
-                skew: false,
+                ..Default::default()
             });
         }
         let n = spans.len();
@@ -367,8 +408,19 @@ impl Trace {
                 "error": s.error,
                 "skew": s.skew,
                 "placeholder": s.row.is_none(),
+                "events": s.events.iter().map(|e| json!({"name": e.name, "offset_ms": float_json(e.time_ms - t0), "attributes": e.attributes})).collect::<Vec<_>>(),
+                "links": s.links.iter().map(|l| json!({"trace_id": l.trace_id, "span_id": l.span_id, "attributes": l.attributes})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })
+    }
+}
+
+/// Whether the data holds spans of trace `trace_id` (a link's target can be opened).
+pub fn has_trace(ds: &DataSet, cols: &SpanColumns, trace_id: &str) -> bool {
+    let Some(col) = ds.column_index(&cols.trace_id) else { return false };
+    match ds.string_codes(col) {
+        Some(c) => c.interner.lookup(trace_id).is_some(),
+        None => ds.batches().iter().any(|b| strings(b.column(col)).is_some_and(|ids| (0..b.num_rows()).any(|r| ids.get(r) == Some(trace_id)))),
     }
 }
 
