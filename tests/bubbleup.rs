@@ -76,3 +76,46 @@ fn selections_are_validated() {
     let e = bubbleup::run(&ds, &whole_range(), &sel).err().unwrap().to_string();
     assert!(e.contains("selection") && e.contains("nope"), "{e}");
 }
+
+/// Every dimension value's selection and baseline counts equal what the query engine counts for
+/// that value (dictionary, plain string, integer and boolean columns; nulls included), weighted
+/// by the sample rate and not.
+#[test]
+fn value_counts_agree_with_the_query_engine_for_every_column_kind() {
+    use apiary::dataset::SampleRate;
+    let end = END_MS / 1000;
+    // A query with a filter and a part of the time range; the selection: slow spans in its last hour.
+    let spec = QuerySpec::from_json(&json!({"start_time": end - 4 * 3600, "end_time": end, "filters": [{"column": "span.kind", "op": "=", "value": "server"}]})).unwrap();
+    let sel = Selection::from_json(&json!({"start_time": end - 3600, "filters": [{"column": "duration_ms", "op": ">", "value": 300}]})).unwrap();
+    for weighted in [false, true] {
+        let mut ds = demo_ds();
+        ds.set_sample_rate(if weighted { SampleRate::Auto } else { SampleRate::Off }).unwrap();
+        let b = bubbleup::run(&ds, &spec, &sel).unwrap();
+        let count = |extra: serde_json::Value, in_sel: bool| -> f64 {
+            let mut q = spec.to_json();
+            let mut filters = q["filters"].as_array().unwrap().clone();
+            filters.push(extra);
+            if in_sel {
+                filters.push(json!({"column": "duration_ms", "op": ">", "value": 300}));
+                q["start_time"] = json!(end - 3600);
+            }
+            q["filters"] = json!(filters);
+            let r = query::run(&ds, &QuerySpec::from_json(&q).unwrap()).unwrap().to_json();
+            r["results"].get(0).map_or(0.0, |x| x["data"]["COUNT"].as_f64().unwrap())
+        };
+        let mut checked = std::collections::BTreeSet::new();
+        for c in b.columns.iter().filter(|c| !c.measure) {
+            for v in c.values.iter().take(3) {
+                let f = if v.value.is_null() { json!({"column": c.column, "op": "does-not-exist"}) } else { json!({"column": c.column, "op": "=", "value": v.value}) };
+                let (s, all) = (count(f.clone(), true), count(f, false));
+                assert!((v.selection_count - s).abs() < 1e-6, "{} = {}: selection {} vs {s} (weighted {weighted})", c.column, v.value, v.selection_count);
+                assert!((v.baseline_count - (all - s)).abs() < 1e-6, "{} = {}: baseline {} vs {} (weighted {weighted})", c.column, v.value, v.baseline_count, all - s);
+            }
+            checked.insert(c.column.as_str());
+        }
+        // The column kinds this covers.
+        for col in ["region", "error.message", "http.status_code", "error", "cache.hit"] {
+            assert!(checked.contains(col), "{col} was compared: {checked:?}");
+        }
+    }
+}

@@ -21,12 +21,11 @@ use serde_json::{json, Value as Json};
 
 use crate::dataset::DataSet;
 use crate::error::{Error, Result};
-use crate::query::breakdown::Grouper;
-use crate::query::column::{numeric, Kind};
+use crate::query::column::{numeric, Kind, Num};
 use crate::query::execute::resolve_range;
 use crate::query::filter::{self, CompiledFilter};
 use crate::query::spec::{Combination, Filter, FilterOp, QuerySpec};
-use crate::value::{float_json, Value};
+use crate::value::float_json;
 
 pub const DIMENSION_MAX_DISTINCT: usize = 50;
 pub const MAX_DISTINCT: usize = 1000;
@@ -35,6 +34,10 @@ pub const MEASURE_BUCKETS: usize = 20;
 pub const MAX_VALUES: usize = 20;
 
 pub use crate::query::selection::Selection;
+
+mod counts;
+
+use counts::{Rows, ValueCounts};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValueShare {
@@ -94,13 +97,6 @@ impl BubbleUp {
     }
 }
 
-/// Per-batch: the query's rows, which of them are selected, and their weights.
-struct Rows {
-    rows: Vec<u32>,
-    selected: Vec<bool>,
-    weights: Vec<f64>,
-}
-
 struct Plan<'a> {
     ds: &'a DataSet,
     range: Option<(i64, i64)>,
@@ -114,38 +110,35 @@ struct Plan<'a> {
 impl Plan<'_> {
     fn rows(&self, bi: usize, batch: &RecordBatch) -> Rows {
         let times = self.ds.times(bi);
-        let mut rows: Vec<u32> = match (self.range, times) {
+        let mut all: Vec<u32> = match (self.range, times) {
             (Some((lo, hi)), Some(t)) => crate::query::execute::rows_in_range(t, self.ds.time_span(bi), lo, hi),
             _ => (0..batch.num_rows() as u32).collect(),
         };
-        filter::apply(&self.base, self.combination, batch, &mut rows);
+        filter::apply(&self.base, self.combination, batch, &mut all);
         let mut sel: Vec<u32> = match times {
-            Some(t) => rows.iter().copied().filter(|&i| t.is_valid(i as usize) && (self.sel_range.0..self.sel_range.1).contains(&t.value(i as usize))).collect(),
-            None => rows.clone(),
+            Some(t) if self.sel_range != (i64::MIN, i64::MAX) => all.iter().copied().filter(|&i| t.is_valid(i as usize) && (self.sel_range.0..self.sel_range.1).contains(&t.value(i as usize))).collect(),
+            _ => all.clone(),
         };
         filter::apply(&self.sel_filters, Combination::And, batch, &mut sel);
-        let mut selected = Vec::with_capacity(rows.len());
-        let mut k = 0;
-        for r in &rows {
-            let hit = k < sel.len() && sel[k] == *r;
-            if hit {
-                k += 1;
-            }
-            selected.push(hit);
-        }
-        let weights = match self.weight_col.and_then(|c| numeric(batch.column(c)).map(|n| (n.to_f64().into_owned(), n.nulls.clone()))) {
-            Some((v, nulls)) => rows.iter().map(|&r| if nulls.as_ref().map_or(true, |n| n.is_valid(r as usize)) && v[r as usize] >= 1.0 { v[r as usize] } else { 1.0 }).collect(),
-            None => vec![1.0; rows.len()],
-        };
-        Rows { rows, selected, weights }
+        let weights = self.weight_col.and_then(|c| numeric(batch.column(c))).map(|n| {
+            let v = n.to_f64();
+            (0..batch.num_rows()).map(|r| if n.is_valid(r) && v[r] >= 1.0 { v[r] } else { 1.0 }).collect()
+        });
+        Rows { all, sel, weights }
     }
 }
 
 enum Acc {
-    /// Dimension candidates: interned values and their weights in selection and baseline.
-    Values { grouper: Grouper, sel: Vec<f64>, base: Vec<f64>, overflow: bool },
-    /// Measures: range over the query's events, then shared buckets.
-    Numbers { min: f64, max: f64, sel: Vec<f64>, base: Vec<f64> },
+    /// Dimension candidates: weights per value among the query's rows and the selected ones.
+    Values(ValueCounts),
+    /// Measures: range over the query's events, then shared buckets (slot MEASURE_BUCKETS: null).
+    Numbers { min: f64, max: f64, all: Vec<f64>, sel: Vec<f64> },
+}
+
+impl Acc {
+    fn numbers() -> Acc {
+        Acc::Numbers { min: f64::INFINITY, max: f64::NEG_INFINITY, all: vec![], sel: vec![] }
+    }
 }
 
 /// Run BubbleUp for `selection` against the rest of what `spec` matches, over every column.
@@ -192,106 +185,73 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
         } else if kind == Kind::Other {
             out.skipped.push((name.into(), format!("nested or binary ({})", f.data_type())));
         } else if kind == Kind::Float {
-            candidates.push((i, Acc::Numbers { min: f64::INFINITY, max: f64::NEG_INFINITY, sel: vec![], base: vec![] }));
+            candidates.push((i, Acc::numbers()));
         } else {
-            let grouper = Grouper::new(&[name.to_string()], ds)?;
-            candidates.push((i, Acc::Values { grouper, sel: vec![], base: vec![], overflow: false }));
+            candidates.push((i, Acc::Values(ValueCounts::new(i, name, ds)?)));
         }
     }
 
-    // Pass 1: value shares for dimension candidates, ranges for measures.
-    let mut gids = Vec::new();
+    // Pass 1: value tallies for dimension candidates, ranges for measures. Each batch's rows are
+    // kept for the measures' second pass.
+    let mut batch_rows: Vec<Rows> = Vec::with_capacity(ds.batches().len());
     for (bi, batch) in ds.batches().iter().enumerate() {
         let r = plan.rows(bi, batch);
-        for (w, s) in r.weights.iter().zip(&r.selected) {
-            if *s { out.selection_count += w } else { out.baseline_count += w }
-        }
-        if r.rows.is_empty() {
-            continue;
-        }
+        let s = r.weight(&r.sel);
+        out.selection_count += s;
+        out.baseline_count += r.weight(&r.all) - s;
         for (col, acc) in &mut candidates {
             match acc {
-                Acc::Values { grouper, sel, base, overflow } => {
-                    if *overflow {
-                        continue;
-                    }
-                    grouper.assign(bi, batch, &r.rows, &mut gids);
-                    let n = grouper.len();
-                    if n > MAX_DISTINCT {
-                        *overflow = true;
-                        continue;
-                    }
-                    sel.resize(n, 0.0);
-                    base.resize(n, 0.0);
-                    for ((g, w), s) in gids.iter().zip(&r.weights).zip(&r.selected) {
-                        if *s { sel[*g as usize] += w } else { base[*g as usize] += w }
-                    }
-                }
-                Acc::Numbers { min, max, .. } => {
-                    if let Some(nc) = numeric(batch.column(*col)) {
-                        for &row in &r.rows {
-                            if nc.is_valid(row as usize) {
-                                let x = nc.f64_at(row as usize);
-                                if x.is_finite() {
-                                    *min = min.min(x);
-                                    *max = max.max(x);
-                                }
-                            }
-                        }
-                    }
-                }
+                Acc::Values(v) => v.add(bi, batch, &r),
+                Acc::Numbers { min, max, .. } => range_of(batch, *col, &r.all, min, max),
             }
         }
+        batch_rows.push(r);
     }
-    // Integers with many values are measures after all.
+    // Integers with many values are measures after all: their ranges take another look.
     for (col, acc) in &mut candidates {
-        if let Acc::Values { grouper, overflow, .. } = acc {
+        if let Acc::Values(v) = acc {
             let kind = Kind::of(schema.field(*col).data_type());
-            if kind == Kind::Int && (*overflow || grouper.len() > DIMENSION_MAX_DISTINCT + 1) {
-                *acc = Acc::Numbers { min: f64::INFINITY, max: f64::NEG_INFINITY, sel: vec![], base: vec![] };
+            if kind == Kind::Int && (v.overflow || v.len() > DIMENSION_MAX_DISTINCT + 1) {
+                *acc = Acc::numbers();
+                let Acc::Numbers { min, max, .. } = acc else { continue };
+                for (batch, r) in ds.batches().iter().zip(&batch_rows) {
+                    range_of(batch, *col, &r.all, min, max);
+                }
             }
         }
     }
-    let needs_range: Vec<usize> = candidates.iter().enumerate().filter(|(_, (_, a))| matches!(a, Acc::Numbers { min, .. } if min.is_infinite())).map(|(k, _)| k).collect();
-    if !needs_range.is_empty() || candidates.iter().any(|(_, a)| matches!(a, Acc::Numbers { .. })) {
-        // Ranges for integer measures found late, then buckets for every measure.
-        for pass in 0..2 {
-            if pass == 0 && needs_range.is_empty() {
-                continue;
-            }
-            for (bi, batch) in ds.batches().iter().enumerate() {
-                let r = plan.rows(bi, batch);
-                for (k, (col, acc)) in candidates.iter_mut().enumerate() {
-                    let Acc::Numbers { min, max, sel, base } = acc else { continue };
-                    if pass == 0 && !needs_range.contains(&k) {
-                        continue;
-                    }
-                    let Some(nc) = numeric(batch.column(*col)) else { continue };
-                    if sel.is_empty() {
-                        sel.resize(MEASURE_BUCKETS + 1, 0.0);
-                        base.resize(MEASURE_BUCKETS + 1, 0.0);
-                    }
-                    let width = (*max - *min) / MEASURE_BUCKETS as f64;
-                    for ((&row, w), s) in r.rows.iter().zip(&r.weights).zip(&r.selected) {
-                        // Slot MEASURE_BUCKETS holds nulls.
-                        let valid = nc.is_valid(row as usize) && nc.f64_at(row as usize).is_finite();
-                        if pass == 0 {
-                            if valid {
-                                let x = nc.f64_at(row as usize);
-                                *min = min.min(x);
-                                *max = max.max(x);
-                            }
-                            continue;
-                        }
-                        let slot = if !valid {
-                            MEASURE_BUCKETS
-                        } else if width > 0.0 {
-                            (((nc.f64_at(row as usize) - *min) / width).floor().max(0.0) as usize).min(MEASURE_BUCKETS - 1)
-                        } else {
-                            0
-                        };
-                        if *s { sel[slot] += w } else { base[slot] += w }
-                    }
+    // Pass 2: measures' buckets.
+    for (col, acc) in &mut candidates {
+        let Acc::Numbers { min, max, all, sel } = acc else { continue };
+        all.resize(MEASURE_BUCKETS + 1, 0.0);
+        sel.resize(MEASURE_BUCKETS + 1, 0.0);
+        let (lo, width) = (*min, (*max - *min) / MEASURE_BUCKETS as f64);
+        for (batch, r) in ds.batches().iter().zip(&batch_rows) {
+            let Some(nc) = numeric(batch.column(*col)) else { continue };
+            // Values at or above the minimum (the range came from these rows): truncation is floor.
+            let slot = |x: f64| {
+                if !x.is_finite() {
+                    MEASURE_BUCKETS
+                } else if width > 0.0 {
+                    (((x - lo) / width) as usize).min(MEASURE_BUCKETS - 1)
+                } else {
+                    0
+                }
+            };
+            let w = r.weights.as_deref();
+            match (&nc.vals, &nc.nulls) {
+                (Num::F(v), None) => {
+                    counts::tally(&r.all, w, all, |row| slot(v[row]));
+                    counts::tally(&r.sel, w, sel, |row| slot(v[row]));
+                }
+                (Num::I(v), None) => {
+                    counts::tally(&r.all, w, all, |row| slot(v[row] as f64));
+                    counts::tally(&r.sel, w, sel, |row| slot(v[row] as f64));
+                }
+                _ => {
+                    let bucket = |row: usize| if nc.is_valid(row) { slot(nc.f64_at(row)) } else { MEASURE_BUCKETS };
+                    counts::tally(&r.all, w, all, bucket);
+                    counts::tally(&r.sel, w, sel, bucket);
                 }
             }
         }
@@ -299,45 +259,34 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
 
     // Shares and scores.
     let (ns, nb) = (out.selection_count.max(f64::MIN_POSITIVE), out.baseline_count.max(f64::MIN_POSITIVE));
+    let share = |value: Json, range: Option<(f64, f64)>, s: f64, b: f64| ValueShare { value, range, selection: s / ns, baseline: b / nb, selection_count: s, baseline_count: b };
     for (col, acc) in candidates {
         let name = schema.field(col).name().clone();
         let (measure, mut values) = match acc {
-            Acc::Values { overflow: true, .. } => {
+            Acc::Values(v) if v.overflow => {
                 out.skipped.push((name, format!("more than {MAX_DISTINCT} distinct values")));
                 continue;
             }
-            Acc::Values { grouper, sel, base, .. } => {
-                let vals: Vec<ValueShare> = (0..sel.len())
-                    .filter(|g| sel[*g] > 0.0 || base[*g] > 0.0)
-                    .map(|g| ValueShare {
-                        value: grouper.values(g as u32).first().cloned().unwrap_or(Value::Null).to_json(),
-                        range: None,
-                        selection: sel[g] / ns,
-                        baseline: base[g] / nb,
-                        selection_count: sel[g],
-                        baseline_count: base[g],
-                    })
+            Acc::Values(v) => {
+                let vals: Vec<ValueShare> = (0..v.len())
+                    .filter(|g| v.all[*g] > 0.0)
+                    .map(|g| share(v.value(g).to_json(), None, v.sel[g], v.all[g] - v.sel[g]))
                     .collect();
                 (false, vals)
             }
-            Acc::Numbers { min, max, sel, base } => {
-                if sel.is_empty() {
+            Acc::Numbers { min, max, all, sel } => {
+                if all.is_empty() {
                     continue;
                 }
                 let width = (max - min) / MEASURE_BUCKETS as f64;
                 let vals: Vec<ValueShare> = (0..=MEASURE_BUCKETS)
-                    .filter(|b| sel[*b] > 0.0 || base[*b] > 0.0)
+                    .filter(|b| all[*b] > 0.0)
                     .map(|b| {
                         let is_null = b == MEASURE_BUCKETS;
                         let lo = min + b as f64 * width;
-                        ValueShare {
-                            value: if is_null { Json::Null } else { float_json(lo) },
-                            range: (!is_null).then_some((lo, if b == MEASURE_BUCKETS - 1 { max } else { lo + width })),
-                            selection: sel[b] / ns,
-                            baseline: base[b] / nb,
-                            selection_count: sel[b],
-                            baseline_count: base[b],
-                        }
+                        let value = if is_null { Json::Null } else { float_json(lo) };
+                        let range = (!is_null).then_some((lo, if b == MEASURE_BUCKETS - 1 { max } else { lo + width }));
+                        share(value, range, sel[b], all[b] - sel[b])
                     })
                     .collect();
                 (true, vals)
@@ -352,6 +301,20 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
     }
     out.columns.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.column.cmp(&b.column)));
     Ok(out)
+}
+
+/// Widen `[min, max]` to the finite values of numeric column `col` in `rows`.
+fn range_of(batch: &RecordBatch, col: usize, rows: &[u32], min: &mut f64, max: &mut f64) {
+    let Some(nc) = numeric(batch.column(col)) else { return };
+    for &row in rows {
+        if nc.is_valid(row as usize) {
+            let x = nc.f64_at(row as usize);
+            if x.is_finite() {
+                *min = min.min(x);
+                *max = max.max(x);
+            }
+        }
+    }
 }
 
 /// A selection from a heatmap box: `[t0, t1)` × `[lo, hi]` on `column`.
