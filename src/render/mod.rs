@@ -2,6 +2,7 @@
 //! here: the page hands in a `plotters-canvas` backend.
 
 pub mod heatmap;
+pub mod minimap;
 pub mod palette;
 pub mod timeseries;
 

@@ -861,7 +861,7 @@ fn top_values(data: &DataSet, col: &str) -> Vec<String> {
 }
 
 /// The page's colour scheme: dark when the system (or the browser) asks for it.
-fn theme() -> Theme {
+pub fn theme() -> Theme {
     let dark = dom::window()
         .ok()
         .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())

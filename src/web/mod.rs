@@ -15,6 +15,7 @@ pub mod query_panel;
 pub mod sources;
 pub mod table;
 pub mod trace_view;
+pub mod trace_zoom;
 
 use wasm_bindgen::prelude::*;
 

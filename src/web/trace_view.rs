@@ -11,6 +11,7 @@ use web_sys::Element;
 
 use super::app::{listen, Shared};
 use super::dom::{self, append, el, text_el};
+use super::trace_zoom::TraceZoom;
 use crate::dataset::DataSet;
 use crate::render::palette::series_css;
 use crate::trace::{Trace, TraceSummary};
@@ -35,6 +36,7 @@ pub struct TraceView {
     viewport: Element,
     spacer: Element,
     window: Element,
+    pub zoom: TraceZoom,
     /// Indices (into the trace's spans) of collapsed subtrees' roots.
     collapsed: std::collections::HashSet<usize>,
     /// Spans shown, in order (descendants of collapsed spans left out).
@@ -76,6 +78,7 @@ impl TraceView {
         let note = el("span", "ap-hint ap-wf-note")?;
         append(&tools, &note)?;
         append(&waterfall, &tools)?;
+        let zoom = TraceZoom::build(&waterfall)?;
         let viewport = el("div", "ap-wf-viewport")?;
         viewport.set_attribute("tabindex", "0")?;
         viewport.set_attribute("aria-label", "spans")?;
@@ -103,6 +106,7 @@ impl TraceView {
             viewport,
             spacer,
             window,
+            zoom,
             collapsed: Default::default(),
             visible: Vec::new(),
             matches: Default::default(),
@@ -141,6 +145,7 @@ impl TraceView {
                 }
             }
         })?;
+        TraceZoom::wire(app)?;
         let details = app.borrow().traces.details.clone();
         listen::<web_sys::MouseEvent>(&details, "click", app, |app, e| {
             let Some(b) = target_with(&e, "data-open-trace") else { return };
@@ -254,6 +259,8 @@ impl TraceView {
         self.matches.clear();
         self.note.set_text_content(None);
         self.relayout(t);
+        let services = &self.services;
+        self.zoom.reset(t, |svc| services.iter().position(|x| x == svc).unwrap_or(0), super::app::theme())?;
         self.viewport.set_scroll_top(0);
         // Bring the selected span into view.
         if let Some(k) = self.span.as_ref().and_then(|id| t.spans.iter().position(|s| &s.span_id == id)).and_then(|i| self.visible.iter().position(|v| *v == i)) {
@@ -282,6 +289,12 @@ impl TraceView {
         let _ = dom::set_style(&self.spacer, "height", &format!("{}px", rows * ROW_H));
         let _ = dom::set_style(&self.viewport, "height", &format!("{}px", rows.min(VIEW_ROWS) * ROW_H + 2));
         let _ = self.waterfall.set_attribute("data-visible", &rows.to_string());
+    }
+
+    /// Show the stretch `w` (ms from the trace's start) of the open trace.
+    pub fn zoom_to(&mut self, w: (f64, f64)) {
+        self.zoom.set(w);
+        let _ = self.render_window();
     }
 
     /// Collapse or expand the subtree under span `i`.
@@ -332,7 +345,6 @@ impl TraceView {
     /// Draw the rows in view (and a few around them).
     pub fn render_window(&self) -> Result<(), JsValue> {
         let Some(t) = &self.open else { return Ok(()) };
-        let total = t.duration_ms().max(1e-9);
         let t0 = t.start_ms();
         let first = (self.viewport.scroll_top() / ROW_H - OVERSCAN).max(0) as usize;
         let last = (first + (VIEW_ROWS + 2 * OVERSCAN) as usize).min(self.visible.len());
@@ -372,15 +384,20 @@ impl TraceView {
             append(&row, &label)?;
             let track = el("div", "ap-wf-track")?;
             let bar = el("div", &format!("ap-wf-bar{}{}{}", if s.critical { " ap-critical" } else { "" }, if s.error { " ap-error-span" } else { "" }, if s.skew { " ap-skew" } else { "" }))?;
-            dom::set_style(&bar, "left", &format!("{:.3}%", (s.start_ms - t0) / total * 100.0))?;
-            dom::set_style(&bar, "width", &format!("{:.3}%", (s.duration_ms / total * 100.0).max(0.15)))?;
+            let (left, width) = self.zoom.place(s.start_ms - t0, s.end_ms() - t0);
+            dom::set_style(&bar, "left", &format!("{left:.3}%"))?;
+            dom::set_style(&bar, "width", &format!("{:.3}%", width.max(0.15)))?;
             dom::set_style(&bar, "background", &series_css(svc))?;
             bar.set_attribute("title", &format!("{} · {:.3} ms (self {:.3} ms){}", s.name, s.duration_ms, s.self_ms, if s.critical { " · critical path" } else { "" }))?;
             append(&track, &bar)?;
             // Span events as ticks on the shared time axis.
             for ev in &s.events {
+                let (at, _) = self.zoom.place(ev.time_ms - t0, ev.time_ms - t0);
+                if !(0.0..=100.0).contains(&at) {
+                    continue;
+                }
                 let tick = el("span", "ap-wf-event")?;
-                dom::set_style(&tick, "left", &format!("{:.3}%", ((ev.time_ms - t0) / total * 100.0).clamp(0.0, 100.0)))?;
+                dom::set_style(&tick, "left", &format!("{at:.3}%"))?;
                 tick.set_attribute("title", &format!("{} at +{:.3} ms", ev.name, ev.time_ms - s.start_ms))?;
                 append(&track, &tick)?;
             }

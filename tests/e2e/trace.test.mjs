@@ -25,6 +25,29 @@ test('open the slowest trace, select a span, and reopen it from the link', async
   const traceId = await page.getAttribute('.ap-waterfall', 'data-trace-id');
   assert.match(await page.textContent('.ap-waterfall .ap-section-title'), new RegExp(traceId));
 
+  // Zoom: + halves the window around its middle; the root's bar then spans twice the track.
+  const win = async () => (await page.getAttribute('.ap-wf-mini', 'data-window')).split(',').map(Number);
+  const rootWidth = () => page.$eval('.ap-wf-row .ap-wf-bar', (b) => parseFloat(b.style.width));
+  const [a0, a1] = await win();
+  assert.equal(a0, 0);
+  assert.ok(Math.abs((await rootWidth()) - 100) < 0.5, `root bar ${await rootWidth()}%`);
+  await page.click('[data-zoom=in]');
+  const [b0, b1] = await win();
+  assert.ok(Math.abs((b1 - b0) - (a1 - a0) / 2) < 1e-6 * a1 && Math.abs(b0 - a1 / 4) < 1e-6 * a1, `${b0}, ${b1} of ${a1}`);
+  assert.ok(Math.abs((await rootWidth()) - 200) < 1, `root bar ${await rootWidth()}%`);
+  // Dragging across the minimap's last fifth shows that stretch; Reset shows it all again.
+  const m = await page.locator('.ap-wf-mini').boundingBox();
+  await page.mouse.move(m.x + m.width * 0.8, m.y + m.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(m.x + m.width - 1, m.y + m.height / 2, { steps: 4 });
+  await page.mouse.up();
+  const [c0, c1] = await win();
+  assert.ok(Math.abs(c0 - a1 * 0.8) < a1 * 0.02 && c1 > a1 * 0.97, `${c0}, ${c1} of ${a1}`);
+  assert.match(await page.textContent('.ap-wf-zoom-label'), / – .* of /);
+  await page.screenshot({ path: path.join(OUT, 'trace-zoom.png'), fullPage: true });
+  await page.click('[data-zoom=reset]');
+  assert.deepEqual(await win(), [a0, a1]);
+
   const rowsIds = await page.$$eval('.ap-wf-row', (r) => r.map((x) => x.dataset.span));
   const pick = rowsIds[rowsIds.length - 1];
   await page.click(`.ap-wf-row[data-span="${pick}"]`);
