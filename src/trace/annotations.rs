@@ -91,20 +91,25 @@ pub fn row_attributes(batch: &RecordBatch, row: usize, skip: &[usize]) -> Json {
         if skip.contains(&i) || col.is_null(row) {
             continue;
         }
-        let v = if let Some(s) = strings(col) {
-            s.get(row).map(|s| Json::String(s.to_string()))
-        } else if let DataType::Boolean = col.data_type() {
-            Some(Json::Bool(col.as_boolean().value(row)))
-        } else if matches!(col.data_type(), DataType::Timestamp(..)) {
-            None
-        } else {
-            numeric(col).map(|n| crate::value::float_json(n.f64_at(row)))
-        };
-        if let Some(v) = v {
+        if let Some(v) = cell_json(col, row) {
             m.insert(f.name().clone(), v);
         }
     }
     Json::Object(m)
+}
+
+/// A non-null cell as JSON: strings, booleans and numbers; `None` for other types (timestamps,
+/// nested values), which callers format themselves.
+pub fn cell_json(col: &arrow_array::ArrayRef, row: usize) -> Option<Json> {
+    if let Some(s) = strings(col) {
+        s.get(row).map(|s| Json::String(s.to_string()))
+    } else if let DataType::Boolean = col.data_type() {
+        Some(Json::Bool(col.as_boolean().value(row)))
+    } else if matches!(col.data_type(), DataType::Timestamp(..)) {
+        None
+    } else {
+        numeric(col).map(|n| crate::value::float_json(n.f64_at(row)))
+    }
 }
 
 #[cfg(test)]

@@ -437,6 +437,23 @@ impl TraceView {
             append(&table, &tr)?;
         }
         append(d, &table)?;
+        // The raw row, as JSON text (timestamps in ISO 8601).
+        let mut raw = serde_json::Map::new();
+        for (f, col) in batch.schema().fields().iter().zip(batch.columns()) {
+            let v = if col.is_null(row) {
+                serde_json::Value::Null
+            } else if let Some(t) = timestamp_text(col.as_ref(), row) {
+                serde_json::Value::String(t)
+            } else {
+                crate::trace::annotations::cell_json(col, row)
+                    .unwrap_or_else(|| serde_json::Value::String(ArrayFormatter::try_new(col.as_ref(), &opts).map(|fmt| fmt.value(row).to_string()).unwrap_or_default()))
+            };
+            raw.insert(f.name().clone(), v);
+        }
+        let fold = el("details", "ap-raw-row")?;
+        append(&fold, &text_el("summary", "", "Raw row (JSON)")?)?;
+        append(&fold, &text_el("pre", "ap-mono", &serde_json::to_string_pretty(&raw).unwrap_or_default())?)?;
+        append(d, &fold)?;
         if !s.events.is_empty() {
             append(d, &text_el("h4", "ap-section-title", &format!("Span events ({})", s.events.len()))?)?;
             let table = el("table", "ap-table ap-span-events")?;

@@ -55,6 +55,12 @@ test('open the slowest trace, select a span, and reopen it from the link', async
   const attrs = await page.$$eval('.ap-attrs tr', (r) => Object.fromEntries(r.map((x) => [x.cells[0].textContent, x.cells[1].textContent])));
   assert.equal(attrs['trace.span_id'], pick);
   assert.equal(attrs['trace.trace_id'], traceId);
+  // The raw row, as JSON, holds the same fields.
+  await page.click('.ap-raw-row summary');
+  const raw = JSON.parse(await page.textContent('.ap-raw-row pre'));
+  assert.equal(raw['trace.span_id'], pick);
+  assert.equal(typeof raw.duration_ms, 'number');
+  assert.match(raw.timestamp, /^2026-11-01T/);
   await page.screenshot({ path: path.join(OUT, 'trace.png'), fullPage: true });
 
   const fresh = await newPage(env.context);
