@@ -49,11 +49,11 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, result: &QueryRes
     let mut chart = ChartBuilder::on(&plot)
         .margin(10)
         .x_label_area_size(26)
-        .y_label_area_size(56)
+        .y_label_area_size(70)
         .build_cartesian_2d((lo_t..hi_t).with_key_points(time_ticks(lo_t, hi_t, 8)), Ticked { range: y_range.into(), ticks: y_ticks })
         .map_err(err)?;
     let label = |y: &f64| short_number(if log { 10f64.powf(*y) } else { *y });
-    time_mesh(&mut chart, theme, hi_t - lo_t, false, &label).map_err(err)?;
+    time_mesh(&mut chart, theme, hi_t - lo_t, false, &label, result.keys.get(calc).map(|k| axis_name(k)).as_deref()).map_err(err)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let mapping = PlotMapping { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, t0: lo_t, t1: hi_t, y0: ymin, y1: ymax, log_y: log };
     let step = g * 1000;
@@ -75,6 +75,12 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, result: &QueryRes
     legend.draw(&Text::new("count".to_string(), (4, bottom + 8), style)).map_err(err)?;
     area.present().map_err(err)?;
     Ok(Some(mapping))
+}
+
+/// The value axis's caption for calculation key `HEATMAP(col)`: the column's name (which carries
+/// its unit, as in `duration_ms`).
+fn axis_name(key: &str) -> String {
+    key.strip_prefix("HEATMAP(").and_then(|k| k.strip_suffix(')')).unwrap_or(key).to_string()
 }
 
 /// A value axis ticked at chosen values (labels come from the mesh's formatter).

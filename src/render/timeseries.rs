@@ -96,6 +96,7 @@ pub fn time_mesh<DB: DrawingBackend, X, Y>(
     span_ms: i64,
     x_grid: bool,
     y_label: &dyn Fn(&f64) -> String,
+    y_desc: Option<&str>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
 where
     X: Ranged<ValueType = i64> + plotters::coord::ranged1d::ValueFormatter<i64>,
@@ -105,6 +106,9 @@ where
     let mut mesh = chart.configure_mesh();
     if !x_grid {
         mesh.disable_x_mesh();
+    }
+    if let Some(d) = y_desc {
+        mesh.y_desc(d).axis_desc_style(("sans-serif", 12).into_font().color(&fg));
     }
     mesh.light_line_style(TRANSPARENT)
         .bold_line_style(theme.grid())
@@ -138,7 +142,7 @@ pub fn draw<DB: DrawingBackend>(
         .y_label_area_size(52)
         .build_cartesian_2d((lo..hi).with_key_points(time_ticks(lo, hi, 8)), ymin..ymax)
         .map_err(err)?;
-    time_mesh(&mut chart, theme, hi - lo, true, &|v| short_number(*v)).map_err(err)?;
+    time_mesh(&mut chart, theme, hi - lo, true, &|v| short_number(*v), None).map_err(err)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let mapping = super::PlotMapping { left: xr.start, right: xr.end, top: yr.start, bottom: yr.end, t0: lo, t1: hi, y0: ymin, y1: ymax, log_y: false };
     for line in &lines {

@@ -131,59 +131,73 @@ impl BubbleUpView {
         close.set_attribute("data-clear-selection", "")?;
         append(&top, &close)?;
         append(p, &top)?;
-        let grid = el("div", "ap-bu-grid")?;
-        for c in &b.columns {
-            let card = el("div", "ap-bu-col")?;
-            card.set_attribute("data-column", &c.column)?;
-            let title = el("div", "ap-bu-title")?;
-            append(&title, &text_el("span", "ap-bu-name", &c.column)?)?;
-            append(&title, &text_el("span", "ap-hint", &format!("{} · {:.2}", if c.measure { "measure" } else { "dimension" }, c.score))?)?;
-            if !c.measure {
-                let g = text_el("button", "ap-bu-group", "group by")?;
-                g.set_attribute("data-groupby", &c.column)?;
-                g.set_attribute("title", &format!("Add {} to GROUP BY", c.column))?;
-                append(&title, &g)?;
+        // Dimensions first, then measures, each ranked by score.
+        for (measures, title) in [(false, "Dimensions"), (true, "Measures")] {
+            if !b.columns.iter().any(|c| c.measure == measures) {
+                continue;
             }
-            append(&card, &title)?;
-            let mut values: Vec<_> = c.values.iter().collect();
-            if c.measure {
-                values.sort_by(|a, b| (b.selection - b.baseline).total_cmp(&(a.selection - a.baseline)));
+            append(p, &text_el("h4", "ap-bu-kind", title)?)?;
+            let grid = el("div", "ap-bu-grid")?;
+            grid.set_attribute("data-kind", if measures { "measures" } else { "dimensions" })?;
+            for c in b.columns.iter().filter(|c| c.measure == measures) {
+                Self::card(&grid, c)?;
             }
-            for v in values.into_iter().take(5) {
-                let row = el("div", "ap-bu-row")?;
-                let label = match v.range {
-                    Some((lo, hi)) => format!("{} – {}", crate::render::timeseries::short_number(lo), crate::render::timeseries::short_number(hi)),
-                    None if v.value.is_null() => "(null)".to_string(),
-                    None => v.value.as_str().map(str::to_string).unwrap_or_else(|| v.value.to_string()),
-                };
-                if !c.measure {
-                    row.set_attribute("data-col", &c.column)?;
-                    row.set_attribute("data-val", &v.value.to_string())?;
-                    row.set_attribute("title", &format!("Filter on {} = {label}", c.column))?;
-                } else if let Some((lo, hi)) = v.range {
-                    // A measure's bucket: keep the side of it the selection leans to.
-                    let (op, at) = if v.selection >= v.baseline { (">=", lo) } else { ("<", hi) };
-                    // A round edge reads better in the query and survives JSON exactly.
-                    let at = round_sig(at, 6);
-                    row.set_attribute("data-col", &c.column)?;
-                    row.set_attribute("data-op", op)?;
-                    row.set_attribute("data-val", &serde_json::json!(at).to_string())?;
-                    row.set_attribute("title", &format!("Filter on {} {op} {}", c.column, crate::render::timeseries::short_number(at)))?;
-                }
-                append(&row, &text_el("span", "ap-bu-label", &label)?)?;
-                let bars = el("span", "ap-bu-bars")?;
-                for (class, share) in [("ap-bu-sel", v.selection), ("ap-bu-base", v.baseline)] {
-                    let bar = el("span", class)?;
-                    dom::set_style(&bar, "width", &format!("{:.1}%", share * 100.0))?;
-                    append(&bars, &bar)?;
-                }
-                append(&row, &bars)?;
-                append(&row, &text_el("span", "ap-bu-pct", &format!("{:.0}% / {:.0}%", v.selection * 100.0, v.baseline * 100.0))?)?;
-                append(&card, &row)?;
-            }
-            append(&grid, &card)?;
+            append(p, &grid)?;
         }
-        append(p, &grid)?;
+        Ok(())
+    }
+
+    /// One column's card: its top values with selection and baseline shares.
+    fn card(grid: &Element, c: &crate::bubbleup::ColumnReport) -> Result<(), JsValue> {
+        let card = el("div", "ap-bu-col")?;
+        card.set_attribute("data-column", &c.column)?;
+        let title = el("div", "ap-bu-title")?;
+        append(&title, &text_el("span", "ap-bu-name", &c.column)?)?;
+        append(&title, &text_el("span", "ap-hint", &format!("{} · {:.2}", if c.measure { "measure" } else { "dimension" }, c.score))?)?;
+        if !c.measure {
+            let g = text_el("button", "ap-bu-group", "group by")?;
+            g.set_attribute("data-groupby", &c.column)?;
+            g.set_attribute("title", &format!("Add {} to GROUP BY", c.column))?;
+            append(&title, &g)?;
+        }
+        append(&card, &title)?;
+        let mut values: Vec<_> = c.values.iter().collect();
+        if c.measure {
+            values.sort_by(|a, b| (b.selection - b.baseline).total_cmp(&(a.selection - a.baseline)));
+        }
+        for v in values.into_iter().take(5) {
+            let row = el("div", "ap-bu-row")?;
+            let label = match v.range {
+                Some((lo, hi)) => format!("{} – {}", crate::render::timeseries::short_number(lo), crate::render::timeseries::short_number(hi)),
+                None if v.value.is_null() => "(null)".to_string(),
+                None => v.value.as_str().map(str::to_string).unwrap_or_else(|| v.value.to_string()),
+            };
+            if !c.measure {
+                row.set_attribute("data-col", &c.column)?;
+                row.set_attribute("data-val", &v.value.to_string())?;
+                row.set_attribute("title", &format!("Filter on {} = {label}", c.column))?;
+            } else if let Some((lo, hi)) = v.range {
+                // A measure's bucket: keep the side of it the selection leans to.
+                let (op, at) = if v.selection >= v.baseline { (">=", lo) } else { ("<", hi) };
+                // A round edge reads better in the query and survives JSON exactly.
+                let at = round_sig(at, 6);
+                row.set_attribute("data-col", &c.column)?;
+                row.set_attribute("data-op", op)?;
+                row.set_attribute("data-val", &serde_json::json!(at).to_string())?;
+                row.set_attribute("title", &format!("Filter on {} {op} {}", c.column, crate::render::timeseries::short_number(at)))?;
+            }
+            append(&row, &text_el("span", "ap-bu-label", &label)?)?;
+            let bars = el("span", "ap-bu-bars")?;
+            for (class, share) in [("ap-bu-sel", v.selection), ("ap-bu-base", v.baseline)] {
+                let bar = el("span", class)?;
+                dom::set_style(&bar, "width", &format!("{:.1}%", share * 100.0))?;
+                append(&bars, &bar)?;
+            }
+            append(&row, &bars)?;
+            append(&row, &text_el("span", "ap-bu-pct", &format!("{:.0}% / {:.0}%", v.selection * 100.0, v.baseline * 100.0))?)?;
+            append(&card, &row)?;
+        }
+        append(grid, &card)?;
         Ok(())
     }
 }
