@@ -161,6 +161,11 @@ impl DataSet {
         .as_ref()
     }
 
+    /// Column `col`'s string codes if some query has already built them (never builds them).
+    pub fn cached_string_codes(&self, col: usize) -> Option<&Arc<StringCodes>> {
+        self.string_codes.get(col)?.get()?.as_ref()
+    }
+
     /// Batch `i`'s earliest and latest event time (ms), and whether every row has one.
     pub fn time_span(&self, batch: usize) -> Option<(i64, i64, bool)> {
         self.time_spans.get(batch).copied().flatten()

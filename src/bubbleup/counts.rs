@@ -92,6 +92,9 @@ enum Source {
     Codes(Arc<StringCodes>),
     /// A dictionary-encoded string column: entries interned as batches use them.
     Dict(StrInterner),
+    /// A plain string column whose codes are not cached yet: rows interned here, stopping as
+    /// soon as there are too many values (ids cost a thousand rows, not all of them).
+    Plain(StrInterner),
     /// Booleans: code 1 false, 2 true.
     Bool,
     /// Integers: value → code, and code → value.
@@ -127,8 +130,10 @@ impl ValueCounts {
             Source::Bool
         } else if matches!(ty, DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::UInt8 | DataType::UInt16 | DataType::UInt32) {
             Source::Int(Default::default(), vec![0])
-        } else if let Some(c) = ds.string_codes(column) {
+        } else if let Some(c) = ds.cached_string_codes(column) {
             Source::Codes(c.clone())
+        } else if ds.batches().first().is_some_and(|b| strings(b.column(column)).is_some()) {
+            Source::Plain(StrInterner::new())
         } else {
             Source::Group(Grouper::new(&[name.to_string()], ds)?)
         };
@@ -157,11 +162,19 @@ impl ValueCounts {
         }
     }
 
+    /// After the last batch: a plain string column with few values gets the data set's cached
+    /// codes built, so the next BubbleUp (and GROUP BY) reads them instead of hashing rows.
+    pub fn finish(&self, ds: &DataSet) {
+        if matches!(self.source, Source::Plain(_)) && !self.overflow {
+            ds.string_codes(self.column);
+        }
+    }
+
     /// The value of `code`.
     pub fn value(&self, code: usize) -> Value {
         match &self.source {
             Source::Codes(c) if code > 0 => Value::Str(c.interner.get(code as u32 - 1).to_string()),
-            Source::Dict(t) if code > 0 => Value::Str(t.get(code as u32 - 1).to_string()),
+            Source::Dict(t) | Source::Plain(t) if code > 0 => Value::Str(t.get(code as u32 - 1).to_string()),
             Source::Bool if code > 0 => Value::Bool(code == 2),
             Source::Int(_, values) if code > 0 => Value::Int(values[code]),
             Source::Group(g) => g.values(code as u32).into_iter().next().unwrap_or(Value::Null),
@@ -250,6 +263,32 @@ impl ValueCounts {
                     }
                     self.all[code] += self.keys_all[k];
                     self.sel[code] += self.keys_sel[k];
+                }
+            }
+            Source::Plain(interner) => {
+                let Some(sc) = strings(batch.column(self.column)) else { return };
+                self.codes.clear();
+                for chunk in rows.all.chunks(1024) {
+                    interner.intern_rows(&sc, chunk, 1, 0, &mut self.codes);
+                    if interner.len() > MAX_DISTINCT {
+                        self.overflow = true;
+                        return;
+                    }
+                }
+                let n = interner.len() + 1;
+                self.grow(n);
+                // Codes of the query's rows, in order: the selected rows are a subset of them.
+                let (all, sel) = (&mut self.all, &mut self.sel);
+                match w {
+                    None => self.codes.iter().for_each(|&c| all[c as usize] += 1.0),
+                    Some(w) => self.codes.iter().zip(&rows.all).for_each(|(&c, &r)| all[c as usize] += w[r as usize]),
+                }
+                let mut k = 0;
+                for &r in &rows.sel {
+                    while rows.all[k] != r {
+                        k += 1;
+                    }
+                    sel[self.codes[k] as usize] += w.map_or(1.0, |w| w[r as usize]);
                 }
             }
             Source::Bool => {

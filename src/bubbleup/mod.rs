@@ -207,6 +207,11 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
         }
         batch_rows.push(r);
     }
+    for (_, acc) in &candidates {
+        if let Acc::Values(v) = acc {
+            v.finish(ds);
+        }
+    }
     // Integers with many values are measures after all: their ranges take another look.
     for (col, acc) in &mut candidates {
         if let Acc::Values(v) = acc {
