@@ -82,6 +82,25 @@ pub fn scrub_url(url: &str) -> String {
     out
 }
 
+/// A local file's content hash for [`FileRef`]: `xxh3:` and the 128-bit XXH3 hash in hex.
+pub fn content_hash(bytes: &[u8]) -> String {
+    format!("xxh3:{:032x}", twox_hash::XxHash3_128::oneshot(bytes))
+}
+
+impl FileRef {
+    /// Is `bytes`, named `name`, the file this link asks for? `Err` names what differs when the
+    /// name and size match but the content does not.
+    pub fn matches(&self, name: &str, bytes: &[u8]) -> Result<bool, String> {
+        if self.name != name || self.size != bytes.len() as u64 {
+            return Ok(false);
+        }
+        if self.hash != content_hash(bytes) {
+            return Err(format!("{name} has the name and size the link asks for, but different content: the view may differ from the one linked"));
+        }
+        Ok(true)
+    }
+}
+
 impl State {
     pub fn to_json(&self) -> Json {
         let mut m = serde_json::Map::new();
@@ -164,6 +183,18 @@ mod tests {
         assert_eq!(back.sources, vec!["https://h/x.arrow".to_string()]);
         let decoded_text = back.to_json().to_string();
         assert!(!decoded_text.contains("zzz") && !decoded_text.contains("u:p"));
+    }
+
+    #[test]
+    fn local_files_match_by_name_size_and_content() {
+        let bytes = b"timestamp,duration_ms\n1,2\n";
+        let f = FileRef { name: "a.csv".into(), size: bytes.len() as u64, hash: content_hash(bytes) };
+        assert!(f.hash.starts_with("xxh3:") && f.hash.len() == 5 + 32);
+        assert_eq!(f.matches("a.csv", bytes), Ok(true));
+        assert_eq!(f.matches("b.csv", bytes), Ok(false));
+        assert_eq!(f.matches("a.csv", b"short"), Ok(false));
+        let other = b"timestamp,duration_ms\n1,3\n";
+        assert!(f.matches("a.csv", other).unwrap_err().contains("different content"));
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Source {
     pub batches: Vec<RecordBatch>,
     pub rows: usize,
     pub bytes: usize,
+    /// A local file's content hash, so a link can ask for the same file again.
+    pub hash: Option<String>,
 }
 
 pub struct Parts {
@@ -79,6 +81,8 @@ pub struct App {
     pub table_view: table::TableView,
     /// A table view a link asks for, applied once its query has run.
     pending_table: Option<table::TableView>,
+    /// Local files a link asks for that have not been added yet.
+    wanted: Vec<crate::permalink::FileRef>,
 }
 
 pub type Shared = Rc<RefCell<App>>;
@@ -162,6 +166,7 @@ impl App {
             pending_trace: None,
             table_view: table::TableView::default(),
             pending_table: None,
+            wanted: Vec::new(),
         }));
         SourcePanel::wire(&app)?;
         QueryPanel::wire(&app)?;
@@ -207,8 +212,15 @@ impl App {
             Some(Ok(state)) => {
                 let mut a = app.borrow_mut();
                 a.apply_state(&state);
-                if !state.sources.is_empty() {
+                if !state.sources.is_empty() || !state.files.is_empty() {
+                    // Only what the link names: never the demo in place of its local files.
                     urls = state.sources.clone();
+                }
+                a.wanted = state.files.clone();
+                a.panel.show_wanted(&a.wanted);
+                if urls.is_empty() {
+                    a.parts.summary.set_text_content(Some("Waiting for the link's local files"));
+                    let _ = a.parts.root.set_attribute("data-state", "waiting");
                 }
             }
             Some(Err(e)) => app.borrow().show_error(&format!("This link could not be read: {e}")),
@@ -254,7 +266,13 @@ impl App {
     pub fn state(&self) -> State {
         State {
             sources: self.sources.iter().filter_map(|s| s.url.clone()).collect(),
-            files: Vec::new(),
+            files: self
+                .sources
+                .iter()
+                .filter(|s| s.url.is_none())
+                .filter_map(|s| Some(crate::permalink::FileRef { name: s.name.clone(), size: s.bytes as u64, hash: s.hash.clone()? }))
+                .chain(self.wanted.iter().cloned())
+                .collect(),
             query: self.spec.as_ref().map(QuerySpec::to_json).unwrap_or(serde_json::json!({})),
             view: {
                 let mut v = serde_json::json!({"weight": self.parts.weighting_box.checked()});
@@ -642,6 +660,22 @@ impl App {
     /// The bytes are handed over: an Arrow IPC stream's batches are slices of them (no copy).
     pub fn add_source(&mut self, name: &str, url: Option<&str>, bytes: Vec<u8>) -> Result<(), String> {
         let byte_len = bytes.len();
+        let hash = url.is_none().then(|| crate::permalink::content_hash(&bytes));
+        // A file a link asks for: matched by name, size and content.
+        let mut mismatch = None;
+        if url.is_none() {
+            let before = self.wanted.len();
+            self.wanted.retain(|w| match w.matches(name, &bytes) {
+                Ok(found) => !found,
+                Err(e) => {
+                    mismatch = Some(e);
+                    false
+                }
+            });
+            if self.wanted.len() != before {
+                self.panel.show_wanted(&self.wanted);
+            }
+        }
         let loaded = ingest::load_owned(name, bytes).map_err(|e| e.to_string())?;
         let rows: usize = loaded.batches.iter().map(|b| b.num_rows()).sum();
         let size = dataset::batches_byte_size(&loaded.batches);
@@ -654,8 +688,11 @@ impl App {
             ));
         }
         self.data.append(loaded.batches.clone()).map_err(|e| format!("{name}: {e}"))?;
-        self.sources.push(Source { name: name.to_string(), url: url.map(str::to_string), format: loaded.format, batches: loaded.batches, rows, bytes: byte_len });
+        self.sources.push(Source { name: name.to_string(), url: url.map(str::to_string), format: loaded.format, batches: loaded.batches, rows, bytes: byte_len, hash });
         self.data_changed();
+        if let Some(m) = mismatch {
+            self.show_error(&m);
+        }
         Ok(())
     }
 

@@ -13,6 +13,7 @@ use crate::dataset::DataSet;
 
 pub struct SourcePanel {
     list: Element,
+    wanted: Element,
     file_input: HtmlInputElement,
     url_input: HtmlInputElement,
     load_button: Element,
@@ -29,6 +30,10 @@ impl SourcePanel {
         panel.set_attribute("aria-label", "data sources")?;
         let list = el("ul", "ap-source-list")?;
         append(&panel, &list)?;
+        let wanted = el("div", "ap-wanted")?;
+        wanted.set_attribute("hidden", "")?;
+        wanted.set_attribute("role", "status")?;
+        append(&panel, &wanted)?;
         let controls = el("div", "ap-source-controls")?;
         let pick = el("label", "ap-button")?;
         append(&pick, &text_el("span", "", "Add files…")?)?;
@@ -61,7 +66,7 @@ impl SourcePanel {
         append(&progress_box, &cancel)?;
         append(&panel, &progress_box)?;
         append(root, &panel)?;
-        Ok(SourcePanel { list, file_input, url_input, load_button, progress_box, progress, progress_text, cancel, time_select })
+        Ok(SourcePanel { list, wanted, file_input, url_input, load_button, progress_box, progress, progress_text, cancel, time_select })
     }
 
     /// Connect the panel's controls to the app.
@@ -127,6 +132,27 @@ impl SourcePanel {
     }
 
     /// Show the loaded sources and the time column choice.
+    /// The local files a link asks for that are not loaded yet (hidden when there are none).
+    pub fn show_wanted(&self, files: &[crate::permalink::FileRef]) {
+        dom::clear(&self.wanted);
+        if files.is_empty() {
+            let _ = self.wanted.set_attribute("hidden", "");
+            return;
+        }
+        let _ = self.wanted.remove_attribute("hidden");
+        if let Ok(p) = text_el("p", "", "This link was made with local files, which links never carry. Add the same files (Add files… or drop them here) to see its view:") {
+            let _ = append(&self.wanted, &p);
+        }
+        let Ok(ul) = el("ul", "") else { return };
+        for f in files {
+            if let Ok(li) = text_el("li", "ap-wanted-file", &format!("{} · {}", f.name, dom::bytes(f.size as usize))) {
+                let _ = li.set_attribute("data-name", &f.name);
+                let _ = append(&ul, &li);
+            }
+        }
+        let _ = append(&self.wanted, &ul);
+    }
+
     pub fn render(&self, sources: &[Source], data: &DataSet) {
         dom::clear(&self.list);
         for (i, s) in sources.iter().enumerate() {

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { start, newPage, DIST, OUT } from './browser.mjs';
 
@@ -98,4 +99,54 @@ test('a URL load shows progress and can be cancelled; loaded data stays', async 
     slow.closeAllConnections?.();
     await new Promise((r) => slow.close(r));
   }
+});
+
+test('a link made with a local file asks for the same file, then shows the same view', async () => {
+  const fx = path.join('tests', 'fixtures', 'otlp_sdk.json');
+  const page = await newPage(env.context);
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  await page.setInputFiles('.ap-file', [fx]);
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 30_000 });
+  // Only the local file, grouped by span name.
+  await page.click('.ap-source:first-child [data-remove]');
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 1);
+  await page.fill('.ap-clause[data-clause="GROUP BY"] input', 'name');
+  await page.press('.ap-clause[data-clause="GROUP BY"] input', 'Escape');
+  await page.press('.ap-clause[data-clause="GROUP BY"] input', 'Enter');
+  await page.waitForFunction(() => JSON.parse(document.querySelector('.apiary').dataset.spec).breakdowns?.[0] === 'name');
+  const table = () => page.$$eval('.ap-results tbody tr', (r) => r.map((x) => x.textContent));
+  const want = await table();
+  assert.equal(want.length, 4);
+  const link = page.url();
+
+  // A fresh page: nothing loads (not the demo either) until the file is given.
+  const fresh = await newPage(env.context);
+  await fresh.goto(link);
+  await fresh.waitForSelector('.apiary[data-state=waiting] .ap-wanted:not([hidden])', { timeout: 90_000 });
+  assert.equal(await fresh.getAttribute('.ap-wanted-file', 'data-name'), 'otlp_sdk.json');
+  assert.equal(await fresh.locator('.ap-source').count(), 0);
+  // A file with the same name and size but other content is loaded with a warning.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-e2e-'));
+  const bytes = fs.readFileSync(fx, 'utf8');
+  assert.ok(bytes.includes('u-42'));
+  fs.writeFileSync(path.join(dir, 'otlp_sdk.json'), bytes.replace('u-42', 'u-43'));
+  await fresh.setInputFiles('.ap-file', [path.join(dir, 'otlp_sdk.json')]);
+  await fresh.waitForSelector('.ap-error:not([hidden])');
+  assert.match(await fresh.textContent('.ap-error'), /otlp_sdk\.json has the name and size the link asks for, but different content/);
+  await fresh.close();
+
+  // The same file: the linked view, exactly.
+  const again = await newPage(env.context);
+  await again.goto(link);
+  await again.waitForSelector('.ap-wanted:not([hidden])', { timeout: 90_000 });
+  await again.setInputFiles('.ap-file', [fx]);
+  await again.waitForSelector('.apiary[data-state=ready] .ap-wanted[hidden]', { state: 'attached', timeout: 30_000 });
+  await again.waitForFunction((n) => document.querySelectorAll('.ap-results tbody tr').length === n, want.length);
+  assert.deepEqual(await again.$$eval('.ap-results tbody tr', (r) => r.map((x) => x.textContent)), want);
+  assert.equal(await again.isVisible('.ap-error'), false);
+  assert.deepEqual(again.errors, []);
+  await again.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  await page.close();
 });
