@@ -49,6 +49,8 @@ pub struct Builder {
     pub error: Element,
     list: Element,
     suggestions: Vec<Suggestion>,
+    /// What is typed under the cursor is itself one of the completions.
+    exact: bool,
     /// The field (index) and item the completion list belongs to, and the highlighted row.
     open: Option<usize>,
     active: usize,
@@ -152,7 +154,7 @@ impl Builder {
         list.set_attribute("hidden", "")?;
         append(&box_, &list)?;
         append(root, &box_)?;
-        Ok(Builder { fields, combination, range, start, end, granularity, error, list, suggestions: Vec::new(), open: None, active: 0, timer: Rc::new(Cell::new(0)) })
+        Ok(Builder { fields, combination, range, start, end, granularity, error, list, suggestions: Vec::new(), exact: false, open: None, active: 0, timer: Rc::new(Cell::new(0)) })
     }
 
     /// The clause text the boxes hold.
@@ -300,8 +302,12 @@ impl Builder {
             cursor += ch.len_utf8();
         }
         self.suggestions = suggest(f.clause, &text, cursor, ctx);
-        // A completion that only repeats what is typed is no help.
+        // A completion that only repeats what is typed is no help; and when what is typed is
+        // already whole (a column's full name), Enter runs the query instead of completing it
+        // into a longer name.
+        let before = self.suggestions.len();
         self.suggestions.retain(|s| text.get(s.from..cursor) != Some(s.insert.trim_end()));
+        self.exact = self.suggestions.len() != before;
         self.active = 0;
         if self.suggestions.is_empty() {
             self.close();
@@ -385,11 +391,13 @@ impl Builder {
                     "ArrowDown" if open => {
                         e.prevent_default();
                         let k = (a.builder.active + 1) % count;
+                        a.builder.exact = false;
                         a.builder.highlight(k);
                     }
                     "ArrowUp" if open => {
                         e.prevent_default();
                         let k = (a.builder.active + count - 1) % count;
+                        a.builder.exact = false;
                         a.builder.highlight(k);
                     }
                     "Tab" if open => {
@@ -399,7 +407,7 @@ impl Builder {
                             a.builder_suggest(i);
                         }
                     }
-                    "Enter" if open => {
+                    "Enter" if open && !a.builder.exact => {
                         e.prevent_default();
                         let k = a.builder.active;
                         if a.builder.accept(k).is_some() {
