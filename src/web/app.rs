@@ -251,6 +251,7 @@ impl App {
         self.pending_trace = state.view.get("trace").and_then(|v| v.as_str()).map(|t| {
             (t.to_string(), state.view.get("span").and_then(|v| v.as_str()).map(str::to_string))
         });
+        self.traces.pending_zoom = state.view.get("zoom").and_then(|z| Some((z.get(0)?.as_f64()?, z.get(1)?.as_f64()?)));
         let sort = state.view.get("sort").and_then(|s| Some((s.get(0)?.as_u64()? as usize, s.get(1)?.as_str()? == "desc")));
         let isolated = state.view.get("isolate").and_then(|i| i.as_u64()).map(|i| i as usize);
         self.pending_table = Some(table::TableView { sort, isolated });
@@ -296,6 +297,11 @@ impl App {
                     v["trace"] = serde_json::json!(t.trace_id);
                     if let Some(s) = &self.traces.span {
                         v["span"] = serde_json::json!(s);
+                    }
+                    if let Some((z0, z1)) = self.traces.zoom.zoomed() {
+                        // Microseconds are plenty, and keep the link short.
+                        let us = |x: f64| (x * 1000.0).round() / 1000.0;
+                        v["zoom"] = serde_json::json!([us(z0), us(z1)]);
                     }
                 }
                 v
@@ -484,6 +490,12 @@ impl App {
             }
             Err(e) => self.show_error(&e.to_string()),
         }
+    }
+
+    /// Show the stretch `w` (ms from the trace's start) of the open trace; the link keeps it.
+    pub fn zoom_trace(&mut self, w: (f64, f64)) {
+        self.traces.zoom_to(w);
+        query_panel::write_url(&self.state(), false);
     }
 
     /// Select a span of the open trace: mark it and show its attributes (no reassembly).

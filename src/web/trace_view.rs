@@ -37,6 +37,8 @@ pub struct TraceView {
     spacer: Element,
     window: Element,
     pub zoom: TraceZoom,
+    /// A zoom window a link asks for, applied when its trace opens.
+    pub pending_zoom: Option<(f64, f64)>,
     /// Indices (into the trace's spans) of collapsed subtrees' roots.
     collapsed: std::collections::HashSet<usize>,
     /// Spans shown, in order (descendants of collapsed spans left out).
@@ -107,6 +109,7 @@ impl TraceView {
             spacer,
             window,
             zoom,
+            pending_zoom: None,
             collapsed: Default::default(),
             visible: Vec::new(),
             matches: Default::default(),
@@ -261,6 +264,9 @@ impl TraceView {
         self.relayout(t);
         let services = &self.services;
         self.zoom.reset(t, |svc| services.iter().position(|x| x == svc).unwrap_or(0), super::app::theme())?;
+        if let Some(w) = self.pending_zoom.take() {
+            self.zoom.set(w);
+        }
         self.viewport.set_scroll_top(0);
         // Bring the selected span into view.
         if let Some(k) = self.span.as_ref().and_then(|id| t.spans.iter().position(|s| &s.span_id == id)).and_then(|i| self.visible.iter().position(|v| *v == i)) {

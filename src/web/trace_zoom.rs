@@ -77,7 +77,7 @@ impl TraceZoom {
                     "out" => (mid - half * 2.0, mid + half * 2.0),
                     _ => (0.0, a.traces.zoom.total),
                 };
-                a.traces.zoom_to(w);
+                a.zoom_trace(w);
             })?;
         }
         listen::<web_sys::MouseEvent>(&mini, "mousedown", app, |app, e| {
@@ -106,12 +106,12 @@ impl TraceZoom {
                 return;
             }
             let (t0, t1) = (z.time_at(x0.min(x1)), z.time_at(x0.max(x1)));
-            a.traces.zoom_to((t0, t1));
+            a.zoom_trace((t0, t1));
         })?;
         listen::<web_sys::MouseEvent>(&mini, "dblclick", app, |app, _| {
             if let Ok(mut a) = app.try_borrow_mut() {
                 let total = a.traces.zoom.total;
-                a.traces.zoom_to((0.0, total));
+                a.zoom_trace((0.0, total));
             }
         })?;
         Ok(())
@@ -140,6 +140,12 @@ impl TraceZoom {
         let start = w.0.clamp(0.0, self.total - width);
         self.window = (start, start + width);
         self.show_window();
+    }
+
+    /// The window when it is not the whole trace.
+    pub fn zoomed(&self) -> Option<(f64, f64)> {
+        let (z0, z1) = self.window;
+        (z0 > 0.0 || z1 < self.total).then_some((z0, z1))
     }
 
     /// Mark the window on the minimap, label it, and write the axis ticks.

@@ -45,6 +45,13 @@ test('open the slowest trace, select a span, and reopen it from the link', async
   assert.ok(Math.abs(c0 - a1 * 0.8) < a1 * 0.02 && c1 > a1 * 0.97, `${c0}, ${c1} of ${a1}`);
   assert.match(await page.textContent('.ap-wf-zoom-label'), / – .* of /);
   await page.screenshot({ path: path.join(OUT, 'trace-zoom.png'), fullPage: true });
+  // The link keeps the zoom.
+  const zoomed = await newPage(env.context);
+  await zoomed.goto(page.url());
+  await zoomed.waitForSelector('.ap-waterfall:not([hidden]) .ap-wf-row', { timeout: 90_000 });
+  const [d0, d1] = (await zoomed.getAttribute('.ap-wf-mini', 'data-window')).split(',').map(Number);
+  assert.ok(Math.abs(d0 - c0) < 0.01 && Math.abs(d1 - c1) < 0.01, `${d0}, ${d1} vs ${c0}, ${c1}`);
+  await zoomed.close();
   await page.click('[data-zoom=reset]');
   assert.deepEqual(await win(), [a0, a1]);
 
