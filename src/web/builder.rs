@@ -266,15 +266,7 @@ impl Builder {
 
     /// Show (or clear) an error about the whole query.
     pub fn show_query_error(&self, msg: Option<&str>) {
-        match msg {
-            Some(m) => {
-                self.error.set_text_content(Some(m));
-                let _ = self.error.remove_attribute("hidden");
-            }
-            None => {
-                let _ = self.error.set_attribute("hidden", "");
-            }
-        }
+        dom::show_text(&self.error, msg);
     }
 
     fn close(&mut self) {

@@ -37,6 +37,19 @@ pub fn clear(e: &Element) {
     e.set_text_content(None);
 }
 
+/// Show `msg` in `e` (an inline error or note), or hide `e` with `None`. Text only.
+pub fn show_text(e: &Element, msg: Option<&str>) {
+    match msg {
+        Some(m) => {
+            e.set_text_content(Some(m));
+            let _ = e.remove_attribute("hidden");
+        }
+        None => {
+            let _ = e.set_attribute("hidden", "");
+        }
+    }
+}
+
 pub fn set_style(e: &Element, prop: &str, value: &str) -> Result<(), JsValue> {
     e.dyn_ref::<HtmlElement>().ok_or_else(|| JsValue::from_str("not an HTML element"))?.style().set_property(prop, value)
 }

@@ -97,15 +97,7 @@ impl QueryPanel {
     }
 
     pub fn show_error(&self, msg: Option<&str>) {
-        match msg {
-            Some(m) => {
-                self.error.set_text_content(Some(m));
-                let _ = self.error.remove_attribute("hidden");
-            }
-            None => {
-                let _ = self.error.set_attribute("hidden", "");
-            }
-        }
+        dom::show_text(&self.error, msg);
     }
 }
 

@@ -182,15 +182,7 @@ impl TraceView {
 
     /// Show (or with `None` hide) the trace search's error under its box.
     pub fn show_where_error(&self, msg: Option<&str>) {
-        match msg {
-            Some(m) => {
-                self.where_error.set_text_content(Some(m));
-                let _ = self.where_error.remove_attribute("hidden");
-            }
-            None => {
-                let _ = self.where_error.set_attribute("hidden", "");
-            }
-        }
+        dom::show_text(&self.where_error, msg);
     }
 
     /// The trace list: the slowest traces matching the query; `scope` says what narrows it
