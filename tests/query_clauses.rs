@@ -72,7 +72,8 @@ fn errors_name_the_clause_and_item_and_leave_the_spec_alone() {
         (Clauses { group_by: "region, ghost".into(), ..Default::default() }, "GROUP BY", "ghost"),
         (Clauses { order_by: "P99(duration_ms) desc".into(), ..Default::default() }, "ORDER BY", "not in VISUALIZE"),
         (Clauses { order_by: "region".into(), ..Default::default() }, "ORDER BY", "not in GROUP BY"),
-        (Clauses { limit: "0".into(), ..Default::default() }, "LIMIT", "1 to 1000"),
+        (Clauses { limit: "0".into(), ..Default::default() }, "LIMIT", "1 to 10000"),
+        (Clauses { limit: "10001".into(), ..Default::default() }, "LIMIT", "1 to 10000"),
         (Clauses { having: "COUNT >> 3".into(), ..Default::default() }, "HAVING", "not a number"),
         (Clauses { visualize: "HEATMAP(duration_ms)".into(), having: "HEATMAP(duration_ms) > 3".into(), ..Default::default() }, "HAVING", "HEATMAP"),
     ];

@@ -20,7 +20,7 @@ use arrow_schema::Schema;
 use serde_json::Value as Json;
 
 use crate::query::column::Kind;
-use crate::query::spec::{CalcOp, Calculation, CmpOp, Combination, Filter, FilterOp, Having, Order, QuerySpec, CALC_OPS, FILTER_OPS};
+use crate::query::spec::{CalcOp, Calculation, CmpOp, Combination, Filter, FilterOp, Having, Order, QuerySpec, CALC_OPS, FILTER_OPS, MAX_LIMIT};
 
 /// The builder's text, one string per clause.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -354,7 +354,7 @@ impl Clauses {
         let havings = each(Clause::Having, &self.having, |s| parse_having(s, schema))?;
         let limit = match self.limit.trim() {
             "" => None,
-            t => Some(t.parse::<usize>().ok().filter(|&l| (1..=1000).contains(&l)).ok_or(ClauseError { clause: Clause::Limit, message: format!("{t:?} is not a whole number from 1 to 1000") })?),
+            t => Some(t.parse::<usize>().ok().filter(|&l| (1..=MAX_LIMIT).contains(&l)).ok_or(ClauseError { clause: Clause::Limit, message: format!("{t:?} is not a whole number from 1 to {MAX_LIMIT}") })?),
         };
         let calcs_used: Vec<Calculation> = if calculations.is_empty() { vec![Calculation { op: CalcOp::Count, column: None }] } else { calculations.clone() };
         for o in orders.iter().filter(|o| o.op.is_some()) {

@@ -149,7 +149,12 @@ pub fn draw<DB: DrawingBackend>(
         let colour = series_color(line.row);
         let dim = highlight.is_some_and(|h| h != line.row);
         let style = if dim { colour.mix(0.15).stroke_width(1) } else { colour.stroke_width(2) };
-        chart.draw_series(LineSeries::new(line.points.iter().copied(), style)).map_err(err)?;
+        if let [only] = line.points[..] {
+            // A group with one value (a lone bucket) is a dot: a line through one point is invisible.
+            chart.draw_series(std::iter::once(Circle::new(only, if dim { 2 } else { 3 }, style.filled()))).map_err(err)?;
+        } else {
+            chart.draw_series(LineSeries::new(line.points.iter().copied(), style)).map_err(err)?;
+        }
     }
     area.present().map_err(err)?;
     Ok(Some(mapping))
@@ -165,4 +170,76 @@ pub fn values_at(result: &QueryResult, calc: usize, t_ms: i64) -> Option<(i64, V
         vals[p.row].1 = p.values.get(calc).and_then(Output::as_f64);
     }
     Some((bucket, vals))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::result::{ResultRow, SeriesPoint};
+    use crate::value::Value;
+    use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
+
+    /// An in-memory pixel grid (plotters rasterizes every shape into `draw_pixel`); text is
+    /// skipped, as no font is built in natively.
+    struct Pixels {
+        w: u32,
+        h: u32,
+        px: std::rc::Rc<std::cell::RefCell<Vec<(u8, u8, u8)>>>,
+    }
+
+    impl DrawingBackend for Pixels {
+        type ErrorType = std::convert::Infallible;
+        fn get_size(&self) -> (u32, u32) {
+            (self.w, self.h)
+        }
+        fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+            Ok(())
+        }
+        fn present(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+            Ok(())
+        }
+        fn draw_pixel(&mut self, (x, y): BackendCoord, c: BackendColor) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+            if x >= 0 && y >= 0 && (x as u32) < self.w && (y as u32) < self.h && c.alpha > 0.5 {
+                self.px.borrow_mut()[(y as u32 * self.w + x as u32) as usize] = c.rgb;
+            }
+            Ok(())
+        }
+        fn draw_text<S: BackendTextStyle>(&mut self, _: &str, _: &S, _: BackendCoord) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+            Ok(())
+        }
+        fn estimate_text_size<S: BackendTextStyle>(&self, text: &str, _: &S) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+            Ok((text.len() as u32 * 7, 12))
+        }
+    }
+
+    fn result(points: &[(usize, i64, f64)], rows: usize) -> QueryResult {
+        QueryResult {
+            keys: vec!["AVG(x)".into()],
+            breakdowns: vec!["g".into()],
+            results: (0..rows).map(|i| ResultRow { group: vec![Value::Str(format!("g{i}").into())], values: vec![Output::Float(1.0)] }).collect(),
+            series: points.iter().map(|&(row, t, v)| SeriesPoint { time_ms: t, row, values: vec![Output::Float(v)] }).collect(),
+            range_ms: Some((0, 600_000)),
+            granularity: Some(60),
+            ..Default::default()
+        }
+    }
+
+    fn pixels_of(r: &QueryResult, row: usize) -> usize {
+        let px = std::rc::Rc::new(std::cell::RefCell::new(vec![(255, 255, 255); 400 * 200]));
+        let area = Pixels { w: 400, h: 200, px: px.clone() }.into_drawing_area();
+        draw(&area, r, 0, false, Theme::Light, None).unwrap();
+        let RGBColor(cr, cg, cb) = series_color(row);
+        let n = px.borrow().iter().filter(|&&p| p == (cr, cg, cb)).count();
+        n
+    }
+
+    #[test]
+    fn a_group_with_one_value_is_drawn_as_a_dot() {
+        // Row 1 has values in two buckets (a line), row 2 in one bucket only.
+        let r = result(&[(1, 60_000, 5.0), (1, 120_000, 7.0), (2, 300_000, 3.0)], 3);
+        assert!(pixels_of(&r, 1) > 20, "the two-point line is drawn");
+        let dot = pixels_of(&r, 2);
+        assert!((9..=60).contains(&dot), "the lone value is a small dot, {dot} pixels");
+        assert_eq!(pixels_of(&r, 0), 0, "a group without values draws nothing");
+    }
 }

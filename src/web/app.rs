@@ -11,6 +11,7 @@ use web_sys::{Element, HtmlCanvasElement};
 
 use super::dom::{self, append, el, text_el};
 use super::bubbleup_view::BubbleUpView;
+use super::calc_charts::{self, CalcCharts};
 use super::chart_tools::ChartTools;
 use super::crosshair::Crosshair;
 use super::history::History;
@@ -54,7 +55,6 @@ pub struct Parts {
     pub weighting_box: web_sys::HtmlInputElement,
     pub error: Element,
     pub canvas: HtmlCanvasElement,
-    pub table: Element,
 }
 
 pub struct App {
@@ -65,13 +65,15 @@ pub struct App {
     pub bubble: BubbleUpView,
     pub tools: ChartTools,
     pub hover: Crosshair,
+    pub calc_charts: CalcCharts,
+    pub table: table::ResultsTable,
     pub history: History,
     pub traces: TraceView,
     pub sources: Vec<Source>,
     pub data: DataSet,
     pub memory_cap: usize,
     pub loading: Option<web_sys::AbortController>,
-    result: Option<QueryResult>,
+    pub result: Option<QueryResult>,
     spec: Option<QuerySpec>,
     /// A query someone chose (typed, pasted, or opened from a link): kept when data changes.
     chosen: Option<QuerySpec>,
@@ -136,24 +138,26 @@ impl App {
         canvas.set_attribute("aria-label", "chart")?;
         append(&wrap, &canvas)?;
         append(&root, &wrap)?;
+        let calc_charts = CalcCharts::build(&root, &wrap)?;
         let bubble = BubbleUpView::build(&root, &wrap)?;
         let tools = ChartTools::build(&bar, &wrap)?;
         let hover = Crosshair::build(&wrap)?;
-        let table_el = el("div", "ap-results")?;
-        append(&root, &table_el)?;
+        let table = table::ResultsTable::build(&root)?;
         let traces = TraceView::build(&root)?;
         append(&host, &root)?;
         root.set_attribute("data-state", "loading")?;
 
         let memory_cap = host.get_attribute("data-memory-cap").and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MEMORY_CAP);
         let app: Shared = Rc::new(RefCell::new(App {
-            parts: Parts { root, summary, query_line, weighting, weighting_box, error, canvas, table: table_el },
+            parts: Parts { root, summary, query_line, weighting, weighting_box, error, canvas },
+            table,
             panel,
             builder,
             query,
             bubble,
             tools,
             hover,
+            calc_charts,
             history,
             traces,
             sources: Vec::new(),
@@ -175,37 +179,10 @@ impl App {
         BubbleUpView::wire(&app, &canvas)?;
         Crosshair::wire(&app, &canvas)?;
         ChartTools::wire(&app)?;
+        CalcCharts::wire(&app)?;
         History::wire(&app)?;
         TraceView::wire(&app)?;
-        let table_el = app.borrow().parts.table.clone();
-        listen::<web_sys::MouseEvent>(&table_el, "click", &app, |app, e| {
-            let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            if let Some(i) = t.closest("[data-select-row]").ok().flatten().and_then(|b| b.get_attribute("data-select-row")).and_then(|i| i.parse().ok()) {
-                a.select_group(i);
-            } else if let Some(k) = t.closest("[data-sort]").ok().flatten().and_then(|b| b.get_attribute("data-sort")).and_then(|k| k.parse().ok()) {
-                a.sort_table(k);
-            } else if let Some(i) = t.closest("tr[data-row]").ok().flatten().and_then(|r| r.get_attribute("data-row")).and_then(|i| i.parse().ok()) {
-                a.isolate(i);
-            }
-        })?;
-        listen::<web_sys::KeyboardEvent>(&table_el, "keydown", &app, |app, e| {
-            if e.key() != "Enter" && e.key() != " " {
-                return;
-            }
-            let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-            if t.tag_name() != "TR" {
-                return;
-            }
-            e.prevent_default();
-            if let (Ok(mut a), Some(i)) = (app.try_borrow_mut(), t.get_attribute("data-row").and_then(|i| i.parse().ok())) {
-                a.isolate(i);
-                // Keep the keyboard where it was.
-                if let Ok(Some(row)) = a.parts.table.query_selector(&format!("tr[data-row=\"{i}\"]")) {
-                    let _ = row.unchecked_ref::<web_sys::HtmlElement>().focus();
-                }
-            }
-        })?;
+        table::ResultsTable::wire(&app)?;
         // A link's state wins over src= and the demo.
         let mut urls = vec![source_url(&host)];
         match query_panel::state_from_url() {
@@ -235,6 +212,7 @@ impl App {
         for url in urls {
             super::sources::load_url(&app, url);
         }
+        redraw_on_resize(&app)?;
         Ok(())
     }
 
@@ -445,8 +423,7 @@ impl App {
 
     /// Where the plot lies, for tests and tools that point at data coordinates.
     fn mark_plot(&self, m: &crate::render::PlotMapping) {
-        let v = format!("{},{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1, if m.log_y { "log" } else { "linear" });
-        let _ = self.parts.canvas.set_attribute("data-plot", &v);
+        let _ = self.parts.canvas.set_attribute("data-plot", &calc_charts::plot_attribute(m));
     }
 
     /// The line chart's crosshair at pixel (x, y).
@@ -461,12 +438,7 @@ impl App {
             }
             return;
         }
-        let labels: Vec<String> = result
-            .results
-            .iter()
-            .map(|r| if r.group.is_empty() { result.keys.first().cloned().unwrap_or_default() } else { r.group.iter().map(|v| v.display()).collect::<Vec<_>>().join(", ") })
-            .collect();
-        if let Err(e) = self.hover.show(x, y, result, 0, &labels) {
+        if let Err(e) = self.hover.show(x, y, result, 0, &calc_charts::row_labels(result, 0)) {
             self.show_error(&fetch::js_err(&e));
         }
     }
@@ -810,6 +782,7 @@ impl App {
                 let _ = self.parts.root.set_attribute("data-spec", &spec.to_json().to_string());
                 if self.spec.as_ref() != Some(&spec) {
                     self.table_view = table::TableView::default();
+                    self.table.scroll_to_top();
                 }
                 if let Some(v) = self.pending_table.take() {
                     self.table_view = v;
@@ -870,14 +843,14 @@ impl App {
             self.bubble.mapping = None;
             self.tools.show_scale(None);
             self.hover.hide();
-            let zero_fill = matches!(calcs[0].op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency);
-            self.hover.mapping = chart::draw_timeseries(&self.parts.canvas, result, 0, zero_fill, theme(), self.table_view.isolated)?;
+            self.hover.mapping = chart::draw_timeseries(&self.parts.canvas, result, 0, calc_charts::zero_fill(calcs[0].op), theme(), self.table_view.isolated)?;
             if let Some(m) = self.hover.mapping {
                 self.mark_plot(&m);
             }
             let _ = self.parts.canvas.set_attribute("data-chart", "lines");
         }
-        table::render(&self.parts.table, result, self.table_view).map_err(|e| fetch::js_err(&e))?;
+        self.calc_charts.render(result, &calcs, self.table_view.isolated, theme())?;
+        self.table.render(result, self.table_view).map_err(|e| fetch::js_err(&e))?;
         Ok(())
     }
 
@@ -890,6 +863,29 @@ impl App {
     fn hide_error(&self) {
         let _ = self.parts.error.set_attribute("hidden", "");
     }
+}
+
+/// Charts are drawn at their box's pixel size: draw them again when the app's width changes (a
+/// window resize, a host panel opened or dragged wider).
+fn redraw_on_resize(app: &Shared) -> Result<(), JsValue> {
+    let root = app.borrow().parts.root.clone();
+    let width = Rc::new(std::cell::Cell::new(root.client_width()));
+    let app2 = app.clone();
+    let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
+        let Ok(mut a) = app2.try_borrow_mut() else { return };
+        let w = a.parts.root.client_width();
+        if w == width.get() || w == 0 {
+            return;
+        }
+        width.set(w);
+        if let Err(e) = a.render() {
+            a.show_error(&e);
+        }
+    });
+    let observer = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref())?;
+    observer.observe(&root);
+    cb.forget();
+    Ok(())
 }
 
 /// Up to 50 most frequent values of a string column (for WHERE completions); none for others.

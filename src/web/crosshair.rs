@@ -123,7 +123,9 @@ impl Crosshair {
         let _ = self.line.remove_attribute("hidden");
         dom::clear(&self.tip);
         let iso = crate::query::result::iso8601(bucket);
-        append(&self.tip, &text_el("div", "ap-tip-time", &format!("{} {} UTC", &iso[..10], &iso[11..16]))?)?;
+        let when = text_el("div", "ap-tip-time", &format!("{} {} UTC", &iso[..10], &iso[11..16]))?;
+        when.set_attribute("data-time", &bucket.to_string())?;
+        append(&self.tip, &when)?;
         let mut shown: Vec<&(usize, Option<f64>)> = vals.iter().collect();
         shown.sort_by(|a, b| b.1.unwrap_or(f64::NEG_INFINITY).total_cmp(&a.1.unwrap_or(f64::NEG_INFINITY)));
         for (row, v) in shown.into_iter().take(12) {
@@ -132,7 +134,9 @@ impl Crosshair {
             dom::set_style(&chip, "background", &series_css(*row))?;
             append(&line, &chip)?;
             append(&line, &text_el("span", "ap-tip-label", labels.get(*row).map(String::as_str).unwrap_or(""))?)?;
-            append(&line, &text_el("span", "ap-tip-value", &v.map(short_number).unwrap_or_else(|| "—".into()))?)?;
+            let value = text_el("span", "ap-tip-value", &v.map(short_number).unwrap_or_else(|| "—".into()))?;
+            value.set_attribute("data-value", &v.map_or("null".to_string(), |v| v.to_string()))?;
+            append(&line, &value)?;
             append(&self.tip, &line)?;
         }
         self.place_tip(px, &m)?;

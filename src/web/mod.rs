@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod builder;
 pub mod bubbleup_view;
+pub mod calc_charts;
 pub mod chart;
 pub mod chart_tools;
 pub mod crosshair;

@@ -1,0 +1,151 @@
+//! One chart per calculation, as Honeycomb draws them: the first calculation is the main chart
+//! (with the brush, selections and the heatmap tools); every further calculation gets its own
+//! chart below it, lines or a heatmap, with the same series colours, the isolated series
+//! highlighted, and a hover crosshair or heatmap cell tooltip of its own. Each chart is captioned
+//! with its calculation when there is more than one.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlCanvasElement};
+
+use super::app::{listen, Shared};
+use super::chart;
+use super::crosshair::Crosshair;
+use super::dom::{append, el};
+use crate::query::spec::{CalcOp, Calculation};
+use crate::query::QueryResult;
+use crate::render::{PlotMapping, Theme};
+
+/// A further calculation's chart.
+struct CalcChart {
+    block: Element,
+    canvas: HtmlCanvasElement,
+    hover: Crosshair,
+    heatmap: bool,
+}
+
+pub struct CalcCharts {
+    /// The main chart's caption (shown only with more than one calculation).
+    main_title: Element,
+    /// Holds the further charts, after the main one.
+    host: Element,
+    charts: Vec<CalcChart>,
+}
+
+/// Whether a calculation's lines start from zero in empty buckets (counts and sums do; averages
+/// and percentiles have no value there).
+pub fn zero_fill(op: CalcOp) -> bool {
+    matches!(op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency)
+}
+
+/// The label of result row `i` in a tooltip: its group, or the calculation without GROUP BY.
+pub fn row_labels(result: &QueryResult, calc: usize) -> Vec<String> {
+    result
+        .results
+        .iter()
+        .map(|r| if r.group.is_empty() { result.keys.get(calc).cloned().unwrap_or_default() } else { r.group.iter().map(|v| v.display()).collect::<Vec<_>>().join(", ") })
+        .collect()
+}
+
+impl CalcCharts {
+    /// `main_title` goes before the main chart's wrap; `host` after it.
+    pub fn build(root: &Element, main_wrap: &Element) -> Result<CalcCharts, JsValue> {
+        let main_title = el("div", "ap-chart-title")?;
+        main_title.set_attribute("hidden", "")?;
+        root.insert_before(&main_title, Some(main_wrap))?;
+        let host = el("div", "ap-calc-charts")?;
+        append(root, &host)?;
+        Ok(CalcCharts { main_title, host, charts: Vec::new() })
+    }
+
+    /// Hover on any further chart (listeners on the host, so charts can come and go).
+    pub fn wire(app: &Shared) -> Result<(), JsValue> {
+        let host = app.borrow().calc_charts.host.clone();
+        listen::<web_sys::MouseEvent>(&host, "mousemove", app, |app, e| {
+            let Ok(a) = app.try_borrow() else { return };
+            let Some(canvas) = e.target().and_then(|t| t.dyn_into::<HtmlCanvasElement>().ok()) else { return };
+            let Some(k) = canvas.get_attribute("data-calc").and_then(|k| k.parse::<usize>().ok()) else { return };
+            let (Some(result), Some(c)) = (&a.result, a.calc_charts.charts.get(k.wrapping_sub(1))) else { return };
+            let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
+            let shown = match (c.heatmap, c.hover.mapping) {
+                (true, Some(m)) => c.hover.show_heat(x, y, &m, result, k, a.table_view.isolated.unwrap_or(0)),
+                (false, _) => c.hover.show(x, y, result, k, &row_labels(result, k)),
+                _ => Ok(()),
+            };
+            if let Err(e) = shown {
+                a.show_error(&super::fetch::js_err(&e));
+            }
+        })?;
+        listen::<web_sys::MouseEvent>(&host, "mouseout", app, |app, _| {
+            if let Ok(a) = app.try_borrow() {
+                for c in &a.calc_charts.charts {
+                    c.hover.hide();
+                }
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Draw calculations 1.. of `result` (`calcs` are the query's calculations).
+    pub fn render(&mut self, result: &QueryResult, calcs: &[Calculation], isolated: Option<usize>, theme: Theme) -> Result<(), String> {
+        let js = |e: JsValue| super::fetch::js_err(&e);
+        if calcs.len() > 1 {
+            self.main_title.set_text_content(Some(result.keys.first().map(String::as_str).unwrap_or("")));
+            let _ = self.main_title.remove_attribute("hidden");
+        } else {
+            let _ = self.main_title.set_attribute("hidden", "");
+        }
+        let wanted = calcs.len().saturating_sub(1);
+        while self.charts.len() > wanted {
+            if let Some(c) = self.charts.pop() {
+                c.block.remove();
+            }
+        }
+        while self.charts.len() < wanted {
+            let block = el("div", "ap-calc-chart").map_err(js)?;
+            let title = el("div", "ap-chart-title").map_err(js)?;
+            append(&block, &title).map_err(js)?;
+            let wrap = el("div", "ap-chart-wrap").map_err(js)?;
+            let canvas: HtmlCanvasElement = el("canvas", "ap-chart ap-chart-small").map_err(js)?.dyn_into().map_err(|_| "not a canvas".to_string())?;
+            append(&wrap, &canvas).map_err(js)?;
+            let hover = Crosshair::build(&wrap).map_err(js)?;
+            append(&block, &wrap).map_err(js)?;
+            append(&self.host, &block).map_err(js)?;
+            self.charts.push(CalcChart { block, canvas, hover, heatmap: false });
+        }
+        for (i, c) in self.charts.iter_mut().enumerate() {
+            let k = i + 1;
+            let name = result.keys.get(k).map(String::as_str).unwrap_or("");
+            if let Some(title) = c.block.first_element_child() {
+                title.set_text_content(Some(name));
+            }
+            let _ = c.canvas.set_attribute("data-calc", &k.to_string());
+            let _ = c.canvas.set_attribute("aria-label", &format!("chart of {name}"));
+            c.hover.hide();
+            c.heatmap = calcs[k].op == CalcOp::Heatmap;
+            let mapping = if c.heatmap {
+                chart::draw_heatmap(&c.canvas, result, k, isolated.unwrap_or(0), theme)?
+            } else {
+                chart::draw_timeseries(&c.canvas, result, k, zero_fill(calcs[k].op), theme, isolated)?
+            };
+            c.hover.mapping = mapping;
+            let _ = c.canvas.set_attribute("data-chart", if c.heatmap { "heatmap" } else { "lines" });
+            if let Some(m) = mapping {
+                let _ = c.canvas.set_attribute("data-plot", &plot_attribute(&m));
+            }
+        }
+        Ok(())
+    }
+
+    /// Hide every further chart's hover.
+    pub fn hide_hover(&self) {
+        for c in &self.charts {
+            c.hover.hide();
+        }
+    }
+}
+
+/// Where a plot lies, for tests and tools that point at data coordinates.
+pub fn plot_attribute(m: &PlotMapping) -> String {
+    format!("{},{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1, if m.log_y { "log" } else { "linear" })
+}
