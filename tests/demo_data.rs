@@ -80,3 +80,34 @@ fn traces_are_trees_with_children_inside_parents() {
     assert!((10..=30).contains(&max), "largest trace has {max} spans");
     assert!(spans_per_trace.values().any(|n| *n == 1));
 }
+
+/// HEATMAP counts rows straight into buckets when no percentile reads its column, and buckets
+/// the kept values otherwise: both ways give the same histograms (totals and every series cell),
+/// with GROUP BY and a limit, weighted or not, on linear and log layouts.
+#[test]
+fn heatmap_bucketed_directly_equals_heatmap_from_kept_values() {
+    use apiary::dataset::SampleRate;
+    use apiary::query::heatmap::Scale;
+    let mut ds = demo_ds(30_000);
+    let end = END_MS / 1000;
+    for sample in [SampleRate::Auto, SampleRate::Off] {
+        ds.set_sample_rate(sample.clone()).unwrap();
+        for scale in [Scale::Linear, Scale::Log] {
+            let opts = query::RunOptions { heatmap_scale: scale, within: None };
+            let body = |calcs: Json| json!({"calculations": calcs, "breakdowns": ["service.name"], "orders": [{"column": "service.name", "order": "ascending"}], "limit": 3, "granularity": 600, "start_time": end - 4 * 3600, "end_time": end});
+            let direct = query::run_with(&ds, &QuerySpec::from_json(&body(json!([{"op": "HEATMAP", "column": "duration_ms"}]))).unwrap(), &opts).unwrap().to_json();
+            let kept = query::run_with(&ds, &QuerySpec::from_json(&body(json!([{"op": "HEATMAP", "column": "duration_ms"}, {"op": "P50", "column": "duration_ms"}]))).unwrap(), &opts).unwrap().to_json();
+            let heat = |r: &Json, part: &str| -> Vec<Json> { r[part].as_array().unwrap().iter().map(|x| x["data"]["HEATMAP(duration_ms)"].clone()).collect() };
+            let (totals, cells) = (heat(&direct, "results"), heat(&direct, "series"));
+            assert_eq!(totals.len(), 3);
+            assert!(cells.len() > 3 * 10, "{} series cells", cells.len());
+            assert_eq!(totals, heat(&kept, "results"), "{sample:?} {scale:?}");
+            assert_eq!(cells, heat(&kept, "series"), "{sample:?} {scale:?}");
+            assert_eq!(totals[0]["scale"] == "log", scale == Scale::Log);
+            // Every value lands once: the cells of a group add up to its total.
+            let sum = |h: &Json| h["counts"].as_array().unwrap().iter().map(|c| c.as_f64().unwrap()).sum::<f64>();
+            let first: f64 = direct["series"].as_array().unwrap().iter().filter(|p| p["data"]["service.name"] == direct["results"][0]["data"]["service.name"]).map(|p| sum(&p["data"]["HEATMAP(duration_ms)"])).sum();
+            assert!((first - sum(&totals[0])).abs() < 1e-6);
+        }
+    }
+}

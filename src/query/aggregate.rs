@@ -59,6 +59,21 @@ fn grow<T: Clone>(v: &mut Vec<T>, n: usize, fill: T) {
     }
 }
 
+/// Σ w[r] over `rows`, in four independent sums (no chain of dependent additions).
+#[inline]
+fn sum_at(w: &[f64], rows: &[u32]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let mut chunks = rows.chunks_exact(4);
+    for c in &mut chunks {
+        acc[0] += w[c[0] as usize];
+        acc[1] += w[c[1] as usize];
+        acc[2] += w[c[2] as usize];
+        acc[3] += w[c[3] as usize];
+    }
+    let tail: f64 = chunks.remainder().iter().map(|&r| w[r as usize]).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
 /// Σw over rows, per slot: COUNT, and the row count that decides which groups exist.
 #[derive(Default)]
 pub struct Rows {
@@ -70,18 +85,22 @@ impl Rows {
     pub fn update(&mut self, n: usize, input: &Input) {
         grow(&mut self.weight, n, 0.0);
         grow(&mut self.rows, n, 0);
-        match input.weights {
-            None => {
-                for &s in input.slots {
-                    self.rows[s as usize] += 1;
-                }
+        // Rows of one slot often come in runs (one group; time buckets of time-ordered data):
+        // each run is summed in registers and added once, instead of a read-modify-write of the
+        // same slot per row.
+        let (rows, slots) = (input.rows, input.slots);
+        let mut i = 0;
+        while i < slots.len() {
+            let s = slots[i];
+            let mut j = i + 1;
+            while j < slots.len() && slots[j] == s {
+                j += 1;
             }
-            Some(w) => {
-                for (&r, &s) in input.rows.iter().zip(input.slots) {
-                    self.rows[s as usize] += 1;
-                    self.weight[s as usize] += w[r as usize];
-                }
+            self.rows[s as usize] += (j - i) as u64;
+            if let Some(w) = input.weights {
+                self.weight[s as usize] += sum_at(w, &rows[i..j]);
             }
+            i = j;
         }
     }
     pub fn count(&self, slot: usize, weighted: bool, integral: bool) -> Output {

@@ -9,7 +9,8 @@ use super::aggregate::{Distinct, Input, Moments, Output, Rows, Timed, TimedKind,
 use super::breakdown::Grouper;
 use super::column::{numeric, Kind};
 use super::filter;
-use super::heatmap::{Layout, Scale};
+use super::heatmap::{HeatCounts, HeatRange, Layout, Scale};
+use super::time_bucket::TimeBuckets;
 use super::selection::Selection;
 use super::result::{QueryResult, ResultRow, SeriesPoint};
 use super::spec::{auto_granularity, CalcOp, Calculation, QuerySpec, DEFAULT_TIME_RANGE};
@@ -33,6 +34,8 @@ enum Reader {
     Distinct(usize),
     Percentile(usize, f64),
     Heatmap(usize),
+    /// HEATMAP of a column no percentile reads: counted straight into buckets (see [`heat_pass`]).
+    Heat(usize),
     Timed(usize),
 }
 
@@ -77,6 +80,7 @@ struct Plan {
     readers: Vec<Reader>,
     accs: Accumulators,
     timed: Vec<Timed>,
+    heat: Vec<HeatRange>,
     weighted: bool,
     integral_weights: bool,
 }
@@ -119,6 +123,7 @@ fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Opt
     };
     let mut accs = Accumulators { rows: Rows::default(), moments: Vec::new(), distinct: Vec::new(), values: Vec::new() };
     let mut timed: Vec<Timed> = Vec::new();
+    let mut heat: Vec<HeatRange> = Vec::new();
     let mut readers = Vec::new();
     for (i, c) in calcs.iter().enumerate() {
         if calcs[..i].contains(c) {
@@ -159,7 +164,13 @@ fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Opt
             }
             CalcOp::Heatmap => {
                 let (idx, _) = column.expect("checked: takes a column");
-                Reader::Heatmap(find_or_push(&mut accs.values, |v| v.column == idx, || Values::new(idx, weighted)))
+                // A column whose values are kept anyway (for a percentile) buckets them; otherwise
+                // only its range is found in pass 1 and the rows are bucketed once afterwards.
+                if calcs.iter().any(|o| o.op.quantile().is_some() && o.column == c.column) {
+                    Reader::Heatmap(find_or_push(&mut accs.values, |v| v.column == idx, || Values::new(idx, weighted)))
+                } else {
+                    Reader::Heat(find_or_push(&mut heat, |h| h.column == idx, || HeatRange::new(idx)))
+                }
             }
             op if op.quantile().is_some() => {
                 let (idx, _) = column.expect("checked: takes a column");
@@ -191,7 +202,7 @@ fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Opt
         };
         readers.push(reader);
     }
-    Ok(Plan { calcs, readers, accs, timed, weighted, integral_weights })
+    Ok(Plan { calcs, readers, accs, timed, heat, weighted, integral_weights })
 }
 
 /// Per-row weights of one batch from the sample-rate column: null or below 1 counts as 1.
@@ -200,6 +211,72 @@ fn batch_weights(ds: &DataSet, batch: &arrow_array::RecordBatch) -> Option<Vec<f
     let nc = numeric(col)?;
     let vals = nc.to_f64();
     Some((0..col.len()).map(|i| if nc.is_valid(i) && vals[i] >= 1.0 { vals[i] } else { 1.0 }).collect())
+}
+
+/// HEATMAP's second visit to the kept rows: each valid value of `column` in a kept group is
+/// bucketed once by `layout`, into its group's totals (slot = kept position) and, with a
+/// series `(lo, bucket_ms, buckets)`, into its (position, time bucket) cell.
+#[allow(clippy::too_many_arguments)]
+fn heat_pass(
+    ds: &DataSet,
+    weighted: bool,
+    column: usize,
+    layout: Layout,
+    kept: &[(usize, Vec<u32>, Vec<u32>)],
+    pos: &[u32],
+    n_kept: usize,
+    series: Option<(i64, i64, usize)>,
+) -> (HeatCounts, Option<HeatCounts>) {
+    let mut totals = HeatCounts::new(layout, n_kept);
+    let mut cells = series.map(|(_, _, nb)| HeatCounts::new(layout, n_kept * nb));
+    for (bi, sel, gids) in kept {
+        let batch = &ds.batches()[*bi];
+        let Some(nc) = numeric(batch.column(column)) else { continue };
+        // Weights read in place from the sample-rate column (no per-batch vector).
+        let weights = if weighted { ds.sample_rate_column().and_then(|c| ds.column_index(c)).and_then(|i| numeric(batch.column(i))) } else { None };
+        let series = series.map(|(lo, gms, nb)| (TimeBuckets::new(lo, gms), nb));
+        let rows = HeatRows { nc: &nc, sel, gids, pos, weights: weights.as_ref(), times: ds.times(*bi).map(|t| t.values().as_ref()), series };
+        // The log/linear choice is made once per batch, outside the row loop.
+        if layout.log {
+            rows.bucket(&mut totals, cells.as_mut(), |x| layout.index_in_space(x.log10()));
+        } else {
+            rows.bucket(&mut totals, cells.as_mut(), |x| layout.index_in_space(x));
+        }
+    }
+    (totals, cells)
+}
+
+/// One kept batch's rows, as `heat_pass` reads them.
+struct HeatRows<'a> {
+    nc: &'a crate::query::column::NumCol<'a>,
+    sel: &'a [u32],
+    gids: &'a [u32],
+    pos: &'a [u32],
+    weights: Option<&'a crate::query::column::NumCol<'a>>,
+    times: Option<&'a [i64]>,
+    series: Option<(TimeBuckets, usize)>,
+}
+
+impl HeatRows<'_> {
+    #[inline(always)]
+    fn bucket(&self, totals: &mut HeatCounts, mut cells: Option<&mut HeatCounts>, index: impl Fn(f64) -> usize) {
+        for (&r, &gid) in self.sel.iter().zip(self.gids) {
+            let p = self.pos[gid as usize];
+            if p == u32::MAX || !self.nc.is_valid(r as usize) {
+                continue;
+            }
+            let b = index(self.nc.f64_at(r as usize));
+            // As `batch_weights`: null or below 1 counts as 1.
+            let w = self.weights.map_or(1.0, |w| {
+                let x = w.f64_at(r as usize);
+                if x >= 1.0 && w.is_valid(r as usize) { x } else { 1.0 }
+            });
+            totals.add(p as usize, b, w);
+            if let (Some(c), Some((tb, nb)), Some(t)) = (cells.as_deref_mut(), self.series, self.times) {
+                c.add(p as usize * nb + tb.of(t[r as usize]) as usize, b, w);
+            }
+        }
+    }
 }
 
 fn read(plan: &Plan, accs: &Accumulators, reader: Reader, slot: usize, heat: &[Layout]) -> Output {
@@ -212,6 +289,8 @@ fn read(plan: &Plan, accs: &Accumulators, reader: Reader, slot: usize, heat: &[L
         Reader::Distinct(d) => accs.distinct[d].count(slot),
         Reader::Percentile(v, p) => accs.values[v].percentile(slot, p),
         Reader::Heatmap(v) => accs.values[v].histogram(slot, heat[v]),
+        // Filled in for the kept groups by `heat_pass`.
+        Reader::Heat(_) => Output::Null,
         Reader::Timed(t) => plan.timed[t].total(slot as u32),
     }
 }
@@ -384,7 +463,8 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
         buckets.clear();
         if needs_buckets {
             if let (Some(t), Some((lo, _)), Some(g)) = (tvals, range, bucket_s) {
-                buckets.extend(sel.iter().map(|&i| ((t[i as usize] - lo) / (g * 1000)) as u32));
+                let tb = TimeBuckets::new(lo, g * 1000);
+                buckets.extend(sel.iter().map(|&i| tb.of(t[i as usize])));
             }
         }
         let input = Input { bi, batch, rows: &sel, slots: &gids, weights: weights.as_deref(), buckets: &buckets, times: tvals };
@@ -393,15 +473,25 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
         for t in &mut plan.timed {
             t.update(&input);
         }
-        match (fused_cells.as_mut(), series_shape, tvals) {
+        for h in &mut plan.heat {
+            if let Some(nc) = numeric(batch.column(h.column)) {
+                h.update(&nc, &sel);
+            }
+        }
+        let fused = match (fused_cells.as_mut(), series_shape, tvals) {
             (Some(cells), Some((lo, gms, nb)), Some(t)) => {
                 s2.clear();
-                s2.extend(sel.iter().map(|&i| ((t[i as usize] - lo) / gms) as u32));
+                let tb = TimeBuckets::new(lo, gms);
+                s2.extend(sel.iter().map(|&i| tb.of(t[i as usize])));
                 let input = Input { bi, batch, rows: &sel, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
                 cells.update(nb, &input);
+                true
             }
-            _ if spec.granularity.is_some() => kept_batches.push((bi, sel, std::mem::take(&mut gids))),
-            _ => {}
+            _ => false,
+        };
+        // The series pass (unless fused) and HEATMAP's bucketing visit the rows again.
+        if (!fused && spec.granularity.is_some()) || !plan.heat.is_empty() {
+            kept_batches.push((bi, sel, std::mem::take(&mut gids)));
         }
     }
 
@@ -468,10 +558,34 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
     }
     rows.sort_by(cmp);
     rows.truncate(limit);
-    let rows: Vec<(u32, ResultRow)> = rows
+    let mut rows: Vec<(u32, ResultRow)> = rows
         .into_iter()
         .map(|(g, p)| (g, ResultRow { group: grouper.values(g), values: outs[p as usize * nc..(p as usize + 1) * nc].to_vec() }))
         .collect();
+
+    // HEATMAP counts for the kept groups (totals, and series cells when there is a series).
+    let heat_cells: Vec<Option<HeatCounts>> = if plan.heat.is_empty() {
+        Vec::new()
+    } else {
+        let mut pos = vec![u32::MAX; n_groups];
+        for (p, (gid, _)) in rows.iter().enumerate() {
+            pos[*gid as usize] = p as u32;
+        }
+        let mut all = Vec::new();
+        for (hi, h) in plan.heat.iter().enumerate() {
+            let layout = Layout::new(h.min, h.max, opts.heatmap_scale);
+            let (totals, cells) = heat_pass(ds, plan.weighted, h.column, layout, &kept_batches, &pos, rows.len(), series_shape);
+            for (ci, r) in plan.readers.iter().enumerate() {
+                if matches!(r, Reader::Heat(x) if *x == hi) {
+                    for (p, (_, row)) in rows.iter_mut().enumerate() {
+                        row.values[ci] = totals.histogram(p).map_or(Output::Null, Output::Heatmap);
+                    }
+                }
+            }
+            all.push(cells);
+        }
+        all
+    };
 
     // Pass 2: the series for the kept groups, in dense (kept position × bucket) cells.
     if let (Some(g), Some((lo, hi))) = (spec.granularity, range) {
@@ -492,6 +606,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
             Some(c) => c,
             None => {
                 let mut cells = Accumulators::like(&accs, plan.weighted);
+                let tb = TimeBuckets::new(lo, gms);
                 let (mut r2, mut s2) = (Vec::new(), Vec::new());
                 for (bi, sel, gids) in &kept_batches {
                     let batch = &ds.batches()[*bi];
@@ -503,7 +618,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
                         let p = pos[gid as usize];
                         if p != u32::MAX {
                             r2.push(r);
-                            s2.push(p * nb as u32 + ((t[r as usize] - lo) / gms) as u32);
+                            s2.push(p * nb as u32 + tb.of(t[r as usize]));
                         }
                     }
                     let weights = if plan.weighted { batch_weights(ds, batch) } else { None };
@@ -534,6 +649,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
                     .iter()
                     .map(|r| match r {
                         Reader::Timed(t) => timed_series[*t][p].get(&(b as u32)).map_or(Output::Null, |v| Output::Float(*v)),
+                        Reader::Heat(h) => heat_cells[*h].as_ref().and_then(|c| c.histogram(cell)).map_or(Output::Null, Output::Heatmap),
                         r => read(&plan, &cells, *r, cell, &heat),
                     })
                     .collect();

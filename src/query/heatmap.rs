@@ -84,10 +84,17 @@ impl Layout {
     /// Bucket index of `x`.
     #[inline]
     pub fn index(&self, x: f64) -> usize {
+        if self.log { self.index_in_space(x.log10()) } else { self.index_in_space(x) }
+    }
+
+    /// Bucket index of a value already in the bucketing space (log10 x for log layouts). Loops
+    /// over many values branch on `log` once outside and call this: with the branch inside, the
+    /// compiler may compute log10 for every value of a linear layout too.
+    #[inline(always)]
+    pub fn index_in_space(&self, at: f64) -> usize {
         if self.width <= 0.0 {
             return 0;
         }
-        let at = if self.log { x.log10() } else { x };
         // NaN (log of a non-positive value cannot happen: lo > 0 holds every value) → bucket 0.
         (((at - self.origin) / self.width).floor().max(0.0) as usize).min(self.n - 1)
     }
@@ -116,9 +123,11 @@ pub struct Histogram {
 impl Histogram {
     pub fn build(values: &[f64], weights: Option<&[f64]>, layout: Layout) -> Histogram {
         let mut counts = vec![0.0; layout.n];
-        match weights {
-            None => values.iter().for_each(|x| counts[layout.index(*x)] += 1.0),
-            Some(w) => values.iter().zip(w).for_each(|(x, w)| counts[layout.index(*x)] += w),
+        match (weights, layout.log) {
+            (None, false) => values.iter().for_each(|x| counts[layout.index_in_space(*x)] += 1.0),
+            (None, true) => values.iter().for_each(|x| counts[layout.index_in_space(x.log10())] += 1.0),
+            (Some(w), false) => values.iter().zip(w).for_each(|(x, w)| counts[layout.index_in_space(*x)] += w),
+            (Some(w), true) => values.iter().zip(w).for_each(|(x, w)| counts[layout.index_in_space(x.log10())] += w),
         }
         Histogram { layout, counts }
     }
@@ -156,6 +165,90 @@ impl Histogram {
             o["scale"] = json!("log");
         }
         o
+    }
+}
+
+/// HEATMAP without keeping values: pass 1 only finds the column's range over the matching rows
+/// ([`HeatRange`]); with the layout known, the kept rows are bucketed once into dense counts
+/// ([`HeatCounts`]): the result groups' totals and their series cells.
+#[derive(Debug, Clone)]
+pub struct HeatRange {
+    pub column: usize,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl HeatRange {
+    pub fn new(column: usize) -> HeatRange {
+        HeatRange { column, min: f64::INFINITY, max: f64::NEG_INFINITY }
+    }
+
+    /// Widen the range by the valid values of `rows` in `col`.
+    pub fn update(&mut self, col: &crate::query::column::NumCol, rows: &[u32]) {
+        use crate::query::column::Num;
+        let (mut lo, mut hi) = (self.min, self.max);
+        match (&col.vals, col.nulls.is_some()) {
+            (Num::F(v), false) => {
+                for &r in rows {
+                    let x = v[r as usize];
+                    lo = lo.min(x);
+                    hi = hi.max(x);
+                }
+            }
+            _ => {
+                for &r in rows {
+                    if col.is_valid(r as usize) {
+                        let x = col.f64_at(r as usize);
+                        lo = lo.min(x);
+                        hi = hi.max(x);
+                    }
+                }
+            }
+        }
+        (self.min, self.max) = (lo, hi);
+    }
+}
+
+/// Weighted bucket counts per slot (`layout.n` per slot): dense while that stays under 32 MB,
+/// else sparse (only the (slot, bucket) pairs that occur, so memory stays bounded by the rows).
+#[derive(Debug, Clone)]
+pub struct HeatCounts {
+    pub layout: Layout,
+    counts: Counts,
+}
+
+#[derive(Debug, Clone)]
+enum Counts {
+    Dense(Vec<f64>),
+    Sparse(hashbrown::HashMap<u64, f64>),
+}
+
+const DENSE_MAX: usize = 1 << 22;
+
+impl HeatCounts {
+    pub fn new(layout: Layout, slots: usize) -> HeatCounts {
+        let n = slots.saturating_mul(layout.n);
+        let counts = if n <= DENSE_MAX { Counts::Dense(vec![0.0; n]) } else { Counts::Sparse(hashbrown::HashMap::new()) };
+        HeatCounts { layout, counts }
+    }
+
+    #[inline(always)]
+    pub fn add(&mut self, slot: usize, bucket: usize, w: f64) {
+        let at = slot * self.layout.n + bucket;
+        match &mut self.counts {
+            Counts::Dense(c) => c[at] += w,
+            Counts::Sparse(m) => *m.entry(at as u64).or_insert(0.0) += w,
+        }
+    }
+
+    /// The slot's histogram; `None` when it has no values.
+    pub fn histogram(&self, slot: usize) -> Option<Histogram> {
+        let n = self.layout.n;
+        let counts: Vec<f64> = match &self.counts {
+            Counts::Dense(c) => c.get(slot * n..(slot + 1) * n)?.to_vec(),
+            Counts::Sparse(m) => (0..n).map(|b| m.get(&((slot * n + b) as u64)).copied().unwrap_or(0.0)).collect(),
+        };
+        counts.iter().any(|x| *x > 0.0).then_some(Histogram { layout: self.layout, counts })
     }
 }
 

@@ -13,6 +13,7 @@ pub mod intern;
 pub mod result;
 pub mod selection;
 pub mod spec;
+pub mod time_bucket;
 
 pub use execute::{run, run_with, RunOptions};
 pub use result::QueryResult;
