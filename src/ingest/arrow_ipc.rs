@@ -25,27 +25,67 @@ pub fn read_stream(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
 /// `bytes` (no copy, so the data set costs the file's size once), unless a buffer is misaligned
 /// or compressed. Same checks and errors as [`read_stream`].
 pub fn read_stream_owned(source: &str, bytes: Vec<u8>) -> Result<Vec<RecordBatch>> {
-    super::ipc_check::check_stream(&bytes).map_err(|e| Error::decode(source, format!("Arrow IPC stream: {e}")))?;
-    let mut buf = Buffer::from_vec(bytes);
-    let mut decoder = StreamDecoder::new();
-    let mut out = Vec::new();
-    loop {
-        let before = buf.len();
-        match decoder.decode(&mut buf) {
-            Ok(Some(batch)) => out.push(batch),
-            Ok(None) if buf.is_empty() || buf.len() == before => break,
-            Ok(None) => {}
-            Err(e) => {
-                let at = if out.is_empty() { "header".to_string() } else { format!("record batch {}", out.len()) };
-                return Err(Error::decode(source, super::codec_hint(format!("Arrow IPC stream, {at}: {e}"))));
+    let mut stream = OwnedStream::new(source, bytes)?;
+    while stream.step()? {}
+    stream.finish()
+}
+
+/// An owned Arrow IPC stream decoded one record batch per [`OwnedStream::step`], so a caller
+/// can show progress and let the page breathe between batches.
+pub struct OwnedStream {
+    source: String,
+    buf: Buffer,
+    decoder: StreamDecoder,
+    out: Vec<RecordBatch>,
+    done: bool,
+}
+
+impl OwnedStream {
+    /// Check the stream's structure (see `ipc_check`) and get ready to decode.
+    pub fn new(source: &str, bytes: Vec<u8>) -> Result<OwnedStream> {
+        super::ipc_check::check_stream(&bytes).map_err(|e| Error::decode(source, format!("Arrow IPC stream: {e}")))?;
+        Ok(OwnedStream { source: source.to_string(), buf: Buffer::from_vec(bytes), decoder: StreamDecoder::new(), out: Vec::new(), done: false })
+    }
+
+    /// Decode up to the next record batch; `false` once the stream is exhausted.
+    pub fn step(&mut self) -> Result<bool> {
+        while !self.done {
+            let before = self.buf.len();
+            match self.decoder.decode(&mut self.buf) {
+                Ok(Some(batch)) => {
+                    self.out.push(batch);
+                    return Ok(true);
+                }
+                Ok(None) if self.buf.is_empty() || self.buf.len() == before => self.done = true,
+                Ok(None) => {}
+                Err(e) => {
+                    let at = if self.out.is_empty() { "header".to_string() } else { format!("record batch {}", self.out.len()) };
+                    return Err(Error::decode(&self.source, super::codec_hint(format!("Arrow IPC stream, {at}: {e}"))));
+                }
             }
         }
+        Ok(false)
     }
-    decoder.finish().map_err(|e| Error::decode(source, format!("Arrow IPC stream: {e} (the file is truncated)")))?;
-    if decoder.schema().is_none() {
-        return Err(Error::decode(source, "Arrow IPC stream: no schema message"));
+
+    /// Rows decoded so far.
+    pub fn rows(&self) -> usize {
+        self.out.iter().map(|b| b.num_rows()).sum()
     }
-    Ok(out)
+
+    /// Bytes left to decode.
+    pub fn remaining(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The batches, once [`OwnedStream::step`] returned `false`.
+    pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
+        while self.step()? {}
+        self.decoder.finish().map_err(|e| Error::decode(&self.source, format!("Arrow IPC stream: {e} (the file is truncated)")))?;
+        if self.decoder.schema().is_none() {
+            return Err(Error::decode(&self.source, "Arrow IPC stream: no schema message"));
+        }
+        Ok(self.out)
+    }
 }
 
 pub fn read_file(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {

@@ -101,13 +101,78 @@ pub fn load(source: &str, bytes: &[u8]) -> Result<Loaded> {
 /// Decode a whole file whose bytes the caller hands over. Arrow IPC streams are decoded without
 /// copying their buffers (see [`arrow_ipc::read_stream_owned`]); other formats as in [`load`].
 pub fn load_owned(source: &str, bytes: Vec<u8>) -> Result<Loaded> {
-    let format = detect(source, &bytes)?;
-    if format != Format::ArrowStream {
-        return load(source, &bytes);
+    let mut d = Decoding::start(source, bytes)?;
+    while d.step()? {}
+    d.finish()
+}
+
+/// A file being decoded a step at a time (one record batch of an Arrow IPC stream per step;
+/// other formats in one step), so the page can show progress and stay responsive between steps.
+pub struct Decoding {
+    format: Format,
+    state: Step,
+}
+
+enum Step {
+    Stream(arrow_ipc::OwnedStream),
+    Whole(String, Vec<u8>),
+    Done(Vec<RecordBatch>),
+}
+
+impl Decoding {
+    /// Detect the format (and check an Arrow stream's structure).
+    pub fn start(source: &str, bytes: Vec<u8>) -> Result<Decoding> {
+        let format = detect(source, &bytes)?;
+        let state = if format == Format::ArrowStream { Step::Stream(arrow_ipc::OwnedStream::new(source, bytes)?) } else { Step::Whole(source.to_string(), bytes) };
+        Ok(Decoding { format, state })
     }
-    let batches = arrow_ipc::read_stream_owned(source, bytes)?;
-    let batches = batches.into_iter().map(flatten::flatten_structs).collect::<Result<Vec<_>>>()?;
-    Ok(Loaded { format, batches })
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Decode some more; `false` when nothing is left.
+    pub fn step(&mut self) -> Result<bool> {
+        match &mut self.state {
+            Step::Stream(s) => s.step(),
+            Step::Whole(source, bytes) => {
+                let batches = load(source, bytes)?.batches;
+                self.state = Step::Done(batches);
+                Ok(false)
+            }
+            Step::Done(_) => Ok(false),
+        }
+    }
+
+    /// Rows decoded so far.
+    pub fn rows(&self) -> usize {
+        match &self.state {
+            Step::Stream(s) => s.rows(),
+            Step::Whole(..) => 0,
+            Step::Done(b) => b.iter().map(|b| b.num_rows()).sum(),
+        }
+    }
+
+    /// Bytes left to decode (0 when unknown or done).
+    pub fn remaining(&self) -> usize {
+        match &self.state {
+            Step::Stream(s) => s.remaining(),
+            Step::Whole(_, b) => b.len(),
+            Step::Done(_) => 0,
+        }
+    }
+
+    /// The decoded source (struct columns flattened).
+    pub fn finish(mut self) -> Result<Loaded> {
+        while self.step()? {}
+        let batches = match self.state {
+            Step::Stream(s) => s.finish()?,
+            Step::Done(b) => b,
+            Step::Whole(..) => Vec::new(),
+        };
+        let batches = batches.into_iter().map(flatten::flatten_structs).collect::<Result<Vec<_>>>()?;
+        Ok(Loaded { format: self.format, batches })
+    }
 }
 
 /// Map a codec error to the message the browser shows for ZSTD, which needs C there.

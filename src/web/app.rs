@@ -33,6 +33,9 @@ pub const DEMO_URL: &str = "demo.arrow";
 /// Default cap on the Arrow bytes a page holds (well under wasm32's 4 GiB); a host can set
 /// `data-memory-cap` (bytes) on its element.
 pub const DEFAULT_MEMORY_CAP: usize = 1 << 30;
+/// Default longest stretch of decoding between two turns of the page, in ms; a host can set
+/// `data-decode-slice-ms`.
+pub const DEFAULT_DECODE_SLICE_MS: f64 = 40.0;
 
 /// One loaded file or URL.
 pub struct Source {
@@ -72,6 +75,8 @@ pub struct App {
     pub sources: Vec<Source>,
     pub data: DataSet,
     pub memory_cap: usize,
+    /// Longest stretch of decoding before the page gets its turn, in ms (`data-decode-slice-ms`).
+    pub decode_slice_ms: f64,
     pub loading: Option<web_sys::AbortController>,
     pub result: Option<QueryResult>,
     spec: Option<QuerySpec>,
@@ -148,6 +153,7 @@ impl App {
         root.set_attribute("data-state", "loading")?;
 
         let memory_cap = host.get_attribute("data-memory-cap").and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MEMORY_CAP);
+        let decode_slice_ms = host.get_attribute("data-decode-slice-ms").and_then(|v| v.parse().ok()).filter(|v: &f64| *v >= 0.0).unwrap_or(DEFAULT_DECODE_SLICE_MS);
         let app: Shared = Rc::new(RefCell::new(App {
             parts: Parts { root, summary, query_line, weighting, weighting_box, error, canvas },
             table,
@@ -163,6 +169,7 @@ impl App {
             sources: Vec::new(),
             data: DataSet::empty(),
             memory_cap,
+            decode_slice_ms,
             loading: None,
             result: None,
             spec: None,
@@ -640,27 +647,28 @@ impl App {
         }
     }
 
-    /// Decode `bytes` as a new source and add it; on error nothing already loaded changes.
-    /// The bytes are handed over: an Arrow IPC stream's batches are slices of them (no copy).
-    pub fn add_source(&mut self, name: &str, url: Option<&str>, bytes: Vec<u8>) -> Result<(), String> {
-        let byte_len = bytes.len();
-        let hash = url.is_none().then(|| crate::permalink::content_hash(&bytes));
-        // A file a link asks for: matched by name, size and content.
+    /// Before decoding a local file: its content hash (links ask for the same file again), and
+    /// whether it is a file this page's link is waiting for (an error when the name and size
+    /// match but the content differs).
+    pub fn accept_file(&mut self, name: &str, bytes: &[u8]) -> (String, Option<String>) {
+        let hash = crate::permalink::content_hash(bytes);
         let mut mismatch = None;
-        if url.is_none() {
-            let before = self.wanted.len();
-            self.wanted.retain(|w| match w.matches(name, &bytes) {
-                Ok(found) => !found,
-                Err(e) => {
-                    mismatch = Some(e);
-                    false
-                }
-            });
-            if self.wanted.len() != before {
-                self.panel.show_wanted(&self.wanted);
+        let before = self.wanted.len();
+        self.wanted.retain(|w| match w.matches(name, bytes) {
+            Ok(found) => !found,
+            Err(e) => {
+                mismatch = Some(e);
+                false
             }
+        });
+        if self.wanted.len() != before {
+            self.panel.show_wanted(&self.wanted);
         }
-        let loaded = ingest::load_owned(name, bytes).map_err(|e| e.to_string())?;
+        (hash, mismatch)
+    }
+
+    /// Add a decoded source; on error nothing already loaded changes.
+    pub fn add_loaded(&mut self, name: &str, url: Option<&str>, loaded: ingest::Loaded, byte_len: usize, hash: Option<String>) -> Result<(), String> {
         let rows: usize = loaded.batches.iter().map(|b| b.num_rows()).sum();
         let size = dataset::batches_byte_size(&loaded.batches);
         if self.data.byte_size() + size > self.memory_cap {
@@ -674,9 +682,6 @@ impl App {
         self.data.append(loaded.batches.clone()).map_err(|e| format!("{name}: {e}"))?;
         self.sources.push(Source { name: name.to_string(), url: url.map(str::to_string), format: loaded.format, batches: loaded.batches, rows, bytes: byte_len, hash });
         self.data_changed();
-        if let Some(m) = mismatch {
-            self.show_error(&m);
-        }
         Ok(())
     }
 

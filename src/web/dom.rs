@@ -80,3 +80,19 @@ pub fn bytes(n: usize) -> String {
         format!("{n} B")
     }
 }
+
+/// Milliseconds from the page's time origin (`performance.now()`).
+pub fn now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Give the page its turn: resolves on the next task (a zero-delay timer), after input events
+/// and rendering that were waiting.
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Ok(w) = window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -10,6 +10,7 @@ use super::app::{listen, time_candidates, Shared, Source};
 use super::dom::{self, append, el, text_el};
 use super::fetch;
 use crate::dataset::DataSet;
+use crate::ingest;
 
 pub struct SourcePanel {
     list: Element,
@@ -205,12 +206,22 @@ impl SourcePanel {
         self.progress_text.set_text_content(Some(&text));
     }
 
+    /// Progress while decoding: rows so far, and how far through the bytes.
+    pub fn show_decoding(&self, what: &str, rows: usize, done: usize, total: usize) {
+        let _ = self.progress_box.remove_attribute("hidden");
+        let short = what.rsplit('/').next().unwrap_or(what);
+        self.progress.set_max(total.max(1) as f64);
+        self.progress.set_value(done as f64);
+        let _ = self.progress_box.set_attribute("data-decoded-rows", &rows.to_string());
+        self.progress_text.set_text_content(Some(&format!("Decoding {short}: {} rows ({}%)", dom::thousands(rows as u64), done * 100 / total.max(1))));
+    }
+
     pub fn hide_progress(&self) {
         let _ = self.progress_box.set_attribute("hidden", "");
     }
 }
 
-/// Fetch `url` with progress and Cancel, then add it as a source.
+/// Fetch `url` with progress and Cancel, then decode it (see [`decode`]) and add it as a source.
 pub fn load_url(app: &Shared, url: String) {
     let ctrl = web_sys::AbortController::new().ok();
     {
@@ -229,28 +240,81 @@ pub fn load_url(app: &Shared, url: String) {
             }
         })
         .await;
+        let added = match got {
+            Ok(bytes) => {
+                let len = bytes.len();
+                match decode(&app, &url, bytes, signal.as_ref()).await {
+                    Ok(loaded) => app.borrow_mut().add_loaded(&url, Some(&url), loaded, len, None),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        };
         let mut a = app.borrow_mut();
         a.loading = None;
         a.panel.hide_progress();
-        if let Err(e) = got.and_then(|bytes| a.add_source(&url, Some(&url), bytes)) {
+        if let Err(e) = added {
             a.show_error(&e);
         }
     });
 }
 
-/// Read local files one after another and add each as a source.
+/// Read local files one after another, decode each and add it as a source.
 pub fn load_files(app: &Shared, files: Vec<web_sys::File>) {
     let app = app.clone();
     wasm_bindgen_futures::spawn_local(async move {
         for f in files {
             let name = f.name();
-            app.borrow().panel.show_progress(&name, 0, Some(f.size() as usize));
-            let got = fetch::file_bytes(&f).await;
+            let ctrl = web_sys::AbortController::new().ok();
+            {
+                let mut a = app.borrow_mut();
+                a.loading = ctrl.clone();
+                a.panel.show_progress(&name, 0, Some(f.size() as usize));
+            }
+            let signal = ctrl.as_ref().map(|c| c.signal());
+            let added = match fetch::file_bytes(&f).await {
+                Ok(bytes) => {
+                    let len = bytes.len();
+                    let (hash, mismatch) = app.borrow_mut().accept_file(&name, &bytes);
+                    match decode(&app, &name, bytes, signal.as_ref()).await {
+                        Ok(loaded) => app.borrow_mut().add_loaded(&name, None, loaded, len, Some(hash)).map(|()| mismatch),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
             let mut a = app.borrow_mut();
+            a.loading = None;
             a.panel.hide_progress();
-            if let Err(e) = got.and_then(|bytes| a.add_source(&name, None, bytes)) {
-                a.show_error(&e);
+            match added {
+                Ok(Some(warning)) => a.show_error(&warning),
+                Ok(None) => {}
+                Err(e) => a.show_error(&e),
             }
         }
     });
+}
+
+/// Decode a source a step at a time (an Arrow stream: batch by batch), giving the page its turn
+/// every `decode_slice_ms` (40 by default) so it stays responsive, with the rows decoded so far
+/// in the progress bar; the Cancel button (`signal`) stops it between steps.
+pub async fn decode(app: &Shared, name: &str, bytes: Vec<u8>, signal: Option<&web_sys::AbortSignal>) -> Result<ingest::Loaded, String> {
+    let total = bytes.len();
+    let mut d = ingest::Decoding::start(name, bytes).map_err(|e| e.to_string())?;
+    let slice_ms = app.borrow().decode_slice_ms;
+    let mut slice_start = dom::now();
+    while d.step().map_err(|e| e.to_string())? {
+        if dom::now() - slice_start < slice_ms {
+            continue;
+        }
+        if let Ok(a) = app.try_borrow() {
+            a.panel.show_decoding(name, d.rows(), total - d.remaining(), total);
+        }
+        dom::yield_now().await;
+        if signal.is_some_and(|s| s.aborted()) {
+            return Err(format!("loading {name} was cancelled; nothing was added"));
+        }
+        slice_start = dom::now();
+    }
+    d.finish().map_err(|e| e.to_string())
 }

@@ -1,7 +1,9 @@
 // Sources: several files at once through the picker, mixed formats in one data set, a bad file
-// that leaves the loaded data intact, removing a source, the memory cap.
+// that leaves the loaded data intact, removing a source, the memory cap, batch-by-batch decoding
+// with progress and Cancel.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,6 +101,50 @@ test('a URL load shows progress and can be cancelled; loaded data stays', async 
     slow.closeAllConnections?.();
     await new Promise((r) => slow.close(r));
   }
+});
+
+test('a big Arrow stream is decoded batch by batch: the page shows rows so far, Cancel keeps what was loaded', async () => {
+  // The demo data rewritten by pyarrow into 500-row batches (200 of them); a host that gives the
+  // page its turn after every batch.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-e2e-'));
+  const small = path.join(dir, 'small_batches.arrow');
+  execFileSync(path.join('.tools', 'venv', 'bin', 'python'), ['-c', `
+import pyarrow as pa, pyarrow.ipc as ipc, sys
+t = ipc.open_stream(open(sys.argv[1], 'rb')).read_all()
+with ipc.new_stream(sys.argv[2], t.schema) as w:
+    w.write_table(t, max_chunksize=500)
+`, path.join('www', 'demo.arrow'), small]);
+  const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').replace('<main data-apiary>', '<main data-apiary data-decode-slice-ms="0">');
+  fs.writeFileSync(path.join(DIST, 'slice-test.html'), html);
+  const page = await newPage(env.context);
+  await page.goto(env.base + 'slice-test.html');
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  // Record every rows-so-far the progress bar shows.
+  await page.evaluate(() => {
+    window.seen = [];
+    const box = document.querySelector('.ap-progress');
+    new MutationObserver(() => { const r = box.getAttribute('data-decoded-rows'); if (r) window.seen.push(Number(r)); }).observe(box, { attributes: true, attributeFilter: ['data-decoded-rows'] });
+  });
+  await page.setInputFiles('.ap-file', [small]);
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 60_000 });
+  assert.equal(await rows(page), 200000);
+  const seen = await page.evaluate(() => window.seen);
+  assert.ok(seen.length > 20, `progress during decoding: ${seen.length} updates`);
+  assert.ok(seen.every((r, i) => r > 0 && r <= 100000 && (i === 0 || r > seen[i - 1])), `rows so far only grow: ${seen.slice(0, 8)}…`);
+
+  // Cancel while decoding: nothing of that file is added, the loaded data stays.
+  await page.evaluate(() => { window.seen = []; });
+  await page.setInputFiles('.ap-file', [small]);
+  await page.waitForFunction(() => window.seen.length > 0);
+  await page.click('.ap-cancel');
+  await page.waitForSelector('.ap-error:not([hidden])');
+  assert.match(await page.textContent('.ap-error'), /small_batches\.arrow was cancelled; nothing was added/);
+  assert.equal(await rows(page), 200000);
+  assert.equal(await page.locator('.ap-source').count(), 2);
+  assert.equal(await page.isVisible('.ap-progress'), false);
+  assert.deepEqual(page.errors, []);
+  fs.rmSync(dir, { recursive: true, force: true });
+  await page.close();
 });
 
 test('a link made with a local file asks for the same file, then shows the same view', async () => {
