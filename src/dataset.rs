@@ -48,6 +48,9 @@ pub struct DataSet {
     /// Per batch, the (min, max) event time and whether every row has one.
     time_spans: Vec<Option<(i64, i64, bool)>>,
     sample_rate: SampleRate,
+    /// Per batch, per row: the weight by the sample-rate column, made on first use (see
+    /// [`DataSet::weights`]) and dropped when the sample-rate choice changes.
+    weights: std::sync::OnceLock<Vec<Vec<f64>>>,
 }
 
 impl Default for DataSet {
@@ -60,6 +63,7 @@ impl DataSet {
     pub fn empty() -> Self {
         DataSet {
             string_codes: Vec::new(),
+            weights: std::sync::OnceLock::new(),
             schema: Arc::new(Schema::empty()),
             batches: Vec::new(),
             rows: 0,
@@ -109,6 +113,7 @@ impl DataSet {
         let new: Vec<RecordBatch> = batches.iter().map(conform).collect::<Result<_>>()?;
         let mut next = DataSet {
             string_codes: (0..schema.fields().len()).map(|_| std::sync::OnceLock::new()).collect(),
+            weights: std::sync::OnceLock::new(),
             schema: schema.clone(),
             rows: self.rows + new.iter().map(|b| b.num_rows()).sum::<usize>(),
             batches: old.into_iter().chain(new).collect(),
@@ -217,7 +222,27 @@ impl DataSet {
             }
         }
         self.sample_rate = mode;
+        self.weights = std::sync::OnceLock::new();
         Ok(())
+    }
+
+    /// Batch `bi`'s row weights when weighting is on: the sample-rate column's value, with null
+    /// or values below 1 counting as 1. Made for every batch on the first call and kept, so
+    /// queries do not convert the column again (8 bytes a row).
+    pub fn weights(&self, bi: usize) -> Option<&[f64]> {
+        let col = self.column_index(self.sample_rate_column()?)?;
+        let all = self.weights.get_or_init(|| {
+            self.batches
+                .iter()
+                .map(|b| {
+                    let a = b.column(col);
+                    let Some(nc) = crate::query::column::numeric(a) else { return vec![1.0; b.num_rows()] };
+                    let vals = nc.to_f64();
+                    (0..a.len()).map(|i| if nc.is_valid(i) && vals[i] >= 1.0 { vals[i] } else { 1.0 }).collect()
+                })
+                .collect()
+        });
+        all.get(bi).map(Vec::as_slice)
     }
 
     /// The column that weights rows, after auto-detection; `None` when weighting is off.

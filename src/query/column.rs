@@ -157,7 +157,35 @@ pub enum StrCol<'a> {
     Large(&'a LargeStringArray),
     View(&'a StringViewArray),
     /// Dictionary-encoded: per-row index into `values` (valid where `nulls` says so).
-    Dict { keys: Vec<usize>, values: Box<StrCol<'a>>, nulls: Option<NullBuffer> },
+    Dict { keys: DictKeys<'a>, values: Box<StrCol<'a>>, nulls: Option<NullBuffer> },
+}
+
+/// A dictionary column's keys: read in place when they are Int32 (the usual width, and what
+/// pyarrow and Arrow JS write), else normalized once. Only valid rows' keys are meaningful.
+pub enum DictKeys<'a> {
+    I32(&'a [i32]),
+    Any(Vec<usize>),
+}
+
+impl DictKeys<'_> {
+    #[inline(always)]
+    pub fn at(&self, i: usize) -> usize {
+        match self {
+            DictKeys::I32(k) => k[i] as usize,
+            DictKeys::Any(k) => k[i],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            DictKeys::I32(k) => k.len(),
+            DictKeys::Any(k) => k.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 pub fn strings(a: &ArrayRef) -> Option<StrCol<'_>> {
@@ -167,7 +195,11 @@ pub fn strings(a: &ArrayRef) -> Option<StrCol<'_>> {
         DataType::Utf8View => StrCol::View(a.as_string_view()),
         DataType::Dictionary(_, v) if matches!(v.as_ref(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
             let d = a.as_any_dictionary();
-            StrCol::Dict { keys: d.normalized_keys(), values: Box::new(strings(d.values())?), nulls: a.logical_nulls() }
+            let keys = match a.as_dictionary_opt::<Int32Type>() {
+                Some(d32) => DictKeys::I32(d32.keys().values()),
+                None => DictKeys::Any(d.normalized_keys()),
+            };
+            StrCol::Dict { keys, values: Box::new(strings(d.values())?), nulls: a.logical_nulls() }
         }
         _ => return None,
     })
@@ -195,7 +227,7 @@ impl<'a> StrCol<'a> {
             StrCol::View(a) => a.is_valid(i).then(|| a.value(i)),
             StrCol::Dict { keys, values, nulls } => {
                 if nulls.as_ref().map_or(true, |n| n.is_valid(i)) {
-                    values.get(keys[i])
+                    values.get(keys.at(i))
                 } else {
                     None
                 }

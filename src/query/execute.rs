@@ -205,14 +205,6 @@ fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Opt
     Ok(Plan { calcs, readers, accs, timed, heat, weighted, integral_weights })
 }
 
-/// Per-row weights of one batch from the sample-rate column: null or below 1 counts as 1.
-fn batch_weights(ds: &DataSet, batch: &arrow_array::RecordBatch) -> Option<Vec<f64>> {
-    let col = batch.column(ds.column_index(ds.sample_rate_column()?)?);
-    let nc = numeric(col)?;
-    let vals = nc.to_f64();
-    Some((0..col.len()).map(|i| if nc.is_valid(i) && vals[i] >= 1.0 { vals[i] } else { 1.0 }).collect())
-}
-
 /// HEATMAP's second visit to the kept rows: each valid value of `column` in a kept group is
 /// bucketed once by `layout`, into its group's totals (slot = kept position) and, with a
 /// series `(lo, bucket_ms, buckets)`, into its (position, time bucket) cell.
@@ -266,7 +258,7 @@ impl HeatRows<'_> {
                 continue;
             }
             let b = index(self.nc.f64_at(r as usize));
-            // As `batch_weights`: null or below 1 counts as 1.
+            // As `DataSet::weights`: null or below 1 counts as 1.
             let w = self.weights.map_or(1.0, |w| {
                 let x = w.f64_at(r as usize);
                 if x >= 1.0 && w.is_valid(r as usize) { x } else { 1.0 }
@@ -458,7 +450,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
             continue;
         }
         grouper.assign(bi, batch, &sel, &mut gids);
-        let weights = if plan.weighted { batch_weights(ds, batch) } else { None };
+        let weights = if plan.weighted { ds.weights(bi) } else { None };
         let tvals = times.map(|t| t.values().as_ref());
         buckets.clear();
         if needs_buckets {
@@ -467,7 +459,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
                 buckets.extend(sel.iter().map(|&i| tb.of(t[i as usize])));
             }
         }
-        let input = Input { bi, batch, rows: &sel, slots: &gids, weights: weights.as_deref(), buckets: &buckets, times: tvals };
+        let input = Input { bi, batch, rows: &sel, slots: &gids, weights, buckets: &buckets, times: tvals };
         let n = grouper.len();
         plan.accs.update(n, &input);
         for t in &mut plan.timed {
@@ -621,7 +613,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
                             s2.push(p * nb as u32 + tb.of(t[r as usize]));
                         }
                     }
-                    let weights = if plan.weighted { batch_weights(ds, batch) } else { None };
+                    let weights = if plan.weighted { ds.weights(*bi) } else { None };
                     let input = Input { bi: *bi, batch, rows: &r2, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
                     cells.update(n_cells, &input);
                 }

@@ -249,7 +249,7 @@ fn scan_strings<P: Fn(&str) -> bool>(sc: &StrCol, sel: &[u32], valid: &impl Fn(u
         StrCol::Dict { keys, values, .. } => {
             // Test each dictionary entry once; rows then look their key up.
             let table: Vec<bool> = (0..values.len()).map(|k| values.get(k).is_some_and(&pred)).collect();
-            out.extend(sel.iter().map(|&i| valid(i) && table[keys[i as usize]]));
+            out.extend(sel.iter().map(|&i| valid(i) && table[keys.at(i as usize)]));
         }
         StrCol::Utf8(a) => out.extend(sel.iter().map(|&i| valid(i) && pred(a.value(i as usize)))),
         StrCol::Large(a) => out.extend(sel.iter().map(|&i| valid(i) && pred(a.value(i as usize)))),

@@ -103,7 +103,7 @@ impl StrInterner {
                 let map: Vec<u32> = (0..values.len()).map(|k| values.get(k).map_or(null, |s| base + self.intern(s))).collect();
                 for &i in sel {
                     let valid = nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
-                    out.push(if valid { map[keys[i as usize]] } else { null });
+                    out.push(if valid { map[keys.at(i as usize)] } else { null });
                 }
             }
             other => {
