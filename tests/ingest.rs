@@ -239,7 +239,7 @@ fn corrupted_text_formats_give_errors_never_panics() {
 
 #[test]
 fn truncated_and_corrupted_files_give_errors_never_panics() {
-    let files = ["wide.arrow", "wide_zstd.arrows", "dict_delta.arrows", "wide_snappy.parquet", "encodings.parquet", "nested.parquet"];
+    let files = ["wide.arrow", "wide_zstd.arrows", "dict_delta.arrows", "views.arrows", "wide_snappy.parquet", "encodings.parquet", "nested.parquet"];
     let mut rng = 0x2545F4914F6CDD1Du64;
     for name in files {
         let bytes = fixture(name);
@@ -398,4 +398,22 @@ fn owned_arrow_streams_decode_like_the_copying_reader_and_fail_the_same_way() {
     let sizes: usize = owned.iter().map(|b| b.get_array_memory_size()).sum();
     let ds = DataSet::from_batches(owned).unwrap();
     assert!(ds.num_rows() == 3000 && sizes > 0);
+}
+
+#[test]
+fn view_and_large_layouts_from_pyarrow() {
+    let (format, ds) = load("views.arrows");
+    assert_eq!(format, Format::ArrowStream);
+    assert_eq!(ds.num_rows(), 6);
+    assert_eq!(ds.batches().len(), 2);
+    let ty = |n: &str| ds.schema().field_with_name(n).unwrap().data_type().clone();
+    assert_eq!(ty("name"), arrow_schema::DataType::Utf8View);
+    assert_eq!(ty("payload"), arrow_schema::DataType::BinaryView);
+    assert_eq!(ty("blob"), arrow_schema::DataType::LargeBinary);
+    let long = "a-span-name-longer-than-twelve-bytes";
+    assert_eq!(counts_by(&ds, "name"), vec![(json!(long), json!(2)), (json!("checkout"), json!(2)), (json!("é"), json!(1)), (Json::Null, json!(1))]);
+    let r = q(&ds, json!({"calculations":[{"op":"COUNT"},{"op":"COUNT_DISTINCT","column":"name"}],"filters":[{"column":"name","op":"contains","value":"twelve"}],"time_range":315360000}));
+    assert_eq!(r["results"][0]["data"], json!({"COUNT": 2, "COUNT_DISTINCT(name)": 1}));
+    let r = q(&ds, json!({"calculations":[{"op":"COUNT"}],"filters":[{"column":"blob","op":"exists"}],"time_range":315360000}));
+    assert_eq!(r["results"][0]["data"]["COUNT"], json!(5));
 }

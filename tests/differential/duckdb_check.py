@@ -268,7 +268,7 @@ def check(con, apiary, data, spec, weighted, data_end_ms):
     STATS["series points"] += len(got["series"])
     if len(rows) != len(want):
         return f"{len(rows)} result rows, DuckDB {len(want)}\n  SQL: {sql}"
-    for i, (g, w) in enumerate(zip(rows, want)):
+    def row_diff(i, g, w):
         for j, b in enumerate(bds):
             if not close(g.get(b), w[j]):
                 return f"row {i} {b}: apiary {g.get(b)!r}, DuckDB {w[j]!r}\n  SQL: {sql}"
@@ -286,6 +286,18 @@ def check(con, apiary, data, spec, weighted, data_end_ms):
                 expect = float(expect)
             if not close(val, expect):
                 return f"row {i} {key}: apiary {val!r}, DuckDB {expect!r}\n  SQL: {sql}"
+        return None
+
+    first_diff = next((d for d in (row_diff(i, g, w) for i, (g, w) in enumerate(zip(rows, want))) if d), None)
+    if first_diff:
+        # Values equal within rounding (percentiles that differ in the last bit) may sort either
+        # way: accept the rows when each matches a DuckDB row a few places away.
+        unused = set(range(len(want)))
+        for i, g in enumerate(rows):
+            j = next((j for j in sorted(unused, key=lambda j: abs(j - i)) if abs(j - i) <= 8 and row_diff(i, g, want[j]) is None), None)
+            if j is None:
+                return first_diff
+            unused.discard(j)
     if "granularity" in spec and rows:
         g_ms = spec["granularity"] * 1000
         base = "base_w" if weighted else "base"
