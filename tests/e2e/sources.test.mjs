@@ -136,6 +136,7 @@ with ipc.new_stream(sys.argv[2], t.schema) as w:
   await page.evaluate(() => { window.seen = []; });
   await page.setInputFiles('.ap-file', [small]);
   await page.waitForFunction(() => window.seen.length > 0);
+  await page.locator('.ap-progress').screenshot({ path: path.join(OUT, 'decoding.png') });
   await page.click('.ap-cancel');
   await page.waitForSelector('.ap-error:not([hidden])');
   assert.match(await page.textContent('.ap-error'), /small_batches\.arrow was cancelled; nothing was added/);
