@@ -314,9 +314,14 @@ fn range_of(batch: &RecordBatch, col: usize, rows: &[u32], min: &mut f64, max: &
     for &row in rows {
         if nc.is_valid(row as usize) {
             let x = nc.f64_at(row as usize);
+            // Comparisons, not f64::min/max (calls to fmin/fmax in wasm).
             if x.is_finite() {
-                *min = min.min(x);
-                *max = max.max(x);
+                if x < *min {
+                    *min = x;
+                }
+                if x > *max {
+                    *max = x;
+                }
             }
         }
     }

@@ -178,8 +178,13 @@ impl Moments {
                     let (x, w, s) = (v[r as usize], input.w(r), s as usize);
                     self.sum[s] += x * w;
                     self.weight[s] += w;
-                    self.min[s] = self.min[s].min(x);
-                    self.max[s] = self.max[s].max(x);
+                    // Comparisons, not f64::min/max (calls to fmin/fmax in wasm); NaN ignored alike.
+                    if x < self.min[s] {
+                        self.min[s] = x;
+                    }
+                    if x > self.max[s] {
+                        self.max[s] = x;
+                    }
                     self.seen[s] = true;
                 }
             }
@@ -379,8 +384,12 @@ impl Values {
                 continue;
             }
             let x = v[r as usize];
-            self.min = self.min.min(x);
-            self.max = self.max.max(x);
+            if x < self.min {
+                self.min = x;
+            }
+            if x > self.max {
+                self.max = x;
+            }
             self.vals[s as usize].push(x);
             if self.weighted {
                 self.weights[s as usize].push(input.w(r));

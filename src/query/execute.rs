@@ -228,12 +228,16 @@ fn heat_pass(
         let weights = if weighted { ds.sample_rate_column().and_then(|c| ds.column_index(c)).and_then(|i| numeric(batch.column(i))) } else { None };
         let series = series.map(|(lo, gms, nb)| (TimeBuckets::new(lo, gms), nb));
         let rows = HeatRows { nc: &nc, sel, gids, pos, weights: weights.as_ref(), times: ds.times(*bi).map(|t| t.values().as_ref()), series };
-        // The log/linear choice is made once per batch, outside the row loop.
+        // The log/linear choice is made once per batch, outside the row loop. With a series, rows
+        // go into cells only and the totals are the sums of their cells.
         if layout.log {
             rows.bucket(&mut totals, cells.as_mut(), |x| layout.index_in_space(x.log10()));
         } else {
             rows.bucket(&mut totals, cells.as_mut(), |x| layout.index_in_space(x));
         }
+    }
+    if let (Some(c), Some((_, _, nb))) = (&cells, series) {
+        c.sum_into(&mut totals, nb);
     }
     (totals, cells)
 }
@@ -252,20 +256,23 @@ struct HeatRows<'a> {
 impl HeatRows<'_> {
     #[inline(always)]
     fn bucket(&self, totals: &mut HeatCounts, mut cells: Option<&mut HeatCounts>, index: impl Fn(f64) -> usize) {
+        let mut when = self.series.map(|(tb, _)| tb.cursor());
+        let vals = self.nc.to_f64();
+        let nulls = self.nc.nulls.as_ref();
         for (&r, &gid) in self.sel.iter().zip(self.gids) {
             let p = self.pos[gid as usize];
-            if p == u32::MAX || !self.nc.is_valid(r as usize) {
+            if p == u32::MAX || nulls.is_some_and(|n| n.is_null(r as usize)) {
                 continue;
             }
-            let b = index(self.nc.f64_at(r as usize));
+            let b = index(vals[r as usize]);
             // As `DataSet::weights`: null or below 1 counts as 1.
             let w = self.weights.map_or(1.0, |w| {
                 let x = w.f64_at(r as usize);
                 if x >= 1.0 && w.is_valid(r as usize) { x } else { 1.0 }
             });
-            totals.add(p as usize, b, w);
-            if let (Some(c), Some((tb, nb)), Some(t)) = (cells.as_deref_mut(), self.series, self.times) {
-                c.add(p as usize * nb + tb.of(t[r as usize]) as usize, b, w);
+            match (cells.as_deref_mut(), self.series, self.times, when.as_mut()) {
+                (Some(c), Some((_, nb)), Some(t), Some(when)) => c.add(p as usize * nb + when.at(t[r as usize]) as usize, b, w),
+                _ => totals.add(p as usize, b, w),
             }
         }
     }
@@ -455,8 +462,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
         buckets.clear();
         if needs_buckets {
             if let (Some(t), Some((lo, _)), Some(g)) = (tvals, range, bucket_s) {
-                let tb = TimeBuckets::new(lo, g * 1000);
-                buckets.extend(sel.iter().map(|&i| tb.of(t[i as usize])));
+                TimeBuckets::new(lo, g * 1000).fill(t, &sel, &mut buckets);
             }
         }
         let input = Input { bi, batch, rows: &sel, slots: &gids, weights, buckets: &buckets, times: tvals };
@@ -473,8 +479,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
         let fused = match (fused_cells.as_mut(), series_shape, tvals) {
             (Some(cells), Some((lo, gms, nb)), Some(t)) => {
                 s2.clear();
-                let tb = TimeBuckets::new(lo, gms);
-                s2.extend(sel.iter().map(|&i| tb.of(t[i as usize])));
+                TimeBuckets::new(lo, gms).fill(t, &sel, &mut s2);
                 let input = Input { bi, batch, rows: &sel, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
                 cells.update(nb, &input);
                 true
@@ -598,7 +603,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
             Some(c) => c,
             None => {
                 let mut cells = Accumulators::like(&accs, plan.weighted);
-                let tb = TimeBuckets::new(lo, gms);
+                let mut when = TimeBuckets::new(lo, gms).cursor();
                 let (mut r2, mut s2) = (Vec::new(), Vec::new());
                 for (bi, sel, gids) in &kept_batches {
                     let batch = &ds.batches()[*bi];
@@ -610,7 +615,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
                         let p = pos[gid as usize];
                         if p != u32::MAX {
                             r2.push(r);
-                            s2.push(p * nb as u32 + tb.of(t[r as usize]));
+                            s2.push(p * nb as u32 + when.at(t[r as usize]));
                         }
                     }
                     let weights = if plan.weighted { ds.weights(*bi) } else { None };

@@ -95,8 +95,9 @@ impl Layout {
         if self.width <= 0.0 {
             return 0;
         }
-        // NaN (log of a non-positive value cannot happen: lo > 0 holds every value) → bucket 0.
-        (((at - self.origin) / self.width).floor().max(0.0) as usize).min(self.n - 1)
+        // `as usize` saturates: below the origin (rounding) and NaN give bucket 0. (No f64::max:
+        // in wasm that is a call to fmax, not an instruction.)
+        (((at - self.origin) / self.width).floor() as usize).min(self.n - 1)
     }
 
     /// Lower edge of bucket `i`.
@@ -183,27 +184,22 @@ impl HeatRange {
         HeatRange { column, min: f64::INFINITY, max: f64::NEG_INFINITY }
     }
 
-    /// Widen the range by the valid values of `rows` in `col`.
+    /// Widen the range by the valid values of `rows` in `col` (NaN ignored, as `f64::min`
+    /// would; plain comparisons, since `f64::min`/`max` are calls to fmin/fmax in wasm).
     pub fn update(&mut self, col: &crate::query::column::NumCol, rows: &[u32]) {
         use crate::query::column::Num;
         let (mut lo, mut hi) = (self.min, self.max);
+        let mut widen = |x: f64| {
+            if x < lo {
+                lo = x;
+            }
+            if x > hi {
+                hi = x;
+            }
+        };
         match (&col.vals, col.nulls.is_some()) {
-            (Num::F(v), false) => {
-                for &r in rows {
-                    let x = v[r as usize];
-                    lo = lo.min(x);
-                    hi = hi.max(x);
-                }
-            }
-            _ => {
-                for &r in rows {
-                    if col.is_valid(r as usize) {
-                        let x = col.f64_at(r as usize);
-                        lo = lo.min(x);
-                        hi = hi.max(x);
-                    }
-                }
-            }
+            (Num::F(v), false) => rows.iter().for_each(|&r| widen(v[r as usize])),
+            _ => rows.iter().filter(|&&r| col.is_valid(r as usize)).for_each(|&r| widen(col.f64_at(r as usize))),
         }
         (self.min, self.max) = (lo, hi);
     }
@@ -238,6 +234,30 @@ impl HeatCounts {
         match &mut self.counts {
             Counts::Dense(c) => c[at] += w,
             Counts::Sparse(m) => *m.entry(at as u64).or_insert(0.0) += w,
+        }
+    }
+
+    /// Add each group of `per` consecutive slots of `self` into one slot of `into` (totals from
+    /// series cells: slot `p · per + b` adds into slot `p`).
+    pub fn sum_into(&self, into: &mut HeatCounts, per: usize) {
+        let n = self.layout.n;
+        let per = per.max(1);
+        match &self.counts {
+            Counts::Dense(c) => {
+                for (cell, counts) in c.chunks_exact(n).enumerate() {
+                    for (b, x) in counts.iter().enumerate() {
+                        if *x != 0.0 {
+                            into.add(cell / per, b, *x);
+                        }
+                    }
+                }
+            }
+            Counts::Sparse(m) => {
+                for (&at, x) in m {
+                    let at = at as usize;
+                    into.add(at / n / per, at % n, *x);
+                }
+            }
         }
     }
 
