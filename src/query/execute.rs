@@ -206,8 +206,9 @@ fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Opt
 }
 
 /// HEATMAP's second visit to the kept rows: each valid value of `column` in a kept group is
-/// bucketed once by `layout`, into its group's totals (slot = kept position) and, with a
-/// series `(lo, bucket_ms, buckets)`, into its (position, time bucket) cell.
+/// bucketed once by `layout`: with a series `(lo, bucket_ms, buckets)` into its (kept position,
+/// time bucket) cell, the group totals then being the sums of their cells; without one straight
+/// into its group's totals (slot = kept position).
 #[allow(clippy::too_many_arguments)]
 fn heat_pass(
     ds: &DataSet,
@@ -224,10 +225,9 @@ fn heat_pass(
     for (bi, sel, gids) in kept {
         let batch = &ds.batches()[*bi];
         let Some(nc) = numeric(batch.column(column)) else { continue };
-        // Weights read in place from the sample-rate column (no per-batch vector).
-        let weights = if weighted { ds.sample_rate_column().and_then(|c| ds.column_index(c)).and_then(|i| numeric(batch.column(i))) } else { None };
+        let weights = if weighted { ds.weights(*bi) } else { None };
         let series = series.map(|(lo, gms, nb)| (TimeBuckets::new(lo, gms), nb));
-        let rows = HeatRows { nc: &nc, sel, gids, pos, weights: weights.as_ref(), times: ds.times(*bi).map(|t| t.values().as_ref()), series };
+        let rows = HeatRows { nc: &nc, sel, gids, pos, weights, times: ds.times(*bi).map(|t| t.values().as_ref()), series };
         // The log/linear choice is made once per batch, outside the row loop. With a series, rows
         // go into cells only and the totals are the sums of their cells.
         if layout.log {
@@ -248,7 +248,7 @@ struct HeatRows<'a> {
     sel: &'a [u32],
     gids: &'a [u32],
     pos: &'a [u32],
-    weights: Option<&'a crate::query::column::NumCol<'a>>,
+    weights: Option<&'a [f64]>,
     times: Option<&'a [i64]>,
     series: Option<(TimeBuckets, usize)>,
 }
@@ -265,11 +265,7 @@ impl HeatRows<'_> {
                 continue;
             }
             let b = index(vals[r as usize]);
-            // As `DataSet::weights`: null or below 1 counts as 1.
-            let w = self.weights.map_or(1.0, |w| {
-                let x = w.f64_at(r as usize);
-                if x >= 1.0 && w.is_valid(r as usize) { x } else { 1.0 }
-            });
+            let w = self.weights.map_or(1.0, |w| w[r as usize]);
             match (cells.as_deref_mut(), self.series, self.times, when.as_mut()) {
                 (Some(c), Some((_, nb)), Some(t), Some(when)) => c.add(p as usize * nb + when.at(t[r as usize]) as usize, b, w),
                 _ => totals.add(p as usize, b, w),
@@ -571,7 +567,9 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
         let mut all = Vec::new();
         for (hi, h) in plan.heat.iter().enumerate() {
             let layout = Layout::new(h.min, h.max, opts.heatmap_scale);
-            let (totals, cells) = heat_pass(ds, plan.weighted, h.column, layout, &kept_batches, &pos, rows.len(), series_shape);
+            // A series over the cell limit is refused below: no cells for it here.
+            let series = series_shape.filter(|(_, _, nb)| rows.len() * nb <= MAX_SERIES_CELLS);
+            let (totals, cells) = heat_pass(ds, plan.weighted, h.column, layout, &kept_batches, &pos, rows.len(), series);
             for (ci, r) in plan.readers.iter().enumerate() {
                 if matches!(r, Reader::Heat(x) if *x == hi) {
                     for (p, (_, row)) in rows.iter_mut().enumerate() {
