@@ -421,13 +421,14 @@ impl Values {
     pub fn sort_slot(&mut self, s: usize) {
         let Some(v) = self.vals.get_mut(s) else { return };
         if self.weighted {
+            // Sort (value, weight) pairs together: no index indirection in the comparisons.
             let w = &mut self.weights[s];
-            let mut idx: Vec<u32> = (0..v.len() as u32).collect();
-            idx.sort_unstable_by(|a, b| v[*a as usize].total_cmp(&v[*b as usize]));
-            let nv: Vec<f64> = idx.iter().map(|i| v[*i as usize]).collect();
-            let nw: Vec<f64> = idx.iter().map(|i| w[*i as usize]).collect();
-            *v = nv;
-            *w = nw;
+            let mut pairs: Vec<(f64, f64)> = v.iter().copied().zip(w.iter().copied()).collect();
+            pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            for (i, (x, wx)) in pairs.into_iter().enumerate() {
+                v[i] = x;
+                w[i] = wx;
+            }
         } else {
             v.sort_unstable_by(f64::total_cmp);
         }
