@@ -398,8 +398,8 @@ impl Values {
     }
 
     /// Order a slot's values for reading percentiles: with `only` (the one quantile this column
-    /// serves, unweighted) a selection puts the two order statistics it needs in place in O(n);
-    /// otherwise the values (with their weights) are sorted.
+    /// serves) a selection puts the two order statistics it needs in place in O(n), weighted or
+    /// not; otherwise the values (with their weights) are sorted.
     pub fn prepare_slot(&mut self, s: usize, only: Option<f64>) {
         let big = self.vals.get(s).is_some_and(|v| v.len() > 2);
         if let (Some(p), false, true) = (only, self.weighted, big) {
@@ -414,7 +414,35 @@ impl Values {
             }
             return;
         }
+        if let (Some(p), true, true) = (only, self.weighted, big) {
+            return self.select_weighted(s, p);
+        }
         self.sort_slot(s);
+    }
+
+    /// Weighted, one quantile: arrange the slot so [`Values::percentile`]'s running-weight scan
+    /// finds the two values it reads without sorting: everything below the lower one, the lower
+    /// one's copies, everything between, the upper one's copies, the rest (each part unordered).
+    /// The scan cannot stop inside an unordered part: its running weight there stays at or below
+    /// the position it looks for.
+    fn select_weighted(&mut self, s: usize, p: f64) {
+        let (v, w) = (&mut self.vals[s], &mut self.weights[s]);
+        let total: f64 = w.iter().sum();
+        if total <= 0.0 {
+            return;
+        }
+        let h = (total - 1.0).max(0.0) * p;
+        let k = h.floor();
+        let mut pairs: Vec<(f64, f64)> = v.iter().copied().zip(w.iter().copied()).collect();
+        let lo = weighted_at(&mut pairs, k);
+        let hi = weighted_at(&mut pairs, (k + 1.0).min(total - 1.0).max(k));
+        // [< lo][= lo][> lo], then inside the last part [< hi][= hi][> hi].
+        let after_lo = partition3(&mut pairs, lo).1;
+        partition3(&mut pairs[after_lo..], hi);
+        for (i, (x, wx)) in pairs.into_iter().enumerate() {
+            v[i] = x;
+            w[i] = wx;
+        }
     }
 
     /// Sort each slot's values (with their weights) so percentiles read them directly.
@@ -470,6 +498,64 @@ impl Values {
         let Some(v) = self.vals.get(s).filter(|v| !v.is_empty()) else { return Output::Null };
         let w = self.weighted.then(|| self.weights[s].as_slice());
         Output::Heatmap(Histogram::build(v, w, layout))
+    }
+}
+
+/// Three-way partition by value: `[< pivot][= pivot][> pivot]`; returns where the equal part
+/// starts and ends.
+fn partition3(s: &mut [(f64, f64)], pivot: f64) -> (usize, usize) {
+    use std::cmp::Ordering::*;
+    let (mut lt, mut i, mut gt) = (0, 0, s.len());
+    while i < gt {
+        match s[i].0.total_cmp(&pivot) {
+            Less => {
+                s.swap(lt, i);
+                lt += 1;
+                i += 1;
+            }
+            Greater => {
+                gt -= 1;
+                s.swap(i, gt);
+            }
+            Equal => i += 1,
+        }
+    }
+    (lt, gt)
+}
+
+/// The value at running-weight position `pos` of (value, weight) pairs taken in value order (the
+/// first value whose running weight passes `pos`; the largest when none does), by a three-way
+/// quickselect that keeps the part holding `pos`: expected O(n), no sort.
+fn weighted_at(pairs: &mut [(f64, f64)], mut pos: f64) -> f64 {
+    let mut s = pairs;
+    loop {
+        if s.len() <= 32 {
+            s.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            let mut acc = 0.0;
+            for (x, w) in s.iter() {
+                acc += w;
+                if pos < acc {
+                    return *x;
+                }
+            }
+            return s.last().map_or(f64::NAN, |p| p.0);
+        }
+        let n = s.len();
+        let (a, b, c) = (s[0].0, s[n / 2].0, s[n - 1].0);
+        // Median of three by total order.
+        let pivot = if a.total_cmp(&b).is_lt() == b.total_cmp(&c).is_lt() { b } else if a.total_cmp(&b).is_lt() == a.total_cmp(&c).is_lt() { c } else { a };
+        let (lt, gt) = partition3(s, pivot);
+        let below: f64 = s[..lt].iter().map(|p| p.1).sum();
+        if pos < below {
+            s = &mut s[..lt];
+            continue;
+        }
+        let equal: f64 = s[lt..gt].iter().map(|p| p.1).sum();
+        if pos < below + equal || gt == n {
+            return pivot;
+        }
+        pos -= below + equal;
+        s = &mut s[gt..];
     }
 }
 
@@ -574,6 +660,41 @@ impl Timed {
         match self.kind {
             TimedKind::Concurrency => Output::Float(s.iter().map(|x| x.1).fold(0.0, f64::max)),
             _ => Output::Float(s.iter().map(|x| x.1).sum::<f64>() / s.len() as f64),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Weighted percentiles read after a selection equal those read after a full sort: many
+    /// sizes, duplicate values, integer and fractional-free weights, every kind of quantile.
+    #[test]
+    fn weighted_selection_equals_sorting() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [3usize, 5, 31, 33, 64, 100, 1000, 5000] {
+            for &p in &[0.0, 0.001, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0] {
+                let vals: Vec<f64> = (0..n).map(|_| (next() % (n as u64 / 2 + 3)) as f64 * 0.5).collect();
+                let weights: Vec<f64> = (0..n).map(|_| [1.0, 1.0, 2.0, 10.0, 100.0][(next() % 5) as usize]).collect();
+                let make = || Values { column: 0, vals: vec![vals.clone()], weights: vec![weights.clone()], weighted: true, min: 0.0, max: 0.0 };
+                let (mut sorted, mut selected) = (make(), make());
+                sorted.sort_slot(0);
+                selected.prepare_slot(0, Some(p));
+                assert_eq!(selected.percentile(0, p), sorted.percentile(0, p), "n {n}, p {p}");
+                // The slot still holds the same pairs.
+                let mut a: Vec<(u64, u64)> = selected.vals[0].iter().zip(&selected.weights[0]).map(|(v, w)| (v.to_bits(), w.to_bits())).collect();
+                let mut b: Vec<(u64, u64)> = vals.iter().zip(&weights).map(|(v, w)| (v.to_bits(), w.to_bits())).collect();
+                a.sort();
+                b.sort();
+                assert_eq!(a, b);
+            }
         }
     }
 }
