@@ -90,7 +90,7 @@ impl CalcCharts {
     pub fn render(&mut self, result: &QueryResult, calcs: &[Calculation], isolated: Option<usize>, theme: Theme) -> Result<(), String> {
         let js = |e: JsValue| super::fetch::js_err(&e);
         if calcs.len() > 1 {
-            self.main_title.set_text_content(Some(result.keys.first().map(String::as_str).unwrap_or("")));
+            self.main_title.set_text_content(Some(&title(result, calcs, 0, isolated)));
             let _ = self.main_title.remove_attribute("hidden");
         } else {
             let _ = self.main_title.set_attribute("hidden", "");
@@ -116,8 +116,8 @@ impl CalcCharts {
         for (i, c) in self.charts.iter_mut().enumerate() {
             let k = i + 1;
             let name = result.keys.get(k).map(String::as_str).unwrap_or("");
-            if let Some(title) = c.block.first_element_child() {
-                title.set_text_content(Some(name));
+            if let Some(t) = c.block.first_element_child() {
+                t.set_text_content(Some(&title(result, calcs, k, isolated)));
             }
             let _ = c.canvas.set_attribute("data-calc", &k.to_string());
             let _ = c.canvas.set_attribute("aria-label", &format!("chart of {name}"));
@@ -142,6 +142,17 @@ impl CalcCharts {
         for c in &self.charts {
             c.hover.hide();
         }
+    }
+}
+
+/// A chart's caption: the calculation, and for a heatmap with GROUP BY the one group it shows
+/// (the isolated row, else the first).
+fn title(result: &QueryResult, calcs: &[Calculation], k: usize, isolated: Option<usize>) -> String {
+    let name = result.keys.get(k).cloned().unwrap_or_default();
+    let group = result.results.get(isolated.unwrap_or(0)).filter(|r| !r.group.is_empty());
+    match (calcs.get(k).map(|c| c.op), group) {
+        (Some(CalcOp::Heatmap), Some(r)) => format!("{name} · {}", r.group.iter().map(|v| v.display()).collect::<Vec<_>>().join(", ")),
+        _ => name,
     }
 }
 

@@ -85,6 +85,12 @@ test('every calculation gets its own chart, with hover values equal to the nativ
   for (let i = 0; i < 3; i++) assert.ok(narrow[i][0] < wide[i][0], `chart ${i} redrawn narrower: ${wide[i]} → ${narrow[i]}`);
   await page.setViewportSize({ width: 1280, height: 860 });
 
+  // With GROUP BY a heatmap shows one group, and its caption says which (the first row's).
+  await runBuilder(page, { VISUALIZE: 'COUNT, HEATMAP(duration_ms)', 'GROUP BY': 'region' }, (s) => s.calculations?.length === 2 && s.breakdowns?.[0] === 'region');
+  const firstGroup = await page.textContent('.ap-results tbody tr.ap-row td:nth-child(2)');
+  assert.deepEqual(await page.locator('.ap-calc-charts .ap-chart-title').allTextContents(), [`HEATMAP(duration_ms) · ${firstGroup}`]);
+  await runBuilder(page, { 'GROUP BY': '' }, (s) => !s.breakdowns?.length);
+
   // One calculation: the extra charts and the caption go.
   await runBuilder(page, { VISUALIZE: 'COUNT' }, (s) => s.calculations?.length === 1);
   assert.equal(await page.locator('.ap-calc-charts canvas').count(), 0);
