@@ -25,9 +25,7 @@ pub fn read_stream(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
 /// `bytes` (no copy, so the data set costs the file's size once), unless a buffer is misaligned
 /// or compressed. Same checks and errors as [`read_stream`].
 pub fn read_stream_owned(source: &str, bytes: Vec<u8>) -> Result<Vec<RecordBatch>> {
-    let mut stream = OwnedStream::new(source, bytes)?;
-    while stream.step()? {}
-    stream.finish()
+    OwnedStream::new(source, bytes)?.finish()
 }
 
 /// An owned Arrow IPC stream decoded one record batch per [`OwnedStream::step`], so a caller

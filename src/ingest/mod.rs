@@ -101,9 +101,7 @@ pub fn load(source: &str, bytes: &[u8]) -> Result<Loaded> {
 /// Decode a whole file whose bytes the caller hands over. Arrow IPC streams are decoded without
 /// copying their buffers (see [`arrow_ipc::read_stream_owned`]); other formats as in [`load`].
 pub fn load_owned(source: &str, bytes: Vec<u8>) -> Result<Loaded> {
-    let mut d = Decoding::start(source, bytes)?;
-    while d.step()? {}
-    d.finish()
+    Decoding::start(source, bytes)?.finish()
 }
 
 /// A file being decoded a step at a time (one record batch of an Arrow IPC stream per step;
@@ -125,10 +123,6 @@ impl Decoding {
         let format = detect(source, &bytes)?;
         let state = if format == Format::ArrowStream { Step::Stream(arrow_ipc::OwnedStream::new(source, bytes)?) } else { Step::Whole(source.to_string(), bytes) };
         Ok(Decoding { format, state })
-    }
-
-    pub fn format(&self) -> Format {
-        self.format
     }
 
     /// Decode some more; `false` when nothing is left.
@@ -162,13 +156,12 @@ impl Decoding {
         }
     }
 
-    /// The decoded source (struct columns flattened).
-    pub fn finish(mut self) -> Result<Loaded> {
-        while self.step()? {}
+    /// The decoded source (struct columns flattened), decoding whatever is left.
+    pub fn finish(self) -> Result<Loaded> {
         let batches = match self.state {
             Step::Stream(s) => s.finish()?,
+            Step::Whole(source, bytes) => load(&source, &bytes)?.batches,
             Step::Done(b) => b,
-            Step::Whole(..) => Vec::new(),
         };
         let batches = batches.into_iter().map(flatten::flatten_structs).collect::<Result<Vec<_>>>()?;
         Ok(Loaded { format: self.format, batches })
