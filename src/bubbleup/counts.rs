@@ -24,16 +24,16 @@ use crate::value::Value;
 
 /// One batch's rows in BubbleUp: the query's rows, the selected ones among them (both ascending
 /// row ids), and per-row weights (indexed by row id) when weighting is on.
-pub struct Rows {
+pub struct Rows<'a> {
     pub all: Vec<u32>,
     pub sel: Vec<u32>,
-    pub weights: Option<Vec<f64>>,
+    pub weights: Option<&'a [f64]>,
 }
 
-impl Rows {
+impl Rows<'_> {
     /// Total weight of `rows`.
     pub fn weight(&self, rows: &[u32]) -> f64 {
-        match &self.weights {
+        match self.weights {
             None => rows.len() as f64,
             Some(w) => rows.iter().map(|&r| w[r as usize]).sum(),
         }
@@ -187,7 +187,7 @@ impl ValueCounts {
         if self.overflow || rows.all.is_empty() {
             return;
         }
-        let w = rows.weights.as_deref();
+        let w = rows.weights;
         match &mut self.source {
             Source::Codes(c) => {
                 let codes = &c.batches[bi];

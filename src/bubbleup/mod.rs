@@ -104,11 +104,10 @@ struct Plan<'a> {
     combination: Combination,
     sel_filters: Vec<CompiledFilter>,
     sel_range: (i64, i64),
-    weight_col: Option<usize>,
 }
 
 impl Plan<'_> {
-    fn rows(&self, bi: usize, batch: &RecordBatch) -> Rows {
+    fn rows(&self, bi: usize, batch: &RecordBatch) -> Rows<'_> {
         let times = self.ds.times(bi);
         let mut all: Vec<u32> = match (self.range, times) {
             (Some((lo, hi)), Some(t)) => crate::query::execute::rows_in_range(t, self.ds.time_span(bi), lo, hi),
@@ -120,11 +119,7 @@ impl Plan<'_> {
             _ => all.clone(),
         };
         filter::apply(&self.sel_filters, Combination::And, batch, &mut sel);
-        let weights = self.weight_col.and_then(|c| numeric(batch.column(c))).map(|n| {
-            let v = n.to_f64();
-            (0..batch.num_rows()).map(|r| if n.is_valid(r) && v[r] >= 1.0 { v[r] } else { 1.0 }).collect()
-        });
-        Rows { all, sel, weights }
+        Rows { all, sel, weights: self.ds.weights(bi) }
     }
 }
 
@@ -166,7 +161,6 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
         combination: spec.filter_combination,
         sel_filters: filter::compile(&selection.filters, &schema).map_err(|e| Error::spec("selection", e.to_string()))?,
         sel_range,
-        weight_col: ds.sample_rate_column().and_then(|c| ds.column_index(c)),
     };
     let sel_cols = selection.columns();
     let mut out = BubbleUp::default();
@@ -243,7 +237,7 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
                     0
                 }
             };
-            let w = r.weights.as_deref();
+            let w = r.weights;
             match (&nc.vals, &nc.nulls) {
                 (Num::F(v), None) => {
                     counts::tally(&r.all, w, all, |row| slot(v[row]));
