@@ -214,16 +214,38 @@ fn frame(bytes: &[u8], at: usize, what: &str) -> Result<Option<(usize, usize)>, 
 
 pub fn check_stream(bytes: &[u8]) -> Result<(), String> {
     let mut at = 0usize;
-    let mut n = 0usize;
-    let mut layouts = Layouts::default();
-    while let Some((meta_at, body_at)) = frame(bytes, at, &format!("message {n}"))? {
-        let what = format!("message {n} (at byte {at})");
-        check_message(&bytes[meta_at..body_at], &bytes[body_at..], &what, &mut layouts)?;
+    let mut check = StreamCheck::default();
+    while let Some((meta_at, body_at)) = frame(bytes, at, &format!("message {}", check.messages))? {
+        check.message(&bytes[meta_at..body_at], &bytes[body_at..], at)?;
         let body_len = root_as_message(&bytes[meta_at..body_at]).map(|m| m.bodyLength()).unwrap_or(0) as usize;
         at = body_at + body_len;
-        n += 1;
     }
     Ok(())
+}
+
+/// The checks of [`check_stream`] one message at a time, for a stream whose bytes arrive in
+/// pieces: the schema message sets the layouts the later messages are checked against.
+#[derive(Default)]
+pub struct StreamCheck {
+    layouts: Layouts,
+    /// Messages checked so far.
+    pub messages: usize,
+}
+
+impl StreamCheck {
+    /// Check one whole message: its metadata flatbuffer and its body, `at` bytes into the stream.
+    pub fn message(&mut self, meta: &[u8], body: &[u8], at: usize) -> Result<(), String> {
+        let what = format!("message {} (at byte {at})", self.messages);
+        check_message(meta, body, &what, &mut self.layouts)?;
+        self.messages += 1;
+        Ok(())
+    }
+}
+
+/// The body length a message's metadata declares (the flatbuffer verified first).
+pub fn body_length(meta: &[u8], what: &str) -> Result<usize, String> {
+    let msg = root_as_message(meta).map_err(|e| format!("{what}: corrupted message metadata ({e})"))?;
+    usize::try_from(msg.bodyLength()).map_err(|_| format!("{what}: negative body length {}", msg.bodyLength()))
 }
 
 pub fn check_file(bytes: &[u8]) -> Result<(), String> {

@@ -8,6 +8,9 @@ mod ipc_check;
 pub mod ndjson;
 pub mod otlp;
 pub mod parquet;
+mod receive;
+
+pub use receive::Receiving;
 
 use arrow_array::RecordBatch;
 
@@ -123,6 +126,11 @@ impl Decoding {
         let format = detect(source, &bytes)?;
         let state = if format == Format::ArrowStream { Step::Stream(arrow_ipc::OwnedStream::new(source, bytes)?) } else { Step::Whole(source.to_string(), bytes) };
         Ok(Decoding { format, state })
+    }
+
+    /// Batches decoded elsewhere (as their bytes arrived: [`Receiving`]), to finish like the rest.
+    pub fn decoded(format: Format, batches: Vec<RecordBatch>) -> Decoding {
+        Decoding { format, state: Step::Done(batches) }
     }
 
     /// Decode some more; `false` when nothing is left.

@@ -13,19 +13,15 @@ pub fn js_err(e: &JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// GET `url` and return the body. Errors say which URL and what went wrong.
-pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    fetch_with_progress(url, None, usize::MAX, |_, _| ()).await
-}
-
-/// GET `url`, reading the body as it streams in; `progress(received, total)` after each chunk.
-/// Stops with an error past `cap` bytes; `signal` cancels.
-pub async fn fetch_with_progress(
+/// GET `url`, handing the body to `each(piece, received, total)` as it streams in (the pieces
+/// are copied into wasm memory once, into a reused buffer). Stops with an error past `cap`
+/// bytes or when `each` fails; `signal` cancels. Returns the bytes received.
+pub async fn fetch_pieces(
     url: &str,
     signal: Option<&AbortSignal>,
     cap: usize,
-    mut progress: impl FnMut(usize, Option<usize>),
-) -> Result<Vec<u8>, String> {
+    mut each: impl FnMut(&[u8], usize, Option<usize>) -> Result<(), String>,
+) -> Result<usize, String> {
     let win = window().map_err(|_| "no window".to_string())?;
     let init = RequestInit::new();
     init.set_signal(signal);
@@ -42,9 +38,10 @@ pub async fn fetch_with_progress(
     if total.is_some_and(|t| t > cap) {
         return Err(format!("{url} is {} bytes, over the memory cap of {cap} bytes", total.unwrap_or(0)));
     }
-    let Some(body) = resp.body() else { return Ok(Vec::new()) };
+    let Some(body) = resp.body() else { return Ok(0) };
     let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|_| format!("reading {url}: no stream reader"))?;
-    let mut buf = Vec::with_capacity(total.unwrap_or(0).min(cap));
+    let mut piece = Vec::new();
+    let mut received = 0usize;
     loop {
         let chunk = JsFuture::from(reader.read()).await.map_err(failed)?;
         if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
@@ -53,16 +50,19 @@ pub async fn fetch_with_progress(
         let value = Reflect::get(&chunk, &"value".into()).map_err(failed)?;
         let bytes: Uint8Array = value.dyn_into().map_err(|_| format!("reading {url}: a chunk is not bytes"))?;
         let n = bytes.length() as usize;
-        if buf.len() + n > cap {
+        if received + n > cap {
             let _ = reader.cancel();
             return Err(format!("{url} is larger than the memory cap of {cap} bytes: loading stopped"));
         }
-        let at = buf.len();
-        buf.resize(at + n, 0);
-        bytes.copy_to(&mut buf[at..]);
-        progress(buf.len(), total);
+        piece.resize(n, 0);
+        bytes.copy_to(&mut piece);
+        received += n;
+        if let Err(e) = each(&piece, received, total) {
+            let _ = reader.cancel();
+            return Err(e);
+        }
     }
-    Ok(buf)
+    Ok(received)
 }
 
 /// The bytes of a local file.

@@ -189,10 +189,17 @@ impl SourcePanel {
         }
     }
 
-    pub fn show_progress(&self, what: &str, got: usize, total: Option<usize>) {
+    /// Progress while bytes arrive: how many of how many, and the rows decoded from them so far.
+    pub fn show_progress(&self, what: &str, got: usize, total: Option<usize>, rows: usize) {
         let _ = self.progress_box.remove_attribute("hidden");
         let short = what.rsplit('/').next().unwrap_or(what);
-        let text = match total {
+        let _ = self.progress_box.set_attribute("data-received", &got.to_string());
+        if rows > 0 {
+            let _ = self.progress_box.set_attribute("data-decoded-rows", &rows.to_string());
+        } else {
+            let _ = self.progress_box.remove_attribute("data-decoded-rows");
+        }
+        let mut text = match total {
             Some(t) if t > 0 => {
                 self.progress.set_max(t as f64);
                 self.progress.set_value(got as f64);
@@ -203,6 +210,9 @@ impl SourcePanel {
                 format!("Loading {short}: {}", dom::bytes(got))
             }
         };
+        if rows > 0 {
+            text.push_str(&format!(", {} rows decoded", dom::thousands(rows as u64)));
+        }
         self.progress_text.set_text_content(Some(&text));
     }
 
@@ -221,33 +231,37 @@ impl SourcePanel {
     }
 }
 
-/// Fetch `url` with progress and Cancel, then decode it (see [`decode`]) and add it as a source.
+/// Fetch `url` with progress and Cancel and add it as a source. An Arrow IPC stream is decoded
+/// as its bytes arrive ([`ingest::Receiving`]), so its rows are ready with the last byte; other
+/// formats are decoded at the end (see [`decode`]).
 pub fn load_url(app: &Shared, url: String) {
     let ctrl = web_sys::AbortController::new().ok();
     {
         let mut a = app.borrow_mut();
         a.loading = ctrl.clone();
-        a.panel.show_progress(&url, 0, None);
+        a.panel.show_progress(&url, 0, None, 0);
     }
     let app = app.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let signal = ctrl.as_ref().map(|c| c.signal());
         let cap = app.borrow().memory_cap.saturating_sub(app.borrow().data.byte_size());
-        let (app2, u2) = (app.clone(), url.clone());
-        let got = fetch::fetch_with_progress(&url, signal.as_ref(), cap, move |n, total| {
-            if let Ok(a) = app2.try_borrow() {
-                a.panel.show_progress(&u2, n, total);
+        let mut receiving = ingest::Receiving::new(&url, cap);
+        let got = fetch::fetch_pieces(&url, signal.as_ref(), cap, |piece, n, total| {
+            receiving.push(piece).map_err(|e| e.to_string())?;
+            if let Ok(a) = app.try_borrow() {
+                a.panel.show_progress(&url, n, total, receiving.rows());
             }
+            Ok(())
         })
         .await;
         let added = match got {
-            Ok(bytes) => {
-                let len = bytes.len();
-                match decode(&app, &url, bytes, signal.as_ref()).await {
+            Ok(len) => match receiving.finish() {
+                Ok(d) => match decode(&app, &url, d, len, signal.as_ref()).await {
                     Ok(loaded) => app.borrow_mut().add_loaded(&url, Some(&url), loaded, len, None),
                     Err(e) => Err(e),
-                }
-            }
+                },
+                Err(e) => Err(e.to_string()),
+            },
             Err(e) => Err(e),
         };
         let mut a = app.borrow_mut();
@@ -269,16 +283,19 @@ pub fn load_files(app: &Shared, files: Vec<web_sys::File>) {
             {
                 let mut a = app.borrow_mut();
                 a.loading = ctrl.clone();
-                a.panel.show_progress(&name, 0, Some(f.size() as usize));
+                a.panel.show_progress(&name, 0, Some(f.size() as usize), 0);
             }
             let signal = ctrl.as_ref().map(|c| c.signal());
             let added = match fetch::file_bytes(&f).await {
                 Ok(bytes) => {
                     let len = bytes.len();
                     let (hash, mismatch) = app.borrow_mut().accept_file(&name, &bytes);
-                    match decode(&app, &name, bytes, signal.as_ref()).await {
-                        Ok(loaded) => app.borrow_mut().add_loaded(&name, None, loaded, len, Some(hash)).map(|()| mismatch),
-                        Err(e) => Err(e),
+                    match ingest::Decoding::start(&name, bytes) {
+                        Ok(d) => match decode(&app, &name, d, len, signal.as_ref()).await {
+                            Ok(loaded) => app.borrow_mut().add_loaded(&name, None, loaded, len, Some(hash)).map(|()| mismatch),
+                            Err(e) => Err(e),
+                        },
+                        Err(e) => Err(e.to_string()),
                     }
                 }
                 Err(e) => Err(e),
@@ -297,10 +314,9 @@ pub fn load_files(app: &Shared, files: Vec<web_sys::File>) {
 
 /// Decode a source a step at a time (an Arrow stream: batch by batch), giving the page its turn
 /// every `decode_slice_ms` (40 by default) so it stays responsive, with the rows decoded so far
-/// in the progress bar; the Cancel button (`signal`) stops it between steps.
-pub async fn decode(app: &Shared, name: &str, bytes: Vec<u8>, signal: Option<&web_sys::AbortSignal>) -> Result<ingest::Loaded, String> {
-    let total = bytes.len();
-    let mut d = ingest::Decoding::start(name, bytes).map_err(|e| e.to_string())?;
+/// in the progress bar; the Cancel button (`signal`) stops it between steps. `total`: the
+/// source's size in bytes.
+pub async fn decode(app: &Shared, name: &str, mut d: ingest::Decoding, total: usize, signal: Option<&web_sys::AbortSignal>) -> Result<ingest::Loaded, String> {
     let slice_ms = app.borrow().decode_slice_ms;
     let mut slice_start = dom::now();
     while d.step().map_err(|e| e.to_string())? {
@@ -308,7 +324,7 @@ pub async fn decode(app: &Shared, name: &str, bytes: Vec<u8>, signal: Option<&we
             continue;
         }
         if let Ok(a) = app.try_borrow() {
-            a.panel.show_decoding(name, d.rows(), total - d.remaining(), total);
+            a.panel.show_decoding(name, d.rows(), total - d.remaining().min(total), total);
         }
         dom::yield_now().await;
         if signal.is_some_and(|s| s.aborted()) {

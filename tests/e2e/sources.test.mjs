@@ -68,52 +68,110 @@ test('progress and the weighting toggle hide when they should', async () => {
   await page.close();
 });
 
-test('a URL load shows progress and can be cancelled; loaded data stays', async () => {
-  // A server on loopback that announces 10 MB and then trickles bytes.
+// The demo data rewritten by pyarrow into 500-row batches (200 of them), made once.
+let smallPath;
+function smallBatches() {
+  if (smallPath) return smallPath;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-e2e-'));
+  smallPath = path.join(dir, 'small_batches.arrow');
+  execFileSync(path.join('.tools', 'venv', 'bin', 'python'), ['-c', `
+import pyarrow as pa, pyarrow.ipc as ipc, sys
+t = ipc.open_stream(open(sys.argv[1], 'rb')).read_all()
+with ipc.new_stream(sys.argv[2], t.schema) as w:
+    w.write_table(t, max_chunksize=500)
+`, path.join('www', 'demo.arrow'), smallPath]);
+  return smallPath;
+}
+after(() => { if (smallPath) fs.rmSync(path.dirname(smallPath), { recursive: true, force: true }); });
+
+// A server on loopback that sends the 500-row-batch stream in 256 KB pieces every 20 ms:
+// /stream.arrow all of it, /hang.arrow its first 2 MB and then nothing more.
+async function trickle() {
   const http = await import('node:http');
-  let sent = 0;
-  const slow = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(10_000_000), 'access-control-allow-origin': '*' });
+  const bytes = fs.readFileSync(smallBatches());
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/vnd.apache.arrow.stream', 'content-length': String(bytes.length), 'access-control-allow-origin': '*' });
+    const stop = req.url.includes('hang') ? 2 << 20 : bytes.length;
+    let sent = 0;
     const timer = setInterval(() => {
-      if (res.destroyed || sent > 2_000_000) { clearInterval(timer); res.destroy(); return; }
-      res.write(Buffer.alloc(16_384, 0xff));
-      sent += 16_384;
-    }, 50);
+      if (res.destroyed) { clearInterval(timer); return; }
+      if (sent >= stop) { clearInterval(timer); if (stop === bytes.length) res.end(); return; }
+      const n = Math.min(256 << 10, stop - sent);
+      res.write(bytes.subarray(sent, sent + n));
+      sent += n;
+    }, 20);
     req.on('close', () => clearInterval(timer));
   });
-  await new Promise((r) => slow.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${slow.address().port}/slow.arrow`;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  server.base = `http://127.0.0.1:${server.address().port}/`;
+  server.size = bytes.length;
+  server.stop = async () => { server.closeAllConnections?.(); await new Promise((r) => server.close(r)); };
+  return server;
+}
+
+test('a URL load shows progress and can be cancelled; loaded data stays', async () => {
+  const server = await trickle();
   try {
     const page = await newPage(env.context);
     await page.goto(env.base);
     await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
-    await page.fill('.ap-url', url);
+    await page.fill('.ap-url', server.base + 'hang.arrow');
     await page.click('.ap-load');
-    await page.waitForFunction(() => /Loading slow\.arrow: .* of 10\.0 MB \(\d+%\)/.test(document.querySelector('.ap-progress').textContent));
+    const mb = (server.size / 1e6).toFixed(1);
+    await page.waitForFunction((mb) => new RegExp(`Loading hang\\.arrow: .* of ${mb} MB \\(\\d+%\\), [\\d,]+ rows decoded`).test(document.querySelector('.ap-progress').textContent), mb);
     assert.equal(await page.isVisible('.ap-progress'), true);
+    await page.locator('.ap-progress').screenshot({ path: path.join(OUT, 'streaming.png') });
     await page.click('.ap-cancel');
     await page.waitForSelector('.ap-error:not([hidden])');
-    assert.match(await page.textContent('.ap-error'), /slow\.arrow was cancelled/);
+    assert.match(await page.textContent('.ap-error'), /hang\.arrow was cancelled/);
     assert.equal(await page.isVisible('.ap-progress'), false);
     assert.equal(await rows(page), 100000);
+    assert.equal(await page.locator('.ap-source').count(), 1);
     await page.close();
   } finally {
-    slow.closeAllConnections?.();
-    await new Promise((r) => slow.close(r));
+    await server.stop();
+  }
+});
+
+test('an Arrow stream from a URL is decoded while its bytes arrive', async () => {
+  const server = await trickle();
+  try {
+    const page = await newPage(env.context);
+    await page.goto(env.base);
+    await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+    // Record (bytes received, rows decoded) at every progress update.
+    await page.evaluate(() => {
+      window.seen = [];
+      const box = document.querySelector('.ap-progress');
+      new MutationObserver(() => {
+        window.seen.push([Number(box.getAttribute('data-received')), Number(box.getAttribute('data-decoded-rows') || 0)]);
+      }).observe(box, { attributes: true, attributeFilter: ['data-received', 'data-decoded-rows'] });
+    });
+    await page.fill('.ap-url', server.base + 'stream.arrow');
+    await page.click('.ap-load');
+    await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 60_000 });
+    assert.equal(await rows(page), 200000);
+    const seen = await page.evaluate(() => window.seen);
+    const early = seen.filter(([got, r]) => got < server.size / 2 && r > 0);
+    assert.ok(early.length > 5, `rows decoded before half the bytes came: ${JSON.stringify(seen.slice(0, 12))}`);
+    assert.ok(seen.every(([, r], i) => i === 0 || r >= seen[i - 1][1]), 'rows so far only grow');
+    // The streamed source answers like the demo it was made from: every service twice.
+    await page.fill('.ap-clause[data-clause="GROUP BY"] input', 'service.name');
+    await page.press('.ap-clause[data-clause="GROUP BY"] input', 'Enter');
+    await page.waitForFunction(() => document.querySelectorAll('.ap-results tbody tr.ap-row').length > 3);
+    const counts = await page.$$eval('.ap-results tbody tr.ap-row', (trs) => trs.map((tr) => Number(tr.children[2].dataset.value)));
+    assert.ok(counts.length > 3 && counts.every((c) => c > 0 && c % 2 === 0), `every count twice the demo's: ${counts}`);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  } finally {
+    await server.stop();
   }
 });
 
 test('a big Arrow stream is decoded batch by batch: the page shows rows so far, Cancel keeps what was loaded', async () => {
   // The demo data rewritten by pyarrow into 500-row batches (200 of them); a host that gives the
   // page its turn after every batch.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-e2e-'));
-  const small = path.join(dir, 'small_batches.arrow');
-  execFileSync(path.join('.tools', 'venv', 'bin', 'python'), ['-c', `
-import pyarrow as pa, pyarrow.ipc as ipc, sys
-t = ipc.open_stream(open(sys.argv[1], 'rb')).read_all()
-with ipc.new_stream(sys.argv[2], t.schema) as w:
-    w.write_table(t, max_chunksize=500)
-`, path.join('www', 'demo.arrow'), small]);
+  const small = smallBatches();
   const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').replace('<main data-apiary>', '<main data-apiary data-decode-slice-ms="0">');
   fs.writeFileSync(path.join(DIST, 'slice-test.html'), html);
   const page = await newPage(env.context);
@@ -144,7 +202,6 @@ with ipc.new_stream(sys.argv[2], t.schema) as w:
   assert.equal(await page.locator('.ap-source').count(), 2);
   assert.equal(await page.isVisible('.ap-progress'), false);
   assert.deepEqual(page.errors, []);
-  fs.rmSync(dir, { recursive: true, force: true });
   await page.close();
 });
 
@@ -193,6 +250,5 @@ test('a link made with a local file asks for the same file, then shows the same 
   assert.equal(await again.isVisible('.ap-error'), false);
   assert.deepEqual(again.errors, []);
   await again.close();
-  fs.rmSync(dir, { recursive: true, force: true });
   await page.close();
 });

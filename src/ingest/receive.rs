@@ -1,0 +1,257 @@
+//! A source whose bytes arrive in pieces (an HTTP body as it streams in). An Arrow IPC stream is
+//! checked and decoded message by message as the pieces come, so its rows are ready when the
+//! last byte is; any other format is collected and decoded at the end (Parquet needs its
+//! footer, which comes last).
+
+use arrow_array::RecordBatch;
+use arrow_buffer::{Buffer, MutableBuffer};
+use arrow_ipc::reader::StreamDecoder;
+
+use super::ipc_check::{body_length, StreamCheck};
+use super::{detect, Decoding, Format};
+use crate::error::{Error, Result};
+
+/// At most this much is reserved up front for one message; a message whose metadata declares
+/// more grows as its bytes actually arrive, so a lying length cannot allocate.
+const MAX_RESERVE: usize = 64 << 20;
+
+/// Bytes arriving for one source; see the module docs.
+pub struct Receiving {
+    source: String,
+    limit: usize,
+    received: usize,
+    state: State,
+}
+
+enum State {
+    /// Fewer than 4 bytes so far: the format is not known yet.
+    Undecided(Vec<u8>),
+    Arrow(Box<ArrowArrival>),
+    Collect(Vec<u8>),
+}
+
+impl Receiving {
+    /// `limit`: the most bytes this source may have (the memory cap left, or the announced size);
+    /// a message declaring more is refused before its bytes are awaited.
+    pub fn new(source: &str, limit: usize) -> Receiving {
+        Receiving { source: source.to_string(), limit, received: 0, state: State::Undecided(Vec::new()) }
+    }
+
+    /// Take the next piece of the bytes. An Arrow stream decodes every message this completes;
+    /// an error names the source and the message.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        self.received += chunk.len();
+        if let State::Undecided(head) = &mut self.state {
+            head.extend_from_slice(chunk);
+            if head.len() < 4 {
+                return Ok(());
+            }
+            let head = std::mem::take(head);
+            self.state = if head.starts_with(&[0xFF; 4]) {
+                State::Arrow(Box::new(ArrowArrival::new(&self.source, self.limit)))
+            } else {
+                State::Collect(Vec::with_capacity(head.len().max(1 << 16)))
+            };
+            return self.feed(&head);
+        }
+        self.feed(chunk)
+    }
+
+    fn feed(&mut self, chunk: &[u8]) -> Result<()> {
+        match &mut self.state {
+            State::Arrow(a) => a.push(chunk),
+            State::Collect(bytes) | State::Undecided(bytes) => {
+                bytes.extend_from_slice(chunk);
+                Ok(())
+            }
+        }
+    }
+
+    /// Bytes taken so far.
+    pub fn received(&self) -> usize {
+        self.received
+    }
+
+    /// Rows decoded so far (0 for formats decoded at the end).
+    pub fn rows(&self) -> usize {
+        match &self.state {
+            State::Arrow(a) => a.rows,
+            _ => 0,
+        }
+    }
+
+    /// All bytes are in: what is left to decode. An Arrow stream is already decoded (an error if
+    /// it stopped mid-message); other formats start decoding here.
+    pub fn finish(self) -> Result<Decoding> {
+        match self.state {
+            State::Arrow(a) => Ok(Decoding::decoded(Format::ArrowStream, a.finish()?)),
+            State::Collect(bytes) | State::Undecided(bytes) => {
+                detect(&self.source, &bytes)?;
+                Decoding::start(&self.source, bytes)
+            }
+        }
+    }
+}
+
+/// An Arrow IPC stream taken message by message: each message's bytes are gathered into one
+/// buffer (the batches decoded from it are slices of it: no further copy), checked like a whole
+/// stream is (`ipc_check`), then handed to arrow-ipc's decoder.
+struct ArrowArrival {
+    source: String,
+    limit: usize,
+    check: StreamCheck,
+    decoder: StreamDecoder,
+    /// The current message's framing prefix and metadata while its size is not known yet.
+    head: Vec<u8>,
+    /// The current message once its size is known: (bytes so far, whole size, metadata start).
+    message: Option<(MutableBuffer, usize, usize)>,
+    /// Where the current message starts in the stream.
+    at: usize,
+    batches: Vec<RecordBatch>,
+    rows: usize,
+    ended: bool,
+}
+
+fn le_i32(b: &[u8], at: usize) -> i32 {
+    i32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+impl ArrowArrival {
+    fn new(source: &str, limit: usize) -> ArrowArrival {
+        ArrowArrival {
+            source: source.to_string(),
+            limit,
+            check: StreamCheck::default(),
+            decoder: StreamDecoder::new(),
+            head: Vec::new(),
+            message: None,
+            at: 0,
+            batches: Vec::new(),
+            rows: 0,
+            ended: false,
+        }
+    }
+
+    fn error(&self, what: impl std::fmt::Display) -> Error {
+        Error::decode(&self.source, super::codec_hint(format!("Arrow IPC stream: {what}")))
+    }
+
+    fn what(&self) -> String {
+        format!("message {} (at byte {})", self.check.messages, self.at)
+    }
+
+    fn push(&mut self, mut chunk: &[u8]) -> Result<()> {
+        while !chunk.is_empty() && !self.ended {
+            if let Some((buf, size, _)) = &mut self.message {
+                let take = (*size - buf.len()).min(chunk.len());
+                buf.extend_from_slice(&chunk[..take]);
+                chunk = &chunk[take..];
+                if buf.len() == *size {
+                    self.complete()?;
+                }
+                continue;
+            }
+            // Gather the framing: 0xFFFFFFFF and a length (or a bare length, the pre-1.0
+            // format), then that much metadata.
+            let wanted = self.head_wanted()?;
+            if self.head.len() < wanted {
+                let take = (wanted - self.head.len()).min(chunk.len());
+                self.head.extend_from_slice(&chunk[..take]);
+                chunk = &chunk[take..];
+            }
+            if self.head.len() == wanted && self.head.len() >= 4 {
+                self.start_message()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// How many bytes of framing and metadata the current message has, as far as known.
+    fn head_wanted(&self) -> Result<usize> {
+        let h = &self.head;
+        if h.len() < 4 {
+            return Ok(4);
+        }
+        let (len, prefix) = if le_i32(h, 0) == -1 {
+            if h.len() < 8 {
+                return Ok(8);
+            }
+            (le_i32(h, 4), 8)
+        } else {
+            (le_i32(h, 0), 4)
+        };
+        if len < 0 {
+            return Err(self.error(format!("{}: negative metadata length {len}", self.what())));
+        }
+        Ok(prefix + len as usize)
+    }
+
+    /// The framing and metadata are in: the end-of-stream marker, or a message whose body follows.
+    fn start_message(&mut self) -> Result<()> {
+        let wanted = self.head_wanted()?;
+        if self.head.len() < wanted {
+            return Ok(());
+        }
+        let prefix = if le_i32(&self.head, 0) == -1 { 8 } else { 4 };
+        if wanted == prefix {
+            // Length 0: the end of the stream.
+            let mut marker = Buffer::from_vec(std::mem::take(&mut self.head));
+            self.decoder.decode(&mut marker).map_err(|e| self.error(e))?;
+            self.ended = true;
+            return Ok(());
+        }
+        let body = body_length(&self.head[prefix..], &self.what()).map_err(|e| self.error(e))?;
+        let size = wanted.checked_add(body).filter(|&s| s <= self.limit.saturating_sub(self.at));
+        let Some(size) = size else {
+            return Err(self.error(format!("{}: a body of {body} bytes is more than the source can hold", self.what())));
+        };
+        let mut buf = MutableBuffer::with_capacity(size.min(MAX_RESERVE));
+        buf.extend_from_slice(&self.head);
+        self.head.clear();
+        self.message = Some((buf, size, prefix));
+        if body == 0 {
+            self.complete()?;
+        }
+        Ok(())
+    }
+
+    /// A whole message is in: check it, decode it.
+    fn complete(&mut self) -> Result<()> {
+        let Some((buf, size, prefix)) = self.message.take() else { return Ok(()) };
+        let meta_len = le_i32(buf.as_slice(), prefix - 4) as usize;
+        let (meta, body) = buf.as_slice()[prefix..].split_at(meta_len);
+        self.check.message(meta, body, self.at).map_err(|e| self.error(e))?;
+        let mut bytes: Buffer = buf.into();
+        while !bytes.is_empty() {
+            let before = bytes.len();
+            match self.decoder.decode(&mut bytes) {
+                Ok(Some(batch)) => {
+                    self.rows += batch.num_rows();
+                    self.batches.push(batch);
+                }
+                Ok(None) if bytes.len() == before => break,
+                Ok(None) => {}
+                Err(e) => {
+                    let at = if self.batches.is_empty() { "header".to_string() } else { format!("record batch {}", self.batches.len()) };
+                    return Err(self.error(format!("{at}: {e}")));
+                }
+            }
+        }
+        self.at += size;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<RecordBatch>> {
+        if let Some((buf, size, _)) = &self.message {
+            return Err(self.error(format!("{}: truncated after {} of its {size} bytes", self.what(), buf.len())));
+        }
+        if !self.head.is_empty() {
+            return Err(self.error(format!("{}: truncated message header", self.what())));
+        }
+        self.decoder.finish().map_err(|e| self.error(format!("{e} (the file is truncated)")))?;
+        if self.decoder.schema().is_none() {
+            return Err(self.error("no schema message"));
+        }
+        Ok(self.batches)
+    }
+}
