@@ -224,3 +224,46 @@ fn honeycomb_annotation_rows_become_events_and_links_not_spans() {
     assert_eq!(root.links.len(), 1);
     assert_eq!((root.links[0].trace_id.as_str(), root.links[0].span_id.as_str()), ("t0", "z"));
 }
+
+/// The trace list against the query engine: MAX(duration_ms) per trace id over the same events,
+/// longest first, must give the same traces (where durations differ) in the same order, with
+/// filters, a selection, and limits large enough that one slice of spans is not enough.
+#[test]
+fn slowest_traces_rank_like_max_duration_grouped_by_trace() {
+    use apiary::demo::END_MS;
+    use apiary::query::selection::Selection;
+    let ds = DataSet::from_batches(apiary::demo::generate(20_000, 9, 100_000)).unwrap();
+    let end = END_MS / 1000;
+    let cases = [
+        (serde_json::json!({"start_time": end - 6 * 3600, "end_time": end}), None, 10),
+        (serde_json::json!({"start_time": end - 6 * 3600, "end_time": end, "filters": [{"column": "http.status_code", "op": ">=", "value": 500}]}), None, 25),
+        (serde_json::json!({"time_range": 86400}), Some(serde_json::json!({"start_time": end - 5 * 3600, "end_time": end - 4 * 3600, "filters": [{"column": "region", "op": "=", "value": "us-east-1"}]})), 7),
+        (serde_json::json!({"time_range": 86400 * 7}), None, 1000),
+    ];
+    for (spec, within, limit) in cases {
+        let q = apiary::QuerySpec::from_json(&spec).unwrap();
+        let within = within.map(|w| Selection::from_json(&w).unwrap());
+        let list = apiary::trace::slowest(&ds, &q, within.as_ref(), limit).unwrap();
+        let mut reference = spec.clone();
+        reference["calculations"] = serde_json::json!([{"op": "MAX", "column": "duration_ms"}]);
+        reference["breakdowns"] = serde_json::json!(["trace.trace_id"]);
+        reference["orders"] = serde_json::json!([{"op": "MAX", "column": "duration_ms", "order": "descending"}]);
+        reference["limit"] = serde_json::json!(limit);
+        let opts = apiary::query::RunOptions { within: within.clone(), ..Default::default() };
+        let r = apiary::query::run_with(&ds, &apiary::QuerySpec::from_json(&reference).unwrap(), &opts).unwrap();
+        let want: Vec<(String, f64)> = r.results.iter().map(|row| match &row.group[0] { apiary::value::Value::Str(s) => (s.clone(), row.values[0].as_f64().unwrap()), v => panic!("trace id {v:?}") }).collect();
+        assert_eq!(list.len(), want.len().min(limit), "{spec}");
+        assert!(list.len() >= limit.min(7), "{spec}: {} traces", list.len());
+        for (i, (t, (id, max))) in list.iter().zip(&want).enumerate() {
+            // Same place, same longest span; the same trace unless its neighbour ties with it.
+            let ties = want.iter().filter(|(_, m)| m == max).count();
+            assert!(ties > 1 || &t.trace_id == id, "{spec}: place {i}: {} instead of {id}", t.trace_id);
+            let own = apiary::query::run_with(&ds, &apiary::QuerySpec::from_json(&{
+                let mut s = reference.clone();
+                s["filters"] = serde_json::json!(spec.get("filters").cloned().unwrap_or(serde_json::json!([])).as_array().unwrap().iter().cloned().chain([serde_json::json!({"column": "trace.trace_id", "op": "=", "value": t.trace_id})]).collect::<Vec<_>>());
+                s
+            }).unwrap(), &opts).unwrap();
+            assert_eq!(own.results[0].values[0].as_f64(), Some(*max), "{spec}: place {i}");
+        }
+    }
+}

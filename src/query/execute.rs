@@ -8,7 +8,6 @@ use arrow_array::Array;
 use super::aggregate::{Distinct, Input, Moments, Output, Rows, Timed, TimedKind, Values};
 use super::breakdown::Grouper;
 use super::column::{numeric, Kind};
-use super::filter;
 use super::heatmap::{HeatCounts, HeatRange, Layout, Scale};
 use super::time_bucket::TimeBuckets;
 use super::selection::Selection;
@@ -431,7 +430,6 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
     if let Some(cf) = spec.calculated_fields.first() {
         return Err(Error::spec("calculated_fields[0]", format!("derived columns are not supported yet ({:?})", cf.name)));
     }
-    let schema = ds.schema().clone();
     let range = resolve_range(ds, spec);
     if spec.granularity.is_some() && range.is_none() {
         return Err(Error::spec("granularity", "the data has no time column"));
@@ -440,12 +438,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
     // Buckets for the series, and for CONCURRENCY / RATE_* (auto when no granularity is set).
     let bucket_s = spec.granularity.or(span_s.map(auto_granularity));
     let mut plan = plan(ds, spec, range, bucket_s)?;
-    let filters = filter::compile(&spec.filters, &schema)?;
-    let within_filters = match &opts.within {
-        Some(w) => filter::compile(&w.filters, &schema).map_err(|e| Error::spec("selection", e.to_string()))?,
-        None => Vec::new(),
-    };
-    let within_ms = opts.within.as_ref().map(|w| (w.start_time.map_or(i64::MIN, |s| s.saturating_mul(1000)), w.end_time.map_or(i64::MAX, |e| e.saturating_mul(1000))));
+    let matching = super::matching::Matching::new(ds, spec, opts.within.as_ref())?;
     let mut grouper = Grouper::new(&spec.breakdowns, ds)?;
     let needs_buckets = !plan.timed.is_empty();
 
@@ -478,16 +471,8 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
     let mut s2 = Vec::new();
     for (bi, batch) in ds.batches().iter().enumerate() {
         let times = ds.times(bi);
-        let mut sel: Vec<u32> = match (range, times) {
-            (Some((lo, hi)), Some(t)) => rows_in_range(t, ds.time_span(bi), lo, hi),
-            _ => (0..batch.num_rows() as u32).collect(),
-        };
-        result.rows_in_range += sel.len() as u64;
-        filter::apply(&filters, spec.filter_combination, batch, &mut sel);
-        if let (Some((lo, hi)), Some(t)) = (within_ms, times) {
-            sel.retain(|&i| t.is_valid(i as usize) && (lo..hi).contains(&t.value(i as usize)));
-        }
-        filter::apply(&within_filters, super::spec::Combination::And, batch, &mut sel);
+        let (sel, in_range) = matching.rows(ds, bi);
+        result.rows_in_range += in_range as u64;
         result.rows_matched += sel.len() as u64;
         if sel.is_empty() {
             continue;

@@ -10,6 +10,7 @@ pub mod execute;
 pub mod filter;
 pub mod heatmap;
 pub mod intern;
+pub mod matching;
 pub mod result;
 pub mod selection;
 pub mod spec;

@@ -19,6 +19,9 @@ use hashbrown::HashMap;
 use serde_json::{json, Value as Json};
 
 pub mod annotations;
+mod list;
+
+pub use list::{slowest, TraceSummary};
 
 pub use annotations::{SpanEvent, SpanLink};
 
@@ -151,6 +154,12 @@ fn is_error(batch: &RecordBatch, col: Option<usize>, row: usize) -> bool {
 impl Trace {
     /// Assemble the trace `trace_id` from the data set's span rows.
     pub fn assemble(ds: &DataSet, cols: &SpanColumns, trace_id: &str) -> Result<Trace> {
+        let rows = find_rows(ds, cols, &[trace_id])?.pop().unwrap_or_default();
+        Self::assemble_at(ds, cols, trace_id, &rows)
+    }
+
+    /// Assemble trace `trace_id` from its rows, (batch, row) in data order (see [`find_rows`]).
+    pub fn assemble_at(ds: &DataSet, cols: &SpanColumns, trace_id: &str, rows: &[(usize, usize)]) -> Result<Trace> {
         let idx = |n: &str| ds.column_index(n);
         let tcol = idx(&cols.trace_id).ok_or_else(|| Error::Data(format!("no column {:?}", cols.trace_id)))?;
         let scol = idx(&cols.span_id).ok_or_else(|| Error::Data(format!("no column {:?}", cols.span_id)))?;
@@ -163,24 +172,15 @@ impl Trace {
         }
         let (evcol, lkcol, ancol) = (cols.events.as_deref().and_then(idx), cols.links.as_deref().and_then(idx), cols.annotation.as_deref().and_then(idx));
         let (ltcol, lscol) = (idx(annotations::LINK_TRACE), idx(annotations::LINK_SPAN));
-        // With the id column's cached string codes, a trace's rows are found by comparing integers.
-        let codes = ds.string_codes(tcol);
-        let code = codes.map(|c| c.interner.lookup(trace_id).map(|k| k + 1));
         let mut spans: Vec<Span> = Vec::new();
         // Honeycomb's event and link rows, attached to their spans once all are known.
         let mut notes: Vec<(String, Result<SpanEvent, SpanLink>)> = Vec::new();
-        for (bi, batch) in ds.batches().iter().enumerate() {
-            let Some(ids) = strings(batch.column(tcol)) else {
-                return Err(Error::Data(format!("trace id column {:?} is not text", cols.trace_id)));
-            };
-            let rows: Vec<usize> = match (codes, code) {
-                (Some(c), Some(Some(k))) => c.batches[bi].iter().enumerate().filter(|(_, x)| **x == k).map(|(r, _)| r).collect(),
-                (Some(_), Some(None)) => break,
-                _ => (0..batch.num_rows()).filter(|&r| ids.get(r) == Some(trace_id)).collect(),
-            };
+        for run in rows.chunk_by(|a, b| a.0 == b.0) {
+            let bi = run[0].0;
+            let batch = &ds.batches()[bi];
             let times = ds.times(bi);
             let dur = dcol.and_then(|(c, f)| numeric(batch.column(c)).map(|n| (n, f)));
-            for row in rows {
+            for &(_, row) in run {
                 let t_ms = times.filter(|t| t.is_valid(row)).map(|t| t.value(row));
                 let Some(t_ms) = t_ms else { continue };
                 let start = time_col.map_or(t_ms as f64, |c| start_ms(batch, c, row, t_ms));
@@ -424,48 +424,38 @@ pub fn has_trace(ds: &DataSet, cols: &SpanColumns, trace_id: &str) -> bool {
     }
 }
 
-/// One line of a trace list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TraceSummary {
-    pub trace_id: String,
-    pub root_name: String,
-    pub root_service: String,
-    pub duration_ms: f64,
-    pub spans: usize,
-    pub errors: usize,
-    pub start_ms: f64,
-}
-
-/// The `limit` slowest traces with a span matching `spec` (its time range and filters) and, when
-/// given, inside `within` (a heatmap box, a brushed time range, a results row): traces ranked by
-/// their longest matching span, then assembled for their summary.
-pub fn slowest(ds: &DataSet, spec: &crate::QuerySpec, within: Option<&crate::query::selection::Selection>, limit: usize) -> Result<Vec<TraceSummary>> {
-    use crate::query::spec::{CalcOp, Calculation, Order};
-    let cols = SpanColumns::detect(ds)?;
-    let (dur, _) = cols.duration.clone().ok_or_else(|| Error::Data("no span duration column (duration_ms, durationNano…)".into()))?;
-    let mut q = spec.clone();
-    let max = Calculation { op: CalcOp::Max, column: Some(dur.clone()) };
-    q.calculations = vec![max.clone()];
-    q.breakdowns = vec![cols.trace_id.clone()];
-    q.orders = vec![Order { op: Some(CalcOp::Max), column: Some(dur), descending: true }];
-    q.havings.clear();
-    q.granularity = None;
-    q.limit = Some(limit.clamp(1, 1000));
-    let r = crate::query::run_with(ds, &q, &crate::query::RunOptions { within: within.cloned(), ..Default::default() })?;
-    let mut out = Vec::new();
-    for row in &r.results {
-        let Some(id) = row.group.first().and_then(|v| if let crate::value::Value::Str(s) = v { Some(s.clone()) } else { None }) else { continue };
-        let t = Trace::assemble(ds, &cols, &id)?;
-        let root = t.roots.first().map(|r| &t.spans[*r]);
-        out.push(TraceSummary {
-            trace_id: id,
-            root_name: root.map(|r| r.name.clone()).unwrap_or_default(),
-            root_service: root.map(|r| r.service.clone()).unwrap_or_default(),
-            duration_ms: t.duration_ms(),
-            spans: t.spans.iter().filter(|s| s.row.is_some()).count(),
-            errors: t.spans.iter().filter(|s| s.error).count(),
-            start_ms: t.start_ms(),
-        });
+/// The rows of each of the traces `ids`, (batch, row) in data order, found in one pass over the
+/// trace id column: by integer codes when a query has already encoded the column, else by the
+/// id strings (looked up only when the length matches one of them). Nothing is encoded here, so
+/// listing or opening a trace does not pay for encoding every id in the data.
+pub fn find_rows(ds: &DataSet, cols: &SpanColumns, ids: &[&str]) -> Result<Vec<Vec<(usize, usize)>>> {
+    let tcol = ds.column_index(&cols.trace_id).ok_or_else(|| Error::Data(format!("no column {:?}", cols.trace_id)))?;
+    let mut out = vec![Vec::new(); ids.len()];
+    if let Some(c) = ds.cached_string_codes(tcol) {
+        // Codes are stored + 1 (0 is null).
+        let wanted: Vec<(u32, usize)> = ids.iter().enumerate().filter_map(|(i, id)| c.interner.lookup(id).map(|k| (k + 1, i))).collect();
+        for (bi, codes) in c.batches.iter().enumerate() {
+            for (r, code) in codes.iter().enumerate() {
+                if let Some((_, i)) = wanted.iter().find(|(k, _)| k == code) {
+                    out[*i].push((bi, r));
+                }
+            }
+        }
+        return Ok(out);
+    }
+    let by_id: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let lengths: Vec<usize> = ids.iter().map(|id| id.len()).collect();
+    for (bi, batch) in ds.batches().iter().enumerate() {
+        let Some(col) = strings(batch.column(tcol)) else {
+            return Err(Error::Data(format!("trace id column {:?} is not text", cols.trace_id)));
+        };
+        for r in 0..batch.num_rows() {
+            if let Some(s) = col.get(r).filter(|s| lengths.contains(&s.len())) {
+                if let Some(&i) = by_id.get(s) {
+                    out[i].push((bi, r));
+                }
+            }
+        }
     }
     Ok(out)
 }
