@@ -519,3 +519,19 @@ fn received_sources_of_other_formats_decode_at_the_end_and_errors_say_where() {
     r.push(b"\xff\xff").unwrap();
     assert!(r.finish().and_then(|d| d.finish()).is_err());
 }
+
+#[test]
+fn parquet_column_chunks_outside_the_file_are_errors() {
+    // Found by corrupting fixtures: footers whose column chunk offsets or sizes are negative or
+    // past the end, on which the parquet crate asserted (a panic, which kills the page in wasm).
+    let mut n = 0;
+    for entry in std::fs::read_dir("tests/fixtures/parquet_crashes").unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let r = std::panic::catch_unwind(|| ingest::load("crash.parquet", &bytes).map(|_| ()));
+        let e = r.unwrap_or_else(|_| panic!("{} panicked", path.display())).expect_err("decoded without an error").to_string();
+        assert!(e.contains("crash.parquet") && e.contains("row group") && e.contains("does not lie inside"), "{}: {e}", path.display());
+        n += 1;
+    }
+    assert!(n >= 5);
+}

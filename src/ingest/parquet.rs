@@ -12,6 +12,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
     let data = Bytes::copy_from_slice(bytes);
     let builder = ParquetRecordBatchReaderBuilder::try_new(data)
         .map_err(|e| Error::decode(source, codec_hint(format!("Parquet footer/metadata: {e}"))))?;
+    check_chunks(builder.metadata(), bytes.len()).map_err(|e| Error::decode(source, format!("Parquet metadata: {e}")))?;
     let groups = builder.metadata().num_row_groups();
     let reader = builder.with_batch_size(65_536).build().map_err(|e| Error::decode(source, format!("Parquet: {e}")))?;
     let mut out = Vec::new();
@@ -19,4 +20,23 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
         out.push(batch.map_err(|e| Error::decode(source, codec_hint(format!("Parquet ({groups} row groups), batch {i}: {e}"))))?);
     }
     Ok(out)
+}
+
+/// Every column chunk must lie inside the file: the parquet crate asserts (panics) on negative
+/// offsets or sizes and slices out of range on ones past the end, and a panic kills the page.
+fn check_chunks(meta: &parquet::file::metadata::ParquetMetaData, file_len: usize) -> std::result::Result<(), String> {
+    for (g, rg) in meta.row_groups().iter().enumerate() {
+        for (c, col) in rg.columns().iter().enumerate() {
+            let start = col.dictionary_page_offset().unwrap_or(col.data_page_offset());
+            let len = col.compressed_size();
+            let end = start.checked_add(len);
+            if start < 0 || len < 0 || end.is_none_or(|e| e as u64 > file_len as u64) || col.data_page_offset() < start {
+                return Err(format!(
+                    "row group {g}, column {c} ({}): its data (offset {start}, {len} bytes) does not lie inside the {file_len}-byte file",
+                    col.column_path()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
