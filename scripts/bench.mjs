@@ -91,6 +91,9 @@ function table(r) {
   lines.push(`| engine start | ${ms(r.apiary.start_ms, 1)} | ${ms(d.start_ms, 1)} | ${ratio(r.apiary.start_ms, d.start_ms)} | | |`);
   const gbs = (ms) => (r.bytes / 1e9 / (ms / 1e3)).toFixed(2);
   lines.push(`| load (bytes in memory → queryable) | ${ms(r.apiary.load_ms, 1)} (${gbs(r.apiary.load_ms)} GB/s) | ${ms(d.load_ms, 1)}${d.load_ms ? ` (${gbs(d.load_ms)} GB/s)` : ''} | ${ratio(r.apiary.load_ms, d.load_ms)} | | ${d.load_ms ? 'rows agree' : ''} |`);
+  if (typeof r.copy_floor_ms === 'number') {
+    lines.push(`| of which the floor: copying the bytes into fresh wasm memory (no decoding) | ${ms(r.copy_floor_ms, 1)} (${gbs(r.copy_floor_ms)} GB/s) | | | | |`);
+  }
   for (const q of r.queries) {
     const answers = q.duckdb_ms === undefined ? 'not compared' : q.mismatch ? 'DIFFER: ' + q.mismatch : 'same';
     lines.push(`| ${q.name} | ${ms(q.apiary_ms, 2)} | ${ms(q.duckdb_ms, 2)} | ${ratio(q.apiary_ms, q.duckdb_ms)} | ${ms(q.apiary_first_ms, 1)} / ${ms(q.duckdb_first_ms, 1)} | ${answers} |`);

@@ -187,6 +187,16 @@ async function main() {
     result.duckdb = { ...(result.duckdb || {}), error: String(e && e.message || e) };
     log(`duckdb failed: ${result.duckdb.error}`);
   }
+  // What no load into wasm can beat: copying the bytes into freshly grown wasm memory (the first
+  // touch of new pages), in a memory of its own, after everything else (it adds the bytes once more).
+  if (bytes.length < 600e6) {
+    const mem = new WebAssembly.Memory({ initial: 1 });
+    const t0 = performance.now();
+    mem.grow(Math.ceil(bytes.length / 65536));
+    new Uint8Array(mem.buffer).set(bytes, 65536);
+    result.copy_floor_ms = performance.now() - t0;
+    log(`copy into fresh wasm memory: ${result.copy_floor_ms.toFixed(1)} ms`);
+  }
   return result;
 }
 
