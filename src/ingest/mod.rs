@@ -4,6 +4,7 @@
 pub mod arrow_ipc;
 pub mod csv;
 pub mod flatten;
+pub mod isolated;
 mod ipc_check;
 pub mod ndjson;
 pub mod otlp;

@@ -80,6 +80,15 @@ impl Receiving {
         }
     }
 
+    /// All bytes are in: the collected bytes when they were not decoded as they came (not an
+    /// Arrow stream), for the caller to decode as it likes; else `self` back.
+    pub fn into_bytes(self) -> std::result::Result<Vec<u8>, Receiving> {
+        match self.state {
+            State::Collect(bytes) | State::Undecided(bytes) => Ok(bytes),
+            state => Err(Receiving { state, ..self }),
+        }
+    }
+
     /// All bytes are in: what is left to decode. An Arrow stream is already decoded (an error if
     /// it stopped mid-message); other formats start decoding here.
     pub fn finish(self) -> Result<Decoding> {

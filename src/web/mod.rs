@@ -9,6 +9,7 @@ pub mod calc_charts;
 pub mod chart;
 pub mod chart_tools;
 pub mod crosshair;
+pub mod decode_worker;
 pub mod dom;
 pub mod fetch;
 pub mod history;

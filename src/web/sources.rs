@@ -226,6 +226,15 @@ impl SourcePanel {
         self.progress_text.set_text_content(Some(&format!("Decoding {short}: {} rows ({}%)", dom::thousands(rows as u64), done * 100 / total.max(1))));
     }
 
+    /// Progress while a worker decodes a file (no rows to count until it is done).
+    pub fn show_busy(&self, what: &str, format: &str) {
+        let _ = self.progress_box.remove_attribute("hidden");
+        let short = what.rsplit('/').next().unwrap_or(what);
+        let _ = self.progress.remove_attribute("value");
+        let _ = self.progress_box.remove_attribute("data-decoded-rows");
+        self.progress_text.set_text_content(Some(&format!("Decoding {short} ({format})…")));
+    }
+
     pub fn hide_progress(&self) {
         let _ = self.progress_box.set_attribute("hidden", "");
     }
@@ -261,13 +270,16 @@ pub fn load_url(app: &Shared, url: String) {
         })
         .await;
         let added = match got {
-            Ok(len) => match receiving.finish() {
-                Ok(d) => match decode(&app, &url, d, len, signal.as_ref()).await {
-                    Ok(loaded) => app.borrow_mut().add_loaded(&url, Some(&url), loaded, len, None),
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e.to_string()),
-            },
+            Ok(len) => {
+                let loaded = match receiving.into_bytes() {
+                    Ok(bytes) => decode_file(&app, &url, bytes, signal.as_ref()).await,
+                    Err(streamed) => match streamed.finish() {
+                        Ok(d) => decode(&app, &url, d, len, signal.as_ref()).await,
+                        Err(e) => Err(e.to_string()),
+                    },
+                };
+                loaded.and_then(|l| app.borrow_mut().add_loaded(&url, Some(&url), l, len, None))
+            }
             Err(e) => Err(e),
         };
         let mut a = app.borrow_mut();
@@ -296,12 +308,9 @@ pub fn load_files(app: &Shared, files: Vec<web_sys::File>) {
                 Ok(bytes) => {
                     let len = bytes.len();
                     let (hash, mismatch) = app.borrow_mut().accept_file(&name, &bytes);
-                    match ingest::Decoding::start(&name, bytes) {
-                        Ok(d) => match decode(&app, &name, d, len, signal.as_ref()).await {
-                            Ok(loaded) => app.borrow_mut().add_loaded(&name, None, loaded, len, Some(hash)).map(|()| mismatch),
-                            Err(e) => Err(e),
-                        },
-                        Err(e) => Err(e.to_string()),
+                    match decode_file(&app, &name, bytes, signal.as_ref()).await {
+                        Ok(loaded) => app.borrow_mut().add_loaded(&name, None, loaded, len, Some(hash)).map(|()| mismatch),
+                        Err(e) => Err(e),
                     }
                 }
                 Err(e) => Err(e),
@@ -316,6 +325,31 @@ pub fn load_files(app: &Shared, files: Vec<web_sys::File>) {
             }
         }
     });
+}
+
+/// Decode a whole file: Arrow IPC in the page (an IPC stream's batches slice the bytes: no copy,
+/// decoded in slices), every other format in a worker ([`decode_worker`]: the page stays
+/// responsive and a decoder that crashes takes only the worker down), or in the page when no
+/// worker can start.
+async fn decode_file(app: &Shared, name: &str, bytes: Vec<u8>, signal: Option<&web_sys::AbortSignal>) -> Result<ingest::Loaded, String> {
+    let len = bytes.len();
+    let format = ingest::detect(name, &bytes).map_err(|e| e.to_string())?;
+    if !matches!(format, ingest::Format::ArrowStream | ingest::Format::ArrowFile) {
+        if let Ok(a) = app.try_borrow() {
+            a.panel.show_busy(name, format.name());
+        }
+        match super::decode_worker::decode(name, &bytes, signal).await {
+            super::decode_worker::Outcome::Decoded(format, ipc) => {
+                let mut loaded = if ipc.is_empty() { ingest::Loaded { format, batches: Vec::new() } } else { ingest::load_owned(name, ipc).map_err(|e| e.to_string())? };
+                loaded.format = format;
+                return Ok(loaded);
+            }
+            super::decode_worker::Outcome::Failed(e) => return Err(e),
+            super::decode_worker::Outcome::Unavailable => {}
+        }
+    }
+    let d = ingest::Decoding::start(name, bytes).map_err(|e| e.to_string())?;
+    decode(app, name, d, len, signal).await
 }
 
 /// Decode a source a step at a time (an Arrow stream: batch by batch), giving the page its turn

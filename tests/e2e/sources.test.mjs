@@ -47,6 +47,32 @@ test('add files of several formats, a bad one, remove one', async () => {
   await page.close();
 });
 
+test('a Parquet file that crashes its decoder is an error; the page and its data carry on', async () => {
+  // Corrupted page data on which the parquet crate panics (natively too): decoded in a worker,
+  // the crash takes down only the worker.
+  const page = await newPage(env.context);
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  const fx = (n) => path.join('tests', 'fixtures', n);
+  for (const bad of ['wide_none_corrupted_page.parquet', 'encodings_corrupted_page.parquet']) {
+    await page.setInputFiles('.ap-file', [fx(path.join('parquet_panics', bad))]);
+    await page.waitForFunction((b) => { const e = document.querySelector('.ap-error'); return !e.hidden && e.textContent.includes(b); }, bad, { timeout: 30_000 });
+    const msg = await page.textContent('.ap-error');
+    assert.ok(msg.includes(bad) && /the decoder crashed on this file/.test(msg), msg);
+    assert.equal(await rows(page), 100000);
+    assert.equal(await page.locator('.ap-source').count(), 1);
+  }
+  // The page still decodes and queries.
+  await page.setInputFiles('.ap-file', [fx('wide_snappy.parquet'), fx('otlp_sdk.jsonl')]);
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 3, null, { timeout: 30_000 });
+  assert.equal(await rows(page), 100000 + 6 + 8);
+  await page.fill('.ap-clause[data-clause="GROUP BY"] input', 'service.name');
+  await page.press('.ap-clause[data-clause="GROUP BY"] input', 'Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.ap-results tbody tr.ap-row').length > 1);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('a load over the memory cap stops with a message', async () => {
   const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').replace('<main data-apiary>', '<main data-apiary data-memory-cap="1000000">');
   fs.writeFileSync(path.join(DIST, 'cap-test.html'), html);

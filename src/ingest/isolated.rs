@@ -1,0 +1,43 @@
+//! Decoding in a separate WebAssembly instance (the page runs it in a Worker): the request and
+//! answer are plain bytes, so the instance needs no bindings. A decoder that panics (the parquet
+//! crate can, on corrupted page data) then kills only that instance; the page reports it and keeps
+//! its data. Decoding CSV, NDJSON or Parquet there also keeps the page responsive.
+//!
+//! Request: name length (u32 LE), name (UTF-8), the file's bytes.
+//! Answer: format index (u8, see [`FORMATS`]), then the decoded batches as an uncompressed Arrow
+//! IPC stream (the page loads it without copying its buffers); or, on error, the error text.
+
+use super::{arrow_ipc, load, Format};
+
+/// Formats by their index in an answer.
+pub const FORMATS: [Format; 6] = [Format::ArrowFile, Format::ArrowStream, Format::Parquet, Format::Csv, Format::NdJson, Format::OtlpJson];
+
+/// Build a request.
+pub fn request(name: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + name.len() + bytes.len());
+    out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(bytes);
+    out
+}
+
+/// Serve a request: the answer, or the error text.
+pub fn serve(request: &[u8]) -> Result<Vec<u8>, String> {
+    let n = request.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize).ok_or("a request shorter than its header")?;
+    let name = request.get(4..4 + n).and_then(|b| std::str::from_utf8(b).ok()).ok_or("a request with a bad name")?;
+    let bytes = &request[4 + n..];
+    let loaded = load(name, bytes).map_err(|e| e.to_string())?;
+    let format = FORMATS.iter().position(|f| *f == loaded.format).unwrap_or(0) as u8;
+    let ipc = if loaded.batches.is_empty() { Vec::new() } else { arrow_ipc::write_stream_plain(&loaded.batches).map_err(|e| format!("{name}: {e}"))? };
+    let mut out = Vec::with_capacity(1 + ipc.len());
+    out.push(format);
+    out.extend_from_slice(&ipc);
+    Ok(out)
+}
+
+/// Read an answer: the format and the Arrow IPC stream (empty when the file had no batches).
+pub fn answer(bytes: &[u8]) -> Result<(Format, &[u8]), String> {
+    let (&f, ipc) = bytes.split_first().ok_or("an empty answer from the decoder")?;
+    let format = *FORMATS.get(f as usize).ok_or("an answer with an unknown format")?;
+    Ok((format, ipc))
+}
