@@ -219,25 +219,20 @@ fn heat_pass(
     n_kept: usize,
     series: Option<(i64, i64, usize)>,
 ) -> (HeatCounts, Option<HeatCounts>) {
-    let mut totals = HeatCounts::new(layout, n_kept, weighted);
-    let mut cells = series.map(|(_, _, nb)| HeatCounts::new(layout, n_kept * nb, weighted));
+    let mut totals = HeatCounts::new(layout, n_kept);
+    let mut cells = series.map(|(_, _, nb)| HeatCounts::new(layout, n_kept * nb));
     for (bi, sel, gids) in kept {
         let batch = &ds.batches()[*bi];
         let Some(nc) = numeric(batch.column(column)) else { continue };
         let weights = if weighted { ds.weights(*bi) } else { None };
-        let times = ds.times(*bi).map(|t| t.values().as_ref());
-        // With a series, rows go into cells only and the totals are the sums of their cells.
-        let (target, series) = match (cells.as_mut(), series, times) {
-            (Some(c), Some((lo, gms, nb)), Some(_)) => (c, Some((TimeBuckets::new(lo, gms), nb))),
-            _ => (&mut totals, None),
-        };
-        let rows = HeatRows { nc: &nc, sel, gids, pos, weights, times, series, n: layout.n };
-        // The log/linear choice and the kind of cells are settled once per batch, outside the
-        // row loop.
+        let series = series.map(|(lo, gms, nb)| (TimeBuckets::new(lo, gms), nb));
+        let rows = HeatRows { nc: &nc, sel, gids, pos, weights, times: ds.times(*bi).map(|t| t.values().as_ref()), series };
+        // The log/linear choice is made once per batch, outside the row loop. With a series, rows
+        // go into cells only and the totals are the sums of their cells.
         if layout.log {
-            target.with_cells(Bucketing { rows: &rows, index: |x: f64| layout.index_in_space(x.log10()) });
+            rows.bucket(&mut totals, cells.as_mut(), |x| layout.index_in_space(x.log10()));
         } else {
-            target.with_cells(Bucketing { rows: &rows, index: |x: f64| layout.index_in_space(x) });
+            rows.bucket(&mut totals, cells.as_mut(), |x| layout.index_in_space(x));
         }
     }
     if let (Some(c), Some((_, _, nb))) = (&cells, series) {
@@ -255,60 +250,25 @@ struct HeatRows<'a> {
     weights: Option<&'a [f64]>,
     times: Option<&'a [i64]>,
     series: Option<(TimeBuckets, usize)>,
-    /// Buckets per histogram.
-    n: usize,
-}
-
-/// The row loop of `heat_pass`, compiled once per kind of cells and bucket function.
-struct Bucketing<'a, F> {
-    rows: &'a HeatRows<'a>,
-    index: F,
 }
 
 impl HeatRows<'_> {
-    /// Call `f(row, position)` for each kept row with a value, choosing the loop once: with one
-    /// group and no nulls (a query without GROUP BY over a full column) only the selection is read.
     #[inline(always)]
-    fn each(&self, mut f: impl FnMut(usize, usize)) {
+    fn bucket(&self, totals: &mut HeatCounts, mut cells: Option<&mut HeatCounts>, index: impl Fn(f64) -> usize) {
+        let mut when = self.series.map(|(tb, _)| tb.cursor());
+        let vals = self.nc.to_f64();
         let nulls = self.nc.nulls.as_ref();
-        match (self.pos, nulls) {
-            ([p], None) => {
-                if *p != u32::MAX {
-                    let p = *p as usize;
-                    self.sel.iter().for_each(|&row| f(row as usize, p));
-                }
+        for (&r, &gid) in self.sel.iter().zip(self.gids) {
+            let p = self.pos[gid as usize];
+            if p == u32::MAX || nulls.is_some_and(|n| n.is_null(r as usize)) {
+                continue;
             }
-            _ => {
-                for (&row, &gid) in self.sel.iter().zip(self.gids) {
-                    let p = self.pos[gid as usize];
-                    if p != u32::MAX && !nulls.is_some_and(|x| x.is_null(row as usize)) {
-                        f(row as usize, p as usize);
-                    }
-                }
+            let b = index(vals[r as usize]);
+            let w = self.weights.map_or(1.0, |w| w[r as usize]);
+            match (cells.as_deref_mut(), self.series, self.times, when.as_mut()) {
+                (Some(c), Some((_, nb)), Some(t), Some(when)) => c.add(p as usize * nb + when.at(t[r as usize]) as usize, b, w),
+                _ => totals.add(p as usize, b, w),
             }
-        }
-    }
-}
-
-impl<F: Fn(f64) -> usize> crate::query::heatmap::CellsFn<()> for Bucketing<'_, F> {
-    #[inline(always)]
-    fn call<C: crate::query::heatmap::Cells + ?Sized>(self, cells: &mut C) {
-        let r = self.rows;
-        let vals = r.nc.to_f64();
-        let n = r.n;
-        match (r.series, r.times) {
-            (Some((tb, nb)), Some(t)) => {
-                let mut when = tb.cursor();
-                r.each(|row, p| {
-                    let b = (self.index)(vals[row]);
-                    let w = r.weights.map_or(1.0, |w| w[row]);
-                    cells.add((p * nb + when.at(t[row]) as usize) * n + b, w);
-                });
-            }
-            _ => r.each(|row, p| {
-                let b = (self.index)(vals[row]);
-                cells.add(p * n + b, r.weights.map_or(1.0, |w| w[row]));
-            }),
         }
     }
 }

@@ -95,11 +95,9 @@ impl Layout {
         if self.width <= 0.0 {
             return 0;
         }
-        // `as usize` truncates toward zero and saturates, so it is floor for the values at or
-        // above the origin, and below it (rounding) and NaN give bucket 0, as floor would. (No
-        // floor call, which is a libm call on x86-64 without SSE4.1; no f64::max, a call to fmax
-        // in wasm.)
-        (((at - self.origin) / self.width) as usize).min(self.n - 1)
+        // `as usize` saturates: below the origin (rounding) and NaN give bucket 0. (No f64::max:
+        // in wasm that is a call to fmax, not an instruction.)
+        (((at - self.origin) / self.width).floor() as usize).min(self.n - 1)
     }
 
     /// Lower edge of bucket `i`.
@@ -207,10 +205,8 @@ impl HeatRange {
     }
 }
 
-/// Bucket counts per slot (`layout.n` per slot): dense while that stays under 32 MB, else sparse
-/// (only the (slot, bucket) pairs that occur, so memory stays bounded by the rows). Unweighted
-/// counts are integers: an integer add is a shorter dependency chain than a float add when
-/// consecutive rows land in the same cell.
+/// Weighted bucket counts per slot (`layout.n` per slot): dense while that stays under 32 MB,
+/// else sparse (only the (slot, bucket) pairs that occur, so memory stays bounded by the rows).
 #[derive(Debug, Clone)]
 pub struct HeatCounts {
     pub layout: Layout,
@@ -220,61 +216,15 @@ pub struct HeatCounts {
 #[derive(Debug, Clone)]
 enum Counts {
     Dense(Vec<f64>),
-    /// Unweighted: [`LANES`] interleaved counters per cell (see [`IntLanes`]).
-    Ints(Vec<u32>),
     Sparse(hashbrown::HashMap<u64, f64>),
 }
 
 const DENSE_MAX: usize = 1 << 22;
 
-/// Counters per cell for unweighted counts. Consecutive rows mostly land in the same cell (time
-/// order, and most values in a few buckets), and each add then waits for the previous one's
-/// store; rows taking turns over four counters make four independent chains.
-const LANES: usize = 4;
-
-/// Unweighted cells with [`LANES`] interleaved counters: cell `at` is `at · LANES .. + LANES`.
-pub struct IntLanes<'a> {
-    counts: &'a mut [u32],
-    turn: usize,
-}
-
-/// Where bucketed rows are counted: cell `at` (slot · n + bucket) gets weight `w`.
-pub trait Cells {
-    fn add(&mut self, at: usize, w: f64);
-}
-
-impl Cells for [f64] {
-    #[inline(always)]
-    fn add(&mut self, at: usize, w: f64) {
-        self[at] += w;
-    }
-}
-
-impl Cells for IntLanes<'_> {
-    /// Unweighted: every row counts 1, on the next counter of the cell.
-    #[inline(always)]
-    fn add(&mut self, at: usize, _w: f64) {
-        self.counts[at * LANES + (self.turn & (LANES - 1))] += 1;
-        self.turn += 1;
-    }
-}
-
-impl Cells for hashbrown::HashMap<u64, f64> {
-    #[inline(always)]
-    fn add(&mut self, at: usize, w: f64) {
-        *self.entry(at as u64).or_insert(0.0) += w;
-    }
-}
-
 impl HeatCounts {
-    /// Counts for `slots` slots; `weighted`: rows carry weights (else each counts 1).
-    pub fn new(layout: Layout, slots: usize, weighted: bool) -> HeatCounts {
+    pub fn new(layout: Layout, slots: usize) -> HeatCounts {
         let n = slots.saturating_mul(layout.n);
-        let counts = match (n <= DENSE_MAX, weighted) {
-            (true, true) => Counts::Dense(vec![0.0; n]),
-            (true, false) => Counts::Ints(vec![0; n * LANES]),
-            (false, _) => Counts::Sparse(hashbrown::HashMap::new()),
-        };
+        let counts = if n <= DENSE_MAX { Counts::Dense(vec![0.0; n]) } else { Counts::Sparse(hashbrown::HashMap::new()) };
         HeatCounts { layout, counts }
     }
 
@@ -282,20 +232,8 @@ impl HeatCounts {
     pub fn add(&mut self, slot: usize, bucket: usize, w: f64) {
         let at = slot * self.layout.n + bucket;
         match &mut self.counts {
-            Counts::Dense(c) => c.as_mut_slice().add(at, w),
-            Counts::Ints(c) => c[at * LANES] += w as u32,
-            Counts::Sparse(m) => m.add(at, w),
-        }
-    }
-
-    /// Run `f` with the cells as the concrete [`Cells`] they are, so a loop over rows inside `f`
-    /// is compiled once per kind instead of matching the kind per row.
-    #[inline(always)]
-    pub fn with_cells<R>(&mut self, f: impl CellsFn<R>) -> R {
-        match &mut self.counts {
-            Counts::Dense(c) => f.call(c.as_mut_slice()),
-            Counts::Ints(c) => f.call(&mut IntLanes { counts: c, turn: 0 }),
-            Counts::Sparse(m) => f.call(m),
+            Counts::Dense(c) => c[at] += w,
+            Counts::Sparse(m) => *m.entry(at as u64).or_insert(0.0) += w,
         }
     }
 
@@ -305,17 +243,15 @@ impl HeatCounts {
         let n = self.layout.n;
         let per = per.max(1);
         match &self.counts {
-            Counts::Dense(c) => c.chunks_exact(n).enumerate().for_each(|(cell, counts)| {
-                counts.iter().enumerate().filter(|(_, x)| **x != 0.0).for_each(|(b, x)| into.add(cell / per, b, *x));
-            }),
-            Counts::Ints(c) => c.chunks_exact(n * LANES).enumerate().for_each(|(cell, counts)| {
-                for (b, lanes) in counts.chunks_exact(LANES).enumerate() {
-                    let x: u32 = lanes.iter().sum();
-                    if x != 0 {
-                        into.add(cell / per, b, x as f64);
+            Counts::Dense(c) => {
+                for (cell, counts) in c.chunks_exact(n).enumerate() {
+                    for (b, x) in counts.iter().enumerate() {
+                        if *x != 0.0 {
+                            into.add(cell / per, b, *x);
+                        }
                     }
                 }
-            }),
+            }
             Counts::Sparse(m) => {
                 for (&at, x) in m {
                     let at = at as usize;
@@ -330,17 +266,10 @@ impl HeatCounts {
         let n = self.layout.n;
         let counts: Vec<f64> = match &self.counts {
             Counts::Dense(c) => c.get(slot * n..(slot + 1) * n)?.to_vec(),
-            Counts::Ints(c) => c.get(slot * n * LANES..(slot + 1) * n * LANES)?.chunks_exact(LANES).map(|l| l.iter().sum::<u32>() as f64).collect(),
             Counts::Sparse(m) => (0..n).map(|b| m.get(&((slot * n + b) as u64)).copied().unwrap_or(0.0)).collect(),
         };
         counts.iter().any(|x| *x > 0.0).then_some(Histogram { layout: self.layout, counts })
     }
-}
-
-/// A function generic over the kind of [`Cells`] (closures cannot be generic, so callers of
-/// [`HeatCounts::with_cells`] implement this).
-pub trait CellsFn<R> {
-    fn call<C: Cells + ?Sized>(self, cells: &mut C) -> R;
 }
 
 #[cfg(test)]
