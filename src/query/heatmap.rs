@@ -160,7 +160,8 @@ impl Histogram {
             "min": float_json(self.layout.lo),
             "max": float_json(self.layout.hi),
             "bucket_width": float_json(self.layout.width),
-            "counts": self.counts.iter().map(|c| float_json(*c)).collect::<Vec<_>>(),
+            // Whole counts (every unweighted one) as JSON integers: shorter to write and to parse.
+            "counts": self.counts.iter().map(|&c| if c >= 0.0 && c < 9.0e15 && c == c.trunc() { Json::from(c as u64) } else { float_json(c) }).collect::<Vec<_>>(),
         });
         if self.layout.log {
             o["scale"] = json!("log");
