@@ -76,6 +76,11 @@ fn bad_input_exits_nonzero_with_a_message() {
     let (code, _, err) = apiary(&["query", &f, "--spec", r#"{"breakdowns":["nope"]}"#]);
     assert_ne!(code, 0);
     assert!(err.contains("breakdowns[0]") && err.contains("nope"), "{err}");
+
+    // Parquet page data on which the parquet crate panics: an error, not a crash.
+    let (code, _, err) = apiary(&["inspect", "tests/fixtures/parquet_panics/wide_none_corrupted_page.parquet"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("apiary: cannot read") && err.contains("decoder crashed"), "{err}");
 }
 
 #[test]

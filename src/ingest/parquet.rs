@@ -8,7 +8,20 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use super::codec_hint;
 use crate::error::{Error, Result};
 
+/// Decode a Parquet file. Where panics unwind (native builds), a panic inside the parquet crate
+/// (it has some on corrupted page data) is caught and becomes an error naming the file; in the
+/// browser the page runs this in a Worker for the same reason.
 pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
+    #[cfg(panic = "unwind")]
+    {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_batches(source, bytes)))
+            .unwrap_or_else(|_| Err(Error::decode(source, "Parquet: the decoder crashed on this file's page data (the file is corrupted)")))
+    }
+    #[cfg(not(panic = "unwind"))]
+    read_batches(source, bytes)
+}
+
+fn read_batches(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
     let data = Bytes::copy_from_slice(bytes);
     let builder = ParquetRecordBatchReaderBuilder::try_new(data)
         .map_err(|e| Error::decode(source, codec_hint(format!("Parquet footer/metadata: {e}"))))?;

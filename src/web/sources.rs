@@ -242,7 +242,7 @@ impl SourcePanel {
 
 /// Fetch `url` with progress and Cancel and add it as a source. An Arrow IPC stream is decoded
 /// as its bytes arrive ([`ingest::Receiving`]), so its rows are ready with the last byte; other
-/// formats are decoded at the end (see [`decode`]).
+/// formats are decoded once all bytes are in (see [`decode_file`]).
 pub fn load_url(app: &Shared, url: String) {
     let ctrl = web_sys::AbortController::new().ok();
     {
