@@ -16,15 +16,14 @@
 //! ranked (they differ by construction), and so are the time column, columns with more than
 //! [`MAX_DISTINCT`] distinct values (ids), and nested columns.
 
-use arrow_array::{Array, RecordBatch};
+use arrow_array::RecordBatch;
 use serde_json::{json, Value as Json};
 
 use crate::dataset::DataSet;
 use crate::error::{Error, Result};
 use crate::query::column::{numeric, Kind, Num};
-use crate::query::execute::resolve_range;
-use crate::query::filter::{self, CompiledFilter};
-use crate::query::spec::{Combination, Filter, FilterOp, QuerySpec};
+use crate::query::matching::Matching;
+use crate::query::spec::{Filter, FilterOp, QuerySpec};
 use crate::value::float_json;
 
 pub const DIMENSION_MAX_DISTINCT: usize = 50;
@@ -99,26 +98,15 @@ impl BubbleUp {
 
 struct Plan<'a> {
     ds: &'a DataSet,
-    range: Option<(i64, i64)>,
-    base: Vec<CompiledFilter>,
-    combination: Combination,
-    sel_filters: Vec<CompiledFilter>,
-    sel_range: (i64, i64),
+    /// The query's rows (the baseline) and the selection inside them.
+    matching: Matching,
 }
 
 impl Plan<'_> {
-    fn rows(&self, bi: usize, batch: &RecordBatch) -> Rows<'_> {
-        let times = self.ds.times(bi);
-        let mut all: Vec<u32> = match (self.range, times) {
-            (Some((lo, hi)), Some(t)) => crate::query::execute::rows_in_range(t, self.ds.time_span(bi), lo, hi),
-            _ => (0..batch.num_rows() as u32).collect(),
-        };
-        filter::apply(&self.base, self.combination, batch, &mut all);
-        let mut sel: Vec<u32> = match times {
-            Some(t) if self.sel_range != (i64::MIN, i64::MAX) => all.iter().copied().filter(|&i| t.is_valid(i as usize) && (self.sel_range.0..self.sel_range.1).contains(&t.value(i as usize))).collect(),
-            _ => all.clone(),
-        };
-        filter::apply(&self.sel_filters, Combination::And, batch, &mut sel);
+    fn rows(&self, bi: usize) -> Rows<'_> {
+        let (all, _) = self.matching.query_rows(self.ds, bi);
+        let mut sel = all.clone();
+        self.matching.narrow(self.ds, bi, &mut sel);
         Rows { all, sel, weights: self.ds.weights(bi) }
     }
 }
@@ -149,19 +137,7 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
         }
     }
     let schema = ds.schema().clone();
-    let range = resolve_range(ds, spec);
-    let sel_range = (
-        selection.start_time.map_or(i64::MIN, |s| s.saturating_mul(1000)),
-        selection.end_time.map_or(i64::MAX, |e| e.saturating_mul(1000)),
-    );
-    let plan = Plan {
-        ds,
-        range,
-        base: filter::compile(&spec.filters, &schema)?,
-        combination: spec.filter_combination,
-        sel_filters: filter::compile(&selection.filters, &schema).map_err(|e| Error::spec("selection", e.to_string()))?,
-        sel_range,
-    };
+    let plan = Plan { ds, matching: Matching::new(ds, spec, Some(selection))? };
     let sel_cols = selection.columns();
     let mut out = BubbleUp::default();
     let mut candidates: Vec<(usize, Acc)> = Vec::new();
@@ -189,7 +165,7 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
     // kept for the measures' second pass.
     let mut batch_rows: Vec<Rows> = Vec::with_capacity(ds.batches().len());
     for (bi, batch) in ds.batches().iter().enumerate() {
-        let r = plan.rows(bi, batch);
+        let r = plan.rows(bi);
         let s = r.weight(&r.sel);
         out.selection_count += s;
         out.baseline_count += r.weight(&r.all) - s;

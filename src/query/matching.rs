@@ -35,18 +35,31 @@ impl Matching {
 
     /// Batch `bi`'s matching rows, and how many of its rows lie in the time range (before filters).
     pub fn rows(&self, ds: &DataSet, bi: usize) -> (Vec<u32>, usize) {
+        let (mut sel, in_range) = self.query_rows(ds, bi);
+        self.narrow(ds, bi, &mut sel);
+        (sel, in_range)
+    }
+
+    /// Batch `bi`'s rows in the query's time range and WHERE, before any selection (BubbleUp's
+    /// baseline), and how many of its rows lie in the time range.
+    pub fn query_rows(&self, ds: &DataSet, bi: usize) -> (Vec<u32>, usize) {
         let batch = &ds.batches()[bi];
-        let times = ds.times(bi);
-        let mut sel: Vec<u32> = match (self.range, times) {
+        let mut sel: Vec<u32> = match (self.range, ds.times(bi)) {
             (Some((lo, hi)), Some(t)) => rows_in_range(t, ds.time_span(bi), lo, hi),
             _ => (0..batch.num_rows() as u32).collect(),
         };
         let in_range = sel.len();
         filter::apply(&self.filters, self.combination, batch, &mut sel);
-        if let (Some((lo, hi)), Some(t)) = (self.within_ms, times) {
+        (sel, in_range)
+    }
+
+    /// Narrow rows of [`Matching::query_rows`] to the selection (`within`), in place.
+    pub fn narrow(&self, ds: &DataSet, bi: usize, sel: &mut Vec<u32>) {
+        // An unbounded selection time range keeps every row: with a time column, the query's
+        // rows all have a time (the range always applies), so there is nothing to test.
+        if let (Some((lo, hi)), Some(t)) = (self.within_ms.filter(|w| *w != (i64::MIN, i64::MAX)), ds.times(bi)) {
             sel.retain(|&i| t.is_valid(i as usize) && (lo..hi).contains(&t.value(i as usize)));
         }
-        filter::apply(&self.within_filters, Combination::And, batch, &mut sel);
-        (sel, in_range)
+        filter::apply(&self.within_filters, Combination::And, &ds.batches()[bi], sel);
     }
 }
