@@ -217,7 +217,7 @@ pub fn check_stream(bytes: &[u8]) -> Result<(), String> {
     let mut check = StreamCheck::default();
     while let Some((meta_at, body_at)) = frame(bytes, at, &format!("message {}", check.messages))? {
         check.message(&bytes[meta_at..body_at], &bytes[body_at..], at)?;
-        let body_len = root_as_message(&bytes[meta_at..body_at]).map(|m| m.bodyLength()).unwrap_or(0) as usize;
+        let body_len = body_length(&bytes[meta_at..body_at], "message")?;
         at = body_at + body_len;
     }
     Ok(())

@@ -8,7 +8,7 @@ use arrow_buffer::{Buffer, MutableBuffer};
 use arrow_ipc::reader::StreamDecoder;
 
 use super::ipc_check::{body_length, StreamCheck};
-use super::{detect, Decoding, Format};
+use super::{Decoding, Format};
 use crate::error::{Error, Result};
 
 /// At most this much is reserved up front for one message; a message whose metadata declares
@@ -94,10 +94,7 @@ impl Receiving {
     pub fn finish(self) -> Result<Decoding> {
         match self.state {
             State::Arrow(a) => Ok(Decoding::decoded(Format::ArrowStream, a.finish()?)),
-            State::Collect(bytes) | State::Undecided(bytes) => {
-                detect(&self.source, &bytes)?;
-                Decoding::start(&self.source, bytes)
-            }
+            State::Collect(bytes) | State::Undecided(bytes) => Decoding::start(&self.source, bytes),
         }
     }
 }
