@@ -15,10 +15,16 @@ after(async () => { await env?.close(); });
 
 const rows = async (page) => Number(await page.getAttribute('.apiary', 'data-rows'));
 
-test('add files of several formats, a bad one, remove one', async () => {
+/** A new page with the app loaded (the demo data) and ready. */
+async function readyPage() {
   const page = await newPage(env.context);
   await page.goto(env.base);
   await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  return page;
+}
+
+test('add files of several formats, a bad one, remove one', async () => {
+  const page = await readyPage();
   assert.equal(await rows(page), 100000);
 
   const fx = (n) => path.join('tests', 'fixtures', n);
@@ -50,9 +56,7 @@ test('add files of several formats, a bad one, remove one', async () => {
 test('a Parquet file that crashes its decoder is an error; the page and its data carry on', async () => {
   // Corrupted page data on which the parquet crate panics (natively too): decoded in a worker,
   // the crash takes down only the worker.
-  const page = await newPage(env.context);
-  await page.goto(env.base);
-  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  const page = await readyPage();
   const fx = (n) => path.join('tests', 'fixtures', n);
   for (const bad of ['wide_none_corrupted_page.parquet', 'encodings_corrupted_page.parquet']) {
     await page.setInputFiles('.ap-file', [fx(path.join('parquet_panics', bad))]);
@@ -84,9 +88,7 @@ test('a load over the memory cap stops with a message', async () => {
 });
 
 test('progress and the weighting toggle hide when they should', async () => {
-  const page = await newPage(env.context);
-  await page.goto(env.base);
-  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  const page = await readyPage();
   assert.equal(await page.isVisible('.ap-progress'), false);
   await page.setInputFiles('.ap-file', [path.join('tests', 'fixtures', 'otlp_sdk.json')]);
   await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 30_000 });
@@ -138,9 +140,7 @@ async function trickle() {
 test('a URL load shows progress and can be cancelled; loaded data stays', async () => {
   const server = await trickle();
   try {
-    const page = await newPage(env.context);
-    await page.goto(env.base);
-    await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+    const page = await readyPage();
     await page.fill('.ap-url', server.base + 'hang.arrow');
     await page.click('.ap-load');
     const mb = (server.size / 1e6).toFixed(1);
@@ -162,9 +162,7 @@ test('a URL load shows progress and can be cancelled; loaded data stays', async 
 test('an Arrow stream from a URL is decoded while its bytes arrive', async () => {
   const server = await trickle();
   try {
-    const page = await newPage(env.context);
-    await page.goto(env.base);
-    await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+    const page = await readyPage();
     // Record (bytes received, rows decoded) at every progress update.
     await page.evaluate(() => {
       window.seen = [];
@@ -233,9 +231,7 @@ test('a big Arrow stream is decoded batch by batch: the page shows rows so far, 
 
 test('a link made with a local file asks for the same file, then shows the same view', async () => {
   const fx = path.join('tests', 'fixtures', 'otlp_sdk.json');
-  const page = await newPage(env.context);
-  await page.goto(env.base);
-  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  const page = await readyPage();
   await page.setInputFiles('.ap-file', [fx]);
   await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 30_000 });
   // Only the local file, grouped by span name.
