@@ -1,5 +1,6 @@
 //! Scalar values that leave the engine: breakdown keys and calculation results.
 
+use serde::{Serialize, Serializer};
 use serde_json::{Number, Value as Json};
 
 /// A breakdown (group-by) value. Integers and booleans keep their JSON type; null is a group.
@@ -10,6 +11,20 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Str(String),
+}
+
+/// The same JSON as [`Value::to_json`], written straight to a serializer (results of many rows).
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            // serde_json writes a non-finite float as null, as `float_json` does.
+            Value::Float(f) => s.serialize_f64(*f),
+            Value::Str(x) => s.serialize_str(x),
+        }
+    }
 }
 
 impl Value {

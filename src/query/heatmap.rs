@@ -15,9 +15,8 @@
 //! JSON: `{"min": m, "max": M, "bucket_width": w, "counts": [c0, c1, …]}`, plus `"scale": "log"`
 //! for a log layout (where `bucket_width` is in log10 units).
 
-use serde_json::{json, Value as Json};
-
-use crate::value::float_json;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value as Json;
 
 pub const HEATMAP_BUCKETS: usize = 50;
 
@@ -156,17 +155,41 @@ impl Histogram {
     }
 
     pub fn to_json(&self) -> Json {
-        let mut o = json!({
-            "min": float_json(self.layout.lo),
-            "max": float_json(self.layout.hi),
-            "bucket_width": float_json(self.layout.width),
-            // Whole counts (every unweighted one) as JSON integers: shorter to write and to parse.
-            "counts": self.counts.iter().map(|&c| if c >= 0.0 && c < 9.0e15 && c == c.trunc() { Json::from(c as u64) } else { float_json(c) }).collect::<Vec<_>>(),
-        });
+        serde_json::to_value(self).unwrap_or(Json::Null)
+    }
+}
+
+/// Whole counts (every unweighted one) as JSON integers: shorter to write and to parse.
+struct Count(f64);
+
+impl Serialize for Count {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        if (0.0..9.0e15).contains(&c) && c == c.trunc() { s.serialize_u64(c as u64) } else { s.serialize_f64(c) }
+    }
+}
+
+/// `{"min", "max", "bucket_width", "counts", "scale"?}` (non-finite numbers as null).
+impl Serialize for Histogram {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4 + self.layout.log as usize))?;
+        m.serialize_entry("min", &self.layout.lo)?;
+        m.serialize_entry("max", &self.layout.hi)?;
+        m.serialize_entry("bucket_width", &self.layout.width)?;
+        m.serialize_key("counts")?;
+        m.serialize_value(&CountList(&self.counts))?;
         if self.layout.log {
-            o["scale"] = json!("log");
+            m.serialize_entry("scale", "log")?;
         }
-        o
+        m.end()
+    }
+}
+
+struct CountList<'a>(&'a [f64]);
+
+impl Serialize for CountList<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|c| Count(*c)))
     }
 }
 

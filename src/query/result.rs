@@ -1,9 +1,10 @@
 //! Query results in Honeycomb's shape: totals per group (`results`) and per time bucket (`series`).
 
-use serde_json::{json, Map, Value as Json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{json, Value as Json};
 
 use super::aggregate::Output;
-use crate::value::{float_json, Value};
+use crate::value::Value;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResultRow {
@@ -41,35 +42,102 @@ pub struct QueryResult {
 }
 
 pub fn output_json(o: &Output) -> Json {
-    match o {
-        Output::Null => Json::Null,
-        Output::Int(i) => json!(i),
-        Output::Float(f) => float_json(*f),
-        Output::Heatmap(h) => h.to_json(),
+    serde_json::to_value(o).unwrap_or(Json::Null)
+}
+
+impl Serialize for Output {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Output::Null => s.serialize_unit(),
+            Output::Int(i) => s.serialize_i64(*i),
+            // Non-finite floats are written as null.
+            Output::Float(f) => s.serialize_f64(*f),
+            Output::Heatmap(h) => h.serialize(s),
+        }
+    }
+}
+
+/// One row's `data`: breakdown values by column name, then calculation outputs by result key (a
+/// breakdown named like a result key is left out: the calculation's value is the one kept).
+struct Data<'a> {
+    result: &'a QueryResult,
+    group: &'a [Value],
+    values: &'a [Output],
+}
+
+impl Serialize for Data<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let keys = &self.result.keys;
+        let mut m = s.serialize_map(None)?;
+        for (name, v) in self.result.breakdowns.iter().zip(self.group) {
+            if !keys.contains(name) {
+                m.serialize_entry(name, v)?;
+            }
+        }
+        for (k, v) in keys.iter().zip(self.values) {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+struct Results<'a>(&'a QueryResult);
+struct Series<'a>(&'a QueryResult);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        s.collect_seq(r.results.iter().map(|row| Wrap { time: None, data: Data { result: r, group: &row.group, values: &row.values } }))
+    }
+}
+
+impl Serialize for Series<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        s.collect_seq(r.series.iter().map(|p| Wrap {
+            time: Some(iso8601(p.time_ms)),
+            data: Data { result: r, group: r.results.get(p.row).map_or(&[][..], |x| &x.group), values: &p.values },
+        }))
+    }
+}
+
+/// `{"time"?: "…Z", "data": {…}}`.
+struct Wrap<'a> {
+    time: Option<String>,
+    data: Data<'a>,
+}
+
+impl Serialize for Wrap<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1 + self.time.is_some() as usize))?;
+        if let Some(t) = &self.time {
+            m.serialize_entry("time", t)?;
+        }
+        m.serialize_entry("data", &self.data)?;
+        m.end()
+    }
+}
+
+/// `{"results": [{"data": {…}}], "series": [{"time": "…Z", "data": {…}}]}`, written straight to
+/// the serializer, no intermediate JSON values.
+impl Serialize for QueryResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("results", &Results(self))?;
+        m.serialize_entry("series", &Series(self))?;
+        m.end()
     }
 }
 
 impl QueryResult {
-    fn data(&self, group: &[Value], values: &[Output]) -> Json {
-        let mut m = Map::new();
-        for (name, v) in self.breakdowns.iter().zip(group) {
-            m.insert(name.clone(), v.to_json());
-        }
-        for (k, v) in self.keys.iter().zip(values) {
-            m.insert(k.clone(), output_json(v));
-        }
-        Json::Object(m)
+    /// The Honeycomb-shaped JSON as values (see the `Serialize` impl).
+    pub fn to_json(&self) -> Json {
+        serde_json::to_value(self).unwrap_or(Json::Null)
     }
 
-    /// `{"results": [{"data": {…}}], "series": [{"time": "…Z", "data": {…}}]}`.
-    pub fn to_json(&self) -> Json {
-        let results: Vec<Json> = self.results.iter().map(|r| json!({"data": self.data(&r.group, &r.values)})).collect();
-        let series: Vec<Json> = self
-            .series
-            .iter()
-            .map(|p| json!({"time": iso8601(p.time_ms), "data": self.data(&self.results[p.row].group, &p.values)}))
-            .collect();
-        json!({"results": results, "series": series})
+    /// The same JSON as text, written directly (what the JavaScript API hands back).
+    pub fn to_json_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// What the page shows beside the results: range, weighting, row counts.
@@ -120,5 +188,60 @@ mod tests {
         assert_eq!(iso8601(1_793_534_400_000), "2026-11-01T12:00:00Z");
         assert_eq!(iso8601(951_782_400_000 + 1), "2000-02-29T00:00:00.001Z");
         assert_eq!(iso8601(-1000), "1969-12-31T23:59:59Z");
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+    use crate::query::heatmap::{Histogram, Layout, Scale};
+
+    fn sample() -> QueryResult {
+        let h = Histogram::build(&[1.0, 2.0, 2.5, 10.0], None, Layout::new(1.0, 10.0, Scale::Linear));
+        QueryResult {
+            breakdowns: vec!["region".into(), "COUNT".into(), "code".into()],
+            keys: vec!["COUNT".into(), "AVG(x)".into(), "HEATMAP(x)".into()],
+            results: vec![
+                ResultRow { group: vec![Value::Str("eu \"1\"".into()), Value::Int(7), Value::Null], values: vec![Output::Int(3), Output::Float(f64::NAN), Output::Heatmap(h.clone())] },
+                ResultRow { group: vec![Value::Null, Value::Bool(true), Value::Float(2.5)], values: vec![Output::Int(1), Output::Float(0.5), Output::Null] },
+            ],
+            series: vec![SeriesPoint { time_ms: 1_793_534_400_500, row: 1, values: vec![Output::Int(1), Output::Float(0.5), Output::Null] }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn text_is_the_honeycomb_shape() {
+        let r = sample();
+        let v: Json = serde_json::from_str(&r.to_json_text()).unwrap();
+        assert_eq!(v, r.to_json());
+        let first = &v["results"][0]["data"];
+        assert_eq!(first["region"], "eu \"1\"");
+        // The calculation wins over a breakdown of the same name; non-finite floats are null.
+        assert_eq!(first["COUNT"], 3);
+        assert_eq!(first["AVG(x)"], Json::Null);
+        assert_eq!(first["code"], Json::Null);
+        assert_eq!(first.as_object().unwrap().len(), 5);
+        let heat = &first["HEATMAP(x)"];
+        assert_eq!(heat["counts"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).sum::<u64>(), 4);
+        assert!(heat["counts"][0].is_u64());
+        assert_eq!(heat["min"], 1.0);
+        assert!(heat.get("scale").is_none());
+        let p = &v["series"][0];
+        assert_eq!(p["time"], "2026-11-01T12:00:00.500Z");
+        assert_eq!(p["data"]["region"], Json::Null);
+        assert_eq!(p["data"]["code"], 2.5);
+        assert_eq!(p["data"]["AVG(x)"], 0.5);
+        assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["results", "series"]);
+    }
+
+    #[test]
+    fn weighted_counts_stay_floats() {
+        let h = Histogram::build(&[1.0, 4.0], Some(&[1.5, 2.0]), Layout::new(1.0, 4.0, Scale::Log));
+        let v: Json = serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
+        assert_eq!(v["scale"], "log");
+        assert!(v["counts"][0].is_f64());
+        assert_eq!(v["counts"][0], 1.5);
+        assert!(v["counts"][49].is_u64());
     }
 }

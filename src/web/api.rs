@@ -36,7 +36,7 @@ impl Engine {
     pub fn query(&self, spec: &str) -> Result<String, JsError> {
         let spec = QuerySpec::from_json_str(spec).map_err(js)?;
         let result = query::run(&self.data, &spec).map_err(js)?;
-        Ok(result.to_json().to_string())
+        Ok(result.to_json_text())
     }
 
     /// Run a query spec and return its results as an Arrow IPC stream (one row per group;
