@@ -36,6 +36,7 @@ pub struct StringCodes {
     pub batches: Vec<Vec<u32>>,
 }
 
+#[derive(Clone)]
 pub struct DataSet {
     schema: SchemaRef,
     /// Per column: its [`StringCodes`] once some query asked (`None` inside: not a plain string column).
@@ -110,7 +111,7 @@ impl DataSet {
         } else {
             self.batches.iter().map(conform).collect::<Result<_>>()?
         };
-        let new: Vec<RecordBatch> = batches.iter().map(conform).collect::<Result<_>>()?;
+        let new: Vec<RecordBatch> = batches.iter().map(conform).collect::<Result<Vec<_>>>()?.into_iter().flat_map(slices).collect();
         let mut next = DataSet {
             string_codes: (0..schema.fields().len()).map(|_| std::sync::OnceLock::new()).collect(),
             weights: std::sync::OnceLock::new(),
@@ -146,24 +147,38 @@ impl DataSet {
     /// Column `col` as dense codes per row, when it is a plain (not dictionary-encoded) string
     /// column; built on the first call.
     pub fn string_codes(&self, col: usize) -> Option<&Arc<StringCodes>> {
+        crate::pace::finish(self.string_codes_paced(col, &mut crate::pace::Unpaced)).ok().flatten()
+    }
+
+    /// [`DataSet::string_codes`], built a batch at a time with `pace` ticking between batches (at
+    /// a million distinct-ish values the first encoding is the longest step of a query). Stopped
+    /// part way, nothing is kept and the next call starts again.
+    pub async fn string_codes_paced(&self, col: usize, pace: &mut impl crate::pace::Pace) -> Result<Option<&Arc<StringCodes>>> {
         use crate::query::column::{strings, StrCol};
-        let cell = self.string_codes.get(col)?;
-        cell.get_or_init(|| {
-            let mut interner = crate::query::intern::StrInterner::new();
-            let mut batches = Vec::with_capacity(self.batches.len());
-            for b in &self.batches {
-                let sc = strings(b.column(col))?;
-                if matches!(sc, StrCol::Dict { .. }) {
-                    return None;
+        let Some(cell) = self.string_codes.get(col) else { return Ok(None) };
+        if let Some(done) = cell.get() {
+            return Ok(done.as_ref());
+        }
+        let stage = format!("encoding {}", self.schema.field(col).name());
+        let mut interner = crate::query::intern::StrInterner::new();
+        let mut batches = Vec::with_capacity(self.batches.len());
+        for (i, b) in self.batches.iter().enumerate() {
+            let sc = match strings(b.column(col)) {
+                Some(StrCol::Dict { .. }) | None => {
+                    let _ = cell.set(None);
+                    return Ok(None);
                 }
-                let all: Vec<u32> = (0..b.num_rows() as u32).collect();
-                let mut codes = Vec::with_capacity(b.num_rows());
-                interner.intern_rows(&sc, &all, 1, 0, &mut codes);
-                batches.push(codes);
-            }
-            Some(Arc::new(StringCodes { interner, batches }))
-        })
-        .as_ref()
+                Some(sc) => sc,
+            };
+            let all: Vec<u32> = (0..b.num_rows() as u32).collect();
+            let mut codes = Vec::with_capacity(b.num_rows());
+            interner.intern_rows(&sc, &all, 1, 0, &mut codes);
+            batches.push(codes);
+            pace.tick(crate::pace::Step { stage: &stage, done: i as u64 + 1, total: self.batches.len() as u64 }).await?;
+        }
+        // Another caller may have finished first while this one waited: theirs is kept.
+        let _ = cell.set(Some(Arc::new(StringCodes { interner, batches })));
+        Ok(cell.get().and_then(Option::as_ref))
     }
 
     /// Column `col`'s string codes if some query has already built them (never builds them).
@@ -280,6 +295,18 @@ impl DataSet {
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.schema.index_of(name).ok()
     }
+}
+
+/// Most rows in one of the data set's batches: longer batches are sliced (zero-copy) on append,
+/// so paced work (`crate::pace`) steps a batch at a time and batches' time spans stay narrow.
+pub const MAX_BATCH_ROWS: usize = 65_536;
+
+fn slices(b: RecordBatch) -> Vec<RecordBatch> {
+    let n = b.num_rows();
+    if n <= MAX_BATCH_ROWS {
+        return vec![b];
+    }
+    (0..n).step_by(MAX_BATCH_ROWS).map(|at| b.slice(at, MAX_BATCH_ROWS.min(n - at))).collect()
 }
 
 /// Bytes of the Arrow buffers `batches` use, each shared buffer counted once.

@@ -12,6 +12,8 @@ pub enum Error {
     Data(String),
     /// Anything else, with its own message.
     Other(String),
+    /// Work stopped by whoever paced it (see [`crate::pace`]): a newer request replaced it.
+    Stopped,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -31,6 +33,7 @@ impl fmt::Display for Error {
             Error::Spec { field, reason } => write!(f, "invalid query: {field}: {reason}"),
             Error::Decode { source, reason } => write!(f, "cannot read {source}: {reason}"),
             Error::Data(m) | Error::Other(m) => f.write_str(m),
+            Error::Stopped => f.write_str("stopped: a newer request replaced this one"),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzz_support;
 pub mod ingest;
+pub mod pace;
 pub mod permalink;
 pub mod query;
 pub mod render;

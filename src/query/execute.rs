@@ -15,6 +15,7 @@ use super::result::{QueryResult, ResultRow, SeriesPoint};
 use super::spec::{auto_granularity, CalcOp, Calculation, QuerySpec, DEFAULT_TIME_RANGE};
 use crate::dataset::DataSet;
 use crate::error::{Error, Result};
+use crate::pace::{self, Every, Pace, Step, Unpaced};
 
 /// Names tried, in order, for the span duration column (milliseconds) that CONCURRENCY uses.
 pub const DURATION_COLUMN_NAMES: [&str; 3] = ["duration_ms", "durationMs", "duration"];
@@ -209,7 +210,8 @@ fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Opt
 /// time bucket) cell, the group totals then being the sums of their cells; without one straight
 /// into its group's totals (slot = kept position).
 #[allow(clippy::too_many_arguments)]
-fn heat_pass(
+async fn heat_pass(
+    pace: &mut impl Pace,
     ds: &DataSet,
     weighted: bool,
     column: usize,
@@ -218,10 +220,11 @@ fn heat_pass(
     pos: &[u32],
     n_kept: usize,
     series: Option<(i64, i64, usize)>,
-) -> (HeatCounts, Option<HeatCounts>) {
+) -> Result<(HeatCounts, Option<HeatCounts>)> {
     let mut totals = HeatCounts::new(layout, n_kept);
     let mut cells = series.map(|(_, _, nb)| HeatCounts::new(layout, n_kept * nb));
-    for (bi, sel, gids) in kept {
+    for (i, (bi, sel, gids)) in kept.iter().enumerate() {
+        pace.tick(Step { stage: "counting heatmap cells", done: i as u64, total: kept.len() as u64 }).await?;
         let batch = &ds.batches()[*bi];
         let Some(nc) = numeric(batch.column(column)) else { continue };
         let weights = if weighted { ds.weights(*bi) } else { None };
@@ -238,7 +241,7 @@ fn heat_pass(
     if let (Some(c), Some((_, _, nb))) = (&cells, series) {
         c.sum_into(&mut totals, nb);
     }
-    (totals, cells)
+    Ok((totals, cells))
 }
 
 /// One kept batch's rows, as `heat_pass` reads them.
@@ -387,6 +390,15 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
 
 /// Run `spec` on `ds` with view options.
 pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<QueryResult> {
+    pace::finish(run_paced(ds, spec, opts, &mut Unpaced))
+}
+
+/// Groups (or series cells) finished between two ticks of the pace.
+const GROUPS_PER_TICK: u64 = 1024;
+
+/// [`run_with`], ticking `pace` between steps: after each batch of a pass, every few thousand
+/// groups or cells, and while a string column is encoded for the first time. Same result.
+pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: &mut impl Pace) -> Result<QueryResult> {
     if let Some(cf) = spec.calculated_fields.first() {
         return Err(Error::spec("calculated_fields[0]", format!("derived columns are not supported yet ({:?})", cf.name)));
     }
@@ -397,6 +409,13 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
     let span_s = range.map(|(a, b)| (b - a) / 1000);
     // Buckets for the series, and for CONCURRENCY / RATE_* (auto when no granularity is set).
     let bucket_s = spec.granularity.or(span_s.map(auto_granularity));
+    // String columns read as codes (GROUP BY, COUNT_DISTINCT) are encoded on first use: a step
+    // at a time here, before the plan and the grouper ask for them.
+    for name in spec.breakdowns.iter().chain(spec.effective_calculations().iter().filter(|c| c.op == CalcOp::CountDistinct).filter_map(|c| c.column.as_ref())) {
+        if let Some(col) = ds.column_index(name) {
+            ds.string_codes_paced(col, pace).await?;
+        }
+    }
     let mut plan = plan(ds, spec, range, bucket_s)?;
     let matching = super::matching::Matching::new(ds, spec, opts.within.as_ref())?;
     let mut grouper = Grouper::new(&spec.breakdowns, ds)?;
@@ -429,7 +448,10 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
         _ => None,
     };
     let mut s2 = Vec::new();
+    let (mut scanned, total_rows) = (0u64, ds.num_rows() as u64);
     for (bi, batch) in ds.batches().iter().enumerate() {
+        pace.tick(Step { stage: "scanning events", done: scanned, total: total_rows }).await?;
+        scanned += batch.num_rows() as u64;
         let times = ds.times(bi);
         let (sel, in_range) = matching.rows(ds, bi);
         result.rows_in_range += in_range as u64;
@@ -493,7 +515,11 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
     let mut groups: Vec<u32> = Vec::new();
     let mut outs: Vec<Output> = Vec::new();
     let mut accs = std::mem::replace(&mut plan.accs, Accumulators { rows: Rows::default(), moments: vec![], distinct: vec![], values: vec![] });
+    let mut every = Every::new(GROUPS_PER_TICK);
     for g in 0..n_groups {
+        if every.due() {
+            pace.tick(Step { stage: "finishing groups", done: g as u64, total: n_groups as u64 }).await?;
+        }
         if accs.rows.rows.get(g).copied().unwrap_or(0) == 0 {
             continue;
         }
@@ -554,7 +580,7 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
             let layout = Layout::new(h.min, h.max, opts.heatmap_scale);
             // A series over the cell limit is refused below: no cells for it here.
             let series = series_shape.filter(|(_, _, nb)| rows.len() * nb <= MAX_SERIES_CELLS);
-            let (totals, cells) = heat_pass(ds, plan.weighted, h.column, layout, &kept_batches, &pos, rows.len(), series);
+            let (totals, cells) = heat_pass(pace, ds, plan.weighted, h.column, layout, &kept_batches, &pos, rows.len(), series).await?;
             for (ci, r) in plan.readers.iter().enumerate() {
                 if matches!(r, Reader::Heat(x) if *x == hi) {
                     for (p, (_, row)) in rows.iter_mut().enumerate() {
@@ -588,7 +614,8 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
                 let mut cells = Accumulators::like(&accs, plan.weighted);
                 let mut when = TimeBuckets::new(lo, gms).cursor();
                 let (mut r2, mut s2) = (Vec::new(), Vec::new());
-                for (bi, sel, gids) in &kept_batches {
+                for (i, (bi, sel, gids)) in kept_batches.iter().enumerate() {
+                    pace.tick(Step { stage: "filling the series", done: i as u64, total: kept_batches.len() as u64 }).await?;
                     let batch = &ds.batches()[*bi];
                     let Some(times) = ds.times(*bi) else { continue };
                     let t = times.values();
@@ -613,8 +640,12 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
             .iter()
             .map(|t| rows.iter().map(|(gid, _)| t.series(*gid).into_iter().collect()).collect())
             .collect();
+        let mut every = Every::new(GROUPS_PER_TICK);
         for b in 0..nb {
             for (p, _) in rows.iter().enumerate() {
+                if every.due() {
+                    pace.tick(Step { stage: "finishing the series", done: (b * rows.len() + p) as u64, total: n_cells as u64 }).await?;
+                }
                 let cell = p * nb + b;
                 if cells.rows.rows.get(cell).copied().unwrap_or(0) == 0 {
                     continue;

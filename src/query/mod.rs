@@ -16,6 +16,6 @@ pub mod selection;
 pub mod spec;
 pub mod time_bucket;
 
-pub use execute::{run, run_with, RunOptions};
+pub use execute::{run, run_paced, run_with, RunOptions};
 pub use result::QueryResult;
 pub use spec::QuerySpec;

@@ -36,6 +36,8 @@ pub const DEFAULT_MEMORY_CAP: usize = 1 << 30;
 /// Default longest stretch of decoding between two turns of the page, in ms; a host can set
 /// `data-decode-slice-ms`.
 pub const DEFAULT_DECODE_SLICE_MS: f64 = 40.0;
+/// Longest stretch of a query before the page gets its turn, in ms (`data-query-slice-ms`).
+pub const DEFAULT_QUERY_SLICE_MS: f64 = 40.0;
 
 /// One loaded file or URL.
 pub struct Source {
@@ -54,6 +56,8 @@ pub struct Parts {
     pub root: Element,
     pub summary: Element,
     pub query_line: Element,
+    /// A running query's progress (shown once it has taken longer than a slice).
+    pub running: Element,
     pub weighting: Element,
     pub weighting_box: web_sys::HtmlInputElement,
     pub error: Element,
@@ -73,10 +77,19 @@ pub struct App {
     pub history: History,
     pub traces: TraceView,
     pub sources: Vec<Source>,
-    pub data: DataSet,
+    /// Shared with a running query, which reads it between its steps; changed by copy on write
+    /// (`Rc::make_mut`) when a query still holds it.
+    pub data: Rc<DataSet>,
     pub memory_cap: usize,
     /// Longest stretch of decoding before the page gets its turn, in ms (`data-decode-slice-ms`).
     pub decode_slice_ms: f64,
+    /// Longest stretch of a query before the page gets its turn, in ms.
+    pub query_slice_ms: f64,
+    /// The latest query's number: a running query that is not the latest stops at its next step.
+    runs: Rc<std::cell::Cell<u64>>,
+    /// The latest run when the error banner was last shown: a run started before it does not
+    /// hide it (a load's warning shown after its data's query started stays up).
+    error_run: std::cell::Cell<u64>,
     pub loading: Option<web_sys::AbortController>,
     pub result: Option<QueryResult>,
     spec: Option<QuerySpec>,
@@ -129,6 +142,10 @@ impl App {
         let bar = el("div", "ap-bar")?;
         let query_line = el("div", "ap-query")?;
         append(&bar, &query_line)?;
+        let running = el("span", "ap-running")?;
+        running.set_attribute("role", "status")?;
+        running.set_attribute("hidden", "")?;
+        append(&bar, &running)?;
         let weighting = el("label", "ap-toggle")?;
         weighting.set_attribute("hidden", "")?;
         let weighting_box: web_sys::HtmlInputElement = el("input", "")?.dyn_into()?;
@@ -158,8 +175,9 @@ impl App {
 
         let memory_cap = host.get_attribute("data-memory-cap").and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MEMORY_CAP);
         let decode_slice_ms = host.get_attribute("data-decode-slice-ms").and_then(|v| v.parse().ok()).filter(|v: &f64| *v >= 0.0).unwrap_or(DEFAULT_DECODE_SLICE_MS);
+        let query_slice_ms = host.get_attribute("data-query-slice-ms").and_then(|v| v.parse().ok()).filter(|v: &f64| *v >= 0.0).unwrap_or(DEFAULT_QUERY_SLICE_MS);
         let app: Shared = Rc::new(RefCell::new(App {
-            parts: Parts { root, summary, query_line, weighting, weighting_box, error, canvas },
+            parts: Parts { root, summary, query_line, running, weighting, weighting_box, error, canvas },
             table,
             panel,
             builder,
@@ -171,9 +189,12 @@ impl App {
             history,
             traces,
             sources: Vec::new(),
-            data: DataSet::empty(),
+            data: Rc::new(DataSet::empty()),
             memory_cap,
             decode_slice_ms,
+            query_slice_ms,
+            runs: Rc::default(),
+            error_run: Default::default(),
             loading: None,
             result: None,
             spec: None,
@@ -251,7 +272,7 @@ impl App {
         self.tools.choice = state.view.get("heat_scale").and_then(|v| v.as_str()).and_then(Scale::parse);
         if let Some(w) = state.view.get("weight").and_then(|w| w.as_bool()) {
             self.parts.weighting_box.set_checked(w);
-            let _ = self.data.set_sample_rate(if w { SampleRate::Auto } else { SampleRate::Off });
+            let _ = Rc::make_mut(&mut self.data).set_sample_rate(if w { SampleRate::Auto } else { SampleRate::Off });
         }
     }
 
@@ -705,7 +726,7 @@ impl App {
                 dom::bytes(self.data.byte_size())
             ));
         }
-        self.data.append(loaded.batches.clone()).map_err(|e| format!("{name}: {e}"))?;
+        Rc::make_mut(&mut self.data).append(loaded.batches.clone()).map_err(|e| format!("{name}: {e}"))?;
         self.sources.push(Source { name: name.to_string(), url: url.map(str::to_string), format: loaded.format, batches: loaded.batches, rows, bytes: byte_len, hash });
         self.data_changed();
         Ok(())
@@ -730,13 +751,13 @@ impl App {
                 let _ = next.set_time_column(Some(t));
             }
         }
-        self.data = next;
+        self.data = Rc::new(next);
         self.data_changed();
     }
 
     /// Use column `name` (or none) as event time and run again.
     pub fn set_time_column(&mut self, name: Option<&str>) {
-        match self.data.set_time_column(name) {
+        match Rc::make_mut(&mut self.data).set_time_column(name) {
             Ok(()) => self.data_changed(),
             Err(e) => self.show_error(&e.to_string()),
         }
@@ -771,7 +792,7 @@ impl App {
     /// Turn sample-rate weighting on (auto-detected column) or off, and run the query again.
     fn toggle_weighting(&mut self) {
         let mode = if self.parts.weighting_box.checked() { SampleRate::Auto } else { SampleRate::Off };
-        if let Err(e) = self.data.set_sample_rate(mode) {
+        if let Err(e) = Rc::make_mut(&mut self.data).set_sample_rate(mode) {
             self.show_error(&e.to_string());
             return;
         }
@@ -798,14 +819,49 @@ impl App {
         self.run(spec, false);
     }
 
-    /// Run `spec` and show it; the URL then holds the view (a new history entry with `push`).
+    /// Run `spec` and show it; the URL then holds the view (a new history entry with `push`). The
+    /// query runs in steps in a task of its own, the page getting its turn between them (progress
+    /// shows when it takes longer than a slice); a newer run stops an older one. Until it is shown
+    /// the root's `data-state` is `running`.
     fn run(&mut self, spec: QuerySpec, push: bool) {
         let calcs = spec.effective_calculations();
         let heat_col = calcs.iter().find(|c| c.op == CalcOp::Heatmap).and_then(|c| c.column.clone());
         let opts = query::RunOptions { heatmap_scale: heat_col.map_or(Scale::Linear, |c| self.tools.scale_for(&c)), within: None };
-        match query::run_with(&self.data, &spec, &opts) {
+        let run = self.runs.get() + 1;
+        self.runs.set(run);
+        let _ = self.parts.root.set_attribute("data-state", "running");
+        let data = self.data.clone();
+        let me = self.me.clone();
+        let mut pace = super::pace::PagePace::new(self.query_slice_ms, self.runs.clone(), run, self.parts.running.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let out = query::run_paced(&data, &spec, &opts, &mut pace).await;
+            drop(data);
+            if matches!(out, Err(crate::Error::Stopped)) {
+                return;
+            }
+            // The app is borrowed only while an event is handled: wait for the end of one.
+            loop {
+                let Some(app) = me.upgrade() else { return };
+                if let Ok(mut a) = app.try_borrow_mut() {
+                    if a.runs.get() == run {
+                        super::pace::done(&a.parts.running);
+                        a.show_run(run, spec, push, out);
+                    }
+                    return;
+                }
+                drop(app);
+                dom::yield_now().await;
+            }
+        });
+    }
+
+    /// Show what a run gave: the result, or the error inline next to the query.
+    fn show_run(&mut self, run: u64, spec: QuerySpec, push: bool, out: crate::Result<QueryResult>) {
+        match out {
             Ok(result) => {
-                self.hide_error();
+                if self.error_run.get() < run {
+                    self.hide_error();
+                }
                 self.query.show_error(None);
                 self.builder.show_query_error(None);
                 self.query.show(&spec.to_json());
@@ -886,6 +942,7 @@ impl App {
     }
 
     pub fn show_error(&self, msg: &str) {
+        self.error_run.set(self.runs.get());
         self.parts.error.set_text_content(Some(msg));
         let _ = self.parts.error.remove_attribute("hidden");
         let _ = self.parts.root.set_attribute("data-state", if self.sources.is_empty() { "error" } else { "ready" });

@@ -13,6 +13,7 @@ pub mod decode_worker;
 pub mod dom;
 pub mod fetch;
 pub mod history;
+pub mod pace;
 pub mod query_panel;
 pub mod sources;
 pub mod table;

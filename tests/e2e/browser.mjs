@@ -1,5 +1,6 @@
 // Shared set-up for the browser tests: Debian's Chromium driven by playwright-core (never a
 // downloaded browser), and the built app served from 127.0.0.1.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,4 +69,20 @@ export async function canvasStats(page, selector, rgb) {
 export async function fillSpec(page, text) {
   if (!(await page.locator('details.ap-json').evaluate((d) => d.open))) await page.click('details.ap-json > summary');
   await page.fill('.ap-spec', text);
+}
+
+/** The demo data rewritten by pyarrow into 500-row batches (200 of them), made once per run. */
+let smallPath;
+export function smallBatches() {
+  if (smallPath) return smallPath;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-e2e-'));
+  smallPath = path.join(dir, 'small_batches.arrow');
+  execFileSync(path.join('.tools', 'venv', 'bin', 'python'), ['-c', `
+import pyarrow as pa, pyarrow.ipc as ipc, sys
+t = ipc.open_stream(open(sys.argv[1], 'rb')).read_all()
+with ipc.new_stream(sys.argv[2], t.schema) as w:
+    w.write_table(t, max_chunksize=500)
+`, path.join('www', 'demo.arrow'), smallPath]);
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return smallPath;
 }

@@ -3,11 +3,10 @@
 // with progress and Cancel.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { start, newPage, DIST, OUT } from './browser.mjs';
+import { start, newPage, smallBatches, DIST, OUT } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -96,21 +95,6 @@ test('progress and the weighting toggle hide when they should', async () => {
   await page.close();
 });
 
-// The demo data rewritten by pyarrow into 500-row batches (200 of them), made once.
-let smallPath;
-function smallBatches() {
-  if (smallPath) return smallPath;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-e2e-'));
-  smallPath = path.join(dir, 'small_batches.arrow');
-  execFileSync(path.join('.tools', 'venv', 'bin', 'python'), ['-c', `
-import pyarrow as pa, pyarrow.ipc as ipc, sys
-t = ipc.open_stream(open(sys.argv[1], 'rb')).read_all()
-with ipc.new_stream(sys.argv[2], t.schema) as w:
-    w.write_table(t, max_chunksize=500)
-`, path.join('www', 'demo.arrow'), smallPath]);
-  return smallPath;
-}
-after(() => { if (smallPath) fs.rmSync(path.dirname(smallPath), { recursive: true, force: true }); });
 
 // A server on loopback that sends the 500-row-batch stream in 256 KB pieces every 20 ms:
 // /stream.arrow all of it, /hang.arrow its first 2 MB and then nothing more.

@@ -1,0 +1,54 @@
+//! The page's pace for long engine work ([`crate::pace`]): the page gets its turn once work has
+//! run for `slice_ms`, the progress shows (as text) from the first such turn on, and work that a
+//! newer request superseded stops at its next step.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use web_sys::Element;
+
+use super::dom;
+use crate::error::{Error, Result};
+use crate::pace::{Pace, Step};
+
+pub struct PagePace {
+    slice_ms: f64,
+    last: f64,
+    /// The latest request's number; this work is request `mine`.
+    latest: Rc<Cell<u64>>,
+    mine: u64,
+    /// Where the progress shows (hidden until the first turn).
+    status: Element,
+}
+
+impl PagePace {
+    pub fn new(slice_ms: f64, latest: Rc<Cell<u64>>, mine: u64, status: Element) -> PagePace {
+        PagePace { slice_ms, last: dom::now(), latest, mine, status }
+    }
+
+    fn current(&self) -> Result<()> {
+        if self.latest.get() == self.mine { Ok(()) } else { Err(Error::Stopped) }
+    }
+}
+
+impl Pace for PagePace {
+    async fn tick(&mut self, step: Step<'_>) -> Result<()> {
+        self.current()?;
+        if dom::now() - self.last < self.slice_ms {
+            return Ok(());
+        }
+        let share = (step.done * 100).checked_div(step.total).map_or(String::new(), |p| format!(" ({}%)", p.min(100)));
+        self.status.set_text_content(Some(&format!("Running: {}{share}…", step.stage)));
+        let _ = self.status.set_attribute("data-stage", step.stage);
+        let _ = self.status.remove_attribute("hidden");
+        dom::yield_now().await;
+        self.last = dom::now();
+        self.current()
+    }
+}
+
+/// Hide the progress of finished work.
+pub fn done(status: &Element) {
+    let _ = status.set_attribute("hidden", "");
+    let _ = status.remove_attribute("data-stage");
+}

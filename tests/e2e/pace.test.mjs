@@ -1,0 +1,93 @@
+// Long queries run in steps: the page gets its turn between them, the progress shows what is being
+// done, the answer is the one an unpaced page gives, and a newer query stops an older one before
+// its result ever shows. The host sets `data-query-slice-ms="0"`: a turn after every step.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { start, newPage, smallBatches, DIST, OUT } from './browser.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await env?.close(); });
+
+const box = (clause) => `.ap-clause[data-clause="${clause}"] input`;
+
+// The demo, and the demo again in 500-row batches: 200,000 events in 202 batches, so a query
+// has hundreds of steps.
+async function open(file) {
+  const page = await newPage(env.context);
+  await page.goto(env.base + file);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  await page.setInputFiles('.ap-file', [smallBatches()]);
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2 && document.querySelector('.apiary').dataset.state === 'ready', null, { timeout: 60_000 });
+  return page;
+}
+
+// Fill the builder's boxes and press Enter in LIMIT; wait until the query `done` accepts has
+// been shown.
+async function runBuilder(page, clauses, done) {
+  for (const [clause, text] of Object.entries(clauses)) await page.fill(box(clause), text);
+  await page.focus(box('LIMIT'));
+  await page.keyboard.press('Enter');
+  for (let i = 0; i < 600; i++) {
+    const spec = JSON.parse(await page.getAttribute('.apiary', 'data-spec'));
+    if (done(spec) && await page.getAttribute('.apiary', 'data-state') === 'ready') return spec;
+    await page.waitForTimeout(100);
+  }
+  throw new Error('the built query never ran');
+}
+
+const table = (page) => page.$$eval('.ap-results tbody tr.ap-row', (trs) => trs.map((tr) => tr.textContent));
+
+test('a long query runs in steps with progress, gives the unpaced answer, and a newer query stops it', async () => {
+  const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').replace('<main data-apiary>', '<main data-apiary data-query-slice-ms="0">');
+  fs.writeFileSync(path.join(DIST, 'pace-test.html'), html);
+  const page = await open('pace-test.html');
+  await page.evaluate(() => {
+    window.stages = [];
+    window.turns = 0;
+    window.specs = [];
+    const status = document.querySelector('.ap-running');
+    new MutationObserver(() => { if (!status.hidden) window.stages.push(status.textContent); })
+      .observe(status, { attributes: true, childList: true, characterData: true, subtree: true });
+    const root = document.querySelector('.apiary');
+    new MutationObserver(() => window.specs.push(root.dataset.spec)).observe(root, { attributes: true, attributeFilter: ['data-spec'] });
+    // The page's own timers keep running while a query does.
+    const tick = () => { if (root.dataset.state === 'running') window.turns++; setTimeout(tick, 0); };
+    tick();
+  });
+
+  // GROUP BY user.id: the column is encoded a batch at a time, then scanned, then its tens of
+  // thousands of groups are finished a thousand at a time.
+  await runBuilder(page, { VISUALIZE: 'COUNT', 'GROUP BY': 'user.id', LIMIT: '50' }, (s) => s.breakdowns?.[0] === 'user.id' && s.limit === 50);
+  const stages = await page.evaluate(() => window.stages);
+  for (const want of [/^Running: encoding user\.id \(\d+%\)…$/, /^Running: scanning events \(\d+%\)…$/, /^Running: finishing groups \(\d+%\)…$/]) {
+    assert.ok(stages.some((s) => want.test(s)), `${want} in ${JSON.stringify(stages.slice(0, 12))}…`);
+  }
+  assert.ok(await page.evaluate(() => window.turns) > 5, 'the page had its turns while the query ran');
+  assert.equal(await page.isVisible('.ap-running'), false);
+  const paced = await table(page);
+  assert.equal(paced.length, 50);
+
+  // The same query in a page with the default slice (at this size: one go) gives the same table.
+  const plain = await open('');
+  await runBuilder(plain, { VISUALIZE: 'COUNT', 'GROUP BY': 'user.id', LIMIT: '50' }, (s) => s.breakdowns?.[0] === 'user.id' && s.limit === 50);
+  assert.deepEqual(await table(plain), paced);
+  await plain.close();
+
+  // A query started while another runs stops it: the older one's result never shows.
+  await page.evaluate(() => { window.specs = []; window.stages = []; });
+  await page.fill(box('VISUALIZE'), 'P99(duration_ms)');
+  await page.focus(box('LIMIT'));
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.ap-running:not([hidden])');
+  await page.locator('.ap-bar').screenshot({ path: path.join(OUT, 'query-progress.png') });
+  await runBuilder(page, { VISUALIZE: 'COUNT_DISTINCT(region)' }, (s) => s.calculations?.[0]?.op === 'COUNT_DISTINCT');
+  const shown = (await page.evaluate(() => window.specs)).map((s) => JSON.parse(s).calculations[0].op);
+  assert.ok(!shown.includes('P99'), `P99's result was replaced before it showed: ${shown}`);
+  assert.deepEqual([...new Set(shown)], ['COUNT_DISTINCT']);
+  assert.match(await page.textContent('.ap-results thead'), /COUNT_DISTINCT\(region\)/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -1,0 +1,122 @@
+//! Queries run in steps (`query::run_paced`, as the page runs them) give the same result as in one
+//! go, suspend at every step without losing state, and stop cleanly when their pace says so.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use apiary::pace::{finish, Pace, Step};
+use apiary::query::{run_paced, run_with, RunOptions};
+use apiary::{DataSet, Error, QuerySpec};
+use serde_json::json;
+
+/// Not ready on its first poll (like the page giving the event loop its turn), ready after.
+struct Suspend(bool);
+
+impl Future for Suspend {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+/// Suspends at every step, records the stages, and stops at step `stop_at` if set.
+struct Stepping {
+    stages: Vec<String>,
+    stop_at: Option<usize>,
+}
+
+impl Pace for Stepping {
+    async fn tick(&mut self, s: Step<'_>) -> apiary::Result<()> {
+        assert!(s.done <= s.total, "{s:?}");
+        self.stages.push(s.stage.to_string());
+        Suspend(false).await;
+        if Some(self.stages.len()) == self.stop_at { Err(Error::Stopped) } else { Ok(()) }
+    }
+}
+
+/// 20,000 demo spans in batches of 1,000: every pass has many steps.
+fn data() -> DataSet {
+    DataSet::from_batches(apiary::demo::generate(20_000, 7, 1_000)).unwrap()
+}
+
+fn spec(v: serde_json::Value) -> QuerySpec {
+    QuerySpec::from_json(&v).unwrap()
+}
+
+fn specs() -> Vec<(QuerySpec, &'static [&'static str])> {
+    vec![
+        (spec(json!({"calculations": [{"op": "COUNT"}], "granularity": 60, "time_range": 7200})), &["scanning events"]),
+        (
+            spec(json!({"calculations": [{"op": "HEATMAP", "column": "duration_ms"}], "granularity": 120, "time_range": 7200})),
+            &["scanning events", "counting heatmap cells"],
+        ),
+        (
+            spec(json!({"calculations": [{"op": "COUNT"}, {"op": "COUNT_DISTINCT", "column": "user.id"}], "breakdowns": ["user.id"], "limit": 30, "time_range": 21600})),
+            &["encoding user.id", "scanning events", "finishing groups"],
+        ),
+        (
+            spec(json!({"calculations": [{"op": "P99", "column": "duration_ms"}, {"op": "AVG", "column": "duration_ms"}], "breakdowns": ["service.name"],
+                "filters": [{"column": "http.status_code", "op": ">=", "value": 200}], "granularity": 60, "time_range": 21600})),
+            &["scanning events", "filling the series", "finishing the series"],
+        ),
+    ]
+}
+
+#[test]
+fn paced_runs_give_the_same_result_as_one_go() {
+    for (s, stages) in specs() {
+        let whole = run_with(&data(), &s, &RunOptions::default()).unwrap();
+        assert!(!whole.results.is_empty());
+        let mut pace = Stepping { stages: vec![], stop_at: None };
+        let paced = finish(run_paced(&data(), &s, &RunOptions::default(), &mut pace)).unwrap();
+        assert_eq!(paced, whole, "{s:?}");
+        for stage in stages {
+            assert!(pace.stages.iter().any(|x| x == stage), "no {stage:?} step in {:?}", pace.stages);
+        }
+        // A step per batch at least while scanning.
+        assert!(pace.stages.iter().filter(|x| *x == "scanning events").count() >= 20);
+    }
+}
+
+#[test]
+fn a_stopped_run_leaves_the_data_set_as_it_was() {
+    let ds = data();
+    let s = &specs()[2].0;
+    let whole = run_with(&data(), s, &RunOptions::default()).unwrap();
+    // Stopped while encoding user.id, then while scanning.
+    for stop_at in [3, 25] {
+        let mut pace = Stepping { stages: vec![], stop_at: Some(stop_at) };
+        let out = finish(run_paced(&ds, s, &RunOptions::default(), &mut pace));
+        assert!(matches!(out, Err(Error::Stopped)), "{out:?}");
+        assert_eq!(pace.stages.len(), stop_at);
+    }
+    assert!(ds.cached_string_codes(ds.column_index("user.id").unwrap()).is_some(), "the encoding finished on the second run");
+    assert_eq!(run_with(&ds, s, &RunOptions::default()).unwrap(), whole);
+}
+
+#[test]
+fn long_batches_are_sliced_on_append() {
+    let batches = apiary::demo::generate(150_000, 3, 150_000);
+    assert_eq!(batches.len(), 1);
+    let mut ds = DataSet::from_batches(batches.clone()).unwrap();
+    ds.set_sample_rate(apiary::dataset::SampleRate::Off).unwrap();
+    assert_eq!(ds.batches().len(), 3);
+    assert!(ds.batches().iter().all(|b| b.num_rows() <= apiary::dataset::MAX_BATCH_ROWS));
+    assert_eq!(ds.num_rows(), 150_000);
+    // Slices share the buffers: the size is the batch's (give or take the offsets at the cuts),
+    // not three times it.
+    let (sliced, whole) = (ds.byte_size() as f64, apiary::dataset::batches_byte_size(&batches) as f64);
+    assert!((sliced - whole).abs() < whole * 1e-4, "{sliced} vs {whole}");
+    let s = spec(json!({"calculations": [{"op": "COUNT"}, {"op": "P50", "column": "duration_ms"}], "breakdowns": ["region"], "time_range": 21600}));
+    let mut pace = Stepping { stages: vec![], stop_at: None };
+    let r = finish(run_paced(&ds, &s, &RunOptions::default(), &mut pace)).unwrap();
+    assert_eq!(r.results.iter().map(|x| x.values[0].as_f64().unwrap()).sum::<f64>(), r.rows_matched as f64);
+    assert_eq!(pace.stages.iter().filter(|x| *x == "scanning events").count(), 3);
+}
