@@ -53,22 +53,29 @@ pub fn finish<F: Future>(work: F) -> F::Output {
     }
 }
 
-/// Ticks every `every` items of a loop (groups, cells), not at each one.
+/// When to tick in a loop whose items cost very different amounts (a group of five rows, a group
+/// of a million): each item adds its cost (say its rows, plus a fixed cost per item), and a tick
+/// is due once the costs since the last one reach the limit.
 pub struct Every {
-    every: u64,
-    n: u64,
+    limit: u64,
+    spent: u64,
 }
 
 impl Every {
-    pub fn new(every: u64) -> Every {
-        Every { every: every.max(1), n: 0 }
+    pub fn new(limit: u64) -> Every {
+        Every { limit: limit.max(1), spent: 0 }
     }
 
-    /// Count one item; true when a tick is due.
+    /// Count an item of `cost`; true when a tick is due (before doing the item's work).
     #[inline]
-    pub fn due(&mut self) -> bool {
-        self.n += 1;
-        self.n % self.every == 0
+    pub fn add(&mut self, cost: u64) -> bool {
+        self.spent += cost;
+        if self.spent >= self.limit {
+            self.spent = 0;
+            true
+        } else {
+            false
+        }
     }
 }
 
@@ -112,8 +119,12 @@ mod tests {
     }
 
     #[test]
-    fn every_is_due_once_per_period() {
+    fn every_is_due_once_the_costs_reach_the_limit() {
         let mut e = Every::new(4);
-        assert_eq!((0..12).filter(|_| e.due()).count(), 3);
+        assert_eq!((0..12).filter(|_| e.add(1)).count(), 3);
+        // One big item is due at once; small ones after it start counting again.
+        assert!(e.add(100));
+        assert!(!e.add(3));
+        assert!(e.add(1));
     }
 }

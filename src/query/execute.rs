@@ -393,8 +393,10 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
     pace::finish(run_paced(ds, spec, opts, &mut Unpaced))
 }
 
-/// Groups (or series cells) finished between two ticks of the pace.
-const GROUPS_PER_TICK: u64 = 1024;
+/// Finishing groups (or series cells) ticks the pace once their rows, counting each group as
+/// [`GROUP_COST`] rows more, reach this: every 64 tiny groups, or before any group of 65,536 rows.
+const TICK_COST: u64 = 65_536;
+const GROUP_COST: u64 = 1024;
 
 /// [`run_with`], ticking `pace` between steps: after each batch of a pass, every few thousand
 /// groups or cells, and while a string column is encoded for the first time. Same result.
@@ -515,12 +517,13 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
     let mut groups: Vec<u32> = Vec::new();
     let mut outs: Vec<Output> = Vec::new();
     let mut accs = std::mem::replace(&mut plan.accs, Accumulators { rows: Rows::default(), moments: vec![], distinct: vec![], values: vec![] });
-    let mut every = Every::new(GROUPS_PER_TICK);
+    let mut every = Every::new(TICK_COST);
     for g in 0..n_groups {
-        if every.due() {
+        let n = accs.rows.rows.get(g).copied().unwrap_or(0);
+        if every.add(GROUP_COST + n as u64) {
             pace.tick(Step { stage: "finishing groups", done: g as u64, total: n_groups as u64 }).await?;
         }
-        if accs.rows.rows.get(g).copied().unwrap_or(0) == 0 {
+        if n == 0 {
             continue;
         }
         if has_percentiles {
@@ -640,14 +643,15 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
             .iter()
             .map(|t| rows.iter().map(|(gid, _)| t.series(*gid).into_iter().collect()).collect())
             .collect();
-        let mut every = Every::new(GROUPS_PER_TICK);
+        let mut every = Every::new(TICK_COST);
         for b in 0..nb {
             for (p, _) in rows.iter().enumerate() {
-                if every.due() {
+                let cell = p * nb + b;
+                let n = cells.rows.rows.get(cell).copied().unwrap_or(0);
+                if every.add(GROUP_COST + n as u64) {
                     pace.tick(Step { stage: "finishing the series", done: (b * rows.len() + p) as u64, total: n_cells as u64 }).await?;
                 }
-                let cell = p * nb + b;
-                if cells.rows.rows.get(cell).copied().unwrap_or(0) == 0 {
+                if n == 0 {
                     continue;
                 }
                 if has_percentiles {

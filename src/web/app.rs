@@ -37,7 +37,7 @@ pub const DEFAULT_MEMORY_CAP: usize = 1 << 30;
 /// `data-decode-slice-ms`.
 pub const DEFAULT_DECODE_SLICE_MS: f64 = 40.0;
 /// Longest stretch of a query before the page gets its turn, in ms (`data-query-slice-ms`).
-pub const DEFAULT_QUERY_SLICE_MS: f64 = 40.0;
+pub const DEFAULT_QUERY_SLICE_MS: f64 = 25.0;
 
 /// One loaded file or URL.
 pub struct Source {

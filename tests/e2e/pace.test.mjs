@@ -59,7 +59,7 @@ test('a long query runs in steps with progress, gives the unpaced answer, and a 
   });
 
   // GROUP BY user.id: the column is encoded a batch at a time, then scanned, then its tens of
-  // thousands of groups are finished a thousand at a time.
+  // thousands of groups are finished a few dozen at a time.
   await runBuilder(page, { VISUALIZE: 'COUNT', 'GROUP BY': 'user.id', LIMIT: '50' }, (s) => s.breakdowns?.[0] === 'user.id' && s.limit === 50);
   const stages = await page.evaluate(() => window.stages);
   for (const want of [/^Running: encoding user\.id \(\d+%\)…$/, /^Running: scanning events \(\d+%\)…$/, /^Running: finishing groups \(\d+%\)…$/]) {
