@@ -422,3 +422,34 @@ fn within_a_selection_ands_its_range_and_filters_with_an_or_query() {
     let e = run_with(&ds, &spec, &RunOptions { within: Some(bad), ..Default::default() }).unwrap_err().to_string();
     assert!(e.contains("selection") && e.contains("nope"), "{e}");
 }
+
+#[test]
+fn a_heatmap_alone_has_the_same_series_points_as_beside_a_count() {
+    // 10 s buckets: the bucket at 40 s holds one row, whose duration is null: its point is there,
+    // with a null heatmap. With and without GROUP BY (the fused and the kept-groups paths).
+    let ds = sample();
+    for by in ["", r#","breakdowns":["service"]"#] {
+        let alone = run(&ds, &spec_all(&format!(r#""calculations":[{{"op":"HEATMAP","column":"duration_ms"}}],"granularity":10{by}"#)));
+        let beside = run(&ds, &spec_all(&format!(r#""calculations":[{{"op":"COUNT"}},{{"op":"HEATMAP","column":"duration_ms"}}],"granularity":10{by}"#)));
+        let points = |r: &Json| -> Vec<(Json, Json, Json)> {
+            r["series"].as_array().unwrap().iter().map(|p| (p["time"].clone(), p["data"]["service"].clone(), p["data"]["HEATMAP(duration_ms)"].clone())).collect()
+        };
+        let sorted = |mut v: Vec<(Json, Json, Json)>| {
+            v.sort_by_key(|p| format!("{p:?}"));
+            v
+        };
+        assert_eq!(sorted(points(&alone)), sorted(points(&beside)), "{by}");
+        assert_eq!(points(&alone).len(), 8, "one point per row's bucket {by}");
+        // The bucket of the row at 40 s, whose duration is null.
+        let nulls: Vec<_> = points(&alone).into_iter().filter(|p| p.2.is_null()).collect();
+        assert_eq!(nulls.len(), 1, "{by}");
+        assert_eq!(nulls[0].1, if by.is_empty() { Json::Null } else { json!("web") });
+        // Totals per group (the default order differs: COUNT orders the second query).
+        let totals = |r: &Json| {
+            let mut t: Vec<String> = rows(r).iter().map(|x| format!("{} {}", x["service"], x["HEATMAP(duration_ms)"])).collect();
+            t.sort();
+            t
+        };
+        assert_eq!(totals(&alone), totals(&beside), "{by}");
+    }
+}

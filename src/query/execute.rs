@@ -220,9 +220,10 @@ async fn heat_pass(
     pos: &[u32],
     n_kept: usize,
     series: Option<(i64, i64, usize)>,
-) -> Result<(HeatCounts, Option<HeatCounts>)> {
+) -> Result<(HeatCounts, Option<HeatCounts>, Vec<u64>)> {
     let mut totals = HeatCounts::new(layout, n_kept);
     let mut cells = series.map(|(_, _, nb)| HeatCounts::new(layout, n_kept * nb));
+    let mut cell_rows = vec![0u64; series.map_or(0, |(_, _, nb)| n_kept * nb)];
     for (i, (bi, sel, gids)) in kept.iter().enumerate() {
         pace.tick(Step { stage: "counting heatmap cells", done: i as u64, total: kept.len() as u64 }).await?;
         let batch = &ds.batches()[*bi];
@@ -233,15 +234,15 @@ async fn heat_pass(
         // The log/linear choice is made once per batch, outside the row loop. With a series, rows
         // go into cells only and the totals are the sums of their cells.
         if layout.log {
-            rows.bucket(&mut totals, cells.as_mut(), |x| layout.index_in_space(x.log10()));
+            rows.bucket(&mut totals, cells.as_mut(), &mut cell_rows, |x| layout.index_in_space(x.log10()));
         } else {
-            rows.bucket(&mut totals, cells.as_mut(), |x| layout.index_in_space(x));
+            rows.bucket(&mut totals, cells.as_mut(), &mut cell_rows, |x| layout.index_in_space(x));
         }
     }
     if let (Some(c), Some((_, _, nb))) = (&cells, series) {
         c.sum_into(&mut totals, nb);
     }
-    Ok((totals, cells))
+    Ok((totals, cells, cell_rows))
 }
 
 /// One kept batch's rows, as `heat_pass` reads them.
@@ -256,21 +257,36 @@ struct HeatRows<'a> {
 }
 
 impl HeatRows<'_> {
+    /// With a series, each kept row is counted in `cell_rows` (null values too: the series'
+    /// row counts) and its valid value goes into its cell; without one, into its group's totals.
     #[inline(always)]
-    fn bucket(&self, totals: &mut HeatCounts, mut cells: Option<&mut HeatCounts>, index: impl Fn(f64) -> usize) {
-        let mut when = self.series.map(|(tb, _)| tb.cursor());
+    fn bucket(&self, totals: &mut HeatCounts, cells: Option<&mut HeatCounts>, cell_rows: &mut [u64], index: impl Fn(f64) -> usize) {
         let vals = self.nc.to_f64();
         let nulls = self.nc.nulls.as_ref();
-        for (&r, &gid) in self.sel.iter().zip(self.gids) {
-            let p = self.pos[gid as usize];
-            if p == u32::MAX || nulls.is_some_and(|n| n.is_null(r as usize)) {
-                continue;
+        let valid = |r: u32| nulls.is_none_or(|n| n.is_valid(r as usize));
+        let weight = |r: u32| self.weights.map_or(1.0, |w| w[r as usize]);
+        match (cells, self.series, self.times) {
+            (Some(c), Some((tb, nb)), Some(t)) => {
+                let mut when = tb.cursor();
+                for (&r, &gid) in self.sel.iter().zip(self.gids) {
+                    let p = self.pos[gid as usize];
+                    if p == u32::MAX {
+                        continue;
+                    }
+                    let cell = p as usize * nb + when.at(t[r as usize]) as usize;
+                    cell_rows[cell] += 1;
+                    if valid(r) {
+                        c.add(cell, index(vals[r as usize]), weight(r));
+                    }
+                }
             }
-            let b = index(vals[r as usize]);
-            let w = self.weights.map_or(1.0, |w| w[r as usize]);
-            match (cells.as_deref_mut(), self.series, self.times, when.as_mut()) {
-                (Some(c), Some((_, nb)), Some(t), Some(when)) => c.add(p as usize * nb + when.at(t[r as usize]) as usize, b, w),
-                _ => totals.add(p as usize, b, w),
+            _ => {
+                for (&r, &gid) in self.sel.iter().zip(self.gids) {
+                    let p = self.pos[gid as usize];
+                    if p != u32::MAX && valid(r) {
+                        totals.add(p as usize, index(vals[r as usize]), weight(r));
+                    }
+                }
             }
         }
     }
@@ -445,8 +461,10 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
         }
         _ => None,
     };
+    // Only HEATMAPs: their pass counts the series' rows per cell too, so no series cells here.
+    let heat_only = plan.readers.iter().all(|r| matches!(r, Reader::Heat(_))) && plan.timed.is_empty();
     let mut fused_cells = match series_shape {
-        Some((_, _, nb)) if spec.breakdowns.is_empty() && nb <= MAX_SERIES_CELLS => Some(Accumulators::like(&plan.accs, plan.weighted)),
+        Some((_, _, nb)) if spec.breakdowns.is_empty() && nb <= MAX_SERIES_CELLS && !heat_only => Some(Accumulators::like(&plan.accs, plan.weighted)),
         _ => None,
     };
     let mut s2 = Vec::new();
@@ -571,6 +589,7 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
         .collect();
 
     // HEATMAP counts for the kept groups (totals, and series cells when there is a series).
+    let mut heat_rows: Option<Vec<u64>> = None;
     let heat_cells: Vec<Option<HeatCounts>> = if plan.heat.is_empty() {
         Vec::new()
     } else {
@@ -583,7 +602,10 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
             let layout = Layout::new(h.min, h.max, opts.heatmap_scale);
             // A series over the cell limit is refused below: no cells for it here.
             let series = series_shape.filter(|(_, _, nb)| rows.len() * nb <= MAX_SERIES_CELLS);
-            let (totals, cells) = heat_pass(pace, ds, plan.weighted, h.column, layout, &kept_batches, &pos, rows.len(), series).await?;
+            let (totals, cells, cell_rows) = heat_pass(pace, ds, plan.weighted, h.column, layout, &kept_batches, &pos, rows.len(), series).await?;
+            if series.is_some() && heat_rows.is_none() {
+                heat_rows = Some(cell_rows);
+            }
             for (ci, r) in plan.readers.iter().enumerate() {
                 if matches!(r, Reader::Heat(x) if *x == hi) {
                     for (p, (_, row)) in rows.iter_mut().enumerate() {
@@ -611,9 +633,10 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
             pos[*gid as usize] = p as u32;
         }
         let n_cells = rows.len() * nb;
-        let mut cells = match fused_cells.take() {
-            Some(c) => c,
-            None => {
+        let mut cells = match (fused_cells.take(), heat_rows.filter(|_| heat_only)) {
+            (Some(c), _) => c,
+            (None, Some(rows)) => Accumulators { rows: Rows { weight: Vec::new(), rows }, moments: vec![], distinct: vec![], values: vec![] },
+            (None, None) => {
                 let mut cells = Accumulators::like(&accs, plan.weighted);
                 let mut when = TimeBuckets::new(lo, gms).cursor();
                 let (mut r2, mut s2) = (Vec::new(), Vec::new());
