@@ -120,3 +120,23 @@ fn long_batches_are_sliced_on_append() {
     assert_eq!(r.results.iter().map(|x| x.values[0].as_f64().unwrap()).sum::<f64>(), r.rows_matched as f64);
     assert_eq!(pace.stages.iter().filter(|x| *x == "scanning events").count(), 3);
 }
+
+#[test]
+fn bubbleup_in_steps_gives_the_same_answer_and_can_be_stopped() {
+    let s = spec(json!({"calculations": [{"op": "COUNT"}], "time_range": 21600}));
+    let sel = apiary::bubbleup::box_selection("duration_ms", 0, i64::MAX / 2000, 500.0, 1e12);
+    let whole = apiary::bubbleup::run_on(&data(), &s, &sel, None).unwrap();
+    assert!(whole.columns.len() > 5 && whole.selection_count > 0.0);
+    let mut pace = Stepping { stages: vec![], stop_at: None };
+    let paced = finish(apiary::bubbleup::run_paced(&data(), &s, &sel, None, &mut pace)).unwrap();
+    assert_eq!(paced, whole);
+    for stage in ["comparing values", "comparing measures"] {
+        assert!(pace.stages.iter().any(|x| x == stage), "no {stage:?} step in {:?}", pace.stages);
+    }
+    // The string columns with few values are encoded a batch at a time on the way.
+    assert!(pace.stages.iter().any(|x| x.starts_with("encoding ")), "{:?}", pace.stages);
+    let ds = data();
+    let mut pace = Stepping { stages: vec![], stop_at: Some(10) };
+    assert!(matches!(finish(apiary::bubbleup::run_paced(&ds, &s, &sel, None, &mut pace)), Err(Error::Stopped)));
+    assert_eq!(apiary::bubbleup::run_on(&ds, &s, &sel, None).unwrap(), whole);
+}

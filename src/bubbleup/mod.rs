@@ -21,6 +21,7 @@ use serde_json::{json, Value as Json};
 
 use crate::dataset::DataSet;
 use crate::error::{Error, Result};
+use crate::pace::{Pace, Step};
 use crate::query::column::{numeric, Kind, Num};
 use crate::query::matching::Matching;
 use crate::query::spec::{Filter, FilterOp, QuerySpec};
@@ -131,6 +132,12 @@ pub fn run(ds: &DataSet, spec: &QuerySpec, selection: &Selection) -> Result<Bubb
 
 /// BubbleUp over the named columns only (`None`: every column). An unknown name is an error.
 pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Option<&[String]>) -> Result<BubbleUp> {
+    crate::pace::finish(run_paced(ds, spec, selection, only, &mut crate::pace::Unpaced))
+}
+
+/// [`run_on`], ticking `pace` after each batch of the first pass, while a string column is
+/// encoded, and per measure in the second. Same result.
+pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Option<&[String]>, pace: &mut impl Pace) -> Result<BubbleUp> {
     if let Some(only) = only {
         if let Some(c) = only.iter().find(|c| ds.column_index(c).is_none()) {
             return Err(Error::spec("columns", format!("no column named {c:?}")));
@@ -164,7 +171,9 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
     // Pass 1: value tallies for dimension candidates, ranges for measures. Each batch's rows are
     // kept for the measures' second pass.
     let mut batch_rows: Vec<Rows> = Vec::with_capacity(ds.batches().len());
+    let n_batches = ds.batches().len() as u64;
     for (bi, batch) in ds.batches().iter().enumerate() {
+        pace.tick(Step { stage: "comparing values", done: bi as u64, total: n_batches }).await?;
         let r = plan.rows(bi);
         let s = r.weight(&r.sel);
         out.selection_count += s;
@@ -179,7 +188,7 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
     }
     for (_, acc) in &candidates {
         if let Acc::Values(v) = acc {
-            v.finish(ds);
+            v.finish(ds, pace).await?;
         }
     }
     // Integers with many values are measures after all: their ranges take another look.
@@ -196,7 +205,9 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
         }
     }
     // Pass 2: measures' buckets.
-    for (col, acc) in &mut candidates {
+    let n_candidates = candidates.len() as u64;
+    for (ci, (col, acc)) in candidates.iter_mut().enumerate() {
+        pace.tick(Step { stage: "comparing measures", done: ci as u64, total: n_candidates }).await?;
         let Acc::Numbers { min, max, all, sel } = acc else { continue };
         all.resize(MEASURE_BUCKETS + 1, 0.0);
         sel.resize(MEASURE_BUCKETS + 1, 0.0);

@@ -87,6 +87,8 @@ pub struct App {
     pub query_slice_ms: f64,
     /// The latest query's number: a running query that is not the latest stops at its next step.
     runs: Rc<std::cell::Cell<u64>>,
+    /// The latest BubbleUp's number (a query also bumps it: its own BubbleUp follows it).
+    bubble_runs: Rc<std::cell::Cell<u64>>,
     /// The latest run when the error banner was last shown: a run started before it does not
     /// hide it (a load's warning shown after its data's query started stays up).
     error_run: std::cell::Cell<u64>,
@@ -194,6 +196,7 @@ impl App {
             decode_slice_ms,
             query_slice_ms,
             runs: Rc::default(),
+            bubble_runs: Rc::default(),
             error_run: Default::default(),
             loading: None,
             result: None,
@@ -336,10 +339,47 @@ impl App {
         }
     }
 
-    /// BubbleUp for `sel` against the rest of the current query's events.
+    /// BubbleUp for `sel` against the rest of the current query's events, in steps in a task of its
+    /// own like a query (a newer BubbleUp or query stops it).
     pub fn run_bubbleup(&mut self, sel: crate::bubbleup::Selection, push: bool) {
         let Some(spec) = self.spec.clone() else { return };
-        match crate::bubbleup::run(&self.data, &spec, &sel) {
+        let run = self.bubble_runs.get() + 1;
+        self.bubble_runs.set(run);
+        let data = self.data.clone();
+        let me = self.me.clone();
+        let mut pace = super::pace::PagePace::new(self.query_slice_ms, self.bubble_runs.clone(), run, self.parts.running.clone());
+        let _ = self.parts.root.set_attribute("data-bubbleup", "running");
+        wasm_bindgen_futures::spawn_local(async move {
+            let out = crate::bubbleup::run_paced(&data, &spec, &sel, None, &mut pace).await;
+            drop(data);
+            if matches!(out, Err(crate::Error::Stopped)) {
+                return;
+            }
+            loop {
+                let Some(app) = me.upgrade() else { return };
+                if let Ok(mut a) = app.try_borrow_mut() {
+                    if a.bubble_runs.get() == run {
+                        super::pace::done(&a.parts.running);
+                        let _ = a.parts.root.remove_attribute("data-bubbleup");
+                        a.show_bubbleup(sel, push, out);
+                    }
+                    return;
+                }
+                drop(app);
+                dom::yield_now().await;
+            }
+        });
+    }
+
+    /// Stop a running BubbleUp (its result would no longer fit what is shown).
+    fn stop_bubbleup(&mut self) {
+        self.bubble_runs.set(self.bubble_runs.get() + 1);
+        let _ = self.parts.root.remove_attribute("data-bubbleup");
+    }
+
+    /// Show what a BubbleUp run gave.
+    fn show_bubbleup(&mut self, sel: crate::bubbleup::Selection, push: bool, out: crate::Result<crate::bubbleup::BubbleUp>) {
+        match out {
             Ok(b) => {
                 self.bubble.selection = Some(sel);
                 if let Err(e) = self.bubble.render(&b) {
@@ -408,6 +448,7 @@ impl App {
 
     /// Drop the selection (a click on the chart): BubbleUp closes, the trace list follows the query.
     pub fn clear_selection(&mut self) {
+        self.stop_bubbleup();
         if self.bubble.selection.is_none() {
             return;
         }
@@ -829,6 +870,7 @@ impl App {
         let opts = query::RunOptions { heatmap_scale: heat_col.map_or(Scale::Linear, |c| self.tools.scale_for(&c)), within: None };
         let run = self.runs.get() + 1;
         self.runs.set(run);
+        self.stop_bubbleup();
         let _ = self.parts.root.set_attribute("data-state", "running");
         let data = self.data.clone();
         let me = self.me.clone();

@@ -86,3 +86,17 @@ with ipc.new_stream(sys.argv[2], t.schema) as w:
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return smallPath;
 }
+
+/** Page coordinates of data points on the plot (log or linear value axis, from data-plot). */
+export async function plot(page) {
+  const parts = (await page.getAttribute('canvas.ap-chart', 'data-plot')).split(',');
+  const [left, top, right, bottom, t0, t1, y0, y1] = parts.slice(0, 8).map(Number);
+  const log = parts[8] === 'log';
+  const box = await page.locator('canvas.ap-chart').boundingBox();
+  const f = (v) => (log ? Math.log10(v) : v);
+  return {
+    log, t0, t1, y0, y1,
+    x: (t) => box.x + left + ((t - t0) / (t1 - t0)) * (right - left),
+    y: (v) => box.y + bottom - ((f(v) - f(y0)) / (f(y1) - f(y0))) * (bottom - top),
+  };
+}

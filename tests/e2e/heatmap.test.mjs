@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { start, newPage, OUT, fillSpec } from './browser.mjs';
+import { start, newPage, OUT, fillSpec, plot } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -20,20 +20,6 @@ async function heatmapPage() {
   await page.click('.ap-run');
   await page.waitForSelector('canvas.ap-chart[data-chart=heatmap][data-plot]');
   return page;
-}
-
-/** Page coordinates of data points on the plot (log or linear value axis, from data-plot). */
-async function plot(page) {
-  const parts = (await page.getAttribute('canvas.ap-chart', 'data-plot')).split(',');
-  const [left, top, right, bottom, t0, t1, y0, y1] = parts.slice(0, 8).map(Number);
-  const log = parts[8] === 'log';
-  const box = await page.locator('canvas.ap-chart').boundingBox();
-  const f = (v) => (log ? Math.log10(v) : v);
-  return {
-    log, t0, t1, y0, y1,
-    x: (t) => box.x + left + ((t - t0) / (t1 - t0)) * (right - left),
-    y: (v) => box.y + bottom - ((f(v) - f(y0)) / (f(y1) - f(y0))) * (bottom - top),
-  };
 }
 
 const cli = (spec, ...args) => JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['query', path.join('www', 'demo.arrow'), '--spec', spec, ...args], { encoding: 'utf8' }));

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { start, newPage, smallBatches, DIST, OUT } from './browser.mjs';
+import { start, newPage, smallBatches, plot, DIST, OUT } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -40,17 +40,27 @@ async function runBuilder(page, clauses, done) {
 
 const table = (page) => page.$$eval('.ap-results tbody tr.ap-row', (trs) => trs.map((tr) => tr.textContent));
 
-test('a long query runs in steps with progress, gives the unpaced answer, and a newer query stops it', async () => {
+/** The page with a host that asks for a turn after every step. */
+function paced() {
   const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').replace('<main data-apiary>', '<main data-apiary data-query-slice-ms="0">');
   fs.writeFileSync(path.join(DIST, 'pace-test.html'), html);
-  const page = await open('pace-test.html');
+  return open('pace-test.html');
+}
+
+/** Record what the progress shows in `window.stages`. */
+const watchStages = (page) => page.evaluate(() => {
+  window.stages = [];
+  const status = document.querySelector('.ap-running');
+  new MutationObserver(() => { if (!status.hidden) window.stages.push(status.textContent); })
+    .observe(status, { attributes: true, childList: true, characterData: true, subtree: true });
+});
+
+test('a long query runs in steps with progress, gives the unpaced answer, and a newer query stops it', async () => {
+  const page = await paced();
+  await watchStages(page);
   await page.evaluate(() => {
-    window.stages = [];
     window.turns = 0;
     window.specs = [];
-    const status = document.querySelector('.ap-running');
-    new MutationObserver(() => { if (!status.hidden) window.stages.push(status.textContent); })
-      .observe(status, { attributes: true, childList: true, characterData: true, subtree: true });
     const root = document.querySelector('.apiary');
     new MutationObserver(() => window.specs.push(root.dataset.spec)).observe(root, { attributes: true, attributeFilter: ['data-spec'] });
     // The page's own timers keep running while a query does.
@@ -67,13 +77,13 @@ test('a long query runs in steps with progress, gives the unpaced answer, and a 
   }
   assert.ok(await page.evaluate(() => window.turns) > 5, 'the page had its turns while the query ran');
   assert.equal(await page.isVisible('.ap-running'), false);
-  const paced = await table(page);
-  assert.equal(paced.length, 50);
+  const steppedRows = await table(page);
+  assert.equal(steppedRows.length, 50);
 
   // The same query in a page with the default slice (at this size: one go) gives the same table.
   const plain = await open('');
   await runBuilder(plain, { VISUALIZE: 'COUNT', 'GROUP BY': 'user.id', LIMIT: '50' }, (s) => s.breakdowns?.[0] === 'user.id' && s.limit === 50);
-  assert.deepEqual(await table(plain), paced);
+  assert.deepEqual(await table(plain), steppedRows);
   await plain.close();
 
   // A query started while another runs stops it: the older one's result never shows.
@@ -88,6 +98,44 @@ test('a long query runs in steps with progress, gives the unpaced answer, and a 
   assert.ok(!shown.includes('P99'), `P99's result was replaced before it showed: ${shown}`);
   assert.deepEqual([...new Set(shown)], ['COUNT_DISTINCT']);
   assert.match(await page.textContent('.ap-results thead'), /COUNT_DISTINCT\(region\)/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('BubbleUp runs in steps too, gives the unpaced answer, and clearing the selection drops a running one', async () => {
+  const heatmap = { VISUALIZE: 'HEATMAP(duration_ms)' };
+  const isHeatmap = (s) => s.calculations?.[0]?.op === 'HEATMAP';
+  const select = async (p, at) => {
+    const { x, y, t0, t1 } = await plot(p);
+    await p.mouse.click(x(t0 + (t1 - t0) * at), y(120));
+  };
+  const columns = (p) => p.$$eval('.ap-bubbleup:not([hidden]) .ap-bu-col', (cs) => cs.map((c) => c.dataset.column));
+  const page = await paced();
+  await runBuilder(page, heatmap, isHeatmap);
+  await watchStages(page);
+  await select(page, 0.5);
+  await page.waitForSelector('.ap-bubbleup:not([hidden]) .ap-bu-col', { timeout: 60_000 });
+  await page.waitForFunction(() => !document.querySelector('.apiary').hasAttribute('data-bubbleup'));
+  const stages = await page.evaluate(() => window.stages);
+  assert.ok(stages.some((s) => /^Running: comparing values \(\d+%\)…$/.test(s)), JSON.stringify(stages.slice(0, 8)));
+  const ranked = await columns(page);
+  assert.ok(ranked.length > 5, `${ranked}`);
+
+  const plain = await open('');
+  await runBuilder(plain, heatmap, isHeatmap);
+  await select(plain, 0.5);
+  await plain.waitForSelector('.ap-bubbleup:not([hidden]) .ap-bu-col', { timeout: 60_000 });
+  assert.deepEqual(await columns(plain), ranked);
+  await plain.close();
+
+  // Another cell, and Clear selection while its BubbleUp runs: it never shows.
+  await select(page, 0.3);
+  await page.waitForSelector('.apiary[data-bubbleup=running]');
+  await page.click('[data-clear-selection]');
+  await page.waitForSelector('.ap-bubbleup[hidden]', { state: 'attached' });
+  await page.waitForTimeout(1500);
+  assert.equal(await page.isVisible('.ap-bubbleup'), false);
+  assert.equal(await page.getAttribute('.apiary', 'data-bubbleup'), null);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
