@@ -140,3 +140,18 @@ fn bubbleup_in_steps_gives_the_same_answer_and_can_be_stopped() {
     assert!(matches!(finish(apiary::bubbleup::run_paced(&ds, &s, &sel, None, &mut pace)), Err(Error::Stopped)));
     assert_eq!(apiary::bubbleup::run_on(&ds, &s, &sel, None).unwrap(), whole);
 }
+
+#[test]
+fn the_trace_list_in_steps_is_the_same_list() {
+    let s = spec(json!({"calculations": [{"op": "COUNT"}], "filters": [{"column": "error", "op": "=", "value": true}], "time_range": 21600}));
+    let whole = apiary::trace::slowest(&data(), &s, None, 10).unwrap();
+    assert_eq!(whole.len(), 10);
+    let mut pace = Stepping { stages: vec![], stop_at: None };
+    let paced = finish(apiary::trace::slowest_paced(&data(), &s, None, 10, &mut pace)).unwrap();
+    assert_eq!(paced, whole);
+    for stage in ["looking for slow traces", "finding the traces' spans"] {
+        assert_eq!(pace.stages.iter().filter(|x| *x == stage).count(), 20, "a step per batch: {stage}");
+    }
+    let mut pace = Stepping { stages: vec![], stop_at: Some(25) };
+    assert!(matches!(finish(apiary::trace::slowest_paced(&data(), &s, None, 10, &mut pace)), Err(Error::Stopped)));
+}

@@ -9,7 +9,7 @@
 use arrow_array::Array;
 use hashbrown::HashSet;
 
-use super::{find_rows, SpanColumns, Trace};
+use super::{SpanColumns, Trace};
 use crate::dataset::DataSet;
 use crate::error::{Error, Result};
 use crate::query::column::{numeric, strings};
@@ -33,6 +33,11 @@ pub struct TraceSummary {
 /// their longest matching span (ties: the span that comes first in the data), then assembled
 /// for their summary.
 pub fn slowest(ds: &DataSet, spec: &crate::QuerySpec, within: Option<&Selection>, limit: usize) -> Result<Vec<TraceSummary>> {
+    crate::pace::finish(slowest_paced(ds, spec, within, limit, &mut crate::pace::Unpaced))
+}
+
+/// [`slowest`], ticking `pace` after each batch (the spans, then the listed traces' rows).
+pub async fn slowest_paced(ds: &DataSet, spec: &crate::QuerySpec, within: Option<&Selection>, limit: usize, pace: &mut impl crate::pace::Pace) -> Result<Vec<TraceSummary>> {
     let cols = SpanColumns::detect(ds)?;
     let (dur, _) = cols.duration.clone().ok_or_else(|| Error::Data("no span duration column (duration_ms, durationNano…)".into()))?;
     let dcol = ds.column_index(&dur).ok_or_else(|| Error::Data(format!("no column {dur:?}")))?;
@@ -42,6 +47,7 @@ pub fn slowest(ds: &DataSet, spec: &crate::QuerySpec, within: Option<&Selection>
     // (duration, batch, row) of every matching span with a duration and a trace id.
     let mut spans: Vec<(f64, u32, u32)> = Vec::new();
     for (bi, batch) in ds.batches().iter().enumerate() {
+        pace.tick(crate::pace::Step { stage: "looking for slow traces", done: bi as u64, total: ds.batches().len() as u64 }).await?;
         let Some(d) = numeric(batch.column(dcol)) else { continue };
         let ids = batch.column(tcol);
         let (sel, _) = matching.rows(ds, bi);
@@ -75,7 +81,7 @@ pub fn slowest(ds: &DataSet, spec: &crate::QuerySpec, within: Option<&Selection>
         take = take.saturating_mul(8);
     }
     let ids: Vec<&str> = found.iter().map(String::as_str).collect();
-    let rows = find_rows(ds, &cols, &ids)?;
+    let rows = super::find_rows_paced(ds, &cols, &ids, pace).await?;
     let mut out = Vec::new();
     for (id, rows) in found.iter().zip(&rows) {
         let t = Trace::assemble_at(ds, &cols, id, rows)?;

@@ -21,7 +21,7 @@ use serde_json::{json, Value as Json};
 pub mod annotations;
 mod list;
 
-pub use list::{slowest, TraceSummary};
+pub use list::{slowest, slowest_paced, TraceSummary};
 
 pub use annotations::{SpanEvent, SpanLink};
 
@@ -429,12 +429,19 @@ pub fn has_trace(ds: &DataSet, cols: &SpanColumns, trace_id: &str) -> bool {
 /// id strings (looked up only when the length matches one of them). Nothing is encoded here, so
 /// listing or opening a trace does not pay for encoding every id in the data.
 pub fn find_rows(ds: &DataSet, cols: &SpanColumns, ids: &[&str]) -> Result<Vec<Vec<(usize, usize)>>> {
+    crate::pace::finish(find_rows_paced(ds, cols, ids, &mut crate::pace::Unpaced))
+}
+
+/// [`find_rows`], ticking `pace` after each batch.
+pub async fn find_rows_paced(ds: &DataSet, cols: &SpanColumns, ids: &[&str], pace: &mut impl crate::pace::Pace) -> Result<Vec<Vec<(usize, usize)>>> {
+    let step = |bi: usize| crate::pace::Step { stage: "finding the traces' spans", done: bi as u64, total: ds.batches().len() as u64 };
     let tcol = ds.column_index(&cols.trace_id).ok_or_else(|| Error::Data(format!("no column {:?}", cols.trace_id)))?;
     let mut out = vec![Vec::new(); ids.len()];
     if let Some(c) = ds.cached_string_codes(tcol) {
         // Codes are stored + 1 (0 is null).
         let wanted: Vec<(u32, usize)> = ids.iter().enumerate().filter_map(|(i, id)| c.interner.lookup(id).map(|k| (k + 1, i))).collect();
         for (bi, codes) in c.batches.iter().enumerate() {
+            pace.tick(step(bi)).await?;
             for (r, code) in codes.iter().enumerate() {
                 if let Some((_, i)) = wanted.iter().find(|(k, _)| k == code) {
                     out[*i].push((bi, r));
@@ -446,6 +453,7 @@ pub fn find_rows(ds: &DataSet, cols: &SpanColumns, ids: &[&str]) -> Result<Vec<V
     let by_id: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let lengths: Vec<usize> = ids.iter().map(|id| id.len()).collect();
     for (bi, batch) in ds.batches().iter().enumerate() {
+        pace.tick(step(bi)).await?;
         let Some(col) = strings(batch.column(tcol)) else {
             return Err(Error::Data(format!("trace id column {:?} is not text", cols.trace_id)));
         };

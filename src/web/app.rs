@@ -108,10 +108,28 @@ pub struct App {
     /// This app (for work it schedules after the current task, see [`App::refresh_traces_soon`]).
     me: std::rc::Weak<RefCell<App>>,
     /// Bumped each time the trace list is scheduled: only the latest scheduled refresh runs.
-    traces_due: u64,
+    traces_due: Rc<std::cell::Cell<u64>>,
 }
 
 pub type Shared = Rc<RefCell<App>>;
+
+/// Run `f` on the app once no event handler holds it (waiting a turn at a time); `None` when the
+/// app is gone. Work that ran in a task of its own shows its result through this.
+pub async fn when_free<T>(me: &std::rc::Weak<RefCell<App>>, f: impl FnOnce(&mut App) -> T) -> Option<T> {
+    loop {
+        let app = me.upgrade()?;
+        if let Ok(mut a) = app.try_borrow_mut() {
+            return Some(f(&mut a));
+        }
+        drop(app);
+        dom::yield_now().await;
+    }
+}
+
+/// A counter of the app's (the latest request's number), or a fresh one when the app is gone.
+fn latest_of(me: &std::rc::Weak<RefCell<App>>, f: impl FnOnce(&App) -> Rc<std::cell::Cell<u64>>) -> Rc<std::cell::Cell<u64>> {
+    me.upgrade().and_then(|a| a.try_borrow().ok().map(|a| f(&a))).unwrap_or_default()
+}
 
 /// Attach `f` to `event` on `target`, with mutable access to the app. The listener lives as long
 /// as the page; a re-entrant event while the app is busy is dropped.
@@ -207,7 +225,7 @@ impl App {
             pending_table: None,
             wanted: Vec::new(),
             me: std::rc::Weak::new(),
-            traces_due: 0,
+            traces_due: Rc::default(),
         }));
         app.borrow_mut().me = Rc::downgrade(&app);
         SourcePanel::wire(&app)?;
@@ -347,7 +365,7 @@ impl App {
         self.bubble_runs.set(run);
         let data = self.data.clone();
         let me = self.me.clone();
-        let mut pace = super::pace::PagePace::new(self.query_slice_ms, self.bubble_runs.clone(), run, self.parts.running.clone());
+        let mut pace = super::pace::PagePace::new(self.query_slice_ms, self.bubble_runs.clone(), run, Some(self.parts.running.clone()));
         let _ = self.parts.root.set_attribute("data-bubbleup", "running");
         wasm_bindgen_futures::spawn_local(async move {
             let out = crate::bubbleup::run_paced(&data, &spec, &sel, None, &mut pace).await;
@@ -355,19 +373,14 @@ impl App {
             if matches!(out, Err(crate::Error::Stopped)) {
                 return;
             }
-            loop {
-                let Some(app) = me.upgrade() else { return };
-                if let Ok(mut a) = app.try_borrow_mut() {
-                    if a.bubble_runs.get() == run {
-                        super::pace::done(&a.parts.running);
-                        let _ = a.parts.root.remove_attribute("data-bubbleup");
-                        a.show_bubbleup(sel, push, out);
-                    }
-                    return;
+            when_free(&me, |a| {
+                if a.bubble_runs.get() == run {
+                    super::pace::done(&a.parts.running);
+                    let _ = a.parts.root.remove_attribute("data-bubbleup");
+                    a.show_bubbleup(sel, push, out);
                 }
-                drop(app);
-                dom::yield_now().await;
-            }
+            })
+            .await;
         });
     }
 
@@ -386,7 +399,7 @@ impl App {
                     self.show_error(&fetch::js_err(&e));
                 }
                 self.mark_selection();
-                self.refresh_traces_soon();
+                self.refresh_traces();
                 if push {
                     query_panel::write_url(&self.state(), true);
                 }
@@ -557,28 +570,44 @@ impl App {
     }
 
     /// Refresh the trace list in a task of its own, after the page has had its turn: the query's
-    /// chart and table (or BubbleUp) show first, and no single task does both (at a million
-    /// events the trace list is about a fifth of a query's time). A newer call supersedes it.
-    fn refresh_traces_soon(&mut self) {
-        self.traces_due += 1;
-        let due = self.traces_due;
+    /// chart and table (or BubbleUp) show first, and no single task does both. It runs in steps
+    /// like a query; a newer call stops it.
+    fn refresh_traces(&mut self) {
+        let due = self.traces_due.get() + 1;
+        self.traces_due.set(due);
         let _ = self.traces.list.set_attribute("data-pending", "");
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
             dom::yield_now().await;
-            let Some(app) = me.upgrade() else { return };
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            if a.traces_due == due {
-                a.refresh_traces();
+            let Some(Some((data, spec, within, scope))) = when_free(&me, |a| a.trace_list_inputs(due)).await else { return };
+            let mut pace = super::pace::PagePace::new(DEFAULT_QUERY_SLICE_MS, latest_of(&me, |a| a.traces_due.clone()), due, None);
+            let out = crate::trace::slowest_paced(&data, &spec, within.as_ref(), 10, &mut pace).await;
+            drop(data);
+            if matches!(out, Err(crate::Error::Stopped)) {
+                return;
             }
+            when_free(&me, |a| {
+                if a.traces_due.get() == due {
+                    let _ = a.traces.list.remove_attribute("data-pending");
+                    // A data set without spans lists none.
+                    let _ = a.traces.render_list(out.as_deref().unwrap_or_default(), &scope);
+                }
+            })
+            .await;
         });
     }
 
-    /// The slowest traces for the current query (when the data has spans).
-    fn refresh_traces(&mut self) {
-        let _ = self.traces.list.remove_attribute("data-pending");
-        let Some(spec) = &self.spec else { return };
-        // Narrowed to the selection and to the trace search's filters (both ANDed).
+    /// What the trace list needs, when `due` is still the latest request: the data, the query,
+    /// the selection narrowed by the trace search's filters (both ANDed), and the words for it.
+    #[allow(clippy::type_complexity)]
+    fn trace_list_inputs(&mut self, due: u64) -> Option<(Rc<DataSet>, QuerySpec, Option<crate::bubbleup::Selection>, String)> {
+        if self.traces_due.get() != due {
+            return None;
+        }
+        let Some(spec) = self.spec.clone() else {
+            let _ = self.traces.list.remove_attribute("data-pending");
+            return None;
+        };
         let text = self.traces.where_box.value();
         let found = match crate::query::clause::parse_where(&text, self.data.schema()) {
             Ok(f) => f,
@@ -595,14 +624,7 @@ impl App {
         if !found.is_empty() {
             within.get_or_insert_with(Default::default).filters.extend(found);
         }
-        match crate::trace::slowest(&self.data, spec, within.as_ref(), 10) {
-            Ok(list) => {
-                let _ = self.traces.render_list(&list, &scope);
-            }
-            Err(_) => {
-                let _ = self.traces.render_list(&[], &scope);
-            }
-        }
+        Some((self.data.clone(), spec, within, scope))
     }
 
     /// Run the trace search ("traces with a span where …"); an error shows under its box.
@@ -874,26 +896,20 @@ impl App {
         let _ = self.parts.root.set_attribute("data-state", "running");
         let data = self.data.clone();
         let me = self.me.clone();
-        let mut pace = super::pace::PagePace::new(self.query_slice_ms, self.runs.clone(), run, self.parts.running.clone());
+        let mut pace = super::pace::PagePace::new(self.query_slice_ms, self.runs.clone(), run, Some(self.parts.running.clone()));
         wasm_bindgen_futures::spawn_local(async move {
             let out = query::run_paced(&data, &spec, &opts, &mut pace).await;
             drop(data);
             if matches!(out, Err(crate::Error::Stopped)) {
                 return;
             }
-            // The app is borrowed only while an event is handled: wait for the end of one.
-            loop {
-                let Some(app) = me.upgrade() else { return };
-                if let Ok(mut a) = app.try_borrow_mut() {
-                    if a.runs.get() == run {
-                        super::pace::done(&a.parts.running);
-                        a.show_run(run, spec, push, out);
-                    }
-                    return;
+            when_free(&me, |a| {
+                if a.runs.get() == run {
+                    super::pace::done(&a.parts.running);
+                    a.show_run(run, spec, push, out);
                 }
-                drop(app);
-                dom::yield_now().await;
-            }
+            })
+            .await;
         });
     }
 
@@ -931,7 +947,7 @@ impl App {
                 match self.bubble.selection.clone() {
                     // run_bubbleup refreshes the trace list for the selection.
                     Some(sel) => self.run_bubbleup(sel, false),
-                    None => self.refresh_traces_soon(),
+                    None => self.refresh_traces(),
                 }
                 if let Some((t, span)) = self.pending_trace.take() {
                     self.open_trace(&t, span, false);

@@ -17,12 +17,12 @@ pub struct PagePace {
     /// The latest request's number; this work is request `mine`.
     latest: Rc<Cell<u64>>,
     mine: u64,
-    /// Where the progress shows (hidden until the first turn).
-    status: Element,
+    /// Where the progress shows (hidden until the first turn), if anywhere.
+    status: Option<Element>,
 }
 
 impl PagePace {
-    pub fn new(slice_ms: f64, latest: Rc<Cell<u64>>, mine: u64, status: Element) -> PagePace {
+    pub fn new(slice_ms: f64, latest: Rc<Cell<u64>>, mine: u64, status: Option<Element>) -> PagePace {
         PagePace { slice_ms, last: dom::now(), latest, mine, status }
     }
 
@@ -37,10 +37,12 @@ impl Pace for PagePace {
         if dom::now() - self.last < self.slice_ms {
             return Ok(());
         }
-        let share = (step.done * 100).checked_div(step.total).map_or(String::new(), |p| format!(" ({}%)", p.min(100)));
-        self.status.set_text_content(Some(&format!("Running: {}{share}…", step.stage)));
-        let _ = self.status.set_attribute("data-stage", step.stage);
-        let _ = self.status.remove_attribute("hidden");
+        if let Some(status) = &self.status {
+            let share = (step.done * 100).checked_div(step.total).map_or(String::new(), |p| format!(" ({}%)", p.min(100)));
+            status.set_text_content(Some(&format!("Running: {}{share}…", step.stage)));
+            let _ = status.set_attribute("data-stage", step.stage);
+            let _ = status.remove_attribute("hidden");
+        }
         dom::yield_now().await;
         self.last = dom::now();
         self.current()
