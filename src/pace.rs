@@ -17,6 +17,7 @@ pub struct Step<'a> {
     /// What is being done: "scanning events", "encoding user.id", "finishing groups".
     pub stage: &'a str,
     pub done: u64,
+    /// 0 when not known ahead (partition rounds of a selection).
     pub total: u64,
 }
 

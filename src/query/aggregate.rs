@@ -11,6 +11,7 @@ use super::intern::StrInterner;
 use crate::dataset::StringCodes;
 use std::sync::Arc;
 use super::heatmap::{Histogram, Layout};
+use super::select;
 
 /// What one batch contributes: the selected rows, their slots, and the rows' weights.
 pub struct Input<'a> {
@@ -401,23 +402,31 @@ impl Values {
     /// serves) a selection puts the two order statistics it needs in place in O(n), weighted or
     /// not; otherwise the values (with their weights) are sorted.
     pub fn prepare_slot(&mut self, s: usize, only: Option<f64>) {
+        // Unpaced work is never stopped.
+        let _ = crate::pace::finish(self.prepare_slot_paced(s, only, &mut crate::pace::Unpaced));
+    }
+
+    /// [`Values::prepare_slot`], a selection's partition rounds over a large slot (millions of
+    /// values in one group) being steps of `pace`.
+    pub async fn prepare_slot_paced(&mut self, s: usize, only: Option<f64>, pace: &mut impl crate::pace::Pace) -> crate::Result<()> {
         let big = self.vals.get(s).is_some_and(|v| v.len() > 2);
         if let (Some(p), false, true) = (only, self.weighted, big) {
-            let Some(v) = self.vals.get_mut(s) else { return };
+            let Some(v) = self.vals.get_mut(s) else { return Ok(()) };
             let lo = ((v.len() - 1) as f64 * p).floor() as usize;
-            v.select_nth_unstable_by(lo, f64::total_cmp);
+            select::nth(v, lo, pace).await?;
             if lo + 1 < v.len() {
                 let (min_at, _) = v[lo + 1..].iter().enumerate().fold((0, f64::INFINITY), |(bi, bv), (i, x)| {
                     if x.total_cmp(&bv).is_lt() { (i, *x) } else { (bi, bv) }
                 });
                 v.swap(lo + 1, lo + 1 + min_at);
             }
-            return;
+            return Ok(());
         }
         if let (Some(p), true, true) = (only, self.weighted, big) {
-            return self.select_weighted(s, p);
+            return self.select_weighted(s, p, pace).await;
         }
         self.sort_slot(s);
+        Ok(())
     }
 
     /// Weighted, one quantile: arrange the slot so [`Values::percentile`]'s running-weight scan
@@ -425,24 +434,25 @@ impl Values {
     /// one's copies, everything between, the upper one's copies, the rest (each part unordered).
     /// The scan cannot stop inside an unordered part: its running weight there stays at or below
     /// the position it looks for.
-    fn select_weighted(&mut self, s: usize, p: f64) {
+    async fn select_weighted(&mut self, s: usize, p: f64, pace: &mut impl crate::pace::Pace) -> crate::Result<()> {
         let (v, w) = (&mut self.vals[s], &mut self.weights[s]);
         let total: f64 = w.iter().sum();
         if total <= 0.0 {
-            return;
+            return Ok(());
         }
         let h = (total - 1.0).max(0.0) * p;
         let k = h.floor();
         let mut pairs: Vec<(f64, f64)> = v.iter().copied().zip(w.iter().copied()).collect();
-        let lo = weighted_at(&mut pairs, k);
-        let hi = weighted_at(&mut pairs, (k + 1.0).min(total - 1.0).max(k));
+        let lo = select::weighted_at(&mut pairs, k, pace).await?;
+        let hi = select::weighted_at(&mut pairs, (k + 1.0).min(total - 1.0).max(k), pace).await?;
         // [< lo][= lo][> lo], then inside the last part [< hi][= hi][> hi].
-        let after_lo = partition3(&mut pairs, lo).1;
-        partition3(&mut pairs[after_lo..], hi);
+        let after_lo = select::partition3(&mut pairs, lo, |p| p.0).1;
+        select::partition3(&mut pairs[after_lo..], hi, |p| p.0);
         for (i, (x, wx)) in pairs.into_iter().enumerate() {
             v[i] = x;
             w[i] = wx;
         }
+        Ok(())
     }
 
     /// Sort each slot's values (with their weights) so percentiles read them directly.
@@ -501,63 +511,6 @@ impl Values {
     }
 }
 
-/// Three-way partition by value: `[< pivot][= pivot][> pivot]`; returns where the equal part
-/// starts and ends.
-fn partition3(s: &mut [(f64, f64)], pivot: f64) -> (usize, usize) {
-    use std::cmp::Ordering::*;
-    let (mut lt, mut i, mut gt) = (0, 0, s.len());
-    while i < gt {
-        match s[i].0.total_cmp(&pivot) {
-            Less => {
-                s.swap(lt, i);
-                lt += 1;
-                i += 1;
-            }
-            Greater => {
-                gt -= 1;
-                s.swap(i, gt);
-            }
-            Equal => i += 1,
-        }
-    }
-    (lt, gt)
-}
-
-/// The value at running-weight position `pos` of (value, weight) pairs taken in value order (the
-/// first value whose running weight passes `pos`; the largest when none does), by a three-way
-/// quickselect that keeps the part holding `pos`: expected O(n), no sort.
-fn weighted_at(pairs: &mut [(f64, f64)], mut pos: f64) -> f64 {
-    let mut s = pairs;
-    loop {
-        if s.len() <= 32 {
-            s.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            let mut acc = 0.0;
-            for (x, w) in s.iter() {
-                acc += w;
-                if pos < acc {
-                    return *x;
-                }
-            }
-            return s.last().map_or(f64::NAN, |p| p.0);
-        }
-        let n = s.len();
-        let (a, b, c) = (s[0].0, s[n / 2].0, s[n - 1].0);
-        // Median of three by total order.
-        let pivot = if a.total_cmp(&b).is_lt() == b.total_cmp(&c).is_lt() { b } else if a.total_cmp(&b).is_lt() == a.total_cmp(&c).is_lt() { c } else { a };
-        let (lt, gt) = partition3(s, pivot);
-        let below: f64 = s[..lt].iter().map(|p| p.1).sum();
-        if pos < below {
-            s = &mut s[..lt];
-            continue;
-        }
-        let equal: f64 = s[lt..gt].iter().map(|p| p.1).sum();
-        if pos < below + equal || gt == n {
-            return pivot;
-        }
-        pos -= below + equal;
-        s = &mut s[gt..];
-    }
-}
 
 /// Per (slot, time bucket) partial aggregates for CONCURRENCY and RATE_*.
 pub struct Timed {

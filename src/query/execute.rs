@@ -546,7 +546,7 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
         }
         if has_percentiles {
             for (vi, v) in accs.values.iter_mut().enumerate() {
-                v.prepare_slot(g, only[vi]);
+                v.prepare_slot_paced(g, only[vi], pace).await?;
             }
         }
         outs.extend(plan.readers.iter().map(|r| read(&plan, &accs, *r, g, &heat)));
@@ -679,7 +679,7 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
                 }
                 if has_percentiles {
                     for (vi, v) in cells.values.iter_mut().enumerate() {
-                        v.prepare_slot(cell, only[vi]);
+                        v.prepare_slot_paced(cell, only[vi], pace).await?;
                     }
                 }
                 let values = plan

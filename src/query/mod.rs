@@ -12,6 +12,7 @@ pub mod heatmap;
 pub mod intern;
 pub mod matching;
 pub mod result;
+pub mod select;
 pub mod selection;
 pub mod spec;
 pub mod time_bucket;
