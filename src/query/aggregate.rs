@@ -425,8 +425,7 @@ impl Values {
         if let (Some(p), true, true) = (only, self.weighted, big) {
             return self.select_weighted(s, p, pace).await;
         }
-        self.sort_slot(s);
-        Ok(())
+        self.sort_slot_paced(s, pace).await
     }
 
     /// Weighted, one quantile: arrange the slot so [`Values::percentile`]'s running-weight scan
@@ -457,19 +456,26 @@ impl Values {
 
     /// Sort each slot's values (with their weights) so percentiles read them directly.
     pub fn sort_slot(&mut self, s: usize) {
-        let Some(v) = self.vals.get_mut(s) else { return };
+        // Unpaced work is never stopped.
+        let _ = crate::pace::finish(self.sort_slot_paced(s, &mut crate::pace::Unpaced));
+    }
+
+    /// [`Values::sort_slot`] in steps over a large slot (see [`select::sort`]).
+    async fn sort_slot_paced(&mut self, s: usize, pace: &mut impl crate::pace::Pace) -> crate::Result<()> {
+        let Some(v) = self.vals.get_mut(s) else { return Ok(()) };
         if self.weighted {
             // Sort (value, weight) pairs together: no index indirection in the comparisons.
             let w = &mut self.weights[s];
             let mut pairs: Vec<(f64, f64)> = v.iter().copied().zip(w.iter().copied()).collect();
-            pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            select::sort(&mut pairs, |p| p.0, pace).await?;
             for (i, (x, wx)) in pairs.into_iter().enumerate() {
                 v[i] = x;
                 w[i] = wx;
             }
         } else {
-            v.sort_unstable_by(f64::total_cmp);
+            select::sort(v, |x| *x, pace).await?;
         }
+        Ok(())
     }
 
     /// Percentile by linear interpolation (DuckDB `quantile_cont`): h = (n−1)·p over values

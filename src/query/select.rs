@@ -1,5 +1,6 @@
 //! Order statistics without sorting: the k-th smallest value, and the value at a running-weight
-//! position, by three-way quickselect. Over a large slot (a percentile of millions of events in
+//! position, by three-way quickselect; and a sort in steps for when every order statistic is
+//! needed. Over a large slot (a percentile of millions of events in
 //! one group) each partition round is a step of its own ([`crate::pace`]); past [`STEP`] values
 //! the rest is one step. After [`MAX_ROUNDS`] rounds (pivots an adversary chose badly) the rest
 //! falls back to the standard library's introselect, or a sort: never quadratic.
@@ -110,6 +111,55 @@ pub async fn weighted_at(pairs: &mut [(f64, f64)], mut pos: f64, pace: &mut impl
     }
 }
 
+/// Sort `v` by `key` (total order). Up to [`STEP`] values in one go; longer ones as sorted runs of
+/// [`STEP`] merged pairwise, a run or a merge per step (a scratch copy of `v` while merging).
+pub async fn sort<T: Copy>(v: &mut [T], key: impl Fn(&T) -> f64, pace: &mut impl Pace) -> Result<()> {
+    let n = v.len();
+    let cmp = |a: &T, b: &T| key(a).total_cmp(&key(b));
+    if n <= STEP {
+        v.sort_unstable_by(cmp);
+        return Ok(());
+    }
+    let runs = n.div_ceil(STEP) as u64;
+    for (i, run) in v.chunks_mut(STEP).enumerate() {
+        run.sort_unstable_by(cmp);
+        pace.tick(Step { stage: "sorting values", done: i as u64 + 1, total: runs }).await?;
+    }
+    let mut scratch: Vec<T> = v.to_vec();
+    // Merged runs alternate between `v` and `scratch`; `in_v` says where the current ones are.
+    let (mut width, mut in_v) = (STEP, true);
+    while width < n {
+        {
+            let (src, dst): (&[T], &mut [T]) = if in_v { (&*v, &mut scratch[..]) } else { (&scratch[..], &mut *v) };
+            for start in (0..n).step_by(2 * width) {
+                let (mid, end) = ((start + width).min(n), (start + 2 * width).min(n));
+                merge(&src[start..mid], &src[mid..end], &mut dst[start..end], &cmp);
+                pace.tick(Step { stage: "sorting values", done: end as u64, total: n as u64 }).await?;
+            }
+        }
+        in_v = !in_v;
+        width *= 2;
+    }
+    if !in_v {
+        v.copy_from_slice(&scratch);
+    }
+    Ok(())
+}
+
+/// Merge sorted `a` and `b` into `out` (`a.len() + b.len()` long).
+fn merge<T: Copy>(a: &[T], b: &[T], out: &mut [T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    let (mut i, mut j) = (0, 0);
+    for o in out.iter_mut() {
+        if j >= b.len() || (i < a.len() && cmp(&a[i], &b[j]).is_le()) {
+            *o = a[i];
+            i += 1;
+        } else {
+            *o = b[j];
+            j += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +202,20 @@ mod tests {
         let mut same = vec![7.0; n];
         finish(nth(&mut same, 12, &mut Unpaced)).unwrap();
         assert_eq!(same[12], 7.0);
+    }
+
+    #[test]
+    fn a_sort_in_steps_sorts() {
+        for n in [10, STEP, STEP + 1, STEP * 3 + 5, STEP * 4] {
+            let mut v = values(n);
+            let mut want = v.clone();
+            want.sort_by(f64::total_cmp);
+            finish(sort(&mut v, |x| *x, &mut Unpaced)).unwrap();
+            assert_eq!(v, want, "n = {n}");
+        }
+        let mut pairs: Vec<(f64, f64)> = values(STEP * 2 + 3).into_iter().map(|x| (-x, x)).collect();
+        finish(sort(&mut pairs, |p| p.0, &mut Unpaced)).unwrap();
+        assert!(pairs.windows(2).all(|w| w[0].0 <= w[1].0) && pairs.iter().all(|p| p.0 == -p.1));
     }
 
     #[test]
