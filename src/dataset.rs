@@ -147,13 +147,13 @@ impl DataSet {
     /// Column `col` as dense codes per row, when it is a plain (not dictionary-encoded) string
     /// column; built on the first call.
     pub fn string_codes(&self, col: usize) -> Option<&Arc<StringCodes>> {
-        crate::pace::finish(self.string_codes_paced(col, &mut crate::pace::Unpaced)).ok().flatten()
+        crate::pace::finish(self.string_codes_paced(col, &mut crate::pace::Pace::unpaced())).ok().flatten()
     }
 
     /// [`DataSet::string_codes`], built a batch at a time with `pace` ticking between batches (at
     /// a million distinct-ish values the first encoding is the longest step of a query). Stopped
     /// part way, nothing is kept and the next call starts again.
-    pub async fn string_codes_paced(&self, col: usize, pace: &mut impl crate::pace::Pace) -> Result<Option<&Arc<StringCodes>>> {
+    pub async fn string_codes_paced(&self, col: usize, pace: &mut crate::pace::Pace<'_>) -> Result<Option<&Arc<StringCodes>>> {
         use crate::query::column::{strings, StrCol};
         let Some(cell) = self.string_codes.get(col) else { return Ok(None) };
         if let Some(done) = cell.get() {

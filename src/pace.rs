@@ -1,11 +1,11 @@
 //! Work in steps. Long engine work (a query over millions of events, encoding a string column)
 //! calls [`Pace::tick`] between steps, a batch or a few thousand groups at a time, so whoever runs
 //! it can let the page have its turn, show how far it got, or stop it. The engine stays free of
-//! any browser code: the page's pace (`web::pace`) yields to the event loop; natively [`Unpaced`]
-//! never waits, and [`finish`] runs such work to its end in one go.
+//! any browser code: the page's pace (`web::pace`) yields to the event loop; natively
+//! [`Pace::unpaced`] never waits, and [`finish`] runs such work to its end in one go.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -21,17 +21,37 @@ pub struct Step<'a> {
     pub total: u64,
 }
 
-/// Called between steps of long work. An error (`Error::Stopped`) ends the work there.
-pub trait Pace {
-    fn tick(&mut self, step: Step<'_>) -> impl Future<Output = Result<()>>;
+/// What a pace awaits when the page should get its turn; it ends in an error when the work should
+/// stop after all (a newer request came meanwhile).
+pub type Wait = Pin<Box<dyn Future<Output = Result<()>>>>;
+
+/// What long work calls between its steps. One concrete type (not a trait): the engine's paced
+/// functions are compiled once, whoever paces them, which keeps the browser build small.
+pub struct Pace<'a> {
+    check: Option<&'a mut Check<'a>>,
 }
 
-/// Never waits, never stops: work runs start to end.
-pub struct Unpaced;
+/// Called at every step: an error stops the work there; a wait is awaited before it goes on.
+pub type Check<'a> = dyn FnMut(Step<'_>) -> Result<Option<Wait>> + 'a;
 
-impl Pace for Unpaced {
-    fn tick(&mut self, _: Step<'_>) -> impl Future<Output = Result<()>> {
-        std::future::ready(Ok(()))
+impl<'a> Pace<'a> {
+    /// Never waits, never stops: work runs start to end.
+    pub fn unpaced() -> Pace<'static> {
+        Pace { check: None }
+    }
+
+    pub fn new(check: &'a mut Check<'a>) -> Pace<'a> {
+        Pace { check: Some(check) }
+    }
+
+    /// Between two steps of work.
+    pub async fn tick(&mut self, step: Step<'_>) -> Result<()> {
+        if let Some(check) = self.check.as_mut() {
+            if let Some(wait) = check(step)? {
+                wait.await?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -41,8 +61,8 @@ impl Wake for NoWake {
     fn wake(self: Arc<Self>) {}
 }
 
-/// Drive `work` to its end on this thread. Meant for work paced by [`Unpaced`], which is ready at
-/// every step, so this returns after one poll; a future that is not ready is polled again.
+/// Drive `work` to its end on this thread. Meant for work paced by [`Pace::unpaced`], which is
+/// ready at every step, so this returns after one poll; a future that is not ready is polled again.
 pub fn finish<F: Future>(work: F) -> F::Output {
     let waker = Waker::from(Arc::new(NoWake));
     let mut cx = Context::from_waker(&waker);
@@ -84,20 +104,7 @@ impl Every {
 mod tests {
     use super::*;
 
-    /// A pace that records its steps and stops after `stop_after` of them.
-    struct Recording {
-        steps: Vec<(String, u64, u64)>,
-        stop_after: usize,
-    }
-
-    impl Pace for Recording {
-        async fn tick(&mut self, s: Step<'_>) -> Result<()> {
-            self.steps.push((s.stage.to_string(), s.done, s.total));
-            if self.steps.len() >= self.stop_after { Err(crate::Error::Stopped) } else { Ok(()) }
-        }
-    }
-
-    async fn count_to(n: u64, pace: &mut impl Pace) -> Result<u64> {
+    async fn count_to(n: u64, pace: &mut Pace<'_>) -> Result<u64> {
         let mut sum = 0;
         for i in 0..n {
             sum += i;
@@ -108,15 +115,29 @@ mod tests {
 
     #[test]
     fn unpaced_work_runs_to_its_end() {
-        assert_eq!(finish(count_to(100, &mut Unpaced)).unwrap(), 4950);
+        assert_eq!(finish(count_to(100, &mut Pace::unpaced())).unwrap(), 4950);
     }
 
     #[test]
-    fn a_pace_sees_every_step_and_can_stop_the_work() {
-        let mut p = Recording { steps: vec![], stop_after: 3 };
-        let e = finish(count_to(10, &mut p)).unwrap_err();
+    fn a_pace_sees_every_step_waits_and_can_stop_the_work() {
+        let mut seen = Vec::new();
+        let waits = std::rc::Rc::new(std::cell::Cell::new(0));
+        let w = waits.clone();
+        let mut check = |s: Step<'_>| -> Result<Option<Wait>> {
+            seen.push((s.stage.to_string(), s.done, s.total));
+            if seen.len() >= 3 {
+                return Err(crate::Error::Stopped);
+            }
+            let w = w.clone();
+            Ok(Some(Box::pin(async move {
+                w.set(w.get() + 1);
+                Ok(())
+            })))
+        };
+        let e = finish(count_to(10, &mut Pace::new(&mut check))).unwrap_err();
         assert!(matches!(e, crate::Error::Stopped));
-        assert_eq!(p.steps, [("counting".to_string(), 1, 10), ("counting".to_string(), 2, 10), ("counting".to_string(), 3, 10)]);
+        assert_eq!(seen, [("counting".to_string(), 1, 10), ("counting".to_string(), 2, 10), ("counting".to_string(), 3, 10)]);
+        assert_eq!(waits.get(), 2);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use apiary::pace::{finish, Pace, Step};
+use apiary::pace::{finish, Pace, Step, Wait};
 use apiary::query::{run_paced, run_with, RunOptions};
 use apiary::{DataSet, Error, QuerySpec};
 use serde_json::json;
@@ -14,10 +14,10 @@ use serde_json::json;
 struct Suspend(bool);
 
 impl Future for Suspend {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    type Output = apiary::Result<()>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<apiary::Result<()>> {
         if self.0 {
-            Poll::Ready(())
+            Poll::Ready(Ok(()))
         } else {
             self.0 = true;
             cx.waker().wake_by_ref();
@@ -32,13 +32,26 @@ struct Stepping {
     stop_at: Option<usize>,
 }
 
-impl Pace for Stepping {
-    async fn tick(&mut self, s: Step<'_>) -> apiary::Result<()> {
+impl Stepping {
+    fn check(&mut self, s: Step<'_>) -> apiary::Result<Option<Wait>> {
         assert!(s.total == 0 || s.done <= s.total, "{s:?}");
         self.stages.push(s.stage.to_string());
-        Suspend(false).await;
-        if Some(self.stages.len()) == self.stop_at { Err(Error::Stopped) } else { Ok(()) }
+        if Some(self.stages.len()) == self.stop_at {
+            return Err(Error::Stopped);
+        }
+        Ok(Some(Box::pin(Suspend(false))))
     }
+}
+
+/// Run `$work` (which names the pace `$p`) under the `Stepping` `$st`.
+macro_rules! stepped {
+    ($st:expr, |$p:ident| $work:expr) => {{
+        let st = &mut $st;
+        let mut check = |s: Step<'_>| st.check(s);
+        let mut $p = Pace::new(&mut check);
+        let out = finish($work);
+        out
+    }};
 }
 
 /// 20,000 demo spans in batches of 1,000: every pass has many steps.
@@ -75,7 +88,7 @@ fn paced_runs_give_the_same_result_as_one_go() {
         let whole = run_with(&data(), &s, &RunOptions::default()).unwrap();
         assert!(!whole.results.is_empty());
         let mut pace = Stepping { stages: vec![], stop_at: None };
-        let paced = finish(run_paced(&data(), &s, &RunOptions::default(), &mut pace)).unwrap();
+        let paced = stepped!(pace, |p| run_paced(&data(), &s, &RunOptions::default(), &mut p)).unwrap();
         assert_eq!(paced, whole, "{s:?}");
         for stage in stages {
             assert!(pace.stages.iter().any(|x| x == stage), "no {stage:?} step in {:?}", pace.stages);
@@ -93,7 +106,7 @@ fn a_stopped_run_leaves_the_data_set_as_it_was() {
     // Stopped while encoding user.id, then while scanning.
     for stop_at in [3, 25] {
         let mut pace = Stepping { stages: vec![], stop_at: Some(stop_at) };
-        let out = finish(run_paced(&ds, s, &RunOptions::default(), &mut pace));
+        let out = stepped!(pace, |p| run_paced(&ds, s, &RunOptions::default(), &mut p));
         assert!(matches!(out, Err(Error::Stopped)), "{out:?}");
         assert_eq!(pace.stages.len(), stop_at);
     }
@@ -116,7 +129,7 @@ fn long_batches_are_sliced_on_append() {
     assert!((sliced - whole).abs() < whole * 1e-4, "{sliced} vs {whole}");
     let s = spec(json!({"calculations": [{"op": "COUNT"}, {"op": "P50", "column": "duration_ms"}], "breakdowns": ["region"], "time_range": 21600}));
     let mut pace = Stepping { stages: vec![], stop_at: None };
-    let r = finish(run_paced(&ds, &s, &RunOptions::default(), &mut pace)).unwrap();
+    let r = stepped!(pace, |p| run_paced(&ds, &s, &RunOptions::default(), &mut p)).unwrap();
     assert_eq!(r.results.iter().map(|x| x.values[0].as_f64().unwrap()).sum::<f64>(), r.rows_matched as f64);
     assert_eq!(pace.stages.iter().filter(|x| *x == "scanning events").count(), 3);
 }
@@ -128,7 +141,7 @@ fn bubbleup_in_steps_gives_the_same_answer_and_can_be_stopped() {
     let whole = apiary::bubbleup::run_on(&data(), &s, &sel, None).unwrap();
     assert!(whole.columns.len() > 5 && whole.selection_count > 0.0);
     let mut pace = Stepping { stages: vec![], stop_at: None };
-    let paced = finish(apiary::bubbleup::run_paced(&data(), &s, &sel, None, &mut pace)).unwrap();
+    let paced = stepped!(pace, |p| apiary::bubbleup::run_paced(&data(), &s, &sel, None, &mut p)).unwrap();
     assert_eq!(paced, whole);
     for stage in ["comparing values", "comparing measures"] {
         assert!(pace.stages.iter().any(|x| x == stage), "no {stage:?} step in {:?}", pace.stages);
@@ -137,7 +150,7 @@ fn bubbleup_in_steps_gives_the_same_answer_and_can_be_stopped() {
     assert!(pace.stages.iter().any(|x| x.starts_with("encoding ")), "{:?}", pace.stages);
     let ds = data();
     let mut pace = Stepping { stages: vec![], stop_at: Some(10) };
-    assert!(matches!(finish(apiary::bubbleup::run_paced(&ds, &s, &sel, None, &mut pace)), Err(Error::Stopped)));
+    assert!(matches!(stepped!(pace, |p| apiary::bubbleup::run_paced(&ds, &s, &sel, None, &mut p)), Err(Error::Stopped)));
     assert_eq!(apiary::bubbleup::run_on(&ds, &s, &sel, None).unwrap(), whole);
 }
 
@@ -147,13 +160,13 @@ fn the_trace_list_in_steps_is_the_same_list() {
     let whole = apiary::trace::slowest(&data(), &s, None, 10).unwrap();
     assert_eq!(whole.len(), 10);
     let mut pace = Stepping { stages: vec![], stop_at: None };
-    let paced = finish(apiary::trace::slowest_paced(&data(), &s, None, 10, &mut pace)).unwrap();
+    let paced = stepped!(pace, |p| apiary::trace::slowest_paced(&data(), &s, None, 10, &mut p)).unwrap();
     assert_eq!(paced, whole);
     for stage in ["looking for slow traces", "finding the traces' spans"] {
         assert_eq!(pace.stages.iter().filter(|x| *x == stage).count(), 20, "a step per batch: {stage}");
     }
     let mut pace = Stepping { stages: vec![], stop_at: Some(25) };
-    assert!(matches!(finish(apiary::trace::slowest_paced(&data(), &s, None, 10, &mut pace)), Err(Error::Stopped)));
+    assert!(matches!(stepped!(pace, |p| apiary::trace::slowest_paced(&data(), &s, None, 10, &mut p)), Err(Error::Stopped)));
 }
 
 #[test]
@@ -167,7 +180,7 @@ fn a_percentile_of_a_large_group_by_selection_equals_the_sorted_answer() {
             let alone = spec(json!({"calculations": [{"op": p, "column": "duration_ms"}], "time_range": 21600}));
             let sorted = spec(json!({"calculations": [{"op": p, "column": "duration_ms"}, {"op": "P75", "column": "duration_ms"}], "time_range": 21600}));
             let mut pace = Stepping { stages: vec![], stop_at: None };
-            let a = finish(run_paced(&ds, &alone, &RunOptions::default(), &mut pace)).unwrap();
+            let a = stepped!(pace, |p| run_paced(&ds, &alone, &RunOptions::default(), &mut p)).unwrap();
             let b = run_with(&ds, &sorted, &RunOptions::default()).unwrap();
             assert!(a.results[0].values[0].as_f64().is_some());
             assert_eq!(a.results[0].values[0], b.results[0].values[0], "{p} {rate:?}");

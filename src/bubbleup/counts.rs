@@ -164,7 +164,7 @@ impl ValueCounts {
 
     /// After the last batch: a plain string column with few values gets the data set's cached
     /// codes built, so the next BubbleUp (and GROUP BY) reads them instead of hashing rows.
-    pub async fn finish(&self, ds: &DataSet, pace: &mut impl crate::pace::Pace) -> crate::Result<()> {
+    pub async fn finish(&self, ds: &DataSet, pace: &mut crate::pace::Pace<'_>) -> crate::Result<()> {
         if matches!(self.source, Source::Plain(_)) && !self.overflow {
             ds.string_codes_paced(self.column, pace).await?;
         }

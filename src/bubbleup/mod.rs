@@ -132,12 +132,12 @@ pub fn run(ds: &DataSet, spec: &QuerySpec, selection: &Selection) -> Result<Bubb
 
 /// BubbleUp over the named columns only (`None`: every column). An unknown name is an error.
 pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Option<&[String]>) -> Result<BubbleUp> {
-    crate::pace::finish(run_paced(ds, spec, selection, only, &mut crate::pace::Unpaced))
+    crate::pace::finish(run_paced(ds, spec, selection, only, &mut crate::pace::Pace::unpaced()))
 }
 
 /// [`run_on`], ticking `pace` after each batch of the first pass, while a string column is
 /// encoded, and per measure in the second. Same result.
-pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Option<&[String]>, pace: &mut impl Pace) -> Result<BubbleUp> {
+pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Option<&[String]>, pace: &mut Pace<'_>) -> Result<BubbleUp> {
     if let Some(only) = only {
         if let Some(c) = only.iter().find(|c| ds.column_index(c).is_none()) {
             return Err(Error::spec("columns", format!("no column named {c:?}")));

@@ -403,12 +403,12 @@ impl Values {
     /// not; otherwise the values (with their weights) are sorted.
     pub fn prepare_slot(&mut self, s: usize, only: Option<f64>) {
         // Unpaced work is never stopped.
-        let _ = crate::pace::finish(self.prepare_slot_paced(s, only, &mut crate::pace::Unpaced));
+        let _ = crate::pace::finish(self.prepare_slot_paced(s, only, &mut crate::pace::Pace::unpaced()));
     }
 
     /// [`Values::prepare_slot`], a selection's partition rounds over a large slot (millions of
     /// values in one group) being steps of `pace`.
-    pub async fn prepare_slot_paced(&mut self, s: usize, only: Option<f64>, pace: &mut impl crate::pace::Pace) -> crate::Result<()> {
+    pub async fn prepare_slot_paced(&mut self, s: usize, only: Option<f64>, pace: &mut crate::pace::Pace<'_>) -> crate::Result<()> {
         let big = self.vals.get(s).is_some_and(|v| v.len() > 2);
         if let (Some(p), false, true) = (only, self.weighted, big) {
             let Some(v) = self.vals.get_mut(s) else { return Ok(()) };
@@ -433,7 +433,7 @@ impl Values {
     /// one's copies, everything between, the upper one's copies, the rest (each part unordered).
     /// The scan cannot stop inside an unordered part: its running weight there stays at or below
     /// the position it looks for.
-    async fn select_weighted(&mut self, s: usize, p: f64, pace: &mut impl crate::pace::Pace) -> crate::Result<()> {
+    async fn select_weighted(&mut self, s: usize, p: f64, pace: &mut crate::pace::Pace<'_>) -> crate::Result<()> {
         let (v, w) = (&mut self.vals[s], &mut self.weights[s]);
         let total: f64 = w.iter().sum();
         if total <= 0.0 {
@@ -457,11 +457,11 @@ impl Values {
     /// Sort each slot's values (with their weights) so percentiles read them directly.
     pub fn sort_slot(&mut self, s: usize) {
         // Unpaced work is never stopped.
-        let _ = crate::pace::finish(self.sort_slot_paced(s, &mut crate::pace::Unpaced));
+        let _ = crate::pace::finish(self.sort_slot_paced(s, &mut crate::pace::Pace::unpaced()));
     }
 
     /// [`Values::sort_slot`] in steps over a large slot (see [`select::sort`]).
-    async fn sort_slot_paced(&mut self, s: usize, pace: &mut impl crate::pace::Pace) -> crate::Result<()> {
+    async fn sort_slot_paced(&mut self, s: usize, pace: &mut crate::pace::Pace<'_>) -> crate::Result<()> {
         let Some(v) = self.vals.get_mut(s) else { return Ok(()) };
         if self.weighted {
             // Sort (value, weight) pairs together: no index indirection in the comparisons.

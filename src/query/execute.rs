@@ -15,7 +15,7 @@ use super::result::{QueryResult, ResultRow, SeriesPoint};
 use super::spec::{auto_granularity, CalcOp, Calculation, QuerySpec, DEFAULT_TIME_RANGE};
 use crate::dataset::DataSet;
 use crate::error::{Error, Result};
-use crate::pace::{self, Every, Pace, Step, Unpaced};
+use crate::pace::{self, Every, Pace, Step};
 
 /// Names tried, in order, for the span duration column (milliseconds) that CONCURRENCY uses.
 pub const DURATION_COLUMN_NAMES: [&str; 3] = ["duration_ms", "durationMs", "duration"];
@@ -211,7 +211,7 @@ fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Opt
 /// into its group's totals (slot = kept position).
 #[allow(clippy::too_many_arguments)]
 async fn heat_pass(
-    pace: &mut impl Pace,
+    pace: &mut Pace<'_>,
     ds: &DataSet,
     weighted: bool,
     column: usize,
@@ -406,7 +406,7 @@ pub fn run(ds: &DataSet, spec: &QuerySpec) -> Result<QueryResult> {
 
 /// Run `spec` on `ds` with view options.
 pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<QueryResult> {
-    pace::finish(run_paced(ds, spec, opts, &mut Unpaced))
+    pace::finish(run_paced(ds, spec, opts, &mut Pace::unpaced()))
 }
 
 /// Finishing groups (or series cells) ticks the pace once their rows, counting each group as
@@ -416,7 +416,7 @@ const GROUP_COST: u64 = 1024;
 
 /// [`run_with`], ticking `pace` between steps: after each batch of a pass, every few thousand
 /// groups or cells, and while a string column is encoded for the first time. Same result.
-pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: &mut impl Pace) -> Result<QueryResult> {
+pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: &mut Pace<'_>) -> Result<QueryResult> {
     if let Some(cf) = spec.calculated_fields.first() {
         return Err(Error::spec("calculated_fields[0]", format!("derived columns are not supported yet ({:?})", cf.name)));
     }

@@ -51,7 +51,7 @@ fn median3<T>(s: &[T], key: impl Fn(&T) -> f64) -> f64 {
 
 /// Put the `k`-th smallest of `v` (total order) at `k`, with no greater value before it and no
 /// smaller one after it.
-pub async fn nth(v: &mut [f64], k: usize, pace: &mut impl Pace) -> Result<()> {
+pub async fn nth(v: &mut [f64], k: usize, pace: &mut Pace<'_>) -> Result<()> {
     if k >= v.len() {
         return Ok(());
     }
@@ -75,7 +75,7 @@ pub async fn nth(v: &mut [f64], k: usize, pace: &mut impl Pace) -> Result<()> {
 
 /// The value at running-weight position `pos` of (value, weight) pairs taken in value order (the
 /// first value whose running weight passes `pos`; the largest when none does). Expected O(n).
-pub async fn weighted_at(pairs: &mut [(f64, f64)], mut pos: f64, pace: &mut impl Pace) -> Result<f64> {
+pub async fn weighted_at(pairs: &mut [(f64, f64)], mut pos: f64, pace: &mut Pace<'_>) -> Result<f64> {
     let mut s = pairs;
     let mut rounds = 0;
     loop {
@@ -113,7 +113,7 @@ pub async fn weighted_at(pairs: &mut [(f64, f64)], mut pos: f64, pace: &mut impl
 
 /// Sort `v` by `key` (total order). Up to [`STEP`] values in one go; longer ones as sorted runs of
 /// [`STEP`] merged pairwise, a run or a merge per step (a scratch copy of `v` while merging).
-pub async fn sort<T: Copy>(v: &mut [T], key: impl Fn(&T) -> f64, pace: &mut impl Pace) -> Result<()> {
+pub async fn sort<T: Copy>(v: &mut [T], key: impl Fn(&T) -> f64, pace: &mut Pace<'_>) -> Result<()> {
     let n = v.len();
     let cmp = |a: &T, b: &T| key(a).total_cmp(&key(b));
     if n <= STEP {
@@ -133,7 +133,7 @@ pub async fn sort<T: Copy>(v: &mut [T], key: impl Fn(&T) -> f64, pace: &mut impl
             let (src, dst): (&[T], &mut [T]) = if in_v { (&*v, &mut scratch[..]) } else { (&scratch[..], &mut *v) };
             for start in (0..n).step_by(2 * width) {
                 let (mid, end) = ((start + width).min(n), (start + 2 * width).min(n));
-                merge(&src[start..mid], &src[mid..end], &mut dst[start..end], &cmp);
+                merge(&src[start..mid], &src[mid..end], &mut dst[start..end], cmp);
                 pace.tick(Step { stage: "sorting values", done: end as u64, total: n as u64 }).await?;
             }
         }
@@ -163,7 +163,7 @@ fn merge<T: Copy>(a: &[T], b: &[T], out: &mut [T], cmp: impl Fn(&T, &T) -> std::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pace::{finish, Unpaced};
+    use crate::pace::finish;
 
     /// A deterministic shuffle of 0..n with many duplicates (values i / 3).
     fn values(n: usize) -> Vec<f64> {
@@ -185,7 +185,7 @@ mod tests {
         sorted.sort_by(f64::total_cmp);
         for k in [0, 1, n / 3, n / 2, n - 2, n - 1] {
             let mut v = values(n);
-            finish(nth(&mut v, k, &mut Unpaced)).unwrap();
+            finish(nth(&mut v, k, &mut Pace::unpaced())).unwrap();
             assert_eq!(v[k], sorted[k], "k = {k}");
             assert!(v[..k].iter().all(|x| *x <= v[k]) && v[k + 1..].iter().all(|x| *x >= v[k]), "k = {k}");
         }
@@ -197,10 +197,10 @@ mod tests {
         // input ends in one round. Both give the right answer.
         let n = STEP * 3;
         let mut v: Vec<f64> = (0..n).map(|i| i as f64).collect();
-        finish(nth(&mut v, n - 5, &mut Unpaced)).unwrap();
+        finish(nth(&mut v, n - 5, &mut Pace::unpaced())).unwrap();
         assert_eq!(v[n - 5], (n - 5) as f64);
         let mut same = vec![7.0; n];
-        finish(nth(&mut same, 12, &mut Unpaced)).unwrap();
+        finish(nth(&mut same, 12, &mut Pace::unpaced())).unwrap();
         assert_eq!(same[12], 7.0);
     }
 
@@ -210,11 +210,11 @@ mod tests {
             let mut v = values(n);
             let mut want = v.clone();
             want.sort_by(f64::total_cmp);
-            finish(sort(&mut v, |x| *x, &mut Unpaced)).unwrap();
+            finish(sort(&mut v, |x| *x, &mut Pace::unpaced())).unwrap();
             assert_eq!(v, want, "n = {n}");
         }
         let mut pairs: Vec<(f64, f64)> = values(STEP * 2 + 3).into_iter().map(|x| (-x, x)).collect();
-        finish(sort(&mut pairs, |p| p.0, &mut Unpaced)).unwrap();
+        finish(sort(&mut pairs, |p| p.0, &mut Pace::unpaced())).unwrap();
         assert!(pairs.windows(2).all(|w| w[0].0 <= w[1].0) && pairs.iter().all(|p| p.0 == -p.1));
     }
 
@@ -227,9 +227,9 @@ mod tests {
         sorted.sort_by(f64::total_cmp);
         // Each value counts twice: position p lands on sorted[p / 2].
         for pos in [0.0, 1.0, 2.5, (n as f64) * 0.99, (2 * n - 1) as f64] {
-            let got = finish(weighted_at(&mut pairs, pos, &mut Unpaced)).unwrap();
+            let got = finish(weighted_at(&mut pairs, pos, &mut Pace::unpaced())).unwrap();
             assert_eq!(got, sorted[(pos / 2.0) as usize], "pos {pos}");
         }
-        assert_eq!(finish(weighted_at(&mut pairs, 1e18, &mut Unpaced)).unwrap(), sorted[n - 1]);
+        assert_eq!(finish(weighted_at(&mut pairs, 1e18, &mut Pace::unpaced())).unwrap(), sorted[n - 1]);
     }
 }

@@ -33,11 +33,11 @@ pub struct TraceSummary {
 /// their longest matching span (ties: the span that comes first in the data), then assembled
 /// for their summary.
 pub fn slowest(ds: &DataSet, spec: &crate::QuerySpec, within: Option<&Selection>, limit: usize) -> Result<Vec<TraceSummary>> {
-    crate::pace::finish(slowest_paced(ds, spec, within, limit, &mut crate::pace::Unpaced))
+    crate::pace::finish(slowest_paced(ds, spec, within, limit, &mut crate::pace::Pace::unpaced()))
 }
 
 /// [`slowest`], ticking `pace` after each batch (the spans, then the listed traces' rows).
-pub async fn slowest_paced(ds: &DataSet, spec: &crate::QuerySpec, within: Option<&Selection>, limit: usize, pace: &mut impl crate::pace::Pace) -> Result<Vec<TraceSummary>> {
+pub async fn slowest_paced(ds: &DataSet, spec: &crate::QuerySpec, within: Option<&Selection>, limit: usize, pace: &mut crate::pace::Pace<'_>) -> Result<Vec<TraceSummary>> {
     let cols = SpanColumns::detect(ds)?;
     let (dur, _) = cols.duration.clone().ok_or_else(|| Error::Data("no span duration column (duration_ms, durationNano…)".into()))?;
     let dcol = ds.column_index(&dur).ok_or_else(|| Error::Data(format!("no column {dur:?}")))?;

@@ -429,11 +429,11 @@ pub fn has_trace(ds: &DataSet, cols: &SpanColumns, trace_id: &str) -> bool {
 /// id strings (looked up only when the length matches one of them). Nothing is encoded here, so
 /// listing or opening a trace does not pay for encoding every id in the data.
 pub fn find_rows(ds: &DataSet, cols: &SpanColumns, ids: &[&str]) -> Result<Vec<Vec<(usize, usize)>>> {
-    crate::pace::finish(find_rows_paced(ds, cols, ids, &mut crate::pace::Unpaced))
+    crate::pace::finish(find_rows_paced(ds, cols, ids, &mut crate::pace::Pace::unpaced()))
 }
 
 /// [`find_rows`], ticking `pace` after each batch.
-pub async fn find_rows_paced(ds: &DataSet, cols: &SpanColumns, ids: &[&str], pace: &mut impl crate::pace::Pace) -> Result<Vec<Vec<(usize, usize)>>> {
+pub async fn find_rows_paced(ds: &DataSet, cols: &SpanColumns, ids: &[&str], pace: &mut crate::pace::Pace<'_>) -> Result<Vec<Vec<(usize, usize)>>> {
     let step = |bi: usize| crate::pace::Step { stage: "finding the traces' spans", done: bi as u64, total: ds.batches().len() as u64 };
     let tcol = ds.column_index(&cols.trace_id).ok_or_else(|| Error::Data(format!("no column {:?}", cols.trace_id)))?;
     let mut out = vec![Vec::new(); ids.len()];

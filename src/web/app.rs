@@ -368,7 +368,8 @@ impl App {
         let mut pace = super::pace::PagePace::new(self.query_slice_ms, self.bubble_runs.clone(), run, Some(self.parts.running.clone()));
         let _ = self.parts.root.set_attribute("data-bubbleup", "running");
         wasm_bindgen_futures::spawn_local(async move {
-            let out = crate::bubbleup::run_paced(&data, &spec, &sel, None, &mut pace).await;
+            let mut check = |s: crate::pace::Step<'_>| pace.check(s);
+            let out = crate::bubbleup::run_paced(&data, &spec, &sel, None, &mut crate::pace::Pace::new(&mut check)).await;
             drop(data);
             if matches!(out, Err(crate::Error::Stopped)) {
                 return;
@@ -581,7 +582,8 @@ impl App {
             dom::yield_now().await;
             let Some(Some((data, spec, within, scope))) = when_free(&me, |a| a.trace_list_inputs(due)).await else { return };
             let mut pace = super::pace::PagePace::new(DEFAULT_QUERY_SLICE_MS, latest_of(&me, |a| a.traces_due.clone()), due, None);
-            let out = crate::trace::slowest_paced(&data, &spec, within.as_ref(), 10, &mut pace).await;
+            let mut check = |s: crate::pace::Step<'_>| pace.check(s);
+            let out = crate::trace::slowest_paced(&data, &spec, within.as_ref(), 10, &mut crate::pace::Pace::new(&mut check)).await;
             drop(data);
             if matches!(out, Err(crate::Error::Stopped)) {
                 return;
@@ -898,7 +900,8 @@ impl App {
         let me = self.me.clone();
         let mut pace = super::pace::PagePace::new(self.query_slice_ms, self.runs.clone(), run, Some(self.parts.running.clone()));
         wasm_bindgen_futures::spawn_local(async move {
-            let out = query::run_paced(&data, &spec, &opts, &mut pace).await;
+            let mut check = |s: crate::pace::Step<'_>| pace.check(s);
+            let out = query::run_paced(&data, &spec, &opts, &mut crate::pace::Pace::new(&mut check)).await;
             drop(data);
             if matches!(out, Err(crate::Error::Stopped)) {
                 return;

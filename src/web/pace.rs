@@ -9,11 +9,12 @@ use web_sys::Element;
 
 use super::dom;
 use crate::error::{Error, Result};
-use crate::pace::{Pace, Step};
+use crate::pace::{Step, Wait};
 
 pub struct PagePace {
     slice_ms: f64,
-    last: f64,
+    /// When the page last had its turn.
+    last: Rc<Cell<f64>>,
     /// The latest request's number; this work is request `mine`.
     latest: Rc<Cell<u64>>,
     mine: u64,
@@ -23,19 +24,17 @@ pub struct PagePace {
 
 impl PagePace {
     pub fn new(slice_ms: f64, latest: Rc<Cell<u64>>, mine: u64, status: Option<Element>) -> PagePace {
-        PagePace { slice_ms, last: dom::now(), latest, mine, status }
+        PagePace { slice_ms, last: Rc::new(Cell::new(dom::now())), latest, mine, status }
     }
 
-    fn current(&self) -> Result<()> {
-        if self.latest.get() == self.mine { Ok(()) } else { Err(Error::Stopped) }
-    }
-}
-
-impl Pace for PagePace {
-    async fn tick(&mut self, step: Step<'_>) -> Result<()> {
-        self.current()?;
-        if dom::now() - self.last < self.slice_ms {
-            return Ok(());
+    /// The check a [`crate::pace::Pace`] makes at every step: stop when a newer request came;
+    /// once a slice has passed, show the step and wait for the page's next turn.
+    pub fn check(&mut self, step: Step<'_>) -> Result<Option<Wait>> {
+        if self.latest.get() != self.mine {
+            return Err(Error::Stopped);
+        }
+        if dom::now() - self.last.get() < self.slice_ms {
+            return Ok(None);
         }
         if let Some(status) = &self.status {
             let share = (step.done * 100).checked_div(step.total).map_or(String::new(), |p| format!(" ({}%)", p.min(100)));
@@ -43,9 +42,12 @@ impl Pace for PagePace {
             let _ = status.set_attribute("data-stage", step.stage);
             let _ = status.remove_attribute("hidden");
         }
-        dom::yield_now().await;
-        self.last = dom::now();
-        self.current()
+        let (last, latest, mine) = (self.last.clone(), self.latest.clone(), self.mine);
+        Ok(Some(Box::pin(async move {
+            dom::yield_now().await;
+            last.set(dom::now());
+            if latest.get() == mine { Ok(()) } else { Err(Error::Stopped) }
+        })))
     }
 }
 
