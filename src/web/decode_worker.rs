@@ -133,7 +133,10 @@ pub async fn decode(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSign
     let data = match got {
         Ok(ev) => Reflect::get(&ev, &"data".into()).unwrap_or(JsValue::UNDEFINED),
         Err(e) => {
-            let m = Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
+            // A worker that could not start at all (a content security policy without
+            // `worker-src blob:` blocks it after `new Worker` returned) fires a plain `error`
+            // event; an error inside a running worker is an ErrorEvent, with a message.
+            let Some(m) = Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()) else { return Outcome::Unavailable };
             return Outcome::Failed(format!("cannot read {name}: the decoder stopped ({m})"));
         }
     };

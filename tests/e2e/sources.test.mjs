@@ -258,3 +258,19 @@ test('a link made with a local file asks for the same file, then shows the same 
   await again.close();
   await page.close();
 });
+
+test('a host whose content security policy blocks workers still loads every format (decoded in the page)', async () => {
+  const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').replace('<head>', `<head><meta http-equiv="Content-Security-Policy" content="worker-src 'none'">`);
+  fs.writeFileSync(path.join(DIST, 'csp-test.html'), html);
+  const page = await newPage(env.context);
+  await page.goto(env.base + 'csp-test.html');
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  const before = await rows(page);
+  await page.setInputFiles('.ap-file', [path.join('tests', 'fixtures', 'otlp_sdk.json')]);
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 30_000 });
+  assert.ok(await rows(page) > before);
+  assert.equal(await page.isVisible('.ap-error'), false);
+  // The browser reports the blocked worker; nothing else went wrong.
+  assert.ok(page.errors.length > 0 && page.errors.every((e) => /Content Security Policy/.test(e)), page.errors.join('\n'));
+  await page.close();
+});
