@@ -5,6 +5,7 @@ mod cli;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
+    apiary::ingest::parquet::quiet_decoder_panics();
     std::process::exit(cli::main());
 }
 

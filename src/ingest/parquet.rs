@@ -14,11 +14,33 @@ use crate::error::{Error, Result};
 pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
     #[cfg(panic = "unwind")]
     {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_batches(source, bytes)))
-            .unwrap_or_else(|_| Err(Error::decode(source, "Parquet: the decoder crashed on this file's page data (the file is corrupted)")))
+        DECODING.with(|d| d.set(true));
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_batches(source, bytes)));
+        DECODING.with(|d| d.set(false));
+        out.unwrap_or_else(|_| Err(Error::decode(source, "Parquet: the decoder crashed on this file's page data (the file is corrupted)")))
     }
     #[cfg(not(panic = "unwind"))]
     read_batches(source, bytes)
+}
+
+std::thread_local! {
+    /// Whether this thread is inside the parquet crate's decoders (see [`quiet_decoder_panics`]).
+    static DECODING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Keep the panic hook from printing the parquet crate's panics, which [`read`] turns into an
+/// error naming the file (the CLI prints that error; the hook's message and backtrace note before
+/// it were noise). Other panics print as before. Installed once, by the CLI.
+pub fn quiet_decoder_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !DECODING.with(|d| d.get()) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 fn read_batches(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
