@@ -105,7 +105,7 @@ pub struct App {
     pending_table: Option<table::TableView>,
     /// Local files a link asks for that have not been added yet.
     wanted: Vec<crate::permalink::FileRef>,
-    /// This app (for work it schedules after the current task, see [`App::refresh_traces_soon`]).
+    /// This app (for work that runs in a task of its own: queries, BubbleUp, the trace list).
     me: std::rc::Weak<RefCell<App>>,
     /// Bumped each time the trace list is scheduled: only the latest scheduled refresh runs.
     traces_due: Rc<std::cell::Cell<u64>>,
@@ -124,11 +124,6 @@ pub async fn when_free<T>(me: &std::rc::Weak<RefCell<App>>, f: impl FnOnce(&mut 
         drop(app);
         dom::yield_now().await;
     }
-}
-
-/// A counter of the app's (the latest request's number), or a fresh one when the app is gone.
-fn latest_of(me: &std::rc::Weak<RefCell<App>>, f: impl FnOnce(&App) -> Rc<std::cell::Cell<u64>>) -> Rc<std::cell::Cell<u64>> {
-    me.upgrade().and_then(|a| a.try_borrow().ok().map(|a| f(&a))).unwrap_or_default()
 }
 
 /// Attach `f` to `event` on `target`, with mutable access to the app. The listener lives as long
@@ -578,10 +573,10 @@ impl App {
         self.traces_due.set(due);
         let _ = self.traces.list.set_attribute("data-pending", "");
         let me = self.me.clone();
+        let mut pace = super::pace::PagePace::new(self.query_slice_ms, self.traces_due.clone(), due, None);
         wasm_bindgen_futures::spawn_local(async move {
             dom::yield_now().await;
             let Some(Some((data, spec, within, scope))) = when_free(&me, |a| a.trace_list_inputs(due)).await else { return };
-            let mut pace = super::pace::PagePace::new(DEFAULT_QUERY_SLICE_MS, latest_of(&me, |a| a.traces_due.clone()), due, None);
             let mut check = |s: crate::pace::Step<'_>| pace.check(s);
             let out = crate::trace::slowest_paced(&data, &spec, within.as_ref(), 10, &mut crate::pace::Pace::new(&mut check)).await;
             drop(data);
