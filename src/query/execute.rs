@@ -414,8 +414,9 @@ pub fn run_with(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions) -> Result<Que
 const TICK_COST: u64 = 65_536;
 const GROUP_COST: u64 = 1024;
 
-/// [`run_with`], ticking `pace` between steps: after each batch of a pass, every few thousand
-/// groups or cells, and while a string column is encoded for the first time. Same result.
+/// [`run_with`], ticking `pace` between steps: after each batch of a pass, by cost while groups
+/// and series cells are finished (see [`TICK_COST`]), per partition round or merge of a large
+/// slot's percentiles, and while a string column is encoded for the first time. Same result.
 pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: &mut Pace<'_>) -> Result<QueryResult> {
     if let Some(cf) = spec.calculated_fields.first() {
         return Err(Error::spec("calculated_fields[0]", format!("derived columns are not supported yet ({:?})", cf.name)));
