@@ -126,6 +126,20 @@ pub async fn when_free<T>(me: &std::rc::Weak<RefCell<App>>, f: impl FnOnce(&mut 
     }
 }
 
+/// The end of work that ran in steps under `pace`: nothing shows when it was stopped or a newer
+/// request of its kind came meanwhile; otherwise `show` gets the result once the app is free.
+async fn show_when_done<T>(me: &std::rc::Weak<RefCell<App>>, pace: &super::pace::PagePace, out: crate::Result<T>, show: impl FnOnce(&mut App, crate::Result<T>)) {
+    if matches!(out, Err(crate::Error::Stopped)) {
+        return;
+    }
+    when_free(me, |a| {
+        if pace.is_latest() {
+            show(a, out);
+        }
+    })
+    .await;
+}
+
 /// Attach `f` to `event` on `target`, with mutable access to the app. The listener lives as long
 /// as the page; a re-entrant event while the app is busy is dropped.
 pub fn listen<E: JsCast + 'static>(target: &web_sys::EventTarget, event: &str, app: &Shared, mut f: impl FnMut(&Shared, E) + 'static) -> Result<(), JsValue> {
@@ -363,18 +377,15 @@ impl App {
         let mut pace = super::pace::PagePace::new(self.query_slice_ms, self.bubble_runs.clone(), run, Some(self.parts.running.clone()));
         let _ = self.parts.root.set_attribute("data-bubbleup", "running");
         wasm_bindgen_futures::spawn_local(async move {
-            let mut check = |s: crate::pace::Step<'_>| pace.check(s);
-            let out = crate::bubbleup::run_paced(&data, &spec, &sel, None, &mut crate::pace::Pace::new(&mut check)).await;
+            let out = {
+                let mut check = |s: crate::pace::Step<'_>| pace.check(s);
+                crate::bubbleup::run_paced(&data, &spec, &sel, None, &mut crate::pace::Pace::new(&mut check)).await
+            };
             drop(data);
-            if matches!(out, Err(crate::Error::Stopped)) {
-                return;
-            }
-            when_free(&me, |a| {
-                if a.bubble_runs.get() == run {
-                    super::pace::done(&a.parts.running);
-                    let _ = a.parts.root.remove_attribute("data-bubbleup");
-                    a.show_bubbleup(sel, push, out);
-                }
+            show_when_done(&me, &pace, out, |a, out| {
+                super::pace::done(&a.parts.running);
+                let _ = a.parts.root.remove_attribute("data-bubbleup");
+                a.show_bubbleup(sel, push, out);
             })
             .await;
         });
@@ -577,18 +588,15 @@ impl App {
         wasm_bindgen_futures::spawn_local(async move {
             dom::yield_now().await;
             let Some(Some((data, spec, within, scope))) = when_free(&me, |a| a.trace_list_inputs(due)).await else { return };
-            let mut check = |s: crate::pace::Step<'_>| pace.check(s);
-            let out = crate::trace::slowest_paced(&data, &spec, within.as_ref(), 10, &mut crate::pace::Pace::new(&mut check)).await;
+            let out = {
+                let mut check = |s: crate::pace::Step<'_>| pace.check(s);
+                crate::trace::slowest_paced(&data, &spec, within.as_ref(), 10, &mut crate::pace::Pace::new(&mut check)).await
+            };
             drop(data);
-            if matches!(out, Err(crate::Error::Stopped)) {
-                return;
-            }
-            when_free(&me, |a| {
-                if a.traces_due.get() == due {
-                    let _ = a.traces.list.remove_attribute("data-pending");
-                    // A data set without spans lists none.
-                    let _ = a.traces.render_list(out.as_deref().unwrap_or_default(), &scope);
-                }
+            show_when_done(&me, &pace, out, |a, out| {
+                let _ = a.traces.list.remove_attribute("data-pending");
+                // A data set without spans lists none.
+                let _ = a.traces.render_list(out.as_deref().unwrap_or_default(), &scope);
             })
             .await;
         });
@@ -895,17 +903,14 @@ impl App {
         let me = self.me.clone();
         let mut pace = super::pace::PagePace::new(self.query_slice_ms, self.runs.clone(), run, Some(self.parts.running.clone()));
         wasm_bindgen_futures::spawn_local(async move {
-            let mut check = |s: crate::pace::Step<'_>| pace.check(s);
-            let out = query::run_paced(&data, &spec, &opts, &mut crate::pace::Pace::new(&mut check)).await;
+            let out = {
+                let mut check = |s: crate::pace::Step<'_>| pace.check(s);
+                query::run_paced(&data, &spec, &opts, &mut crate::pace::Pace::new(&mut check)).await
+            };
             drop(data);
-            if matches!(out, Err(crate::Error::Stopped)) {
-                return;
-            }
-            when_free(&me, |a| {
-                if a.runs.get() == run {
-                    super::pace::done(&a.parts.running);
-                    a.show_run(run, spec, push, out);
-                }
+            show_when_done(&me, &pace, out, |a, out| {
+                super::pace::done(&a.parts.running);
+                a.show_run(run, spec, push, out);
             })
             .await;
         });

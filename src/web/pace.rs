@@ -27,10 +27,15 @@ impl PagePace {
         PagePace { slice_ms, last: Rc::new(Cell::new(dom::now())), latest, mine, status }
     }
 
+    /// Whether this work is still the latest request of its kind.
+    pub fn is_latest(&self) -> bool {
+        self.latest.get() == self.mine
+    }
+
     /// The check a [`crate::pace::Pace`] makes at every step: stop when a newer request came;
     /// once a slice has passed, show the step and wait for the page's next turn.
     pub fn check(&mut self, step: Step<'_>) -> Result<Option<Wait>> {
-        if self.latest.get() != self.mine {
+        if !self.is_latest() {
             return Err(Error::Stopped);
         }
         if dom::now() - self.last.get() < self.slice_ms {
