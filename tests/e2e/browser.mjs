@@ -100,3 +100,32 @@ export async function plot(page) {
     y: (v) => box.y + bottom - ((f(v) - f(y0)) / (f(y1) - f(y0))) * (bottom - top),
   };
 }
+
+/** The builder's input box for `clause` (VISUALIZE, WHERE, GROUP BY, …). */
+export const box = (clause) => `.ap-clause[data-clause="${clause}"] input`;
+
+/**
+ * Fill the builder's boxes and press Enter in LIMIT (no completions there); wait until the query
+ * that ran is the one `done` accepts (debounced runs of half-typed states may come first) and has
+ * been shown.
+ */
+export async function runBuilder(page, clauses, done) {
+  for (const [clause, text] of Object.entries(clauses)) await page.fill(box(clause), text);
+  await page.focus(box('LIMIT'));
+  await page.keyboard.press('Enter');
+  for (let i = 0; i < 600; i++) {
+    const spec = JSON.parse(await page.getAttribute('.apiary', 'data-spec'));
+    if (done(spec) && await page.getAttribute('.apiary', 'data-state') === 'ready') return spec;
+    await page.waitForTimeout(100);
+  }
+  throw new Error('the built query never ran');
+}
+
+/** Write page `name` into the served app: its index.html with `from` replaced by `to` (a host's
+ * attributes, a content security policy). Returns `name`. */
+export function hostPage(name, from, to) {
+  const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8');
+  if (!html.includes(from)) throw new Error(`index.html has no ${from}`);
+  fs.writeFileSync(path.join(DIST, name), html.replace(from, to));
+  return name;
+}

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { start, newPage, OUT } from './browser.mjs';
+import { start, newPage, box, OUT } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -12,7 +12,6 @@ after(async () => { await env?.close(); });
 
 const cli = (spec) => JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['query', path.join('www', 'demo.arrow'), '--spec', spec], { encoding: 'utf8' }));
 const spec = async (page) => JSON.parse(await page.getAttribute('.apiary', 'data-spec'));
-const box = (clause) => `.ap-clause[data-clause="${clause}"] input`;
 
 async function ready(page) {
   await page.goto(env.base);

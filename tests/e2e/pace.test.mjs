@@ -3,15 +3,12 @@
 // its result ever shows. The host sets `data-query-slice-ms="0"`: a turn after every step.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { start, newPage, smallBatches, plot, DIST, OUT } from './browser.mjs';
+import { start, newPage, smallBatches, plot, box, runBuilder, hostPage, OUT } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
 after(async () => { await env?.close(); });
-
-const box = (clause) => `.ap-clause[data-clause="${clause}"] input`;
 
 // The demo, and the demo again in 500-row batches: 200,000 events in 202 batches, so a query
 // has hundreds of steps.
@@ -24,27 +21,11 @@ async function open(file) {
   return page;
 }
 
-// Fill the builder's boxes and press Enter in LIMIT; wait until the query `done` accepts has
-// been shown.
-async function runBuilder(page, clauses, done) {
-  for (const [clause, text] of Object.entries(clauses)) await page.fill(box(clause), text);
-  await page.focus(box('LIMIT'));
-  await page.keyboard.press('Enter');
-  for (let i = 0; i < 600; i++) {
-    const spec = JSON.parse(await page.getAttribute('.apiary', 'data-spec'));
-    if (done(spec) && await page.getAttribute('.apiary', 'data-state') === 'ready') return spec;
-    await page.waitForTimeout(100);
-  }
-  throw new Error('the built query never ran');
-}
-
 const table = (page) => page.$$eval('.ap-results tbody tr.ap-row', (trs) => trs.map((tr) => tr.textContent));
 
 /** The page with a host that asks for a turn after every step. */
 function paced() {
-  const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').replace('<main data-apiary>', '<main data-apiary data-query-slice-ms="0">');
-  fs.writeFileSync(path.join(DIST, 'pace-test.html'), html);
-  return open('pace-test.html');
+  return open(hostPage('pace-test.html', '<main data-apiary>', '<main data-apiary data-query-slice-ms="0">'));
 }
 
 /** Record what the progress shows in `window.stages`. */

@@ -5,32 +5,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { start, newPage, OUT } from './browser.mjs';
+import { start, newPage, box, runBuilder, OUT } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
 after(async () => { await env?.close(); });
 
 const cli = (spec) => JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['query', path.join('www', 'demo.arrow'), '--spec', JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 28 }));
-const box = (clause) => `.ap-clause[data-clause="${clause}"] input`;
 
 async function ready(page) {
   await page.goto(env.base);
   await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
-}
-
-// Fill the builder's boxes and press Enter in LIMIT (no completions there); wait until the query
-// that ran is the one `done` accepts (debounced runs of half-typed states may come first).
-async function runBuilder(page, clauses, done) {
-  for (const [clause, text] of Object.entries(clauses)) await page.fill(box(clause), text);
-  await page.focus(box('LIMIT'));
-  await page.keyboard.press('Enter');
-  for (let i = 0; i < 600; i++) {
-    const spec = JSON.parse(await page.getAttribute('.apiary', 'data-spec'));
-    if (done(spec) && await page.getAttribute('.apiary', 'data-state') === 'ready') return spec;
-    await page.waitForTimeout(100);
-  }
-  throw new Error('the built query never ran');
 }
 
 test('every calculation gets its own chart, with hover values equal to the native engine', async () => {

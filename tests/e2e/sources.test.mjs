@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { start, newPage, smallBatches, DIST, OUT } from './browser.mjs';
+import { start, newPage, smallBatches, hostPage, OUT } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -77,8 +77,7 @@ test('a Parquet file that crashes its decoder is an error; the page and its data
 });
 
 test('a load over the memory cap stops with a message', async () => {
-  const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').replace('<main data-apiary>', '<main data-apiary data-memory-cap="1000000">');
-  fs.writeFileSync(path.join(DIST, 'cap-test.html'), html);
+  hostPage('cap-test.html', '<main data-apiary>', '<main data-apiary data-memory-cap="1000000">');
   const page = await newPage(env.context);
   await page.goto(env.base + 'cap-test.html');
   await page.waitForSelector('.apiary[data-state=error]', { timeout: 60_000 });
@@ -180,8 +179,7 @@ test('a big Arrow stream is decoded batch by batch: the page shows rows so far, 
   // The demo data rewritten by pyarrow into 500-row batches (200 of them); a host that gives the
   // page its turn after every batch.
   const small = smallBatches();
-  const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').replace('<main data-apiary>', '<main data-apiary data-decode-slice-ms="0">');
-  fs.writeFileSync(path.join(DIST, 'slice-test.html'), html);
+  hostPage('slice-test.html', '<main data-apiary>', '<main data-apiary data-decode-slice-ms="0">');
   const page = await newPage(env.context);
   await page.goto(env.base + 'slice-test.html');
   await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
@@ -260,8 +258,7 @@ test('a link made with a local file asks for the same file, then shows the same 
 });
 
 test('a host whose content security policy blocks workers still loads every format (decoded in the page)', async () => {
-  const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').replace('<head>', `<head><meta http-equiv="Content-Security-Policy" content="worker-src 'none'">`);
-  fs.writeFileSync(path.join(DIST, 'csp-test.html'), html);
+  hostPage('csp-test.html', '<head>', `<head><meta http-equiv="Content-Security-Policy" content="worker-src 'none'">`);
   const page = await newPage(env.context);
   await page.goto(env.base + 'csp-test.html');
   await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
