@@ -3,30 +3,14 @@
 
 mod common;
 
+use common::{fixture, fixture_files, xorshift};
+
 use apiary::ingest::{self, Format};
 use apiary::{query, DataSet, QuerySpec};
 use arrow_array::cast::AsArray;
 use arrow_array::Array;
 use arrow_schema::DataType;
 use serde_json::{json, Value as Json};
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("tests/fixtures/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-/// Every file of a fixture folder (`tests/fixtures/DIR`): its name and bytes; at least `min`.
-fn fixture_files(dir: &str, min: usize) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(format!("tests/fixtures/{dir}"))
-        .unwrap_or_else(|e| panic!("{dir}: {e}"))
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            (path.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&path).unwrap())
-        })
-        .collect();
-    files.sort();
-    assert!(files.len() >= min, "{dir}: {} files", files.len());
-    files
-}
 
 fn load(name: &str) -> (Format, DataSet) {
     let l = ingest::load(name, &fixture(name)).unwrap_or_else(|e| panic!("{e}"));
@@ -222,14 +206,6 @@ fn empty_and_unknown_inputs_are_named_errors() {
     }
 }
 
-/// Deterministic xorshift for corruption positions.
-fn xorshift(state: &mut u64) -> u64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    *state
-}
-
 #[test]
 fn corrupted_text_formats_give_errors_never_panics() {
     let ndjson = br#"{"timestamp": 1793534400000, "a": {"b": [1, 2, {"c": "x"}]}, "n": 1.5}
@@ -422,106 +398,6 @@ fn view_and_large_layouts_from_pyarrow() {
     assert_eq!(r["results"][0]["data"], json!({"COUNT": 2, "COUNT_DISTINCT(name)": 1}));
     let r = q(&ds, json!({"calculations":[{"op":"COUNT"}],"filters":[{"column":"blob","op":"exists"}],"time_range":315360000}));
     assert_eq!(r["results"][0]["data"]["COUNT"], json!(5));
-}
-
-/// Feed `bytes` to a [`ingest::Receiving`] in pieces of the sizes `sizes` cycles through, then
-/// finish decoding. The rows decoded before the last piece are returned too.
-fn receive(name: &str, bytes: &[u8], sizes: &[usize]) -> (apiary::Result<ingest::Loaded>, usize) {
-    let mut r = ingest::Receiving::new(name, usize::MAX);
-    let (mut at, mut i, mut rows_before_end) = (0, 0, 0);
-    while at < bytes.len() {
-        let n = sizes[i % sizes.len()].min(bytes.len() - at);
-        if at + n == bytes.len() {
-            rows_before_end = r.rows();
-        }
-        if let Err(e) = r.push(&bytes[at..at + n]) {
-            return (Err(e), rows_before_end);
-        }
-        at += n;
-        i += 1;
-    }
-    (r.finish().and_then(|d| d.finish()), rows_before_end)
-}
-
-#[test]
-fn arrow_streams_decode_as_their_bytes_arrive_in_any_pieces() {
-    let mut streams: Vec<(String, Vec<u8>)> = ["wide_zstd.arrows", "dict_delta.arrows", "dict_replace.arrows", "views.arrows"].iter().map(|n| (n.to_string(), fixture(n))).collect();
-    let demo = apiary::demo::generate(3000, 7, 1000);
-    let mut small = Vec::new();
-    for b in &demo {
-        for at in (0..b.num_rows()).step_by(250) {
-            small.push(b.slice(at, 250.min(b.num_rows() - at)));
-        }
-    }
-    streams.push(("demo (lz4)".into(), ingest::arrow_ipc::write_stream(&demo).unwrap()));
-    streams.push(("demo (plain, 250-row batches)".into(), ingest::arrow_ipc::write_stream_plain(&small).unwrap()));
-    for (name, bytes) in &streams {
-        let whole = ingest::load(name, bytes).unwrap();
-        let total: usize = whole.batches.iter().map(|b| b.num_rows()).sum();
-        for sizes in [&[1usize][..], &[3, 7, 64], &[4096], &[100_000], &[13, 65_536, 5]] {
-            let (got, before_end) = receive(name, bytes, sizes);
-            let got = got.unwrap_or_else(|e| panic!("{name} in pieces of {sizes:?}: {e}"));
-            assert_eq!(got.format, Format::ArrowStream);
-            assert_eq!(got.batches, whole.batches, "{name} in pieces of {sizes:?}");
-            // Rows were ready before the last piece came (when there was more than one batch and piece).
-            if whole.batches.len() > 2 && sizes[0] < bytes.len() / 4 {
-                assert!(before_end > 0 && before_end < total + 1, "{name} in pieces of {sizes:?}: {before_end} rows before the end");
-            }
-        }
-        // Truncation anywhere is an error (or, at a message boundary, fewer rows), never a panic;
-        // random corruption too.
-        let step = (bytes.len() / 300).max(1);
-        for cut in (0..bytes.len()).step_by(step) {
-            let r = std::panic::catch_unwind(|| receive(name, &bytes[..cut], &[1000]).0.map(|l| DataSet::from_batches(l.batches)));
-            let r = r.unwrap_or_else(|_| panic!("{name} truncated at {cut} panicked"));
-            if let Ok(Ok(ds)) = r {
-                assert!(ds.num_rows() < total, "{name} cut at {cut} kept every row");
-            }
-        }
-        let mut rng = 0x9E3779B97F4A7C15u64;
-        for _ in 0..200 {
-            let mut b = bytes.clone();
-            for _ in 0..1 + xorshift(&mut rng) % 4 {
-                let i = (xorshift(&mut rng) % b.len() as u64) as usize;
-                b[i] = xorshift(&mut rng) as u8;
-            }
-            let r = std::panic::catch_unwind(|| receive(name, &b, &[777]).0.map(|l| DataSet::from_batches(l.batches)));
-            assert!(r.is_ok(), "{name} corrupted panicked");
-        }
-    }
-    for (name, bytes) in fixture_files("ipc_crashes", 3) {
-        let r = std::panic::catch_unwind(|| receive("crash", &bytes, &[5]).0.map(|l| DataSet::from_batches(l.batches)));
-        assert!(matches!(r, Ok(Err(_)) | Ok(Ok(Err(_)))), "{name} decoded without an error, or panicked");
-    }
-}
-
-#[test]
-fn received_sources_of_other_formats_decode_at_the_end_and_errors_say_where() {
-    for name in ["wide.arrow", "wide_snappy.parquet", "otlp_sdk.jsonl"] {
-        let bytes = fixture(name);
-        let whole = ingest::load(name, &bytes).unwrap();
-        let (got, before_end) = receive(name, &bytes, &[2, 1000]);
-        let got = got.unwrap();
-        assert_eq!((got.format, &got.batches), (whole.format, &whole.batches), "{name}");
-        assert_eq!(before_end, 0, "{name} is decoded at the end");
-    }
-    // A message that declares a body larger than the source may be: refused before it arrives.
-    let demo = ingest::arrow_ipc::write_stream_plain(&apiary::demo::generate(500, 1, 100)).unwrap();
-    let mut r = ingest::Receiving::new("capped.arrow", 4096);
-    let e = demo.chunks(1024).try_for_each(|c| r.push(c)).unwrap_err().to_string();
-    assert!(e.contains("capped.arrow") && e.contains(" (at byte ") && e.contains("more than the source can hold"), "{e}");
-    // A stream cut in the middle of a message names it.
-    let (got, _) = receive("cut.arrow", &demo[..demo.len() - 100], &[4096]);
-    let e = got.err().unwrap().to_string();
-    assert!(e.contains("cut.arrow") && e.contains("truncated after"), "{e}");
-    // Nothing at all, or too little to know the format.
-    assert!(ingest::Receiving::new("empty", 10).finish().is_err());
-    let mut r = ingest::Receiving::new("short", 10);
-    r.push(b"\xff\xff\xff\xff\x10").unwrap();
-    assert!(r.finish().is_err());
-    let mut r = ingest::Receiving::new("two", 10);
-    r.push(b"\xff\xff").unwrap();
-    assert!(r.finish().and_then(|d| d.finish()).is_err());
 }
 
 #[test]

@@ -98,59 +98,162 @@ fn typed(strings: &StringArray, fits: Fits) -> ArrayRef {
     }
 }
 
-pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|c| **c == b'\n').count() + 1;
-        Error::decode(source, format!("CSV is not valid UTF-8 at byte {} (line {line})", e.valid_up_to()))
-    })?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes);
-    let header = reader.headers().map_err(|e| Error::decode(source, format!("CSV header: {e}")))?.clone();
-    if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
-        return Err(Error::decode(source, "CSV has no header row"));
+/// CSV arriving in pieces: records are parsed as soon as they are complete (the last record of
+/// what has come so far waits: more bytes could still extend it), as text; column types are
+/// decided at the end from every row, as for a whole file.
+#[derive(Default)]
+pub struct Stream {
+    source: String,
+    pending: Vec<u8>,
+    /// Parse again once `pending` is this long (a record spanning many pieces is not re-parsed
+    /// for each of them).
+    parse_at: usize,
+    /// A leading byte-order mark was looked for (and dropped).
+    bom_checked: bool,
+    /// Bytes consumed before `pending` (after a leading byte-order mark), and their newlines.
+    at: usize,
+    lines: usize,
+    names: Vec<String>,
+    columns: Vec<StringBuilder>,
+    fits: Vec<Fits>,
+    values: Vec<usize>,
+    /// Columns of full batches ([`BATCH_ROWS`] rows), as text.
+    done: Vec<Vec<StringArray>>,
+    rows: usize,
+}
+
+impl Stream {
+    pub fn new(source: &str) -> Stream {
+        Stream { source: source.to_string(), ..Stream::default() }
     }
-    let names = names(&header);
-    let mut columns: Vec<StringBuilder> = names.iter().map(|_| StringBuilder::new()).collect();
-    let mut fits = vec![Fits::ALL; names.len()];
-    let mut record = csv::StringRecord::new();
-    let mut rows = 0usize;
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let at = e.position().map(|p| format!("line {}, ", p.line())).unwrap_or_default();
-                let what = match e.kind() {
-                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!("{len} fields where the header has {expected_len}"),
-                    _ => e.to_string(),
-                };
-                return Err(Error::decode(source, format!("CSV {at}record {}: {what}", rows + 1)));
-            }
+
+    pub fn push(&mut self, piece: &[u8]) -> Result<()> {
+        self.pending.extend_from_slice(piece);
+        if self.pending.len() >= self.parse_at {
+            self.parse(false)?;
+            self.parse_at = 2 * self.pending.len();
         }
-        for (i, v) in record.iter().enumerate() {
+        Ok(())
+    }
+
+    /// Rows parsed so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Parse the complete records in `pending` (all of it at the `end`).
+    fn parse(&mut self, end: bool) -> Result<()> {
+        if !self.bom_checked {
+            if !end && self.pending.len() < 3 && b"\xEF\xBB\xBF".starts_with(&self.pending) {
+                return Ok(());
+            }
+            if self.pending.starts_with(b"\xEF\xBB\xBF") {
+                self.pending.drain(..3);
+            }
+            self.bom_checked = true;
+        }
+        let bytes = std::mem::take(&mut self.pending);
+        // The csv crate drops a byte-order mark at the start of what it reads: past the file's
+        // start, a blank line first keeps one that is data.
+        let lead: &[u8] = if self.at == 0 { b"" } else { b"\n" };
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(std::io::Read::chain(lead, &bytes[..]));
+        let mut record = csv::ByteRecord::new();
+        let (mut used, mut newlines) = (0usize, 0usize);
+        let result = loop {
+            // The line where the next record starts (past blank lines), in the whole text.
+            let blank = bytes[used..].iter().take_while(|c| matches!(c, b'\r' | b'\n')).filter(|c| **c == b'\n').count();
+            let line = self.lines + newlines + blank + 1;
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break Ok(()),
+                Ok(true) => {}
+                Err(e) => break Err(Error::decode(&self.source, format!("CSV line {line}, record {}: {e}", self.rows + 1))),
+            }
+            let next = reader.position().byte() as usize - lead.len();
+            if next >= bytes.len() && !end {
+                break Ok(());
+            }
+            if let Err(e) = self.record(&bytes[used..next], used, newlines, &record, line) {
+                break Err(e);
+            }
+            newlines += bytes[used..next].iter().filter(|c| **c == b'\n').count();
+            used = next;
+        };
+        self.lines += newlines;
+        self.at += used;
+        self.pending = bytes;
+        self.pending.drain(..used);
+        result
+    }
+
+    /// One complete record: `raw` its bytes, starting `offset` bytes (and `newlines` newlines)
+    /// into `pending`.
+    fn record(&mut self, raw: &[u8], offset: usize, newlines: usize, record: &csv::ByteRecord, line: usize) -> Result<()> {
+        if let Err(e) = std::str::from_utf8(raw) {
+            let nl = raw[..e.valid_up_to()].iter().filter(|c| **c == b'\n').count();
+            let line = self.lines + newlines + nl + 1;
+            return Err(Error::decode(&self.source, format!("CSV is not valid UTF-8 at byte {} (line {line})", self.at + offset + e.valid_up_to())));
+        }
+        // Every field is valid UTF-8: the record's bytes are, and fields split at ASCII bytes.
+        let field = |i: usize| std::str::from_utf8(&record[i]).unwrap_or_default();
+        if self.names.is_empty() {
+            let header = csv::StringRecord::from((0..record.len()).map(field).collect::<Vec<_>>());
+            if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
+                return Err(Error::decode(&self.source, "CSV has no header row"));
+            }
+            self.names = names(&header);
+            self.columns = self.names.iter().map(|_| StringBuilder::new()).collect();
+            self.fits = vec![Fits::ALL; self.names.len()];
+            self.values = vec![0; self.names.len()];
+            return Ok(());
+        }
+        if record.len() != self.names.len() {
+            return Err(Error::decode(&self.source, format!("CSV line {line}, record {}: {} fields where the header has {}", self.rows + 1, record.len(), self.names.len())));
+        }
+        for i in 0..record.len() {
+            let v = field(i);
             if v.is_empty() {
-                columns[i].append_null();
+                self.columns[i].append_null();
             } else {
-                fits[i].check(v);
-                columns[i].append_value(v);
+                self.fits[i].check(v);
+                self.values[i] += 1;
+                self.columns[i].append_value(v);
             }
         }
-        rows += 1;
+        self.rows += 1;
+        if self.rows % BATCH_ROWS == 0 {
+            self.done.push(self.columns.iter_mut().map(|b| b.finish()).collect());
+        }
+        Ok(())
     }
-    if rows == 0 {
-        return Err(Error::decode(source, "read as CSV (not Arrow, Parquet or JSON), but it has a header line and no data rows"));
+
+    /// All bytes are in: the batches, typed from every row.
+    pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
+        self.parse(true)?;
+        if self.names.is_empty() {
+            return Err(Error::decode(&self.source, "CSV has no header row"));
+        }
+        if self.rows == 0 {
+            return Err(Error::decode(&self.source, "read as CSV (not Arrow, Parquet or JSON), but it has a header line and no data rows"));
+        }
+        if self.rows % BATCH_ROWS != 0 {
+            self.done.push(self.columns.iter_mut().map(|b| b.finish()).collect());
+        }
+        // A column with no values at all stays text.
+        let none = Fits { int: false, float: false, bool: false, time: false };
+        let fits: Vec<Fits> = self.fits.iter().zip(&self.values).map(|(f, &n)| if n == 0 { none } else { *f }).collect();
+        let mut schema = None;
+        let mut out = Vec::with_capacity(self.done.len());
+        for columns in &self.done {
+            let arrays: Vec<ArrayRef> = columns.iter().zip(&fits).map(|(s, f)| typed(s, *f)).collect();
+            let schema = schema.get_or_insert_with(|| Arc::new(Schema::new(self.names.iter().zip(&arrays).map(|(n, a)| Field::new(n, a.data_type().clone(), true)).collect::<Vec<_>>())));
+            out.push(RecordBatch::try_new(schema.clone(), arrays).map_err(|e| Error::decode(&self.source, format!("CSV: {e}")))?);
+        }
+        Ok(out)
     }
-    let arrays: Vec<ArrayRef> = columns
-        .iter_mut()
-        .zip(&fits)
-        .map(|(b, f)| {
-            let strings = b.finish();
-            // A column with no values at all stays text.
-            let f = if strings.null_count() == strings.len() { Fits { int: false, float: false, bool: false, time: false } } else { *f };
-            typed(&strings, f)
-        })
-        .collect();
-    let schema = Arc::new(Schema::new(names.iter().zip(&arrays).map(|(n, a)| Field::new(n, a.data_type().clone(), true)).collect::<Vec<_>>()));
-    let all = RecordBatch::try_new(schema, arrays).map_err(|e| Error::decode(source, format!("CSV: {e}")))?;
-    Ok((0..rows).step_by(BATCH_ROWS).map(|at| all.slice(at, BATCH_ROWS.min(rows - at))).collect())
+}
+
+pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
+    let mut s = Stream::new(source);
+    s.push(bytes)?;
+    s.finish()
 }

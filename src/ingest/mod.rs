@@ -6,6 +6,7 @@ pub mod csv;
 pub mod flatten;
 pub mod isolated;
 mod ipc_check;
+mod lines;
 pub mod ndjson;
 pub mod otlp;
 pub mod parquet;
@@ -42,7 +43,7 @@ impl Format {
 }
 
 /// The first non-whitespace byte of the text, skipping a UTF-8 byte-order mark.
-fn first_text_byte(bytes: &[u8]) -> Option<u8> {
+pub(crate) fn first_text_byte(bytes: &[u8]) -> Option<u8> {
     let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     b.iter().copied().find(|c| !c.is_ascii_whitespace())
 }

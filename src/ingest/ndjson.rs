@@ -6,10 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use serde_json::Value as Json;
 
+use super::lines::Lines;
 use crate::error::{Error, Result};
 
 /// Field metadata key set on a column whose JSON values had several types (kept as strings).
@@ -23,13 +26,62 @@ pub enum Scalar {
     Str(String),
 }
 
-#[derive(Default)]
-struct Column {
-    cells: Vec<(u32, Scalar)>,
+/// Which kinds of JSON value a column held.
+#[derive(Default, Clone, Copy)]
+struct Kinds {
     bools: bool,
     ints: bool,
     floats: bool,
     strs: bool,
+}
+
+impl Kinds {
+    fn add(&mut self, v: &Scalar) {
+        match v {
+            Scalar::Bool(_) => self.bools = true,
+            Scalar::Int(_) => self.ints = true,
+            Scalar::Float(_) => self.floats = true,
+            Scalar::Str(_) => self.strs = true,
+        }
+    }
+
+    fn union(self, o: Kinds) -> Kinds {
+        Kinds { bools: self.bools || o.bools, ints: self.ints || o.ints, floats: self.floats || o.floats, strs: self.strs || o.strs }
+    }
+
+    /// Only integers → Int64; numbers → Float64; only booleans → Boolean; otherwise Utf8.
+    fn data_type(self) -> DataType {
+        if self.mixed() || self.strs {
+            DataType::Utf8
+        } else if self.bools {
+            DataType::Boolean
+        } else if self.floats {
+            DataType::Float64
+        } else {
+            DataType::Int64
+        }
+    }
+
+    /// Values of more than one type (booleans, numbers, strings): kept as strings.
+    fn mixed(self) -> bool {
+        [self.bools, self.ints || self.floats, self.strs].iter().filter(|x| **x).count() > 1
+    }
+
+    /// The column's field; a mixed column says what it held in its metadata.
+    fn field(self, name: &str) -> Field {
+        let mut meta = HashMap::new();
+        if self.mixed() {
+            let seen: Vec<&str> = [(self.bools, "boolean"), (self.ints, "integer"), (self.floats, "float"), (self.strs, "string")].iter().filter(|(f, _)| *f).map(|(_, n)| *n).collect();
+            meta.insert(MIXED_TYPES_KEY.to_string(), seen.join(","));
+        }
+        Field::new(name, self.data_type(), true).with_metadata(meta)
+    }
+}
+
+#[derive(Default)]
+struct Column {
+    cells: Vec<(u32, Scalar)>,
+    kinds: Kinds,
 }
 
 /// Column-wise accumulation of flat events, typed at the end from what each column held.
@@ -64,12 +116,7 @@ impl Events {
                 self.columns.entry(key.to_string()).or_default()
             }
         };
-        match &v {
-            Scalar::Bool(_) => col.bools = true,
-            Scalar::Int(_) => col.ints = true,
-            Scalar::Float(_) => col.floats = true,
-            Scalar::Str(_) => col.strs = true,
-        }
+        col.kinds.add(&v);
         if col.cells.last().is_some_and(|(r, _)| *r == row) {
             col.cells.pop();
         }
@@ -96,52 +143,47 @@ impl Events {
         }
     }
 
-    /// Build one record batch. Column types: only integers → Int64; numbers → Float64; only
-    /// booleans → Boolean; otherwise Utf8 (mixed columns say so in their field metadata).
+    /// Build one record batch, typing each column by [`Kinds::data_type`] (mixed columns say so
+    /// in their field metadata).
     pub fn finish(self) -> Result<RecordBatch> {
         let n = self.rows as usize;
         let mut fields = Vec::new();
         let mut arrays: Vec<ArrayRef> = Vec::new();
         for name in &self.order {
             let c = &self.columns[name];
-            let kinds = [c.bools, c.ints || c.floats, c.strs].iter().filter(|x| **x).count();
-            let mut meta = HashMap::new();
-            let array: ArrayRef = if kinds > 1 || c.strs {
-                if kinds > 1 {
-                    let mut seen = Vec::new();
-                    for (flag, name) in [(c.bools, "boolean"), (c.ints, "integer"), (c.floats, "float"), (c.strs, "string")] {
-                        if flag {
-                            seen.push(name);
-                        }
-                    }
-                    meta.insert(MIXED_TYPES_KEY.to_string(), seen.join(","));
+            let field = c.kinds.field(name);
+            let array: ArrayRef = match field.data_type() {
+                DataType::Utf8 => {
+                    let mut b = StringBuilder::new();
+                    fill(n, &c.cells, |v| b.append_option(v.map(|s| match s {
+                        Scalar::Str(s) => s.clone(),
+                        Scalar::Int(i) => i.to_string(),
+                        Scalar::Float(f) => f.to_string(),
+                        Scalar::Bool(x) => x.to_string(),
+                    })));
+                    Arc::new(b.finish())
                 }
-                let mut b = StringBuilder::new();
-                fill(n, &c.cells, |v| b.append_option(v.map(|s| match s {
-                    Scalar::Str(s) => s.clone(),
-                    Scalar::Int(i) => i.to_string(),
-                    Scalar::Float(f) => f.to_string(),
-                    Scalar::Bool(x) => x.to_string(),
-                })));
-                Arc::new(b.finish())
-            } else if c.bools {
-                let mut b = BooleanBuilder::new();
-                fill(n, &c.cells, |v| b.append_option(v.map(|s| matches!(s, Scalar::Bool(true)))));
-                Arc::new(b.finish())
-            } else if c.floats {
-                let mut b = Float64Builder::new();
-                fill(n, &c.cells, |v| b.append_option(v.map(|s| match s {
-                    Scalar::Int(i) => *i as f64,
-                    Scalar::Float(f) => *f,
-                    _ => f64::NAN,
-                })));
-                Arc::new(b.finish())
-            } else {
-                let mut b = Int64Builder::new();
-                fill(n, &c.cells, |v| b.append_option(v.map(|s| if let Scalar::Int(i) = s { *i } else { 0 })));
-                Arc::new(b.finish())
+                DataType::Boolean => {
+                    let mut b = BooleanBuilder::new();
+                    fill(n, &c.cells, |v| b.append_option(v.map(|s| matches!(s, Scalar::Bool(true)))));
+                    Arc::new(b.finish())
+                }
+                DataType::Float64 => {
+                    let mut b = Float64Builder::new();
+                    fill(n, &c.cells, |v| b.append_option(v.map(|s| match s {
+                        Scalar::Int(i) => *i as f64,
+                        Scalar::Float(f) => *f,
+                        _ => f64::NAN,
+                    })));
+                    Arc::new(b.finish())
+                }
+                _ => {
+                    let mut b = Int64Builder::new();
+                    fill(n, &c.cells, |v| b.append_option(v.map(|s| if let Scalar::Int(i) = s { *i } else { 0 })));
+                    Arc::new(b.finish())
+                }
             };
-            fields.push(Field::new(name, array.data_type().clone(), true).with_metadata(meta));
+            fields.push(field);
             arrays.push(array);
         }
         let schema = Arc::new(Schema::new(fields));
@@ -169,38 +211,174 @@ pub fn is_mixed(field: &Field) -> bool {
     field.metadata().contains_key(MIXED_TYPES_KEY) && *field.data_type() == DataType::Utf8
 }
 
+/// Rows per batch while events are gathered: only one batch's cells are held as scalars.
+pub const BATCH_ROWS: usize = 65_536;
+
+/// Events gathered a batch at a time ([`BATCH_ROWS`] rows each); [`Batched::finish`] gives every
+/// batch the column types the whole input decides (as one [`Events`] would have).
+#[derive(Default)]
+pub struct Batched {
+    events: Events,
+    kinds: Vec<(String, Kinds)>,
+    index: HashMap<String, usize>,
+    batches: Vec<RecordBatch>,
+}
+
+impl Batched {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The current batch's events, to start and fill a row.
+    pub fn events(&mut self) -> &mut Events {
+        &mut self.events
+    }
+
+    /// A row is complete: a full batch is typed and set aside.
+    pub fn row_done(&mut self) -> Result<()> {
+        if self.events.rows() >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum::<usize>() + self.events.rows()
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let events = std::mem::take(&mut self.events);
+        for name in &events.order {
+            let k = events.columns[name].kinds;
+            match self.index.get(name) {
+                Some(&i) => self.kinds[i].1 = self.kinds[i].1.union(k),
+                None => {
+                    self.index.insert(name.clone(), self.kinds.len());
+                    self.kinds.push((name.clone(), k));
+                }
+            }
+        }
+        self.batches.push(events.finish()?);
+        Ok(())
+    }
+
+    /// The batches, each with every column (null where a batch had none) in the type of the
+    /// whole input: a column that was integers in one batch and strings in another is strings
+    /// in all, written as one batch would have written them.
+    pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
+        if self.events.rows() > 0 || self.batches.is_empty() {
+            self.flush()?;
+        }
+        let fields: Vec<Field> = self.kinds.iter().map(|(n, k)| k.field(n)).collect();
+        let schema = Arc::new(Schema::new(fields));
+        let batches = std::mem::take(&mut self.batches);
+        if let [one] = &batches[..] {
+            if one.schema().fields() == schema.fields() {
+                return Ok(batches);
+            }
+        }
+        batches.into_iter().map(|b| conform(&b, &schema)).collect()
+    }
+}
+
+/// A batch in the schema of the whole input (see [`Batched::finish`]).
+fn conform(b: &RecordBatch, schema: &Arc<Schema>) -> Result<RecordBatch> {
+    let n = b.num_rows();
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for f in schema.fields() {
+        let Some(col) = b.column_by_name(f.name()) else {
+            arrays.push(arrow_array::new_null_array(f.data_type(), n));
+            continue;
+        };
+        let array: ArrayRef = match (col.data_type(), f.data_type()) {
+            (from, to) if from == to => col.clone(),
+            (DataType::Int64, DataType::Float64) => Arc::new(col.as_primitive::<Int64Type>().unary::<_, Float64Type>(|i| i as f64)),
+            (_, DataType::Utf8) => {
+                let mut s = StringBuilder::with_capacity(n, n * 8);
+                match col.data_type() {
+                    DataType::Int64 => col.as_primitive::<Int64Type>().iter().for_each(|v| s.append_option(v.map(|i| i.to_string()))),
+                    DataType::Float64 => col.as_primitive::<Float64Type>().iter().for_each(|v| s.append_option(v.map(|x| x.to_string()))),
+                    DataType::Boolean => col.as_boolean().iter().for_each(|v| s.append_option(v.map(|x| x.to_string()))),
+                    other => return Err(Error::Other(format!("column {}: cannot write {other} as text", f.name()))),
+                }
+                Arc::new(s.finish())
+            }
+            (from, to) => return Err(Error::Other(format!("column {}: {from} cannot become {to}", f.name()))),
+        };
+        arrays.push(array);
+    }
+    let opts = arrow_array::RecordBatchOptions::new().with_row_count(Some(n));
+    Ok(RecordBatch::try_new_with_options(schema.clone(), arrays, &opts)?)
+}
+
+/// NDJSON arriving in pieces: each line decodes as soon as it is complete.
+#[derive(Default)]
+pub struct Stream {
+    source: String,
+    lines: Lines,
+    out: Batched,
+}
+
+impl Stream {
+    pub fn new(source: &str) -> Stream {
+        Stream { source: source.to_string(), ..Stream::default() }
+    }
+
+    pub fn push(&mut self, piece: &[u8]) -> Result<()> {
+        let (source, out) = (&self.source, &mut self.out);
+        self.lines.push(source, piece, |i, line| event(source, out, i, line))
+    }
+
+    /// Rows decoded so far.
+    pub fn rows(&self) -> usize {
+        self.out.rows()
+    }
+
+    pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
+        let (source, out) = (&self.source, &mut self.out);
+        self.lines.finish(source, |i, line| event(source, out, i, line))?;
+        if self.out.rows() == 0 {
+            return Err(Error::decode(&self.source, "no events: the JSON holds no objects"));
+        }
+        self.out.finish()
+    }
+}
+
+/// One NDJSON line: an object, one row.
+fn event(source: &str, out: &mut Batched, i: usize, line: &str) -> Result<()> {
+    let v: Json = serde_json::from_str(line).map_err(|e| Error::decode(source, format!("NDJSON line {i}, column {}: {e}", e.column())))?;
+    if !v.is_object() {
+        return Err(Error::decode(source, format!("NDJSON line {i} is not a JSON object")));
+    }
+    let events = out.events();
+    events.next_row();
+    events.set_json("", &v);
+    out.row_done()
+}
+
 pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|c| **c == b'\n').count() + 1;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if body.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'[') {
+        let mut s = Stream::new(source);
+        s.push(bytes)?;
+        return s.finish();
+    }
+    let text = std::str::from_utf8(body).map_err(|e| {
+        let line = body[..e.valid_up_to()].iter().filter(|c| **c == b'\n').count() + 1;
         Error::decode(source, format!("not valid UTF-8 at byte {} (line {line})", e.valid_up_to()))
     })?;
-    let mut events = Events::new();
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        let all: Json = serde_json::from_str(text).map_err(|e| Error::decode(source, format!("JSON array: line {}, column {}: {e}", e.line(), e.column())))?;
-        for (i, v) in all.as_array().into_iter().flatten().enumerate() {
-            if !v.is_object() {
-                return Err(Error::decode(source, format!("JSON array element {i} is not an object")));
-            }
-            events.next_row();
-            events.set_json("", v);
+    let all: Json = serde_json::from_str(text).map_err(|e| Error::decode(source, format!("JSON array: line {}, column {}: {e}", e.line(), e.column())))?;
+    let mut out = Batched::new();
+    for (i, v) in all.as_array().into_iter().flatten().enumerate() {
+        if !v.is_object() {
+            return Err(Error::decode(source, format!("JSON array element {i} is not an object")));
         }
-    } else {
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let v: Json = serde_json::from_str(line).map_err(|e| Error::decode(source, format!("NDJSON line {}, column {}: {e}", i + 1, e.column())))?;
-            if !v.is_object() {
-                return Err(Error::decode(source, format!("NDJSON line {} is not a JSON object", i + 1)));
-            }
-            events.next_row();
-            events.set_json("", &v);
-        }
+        out.events().next_row();
+        out.events().set_json("", v);
+        out.row_done()?;
     }
-    if events.rows() == 0 {
+    if out.rows() == 0 {
         return Err(Error::decode(source, "no events: the JSON holds no objects"));
     }
-    Ok(vec![events.finish()?])
+    out.finish()
 }

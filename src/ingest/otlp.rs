@@ -14,7 +14,8 @@ use arrow_array::{Array, RecordBatch, TimestampNanosecondArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use serde_json::{json, Map, Value as Json};
 
-use super::ndjson::{Events, Scalar};
+use super::lines::Lines;
+use super::ndjson::{Batched, Events, Scalar};
 use crate::error::{Error, Result};
 
 fn u64_of(v: &Json) -> Option<u64> {
@@ -135,7 +136,7 @@ fn status_code(v: Option<&Json>) -> &'static str {
     ["unset", "ok", "error"].get(c as usize).copied().unwrap_or("unset")
 }
 
-fn add_request(events: &mut Events, req: &Json, req_at: &str) -> Result<(), String> {
+fn add_request(out: &mut Batched, req: &Json, req_at: &str) -> Result<(), String> {
     let rs = req.get("resourceSpans").and_then(Json::as_array).ok_or_else(|| format!("{req_at}: no resourceSpans list"))?;
     for (ri, r) in rs.iter().enumerate() {
         let resource_attrs = r.get("resource").and_then(|x| x.get("attributes"));
@@ -156,6 +157,7 @@ fn add_request(events: &mut Events, req: &Json, req_at: &str) -> Result<(), Stri
                 if start > i64::MAX as u64 {
                     return Err(format!("{at}: startTimeUnixNano {start} is out of range"));
                 }
+                let events = out.events();
                 events.next_row();
                 set_attributes(events, resource_attrs);
                 if let Some(sc) = scope {
@@ -213,6 +215,7 @@ fn add_request(events: &mut Events, req: &Json, req_at: &str) -> Result<(), Stri
                     events.set("span.num_links", Scalar::Int(links.len() as i64));
                     events.set("span.links", Scalar::Str(Json::Array(links).to_string()));
                 }
+                out.row_done().map_err(|e| e.to_string())?;
             }
         }
     }
@@ -221,27 +224,80 @@ fn add_request(events: &mut Events, req: &Json, req_at: &str) -> Result<(), Stri
 
 pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
     let text = std::str::from_utf8(bytes).map_err(|e| Error::decode(source, format!("not valid UTF-8 at byte {}", e.valid_up_to())))?;
-    let mut events = Events::new();
-    let bad = |m: String| Error::decode(source, format!("OTLP/JSON: {m}"));
     match serde_json::from_str::<Json>(text) {
-        Ok(req) => add_request(&mut events, &req, "").map_err(bad)?,
+        Ok(req) => {
+            let mut out = Batched::new();
+            add_request(&mut out, &req, "").map_err(|m| bad(source, m))?;
+            spans(source, out)
+        }
         Err(whole) => {
-            // The file exporter writes one request per line.
-            let mut any = false;
-            for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-                let req: Json = serde_json::from_str(line).map_err(|e| {
-                    if any { bad(format!("line {}, column {}: {e}", i + 1, e.column())) } else { bad(format!("line {}, column {}: {whole}", whole.line(), whole.column())) }
-                })?;
-                any = true;
-                add_request(&mut events, &req, &format!("line {}: ", i + 1)).map_err(bad)?;
+            // The file exporter writes one request per line. When the first line is not JSON,
+            // the error to show is the whole file's (a broken single request).
+            if !first_line_parses(bytes) {
+                return Err(bad(source, format!("line {}, column {}: {whole}", whole.line(), whole.column())));
             }
+            let mut s = Stream::new(source);
+            s.push(bytes)?;
+            s.finish()
         }
     }
-    if events.rows() == 0 {
+}
+
+fn bad(source: &str, m: String) -> Error {
+    Error::decode(source, format!("OTLP/JSON: {m}"))
+}
+
+/// Whether the text's first non-blank line is JSON by itself: then it is one request per line
+/// (and can be decoded a line at a time as it arrives).
+pub fn first_line_parses(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = bytes.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(bytes.len());
+    let Some(end) = bytes[start..].iter().position(|&c| c == b'\n') else { return false };
+    serde_json::from_slice::<serde::de::IgnoredAny>(&bytes[start..start + end]).is_ok()
+}
+
+/// The batches of the spans gathered, with `timestamp` as time.
+fn spans(source: &str, out: Batched) -> Result<Vec<RecordBatch>> {
+    if out.rows() == 0 {
         return Err(Error::decode(source, "OTLP/JSON holds no spans"));
     }
-    let batch = events.finish()?;
-    Ok(vec![timestamps_as_time(batch)?])
+    out.finish()?.into_iter().map(timestamps_as_time).collect()
+}
+
+/// OTLP/JSON with one request per line, arriving in pieces: each line decodes as soon as it is
+/// complete.
+#[derive(Default)]
+pub struct Stream {
+    source: String,
+    lines: Lines,
+    out: Batched,
+}
+
+impl Stream {
+    pub fn new(source: &str) -> Stream {
+        Stream { source: source.to_string(), ..Stream::default() }
+    }
+
+    pub fn push(&mut self, piece: &[u8]) -> Result<()> {
+        let (source, out) = (&self.source, &mut self.out);
+        self.lines.push(source, piece, |i, line| request_line(source, out, i, line))
+    }
+
+    /// Spans decoded so far.
+    pub fn rows(&self) -> usize {
+        self.out.rows()
+    }
+
+    pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
+        let (source, out) = (&self.source, &mut self.out);
+        self.lines.finish(source, |i, line| request_line(source, out, i, line))?;
+        spans(&self.source, self.out)
+    }
+}
+
+fn request_line(source: &str, out: &mut Batched, i: usize, line: &str) -> Result<()> {
+    let req: Json = serde_json::from_str(line).map_err(|e| bad(source, format!("line {i}, column {}: {e}", e.column())))?;
+    add_request(out, &req, &format!("line {i}: ")).map_err(|m| bad(source, m))
 }
 
 /// The `timestamp` column (ns integers) as a UTC nanosecond timestamp column.

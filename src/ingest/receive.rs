@@ -1,7 +1,8 @@
 //! A source whose bytes arrive in pieces (an HTTP body as it streams in). An Arrow IPC stream is
-//! checked and decoded message by message as the pieces come, so its rows are ready when the
-//! last byte is; any other format is collected and decoded at the end (Parquet needs its
-//! footer, which comes last).
+//! checked and decoded message by message as the pieces come, NDJSON and OTLP/JSON lines a line
+//! at a time, CSV a record at a time, so their rows are ready when the last byte is; the rest is
+//! collected and decoded at the end (Parquet and Arrow files need their footer, which comes
+//! last; a JSON array or a multi-line OTLP request is one value).
 
 use arrow_array::RecordBatch;
 use arrow_buffer::{Buffer, MutableBuffer};
@@ -15,6 +16,9 @@ use crate::error::{Error, Result};
 /// more grows as its bytes actually arrive, so a lying length cannot allocate.
 const MAX_RESERVE: usize = 64 << 20;
 
+/// Text formats are told apart from their first this many bytes (as [`super::detect`] does).
+const TEXT_HEAD: usize = 1 << 16;
+
 /// Bytes arriving for one source; see the module docs.
 pub struct Receiving {
     source: String,
@@ -24,9 +28,12 @@ pub struct Receiving {
 }
 
 enum State {
-    /// Fewer than 4 bytes so far: the format is not known yet.
+    /// Too few bytes so far to know the format.
     Undecided(Vec<u8>),
     Arrow(Box<ArrowArrival>),
+    NdJson(Box<super::ndjson::Stream>),
+    Otlp(Box<super::otlp::Stream>),
+    Csv(Box<super::csv::Stream>),
     Collect(Vec<u8>),
 }
 
@@ -43,23 +50,38 @@ impl Receiving {
         self.received += chunk.len();
         if let State::Undecided(head) = &mut self.state {
             head.extend_from_slice(chunk);
-            if head.len() < 4 {
+            let binary = head.starts_with(&[0xFF; 4]) || head.starts_with(b"ARROW1") || head.starts_with(b"PAR1");
+            if head.len() < 4 || (!binary && head.len() < TEXT_HEAD) {
                 return Ok(());
             }
             let head = std::mem::take(head);
-            self.state = if head.starts_with(&[0xFF; 4]) {
-                State::Arrow(Box::new(ArrowArrival::new(&self.source, self.limit)))
-            } else {
-                State::Collect(Vec::with_capacity(head.len().max(1 << 16)))
-            };
+            self.state = self.decide(&head);
             return self.feed(&head);
         }
         self.feed(chunk)
     }
 
+    /// How to take a source that starts with `head`: a text format that can be decoded as it
+    /// arrives, or an Arrow stream, is; anything else is collected.
+    fn decide(&self, head: &[u8]) -> State {
+        if head.starts_with(&[0xFF; 4]) {
+            return State::Arrow(Box::new(ArrowArrival::new(&self.source, self.limit)));
+        }
+        let source = &self.source;
+        match super::detect(source, head) {
+            Ok(Format::NdJson) if super::first_text_byte(head) == Some(b'{') => State::NdJson(Box::new(super::ndjson::Stream::new(source))),
+            Ok(Format::OtlpJson) if super::otlp::first_line_parses(head) => State::Otlp(Box::new(super::otlp::Stream::new(source))),
+            Ok(Format::Csv) => State::Csv(Box::new(super::csv::Stream::new(source))),
+            _ => State::Collect(Vec::with_capacity(head.len().max(1 << 16))),
+        }
+    }
+
     fn feed(&mut self, chunk: &[u8]) -> Result<()> {
         match &mut self.state {
             State::Arrow(a) => a.push(chunk),
+            State::NdJson(s) => s.push(chunk),
+            State::Otlp(s) => s.push(chunk),
+            State::Csv(s) => s.push(chunk),
             State::Collect(bytes) | State::Undecided(bytes) => {
                 bytes.extend_from_slice(chunk);
                 Ok(())
@@ -76,7 +98,10 @@ impl Receiving {
     pub fn rows(&self) -> usize {
         match &self.state {
             State::Arrow(a) => a.rows,
-            _ => 0,
+            State::NdJson(s) => s.rows(),
+            State::Otlp(s) => s.rows(),
+            State::Csv(s) => s.rows(),
+            State::Collect(_) | State::Undecided(_) => 0,
         }
     }
 
@@ -89,11 +114,14 @@ impl Receiving {
         }
     }
 
-    /// All bytes are in: what is left to decode. An Arrow stream is already decoded (an error if
-    /// it stopped mid-message); other formats start decoding here.
+    /// All bytes are in: what is left to decode. A source decoded as it came is done but for its
+    /// last piece (an error if it stopped mid-message); other formats start decoding here.
     pub fn finish(self) -> Result<Decoding> {
         match self.state {
             State::Arrow(a) => Ok(Decoding::decoded(Format::ArrowStream, a.finish()?)),
+            State::NdJson(s) => Ok(Decoding::decoded(Format::NdJson, s.finish()?)),
+            State::Otlp(s) => Ok(Decoding::decoded(Format::OtlpJson, s.finish()?)),
+            State::Csv(s) => Ok(Decoding::decoded(Format::Csv, s.finish()?)),
             State::Collect(bytes) | State::Undecided(bytes) => Decoding::start(&self.source, bytes),
         }
     }

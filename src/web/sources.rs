@@ -240,9 +240,10 @@ impl SourcePanel {
     }
 }
 
-/// Fetch `url` with progress and Cancel and add it as a source. An Arrow IPC stream is decoded
-/// as its bytes arrive ([`ingest::Receiving`]), so its rows are ready with the last byte; other
-/// formats are decoded once all bytes are in (see [`decode_file`]).
+/// Fetch `url` with progress and Cancel and add it as a source. An Arrow IPC stream, NDJSON, CSV
+/// and OTLP/JSON lines are decoded as their bytes arrive ([`ingest::Receiving`]), so their rows
+/// are ready with the last byte; other formats are decoded once all bytes are in (see
+/// [`decode_file`]).
 pub fn load_url(app: &Shared, url: String) {
     let ctrl = web_sys::AbortController::new().ok();
     {

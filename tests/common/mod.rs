@@ -55,3 +55,30 @@ pub fn spec_all(body: &str) -> String {
     let sep = if body.trim().is_empty() { "" } else { "," };
     format!("{{{body}{sep}\"start_time\":{start},\"end_time\":{}}}", start + 3600)
 }
+
+/// A file of tests/fixtures.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("tests/fixtures/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Every file of a fixture folder (`tests/fixtures/DIR`): its name and bytes; at least `min`.
+pub fn fixture_files(dir: &str, min: usize) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(format!("tests/fixtures/{dir}"))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            (path.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&path).unwrap())
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= min, "{dir}: {} files", files.len());
+    files
+}
+
+/// Deterministic xorshift for corruption positions.
+pub fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
