@@ -6,6 +6,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch};
+use arrow_buffer::{Buffer, MutableBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use crate::error::{Error, Result};
@@ -105,13 +106,15 @@ impl DataSet {
             }
         }
         let schema = Arc::new(Schema::new(fields));
-        let conform = |b: &RecordBatch| conform(b, &schema);
+        // Batches are sliced first, so every all-null column can be a slice of one zeroed buffer.
+        let zeros = Buffer::from(MutableBuffer::from_len_zeroed((MAX_BATCH_ROWS + 1) * 16));
+        let conform = |b: &RecordBatch| conform(b, &schema, &zeros);
         let old: Vec<RecordBatch> = if self.schema.fields() == schema.fields() {
             self.batches.clone()
         } else {
             self.batches.iter().map(conform).collect::<Result<_>>()?
         };
-        let new: Vec<RecordBatch> = batches.iter().map(conform).collect::<Result<Vec<_>>>()?.into_iter().flat_map(slices).collect();
+        let new: Vec<RecordBatch> = batches.into_iter().flat_map(slices).map(|b| conform(&b)).collect::<Result<Vec<_>>>()?;
         let mut next = DataSet {
             string_codes: (0..schema.fields().len()).map(|_| std::sync::OnceLock::new()).collect(),
             weights: std::sync::OnceLock::new(),
@@ -378,13 +381,35 @@ fn common_type(a: &DataType, b: &DataType) -> DataType {
 }
 
 /// `batch` with exactly `schema`'s columns: missing ones null, others cast to the schema's type.
-fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+/// An all-null column of `n` rows whose buffers are slices of `zeros` (at least `(n + 1) * 16`
+/// zero bytes, shared by every such column of an append): a column a source lacks costs no
+/// memory per row. Types without a plain layout get their own (`new_null_array`).
+fn null_column(data_type: &DataType, n: usize, zeros: &Buffer) -> ArrayRef {
+    let zero = |len: usize| zeros.slice_with_length(0, len);
+    let buffers = match data_type {
+        DataType::Boolean => vec![zero(n.div_ceil(8))],
+        DataType::Utf8 | DataType::Binary => vec![zero((n + 1) * 4), Buffer::from_vec(Vec::<u8>::new())],
+        DataType::LargeUtf8 | DataType::LargeBinary => vec![zero((n + 1) * 8), Buffer::from_vec(Vec::<u8>::new())],
+        t if t.is_primitive() && t.primitive_width().is_some_and(|w| w <= 16) => vec![zero(n * t.primitive_width().unwrap_or(16))],
+        t => return arrow_array::new_null_array(t, n),
+    };
+    if zeros.len() < (n + 1) * 16 {
+        return arrow_array::new_null_array(data_type, n);
+    }
+    let nulls = arrow_buffer::NullBuffer::new(arrow_buffer::BooleanBuffer::new(zero(n.div_ceil(8)), 0, n));
+    match arrow_data::ArrayData::builder(data_type.clone()).len(n).nulls(Some(nulls)).buffers(buffers).build() {
+        Ok(d) => arrow_array::make_array(d),
+        Err(_) => arrow_array::new_null_array(data_type, n),
+    }
+}
+
+fn conform(batch: &RecordBatch, schema: &SchemaRef, zeros: &Buffer) -> Result<RecordBatch> {
     let n = batch.num_rows();
     let cols = schema
         .fields()
         .iter()
         .map(|f| match batch.schema().index_of(f.name()) {
-            Err(_) => Ok(arrow_array::new_null_array(f.data_type(), n)),
+            Err(_) => Ok(null_column(f.data_type(), n, zeros)),
             Ok(i) => {
                 let c = batch.column(i);
                 if c.data_type() == f.data_type() {

@@ -437,3 +437,31 @@ fn decoding_in_a_separate_instance_gives_the_same_batches() {
     assert!(isolated::serve(b"\x05\x00").is_err());
     assert!(isolated::answer(&[]).is_err() && isolated::answer(&[9]).is_err());
 }
+
+#[test]
+fn columns_a_source_lacks_are_nulls_that_take_no_memory_per_row() {
+    // The demo's 30-odd columns (strings, dictionaries, numbers, booleans) are missing from an
+    // NDJSON source, whose `extra` column the demo lacks.
+    let mut ds = DataSet::from_batches(apiary::demo::generate(200_000, 3, 65_536)).unwrap();
+    let before = ds.byte_size();
+    let demo_count = q(&ds, json!({"calculations":[{"op":"COUNT"}],"time_range":315360000}))["results"][0]["data"]["COUNT"].clone();
+    let t0 = 1_793_534_400_000u64 - 3_600_000;
+    let text: String = (0..100_000).map(|i| format!("{{\"timestamp\":{},\"extra\":{i}}}\n", t0 + i)).collect();
+    let l = ingest::load("extra.ndjson", text.as_bytes()).unwrap();
+    let added = apiary::dataset::batches_byte_size(&l.batches);
+    ds.append(l.batches).unwrap();
+    assert_eq!(ds.num_rows(), 300_000);
+    let grown = ds.byte_size() - before - added;
+    assert!(grown < 8 << 20, "the nulls took {grown} bytes");
+    // They are nulls of each column's own type, as a query sees them.
+    let last = ds.batches().last().unwrap();
+    for (f, c) in ds.schema().fields().iter().zip(last.columns()) {
+        if f.name() != "extra" && f.name() != "timestamp" {
+            assert_eq!((c.data_type(), c.null_count()), (f.data_type(), c.len()), "{}", f.name());
+        }
+    }
+    let r = q(&ds, json!({"calculations":[{"op":"COUNT"}],"filters":[{"column":"service.name","op":"exists"}],"time_range":315360000}));
+    assert_eq!(r["results"][0]["data"]["COUNT"], demo_count);
+    let r = q(&ds, json!({"calculations":[{"op":"COUNT"},{"op":"SUM","column":"extra"},{"op":"MAX","column":"duration_ms"}],"filters":[{"column":"extra","op":"exists"}],"time_range":315360000}));
+    assert_eq!(r["results"][0]["data"], json!({"COUNT": 100_000, "SUM(extra)": 4_999_950_000i64, "MAX(duration_ms)": null}));
+}

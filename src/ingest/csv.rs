@@ -227,7 +227,12 @@ impl Stream {
     }
 
     /// All bytes are in: the batches, typed from every row.
-    pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
+    pub fn finish(self) -> Result<Vec<RecordBatch>> {
+        self.end()?.finish()
+    }
+
+    /// All bytes are in: the last record parsed, the batches left to type (a step each).
+    pub fn end(mut self) -> Result<Typing> {
         self.parse(true)?;
         if self.names.is_empty() {
             return Err(Error::decode(&self.source, "CSV has no header row"));
@@ -240,15 +245,42 @@ impl Stream {
         }
         // A column with no values at all stays text.
         let none = Fits { int: false, float: false, bool: false, time: false };
-        let fits: Vec<Fits> = self.fits.iter().zip(&self.values).map(|(f, &n)| if n == 0 { none } else { *f }).collect();
-        let mut schema = None;
-        let mut out = Vec::with_capacity(self.done.len());
-        for columns in &self.done {
-            let arrays: Vec<ArrayRef> = columns.iter().zip(&fits).map(|(s, f)| typed(s, *f)).collect();
-            let schema = schema.get_or_insert_with(|| Arc::new(Schema::new(self.names.iter().zip(&arrays).map(|(n, a)| Field::new(n, a.data_type().clone(), true)).collect::<Vec<_>>())));
-            out.push(RecordBatch::try_new(schema.clone(), arrays).map_err(|e| Error::decode(&self.source, format!("CSV: {e}")))?);
-        }
-        Ok(out)
+        let fits = self.fits.iter().zip(&self.values).map(|(f, &n)| if n == 0 { none } else { *f }).collect();
+        let done = std::mem::take(&mut self.done);
+        Ok(Typing { source: self.source, names: self.names, fits, schema: None, typed: Vec::with_capacity(done.len()), left: done.into_iter() })
+    }
+}
+
+/// CSV batches (text) being given their columns' types, one batch per step, so a page can take
+/// its turn between them.
+pub struct Typing {
+    source: String,
+    names: Vec<String>,
+    fits: Vec<Fits>,
+    schema: Option<Arc<Schema>>,
+    typed: Vec<RecordBatch>,
+    left: std::vec::IntoIter<Vec<StringArray>>,
+}
+
+impl Typing {
+    /// Type one more batch; `false` when none is left.
+    pub fn step(&mut self) -> Result<bool> {
+        let Some(columns) = self.left.next() else { return Ok(false) };
+        let arrays: Vec<ArrayRef> = columns.iter().zip(&self.fits).map(|(s, f)| typed(s, *f)).collect();
+        let names = &self.names;
+        let schema = self.schema.get_or_insert_with(|| Arc::new(Schema::new(names.iter().zip(&arrays).map(|(n, a)| Field::new(n, a.data_type().clone(), true)).collect::<Vec<_>>())));
+        self.typed.push(RecordBatch::try_new(schema.clone(), arrays).map_err(|e| Error::decode(&self.source, format!("CSV: {e}")))?);
+        Ok(self.left.len() > 0)
+    }
+
+    /// Rows in the batches typed so far.
+    pub fn rows(&self) -> usize {
+        self.typed.iter().map(|b| b.num_rows()).sum()
+    }
+
+    pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
+        while self.step()? {}
+        Ok(self.typed)
     }
 }
 

@@ -109,8 +109,9 @@ pub fn load_owned(source: &str, bytes: Vec<u8>) -> Result<Loaded> {
     Decoding::start(source, bytes)?.finish()
 }
 
-/// A file being decoded a step at a time (one record batch of an Arrow IPC stream per step;
-/// other formats in one step), so the page can show progress and stay responsive between steps.
+/// A file being decoded a step at a time (one record batch of an Arrow IPC stream per step; one
+/// batch typed per step of text decoded as it arrived; other formats in one step), so the page
+/// can show progress and stay responsive between steps.
 pub struct Decoding {
     format: Format,
     state: Step,
@@ -119,6 +120,10 @@ pub struct Decoding {
 enum Step {
     Stream(arrow_ipc::OwnedStream),
     Whole(String, Vec<u8>),
+    /// Decoded as the bytes arrived; batches left to type (CSV) or to give the whole input's
+    /// types (NDJSON, OTLP), one per step.
+    Typing(csv::Typing),
+    Conforming(ndjson::Conforming),
     Done(Vec<RecordBatch>),
 }
 
@@ -135,10 +140,22 @@ impl Decoding {
         Decoding { format, state: Step::Done(batches) }
     }
 
+    /// CSV decoded as it arrived, its batches left to type.
+    pub fn typing(t: csv::Typing) -> Decoding {
+        Decoding { format: Format::Csv, state: Step::Typing(t) }
+    }
+
+    /// NDJSON or OTLP/JSON decoded as it arrived, its batches left to conform.
+    pub fn conforming(format: Format, c: ndjson::Conforming) -> Decoding {
+        Decoding { format, state: Step::Conforming(c) }
+    }
+
     /// Decode some more; `false` when nothing is left.
     pub fn step(&mut self) -> Result<bool> {
         match &mut self.state {
             Step::Stream(s) => s.step(),
+            Step::Typing(t) => t.step(),
+            Step::Conforming(c) => c.step(),
             Step::Whole(source, bytes) => {
                 let batches = load(source, bytes)?.batches;
                 self.state = Step::Done(batches);
@@ -153,6 +170,8 @@ impl Decoding {
         match &self.state {
             Step::Stream(s) => s.rows(),
             Step::Whole(..) => 0,
+            Step::Typing(t) => t.rows(),
+            Step::Conforming(c) => c.rows(),
             Step::Done(b) => b.iter().map(|b| b.num_rows()).sum(),
         }
     }
@@ -162,7 +181,7 @@ impl Decoding {
         match &self.state {
             Step::Stream(s) => s.remaining(),
             Step::Whole(_, b) => b.len(),
-            Step::Done(_) => 0,
+            Step::Typing(_) | Step::Conforming(_) | Step::Done(_) => 0,
         }
     }
 
@@ -171,6 +190,8 @@ impl Decoding {
         let batches = match self.state {
             Step::Stream(s) => s.finish()?,
             Step::Whole(source, bytes) => load(&source, &bytes)?.batches,
+            Step::Typing(t) => t.finish()?,
+            Step::Conforming(c) => c.finish()?,
             Step::Done(b) => b,
         };
         let batches = batches.into_iter().map(flatten::flatten_structs).collect::<Result<Vec<_>>>()?;

@@ -265,19 +265,48 @@ impl Batched {
     /// The batches, each with every column (null where a batch had none) in the type of the
     /// whole input: a column that was integers in one batch and strings in another is strings
     /// in all, written as one batch would have written them.
-    pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
+    pub fn finish(self) -> Result<Vec<RecordBatch>> {
+        self.end(Ok)?.finish()
+    }
+
+    /// No more rows: the batches to give the whole input's types (a batch a step), each then
+    /// passed through `then`.
+    pub fn end(mut self, then: fn(RecordBatch) -> Result<RecordBatch>) -> Result<Conforming> {
         if self.events.rows() > 0 || self.batches.is_empty() {
             self.flush()?;
         }
         let fields: Vec<Field> = self.kinds.iter().map(|(n, k)| k.field(n)).collect();
-        let schema = Arc::new(Schema::new(fields));
         let batches = std::mem::take(&mut self.batches);
-        if let [one] = &batches[..] {
-            if one.schema().fields() == schema.fields() {
-                return Ok(batches);
-            }
-        }
-        batches.into_iter().map(|b| conform(&b, &schema)).collect()
+        Ok(Conforming { schema: Arc::new(Schema::new(fields)), done: Vec::with_capacity(batches.len()), left: batches.into_iter(), then })
+    }
+}
+
+/// Batches being given the whole input's types (see [`Batched::finish`]), one per step, so a
+/// page can take its turn between them.
+pub struct Conforming {
+    schema: Arc<Schema>,
+    left: std::vec::IntoIter<RecordBatch>,
+    done: Vec<RecordBatch>,
+    then: fn(RecordBatch) -> Result<RecordBatch>,
+}
+
+impl Conforming {
+    /// Conform one more batch; `false` when none is left.
+    pub fn step(&mut self) -> Result<bool> {
+        let Some(b) = self.left.next() else { return Ok(false) };
+        let b = if b.schema().fields() == self.schema.fields() { b } else { conform(&b, &self.schema)? };
+        self.done.push((self.then)(b)?);
+        Ok(self.left.len() > 0)
+    }
+
+    /// Rows in the batches done.
+    pub fn rows(&self) -> usize {
+        self.done.iter().map(|b| b.num_rows()).sum()
+    }
+
+    pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
+        while self.step()? {}
+        Ok(self.done)
     }
 }
 
@@ -334,13 +363,18 @@ impl Stream {
         self.out.rows()
     }
 
-    pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
+    pub fn finish(self) -> Result<Vec<RecordBatch>> {
+        self.end()?.finish()
+    }
+
+    /// All bytes are in: the last line decoded, the batches left to type (a step each).
+    pub fn end(mut self) -> Result<Conforming> {
         let (source, out) = (&self.source, &mut self.out);
         self.lines.finish(source, |i, line| event(source, out, i, line))?;
         if self.out.rows() == 0 {
             return Err(Error::decode(&self.source, "no events: the JSON holds no objects"));
         }
-        self.out.finish()
+        self.out.end(Ok)
     }
 }
 

@@ -15,7 +15,7 @@ use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use serde_json::{json, Map, Value as Json};
 
 use super::lines::Lines;
-use super::ndjson::{Batched, Events, Scalar};
+use super::ndjson::{Batched, Conforming, Events, Scalar};
 use crate::error::{Error, Result};
 
 fn u64_of(v: &Json) -> Option<u64> {
@@ -228,7 +228,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
         Ok(req) => {
             let mut out = Batched::new();
             add_request(&mut out, &req, "").map_err(|m| bad(source, m))?;
-            spans(source, out)
+            spans(source, out)?.finish()
         }
         Err(whole) => {
             // The file exporter writes one request per line. When the first line is not JSON,
@@ -256,12 +256,12 @@ pub fn first_line_parses(bytes: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(&bytes[start..start + end]).is_ok()
 }
 
-/// The batches of the spans gathered, with `timestamp` as time.
-fn spans(source: &str, out: Batched) -> Result<Vec<RecordBatch>> {
+/// The batches of the spans gathered, with `timestamp` as time (a batch a step).
+fn spans(source: &str, out: Batched) -> Result<Conforming> {
     if out.rows() == 0 {
         return Err(Error::decode(source, "OTLP/JSON holds no spans"));
     }
-    out.finish()?.into_iter().map(timestamps_as_time).collect()
+    out.end(timestamps_as_time)
 }
 
 /// OTLP/JSON with one request per line, arriving in pieces: each line decodes as soon as it is
@@ -288,7 +288,12 @@ impl Stream {
         self.out.rows()
     }
 
-    pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
+    pub fn finish(self) -> Result<Vec<RecordBatch>> {
+        self.end()?.finish()
+    }
+
+    /// All bytes are in: the last line decoded, the batches left to type (a step each).
+    pub fn end(mut self) -> Result<Conforming> {
         let (source, out) = (&self.source, &mut self.out);
         self.lines.finish(source, |i, line| request_line(source, out, i, line))?;
         spans(&self.source, self.out)

@@ -119,9 +119,9 @@ impl Receiving {
     pub fn finish(self) -> Result<Decoding> {
         match self.state {
             State::Arrow(a) => Ok(Decoding::decoded(Format::ArrowStream, a.finish()?)),
-            State::NdJson(s) => Ok(Decoding::decoded(Format::NdJson, s.finish()?)),
-            State::Otlp(s) => Ok(Decoding::decoded(Format::OtlpJson, s.finish()?)),
-            State::Csv(s) => Ok(Decoding::decoded(Format::Csv, s.finish()?)),
+            State::NdJson(s) => Ok(Decoding::conforming(Format::NdJson, s.end()?)),
+            State::Otlp(s) => Ok(Decoding::conforming(Format::OtlpJson, s.end()?)),
+            State::Csv(s) => Ok(Decoding::typing(s.end()?)),
             State::Collect(bytes) | State::Undecided(bytes) => Decoding::start(&self.source, bytes),
         }
     }

@@ -13,13 +13,21 @@ pub fn js_err(e: &JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
+/// The most bytes handed on at once (decoding 256 KB of NDJSON takes a few milliseconds).
+const PART: usize = 256 << 10;
+
 /// GET `url`, handing the body to `each(piece, received, total)` as it streams in (the pieces
 /// are copied into wasm memory once, into a reused buffer). Stops with an error past `cap`
 /// bytes or when `each` fails; `signal` cancels. Returns the bytes received.
+///
+/// Pieces that are already there resolve one after another without the page getting a turn (a
+/// promise's reaction is a microtask), so after `slice_ms` of handling pieces this yields;
+/// pieces are handed on in parts of at most [`PART`] bytes.
 pub async fn fetch_pieces(
     url: &str,
     signal: Option<&AbortSignal>,
     cap: usize,
+    slice_ms: f64,
     mut each: impl FnMut(&[u8], usize, Option<usize>) -> Result<(), String>,
 ) -> Result<usize, String> {
     let win = window().map_err(|_| "no window".to_string())?;
@@ -42,6 +50,7 @@ pub async fn fetch_pieces(
     let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|_| format!("reading {url}: no stream reader"))?;
     let mut piece = Vec::new();
     let mut received = 0usize;
+    let mut slice_start = super::dom::now();
     loop {
         let chunk = JsFuture::from(reader.read()).await.map_err(failed)?;
         if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
@@ -56,10 +65,18 @@ pub async fn fetch_pieces(
         }
         piece.resize(n, 0);
         bytes.copy_to(&mut piece);
-        received += n;
-        if let Err(e) = each(&piece, received, total) {
-            let _ = reader.cancel();
-            return Err(e);
+        // A piece can be megabytes (what piled up while the page was busy): handed on in parts,
+        // with the page's turn between them.
+        for part in piece.chunks(PART) {
+            if super::dom::now() - slice_start >= slice_ms {
+                super::dom::yield_now().await;
+                slice_start = super::dom::now();
+            }
+            received += part.len();
+            if let Err(e) = each(part, received, total) {
+                let _ = reader.cancel();
+                return Err(e);
+            }
         }
     }
     Ok(received)

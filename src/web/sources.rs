@@ -256,9 +256,10 @@ pub fn load_url(app: &Shared, url: String) {
         let signal = ctrl.as_ref().map(|c| c.signal());
         let cap = app.borrow().memory_cap.saturating_sub(app.borrow().data.byte_size());
         let mut receiving = ingest::Receiving::new(&url, cap);
+        let slice_ms = app.borrow().decode_slice_ms;
         // The bar is redrawn at most every 50 ms (a body comes in thousands of pieces).
         let mut shown = f64::NEG_INFINITY;
-        let got = fetch::fetch_pieces(&url, signal.as_ref(), cap, |piece, n, total| {
+        let got = fetch::fetch_pieces(&url, signal.as_ref(), cap, slice_ms, |piece, n, total| {
             receiving.push(piece).map_err(|e| e.to_string())?;
             let now = dom::now();
             if now - shown >= 50.0 || total == Some(n) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { start, newPage, smallBatches, hostPage, OUT } from './browser.mjs';
+import { start, newPage, smallBatches, hostPage, runBuilder, OUT } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -97,11 +97,12 @@ test('progress and the weighting toggle hide when they should', async () => {
 
 // A server on loopback that sends the 500-row-batch stream in 256 KB pieces every 20 ms:
 // /stream.arrow all of it, /hang.arrow its first 2 MB and then nothing more.
-async function trickle() {
+/// A server that sends `bytes` (by default the demo data as an Arrow stream of 500-row batches)
+/// 256 KB every 20 ms; a URL with `hang` in it stops after 2 MB and never ends.
+async function trickle(bytes = fs.readFileSync(smallBatches()), type = 'application/vnd.apache.arrow.stream') {
   const http = await import('node:http');
-  const bytes = fs.readFileSync(smallBatches());
   const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/vnd.apache.arrow.stream', 'content-length': String(bytes.length), 'access-control-allow-origin': '*' });
+    res.writeHead(200, { 'content-type': type, 'content-length': String(bytes.length), 'access-control-allow-origin': '*' });
     const stop = req.url.includes('hang') ? 2 << 20 : bytes.length;
     let sent = 0;
     const timer = setInterval(() => {
@@ -172,6 +173,62 @@ test('an Arrow stream from a URL is decoded while its bytes arrive', async () =>
     await page.close();
   } finally {
     await server.stop();
+  }
+});
+
+/// Record (bytes received, rows decoded) at every progress update, in `window.seen`.
+async function watchProgress(page) {
+  await page.evaluate(() => {
+    window.seen = [];
+    const box = document.querySelector('.ap-progress');
+    new MutationObserver(() => {
+      window.seen.push([Number(box.getAttribute('data-received')), Number(box.getAttribute('data-decoded-rows') || 0)]);
+    }).observe(box, { attributes: true, attributeFilter: ['data-received', 'data-decoded-rows'] });
+  });
+}
+
+test('NDJSON and CSV from a URL are decoded while their bytes arrive', async () => {
+  // 80,000 events over 8 services; `code` is a number until the last row (a word), so the whole
+  // column is text; CSV labels hold quoted commas and newlines.
+  const n = 80_000;
+  const t0 = 1_793_534_400_000 - 3_600_000; // the last hour of the demo data
+  const service = (i) => `svc-${(i * 7919) % 8}`;
+  const expected = {};
+  for (let i = 0; i < n; i++) expected[service(i)] = (expected[service(i)] || 0) + 1;
+  const ndjson = [];
+  const csv = ['timestamp,service.name,duration_ms,label,code'];
+  for (let i = 0; i < n; i++) {
+    const code = i === n - 1 ? '"E42"' : String(200 + (i % 3) * 100);
+    ndjson.push(JSON.stringify({ timestamp: t0 + i * 10, service: { name: service(i) }, duration_ms: (i % 97) + 0.5, nested: { deep: { v: i } } }).slice(0, -1) + `,"code":${code}}`);
+    csv.push(`${new Date(t0 + i * 10).toISOString()},${service(i)},${(i % 97) + 0.5},"row ${i}, with ""quotes""
+and a newline",${i === n - 1 ? 'E42' : 200}`);
+  }
+  for (const [name, text, type] of [['events.ndjson', ndjson.join('\n') + '\n', 'application/x-ndjson'], ['events.csv', csv.join('\r\n') + '\r\n', 'text/csv']]) {
+    const server = await trickle(Buffer.from(text), type);
+    try {
+      const page = await readyPage();
+      await watchProgress(page);
+      await page.fill('.ap-url', server.base + name);
+      await page.click('.ap-load');
+      await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 60_000 });
+      assert.equal(await rows(page), 100000 + n, name);
+      const seen = await page.evaluate(() => window.seen);
+      const early = seen.filter(([got, r]) => got < server.size / 2 && r > 0);
+      assert.ok(early.length > 3, `${name}: rows decoded before half the bytes came: ${JSON.stringify(seen.slice(0, 12))}`);
+      assert.ok(seen.every(([, r], i) => i === 0 || r >= seen[i - 1][1]), `${name}: rows so far only grow`);
+      assert.match(await page.textContent('.ap-source-list'), new RegExp(`${name.replace('.', '\\.')} · ${name.endsWith('csv') ? 'CSV' : 'NDJSON'} · 80,000 rows`));
+      // The streamed events answer a query: counts per service as generated (the demo has other
+      // services), and the late word made `code` text in every row.
+      await runBuilder(page, { 'GROUP BY': 'service.name', WHERE: 'code exists' }, (s) => s.breakdowns?.[0] === 'service.name' && s.filters?.length === 1);
+      const got = Object.fromEntries(await page.$$eval('.ap-results tbody tr.ap-row', (trs) => trs.map((tr) => [tr.children[1].textContent, Number(tr.children[2].dataset.value)])));
+      assert.deepEqual(got, expected, name);
+      await runBuilder(page, { 'GROUP BY': 'code', WHERE: 'code = E42' }, (s) => s.breakdowns?.[0] === 'code' && s.filters?.[0]?.op === '=');
+      assert.equal(await page.locator('.ap-results tbody tr.ap-row').count(), 1, `${name}: code = E42 matches (the column is text)`);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    } finally {
+      await server.stop();
+    }
   }
 });
 
