@@ -107,6 +107,13 @@ pub fn cell_json(col: &arrow_array::ArrayRef, row: usize) -> Option<Json> {
         Some(Json::Bool(col.as_boolean().value(row)))
     } else if matches!(col.data_type(), DataType::Timestamp(..)) {
         None
+    } else if col.data_type().is_integer() {
+        // Integers stay integers (`400`, not `400.0`), u64 past i64 too.
+        let one = col.slice(row, 1);
+        match col.data_type() {
+            DataType::UInt64 => Some(Json::from(one.as_primitive::<arrow_array::types::UInt64Type>().value(0))),
+            _ => arrow_cast::cast(&one, &DataType::Int64).ok().map(|c| Json::from(c.as_primitive::<arrow_array::types::Int64Type>().value(0))),
+        }
     } else {
         numeric(col).map(|n| crate::value::float_json(n.f64_at(row)))
     }
@@ -127,5 +134,14 @@ mod tests {
         assert_eq!((l.len(), l[0].trace_id.as_str(), l[0].span_id.as_str()), (1, "ab", "cd"));
         assert!(events_from_json("not json").is_empty());
         assert!(links_from_json(r#"{"trace_id":"ab"}"#).is_empty());
+    }
+
+    #[test]
+    fn cells_keep_their_json_type() {
+        let ints: arrow_array::ArrayRef = std::sync::Arc::new(arrow_array::Int16Array::from(vec![400, -3]));
+        let big: arrow_array::ArrayRef = std::sync::Arc::new(arrow_array::UInt64Array::from(vec![u64::MAX]));
+        let floats: arrow_array::ArrayRef = std::sync::Arc::new(arrow_array::Float64Array::from(vec![2.5]));
+        let text = |c: &arrow_array::ArrayRef, row| cell_json(c, row).unwrap().to_string();
+        assert_eq!((text(&ints, 0), text(&ints, 1), text(&big, 0), text(&floats, 0)), ("400".into(), "-3".into(), u64::MAX.to_string(), "2.5".into()));
     }
 }
