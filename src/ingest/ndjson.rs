@@ -88,7 +88,7 @@ struct Column {
 #[derive(Default)]
 pub struct Events {
     order: Vec<String>,
-    columns: HashMap<String, Column>,
+    columns: hashbrown::HashMap<String, Column>,
     rows: u32,
 }
 
@@ -378,16 +378,102 @@ impl Stream {
     }
 }
 
-/// One NDJSON line: an object, one row.
+/// One NDJSON line: an object, one row. The line is read straight into the row's columns
+/// ([`Flatten`]), with no JSON value tree in between.
 fn event(source: &str, out: &mut Batched, i: usize, line: &str) -> Result<()> {
-    let v: Json = serde_json::from_str(line).map_err(|e| Error::decode(source, format!("NDJSON line {i}, column {}: {e}", e.column())))?;
-    if !v.is_object() {
-        return Err(Error::decode(source, format!("NDJSON line {i} is not a JSON object")));
-    }
     let events = out.events();
     events.next_row();
-    events.set_json("", &v);
+    let mut de = serde_json::Deserializer::from_str(line);
+    let mut prefix = String::new();
+    let read = serde::de::DeserializeSeed::deserialize(Flatten { events, prefix: &mut prefix, top: true }, &mut de).and_then(|()| de.end());
+    if let Err(e) = read {
+        let what = if e.to_string().starts_with(NOT_OBJECT) { format!("NDJSON line {i} is not a JSON object") } else { format!("NDJSON line {i}, column {}: {e}", e.column()) };
+        return Err(Error::decode(source, what));
+    }
     out.row_done()
+}
+
+const NOT_OBJECT: &str = "apiary: not an object";
+
+/// A JSON value read into the current row of [`Events`] under `prefix`: objects recurse with
+/// dots, arrays become JSON text, null sets nothing (as [`Events::set_json`] does with a value).
+struct Flatten<'a> {
+    events: &'a mut Events,
+    prefix: &'a mut String,
+    /// The line's value itself, which must be an object.
+    top: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Flatten<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Flatten<'_> {
+    fn scalar<E: serde::de::Error>(self, v: Scalar) -> std::result::Result<(), E> {
+        if self.top {
+            return Err(E::custom(NOT_OBJECT));
+        }
+        self.events.set(self.prefix, v);
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Flatten<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<(), E> {
+        self.scalar(Scalar::Bool(v))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<(), E> {
+        self.scalar(Scalar::Int(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<(), E> {
+        self.scalar(i64::try_from(v).map_or(Scalar::Float(v as f64), Scalar::Int))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<(), E> {
+        self.scalar(Scalar::Float(v))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<(), E> {
+        self.scalar(Scalar::Str(v.to_string()))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> std::result::Result<(), E> {
+        self.scalar(Scalar::Str(v))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+        if self.top {
+            return Err(E::custom(NOT_OBJECT));
+        }
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        if self.top {
+            return Err(serde::de::Error::custom(NOT_OBJECT));
+        }
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Json>()? {
+            items.push(v);
+        }
+        self.events.set(self.prefix, Scalar::Str(Json::Array(items).to_string()));
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        let at = self.prefix.len();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if at > 0 {
+                self.prefix.push('.');
+            }
+            self.prefix.push_str(&key);
+            let r = map.next_value_seed(Flatten { events: &mut *self.events, prefix: &mut *self.prefix, top: false });
+            self.prefix.truncate(at);
+            r?;
+        }
+        Ok(())
+    }
 }
 
 pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
