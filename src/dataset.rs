@@ -380,11 +380,13 @@ fn common_type(a: &DataType, b: &DataType) -> DataType {
     Utf8
 }
 
-/// `batch` with exactly `schema`'s columns: missing ones null, others cast to the schema's type.
-/// An all-null column of `n` rows whose buffers are slices of `zeros` (at least `(n + 1) * 16`
-/// zero bytes, shared by every such column of an append): a column a source lacks costs no
-/// memory per row. Types without a plain layout get their own (`new_null_array`).
+/// An all-null column of `n` rows whose buffers are slices of `zeros` (shared by every such
+/// column of an append): a column a source lacks costs no memory per row. Types without a plain
+/// layout, or more rows than `zeros` covers, get their own (`new_null_array`).
 fn null_column(data_type: &DataType, n: usize, zeros: &Buffer) -> ArrayRef {
+    if zeros.len() < (n + 1) * 16 {
+        return arrow_array::new_null_array(data_type, n);
+    }
     let zero = |len: usize| zeros.slice_with_length(0, len);
     let buffers = match data_type {
         DataType::Boolean => vec![zero(n.div_ceil(8))],
@@ -393,9 +395,6 @@ fn null_column(data_type: &DataType, n: usize, zeros: &Buffer) -> ArrayRef {
         t if t.is_primitive() && t.primitive_width().is_some_and(|w| w <= 16) => vec![zero(n * t.primitive_width().unwrap_or(16))],
         t => return arrow_array::new_null_array(t, n),
     };
-    if zeros.len() < (n + 1) * 16 {
-        return arrow_array::new_null_array(data_type, n);
-    }
     let nulls = arrow_buffer::NullBuffer::new(arrow_buffer::BooleanBuffer::new(zero(n.div_ceil(8)), 0, n));
     match arrow_data::ArrayData::builder(data_type.clone()).len(n).nulls(Some(nulls)).buffers(buffers).build() {
         Ok(d) => arrow_array::make_array(d),
@@ -403,6 +402,8 @@ fn null_column(data_type: &DataType, n: usize, zeros: &Buffer) -> ArrayRef {
     }
 }
 
+/// `batch` with exactly `schema`'s columns: missing ones null (see [`null_column`]), others cast
+/// to the schema's type.
 fn conform(batch: &RecordBatch, schema: &SchemaRef, zeros: &Buffer) -> Result<RecordBatch> {
     let n = batch.num_rows();
     let cols = schema
