@@ -340,22 +340,35 @@ fn conform(b: &RecordBatch, schema: &Arc<Schema>) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new_with_options(schema.clone(), arrays, &opts)?)
 }
 
-/// NDJSON arriving in pieces: each line decodes as soon as it is complete.
-#[derive(Default)]
+/// Events arriving in pieces a line at a time: each line decodes as soon as it is complete.
+/// NDJSON (an object per line, [`Stream::new`]) and OTLP/JSON lines (a request per line,
+/// `otlp::stream`) differ only in what a line holds and how the batches end.
 pub struct Stream {
     source: String,
     lines: Lines,
     out: Batched,
+    /// Reads one line (its 1-based number, its text) into the events.
+    line: fn(&str, &mut Batched, usize, &str) -> Result<()>,
+    /// The error when no line held an event.
+    empty: &'static str,
+    /// Applied to every batch once its types are the whole input's.
+    then: fn(RecordBatch) -> Result<RecordBatch>,
 }
 
 impl Stream {
+    /// NDJSON: every line an object, one row.
     pub fn new(source: &str) -> Stream {
-        Stream { source: source.to_string(), ..Stream::default() }
+        Stream::with(source, event, "no events: the JSON holds no objects", Ok)
+    }
+
+    /// Lines read by `line`; see the fields.
+    pub fn with(source: &str, line: fn(&str, &mut Batched, usize, &str) -> Result<()>, empty: &'static str, then: fn(RecordBatch) -> Result<RecordBatch>) -> Stream {
+        Stream { source: source.to_string(), lines: Lines::default(), out: Batched::new(), line, empty, then }
     }
 
     pub fn push(&mut self, piece: &[u8]) -> Result<()> {
-        let (source, out) = (&self.source, &mut self.out);
-        self.lines.push(source, piece, |i, line| event(source, out, i, line))
+        let (source, out, line) = (&self.source, &mut self.out, self.line);
+        self.lines.push(source, piece, |i, text| line(source, out, i, text))
     }
 
     /// Rows decoded so far.
@@ -369,12 +382,12 @@ impl Stream {
 
     /// All bytes are in: the last line decoded, the batches left to type (a step each).
     pub fn end(mut self) -> Result<Conforming> {
-        let (source, out) = (&self.source, &mut self.out);
-        self.lines.finish(source, |i, line| event(source, out, i, line))?;
+        let (source, out, line) = (&self.source, &mut self.out, self.line);
+        self.lines.finish(source, |i, text| line(source, out, i, text))?;
         if self.out.rows() == 0 {
-            return Err(Error::decode(&self.source, "no events: the JSON holds no objects"));
+            return Err(Error::decode(&self.source, self.empty));
         }
-        self.out.end(Ok)
+        self.out.end(self.then)
     }
 }
 

@@ -14,8 +14,7 @@ use arrow_array::{Array, RecordBatch, TimestampNanosecondArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use serde_json::{json, Map, Value as Json};
 
-use super::lines::Lines;
-use super::ndjson::{Batched, Conforming, Events, Scalar};
+use super::ndjson::{Batched, Conforming, Events, Scalar, Stream};
 use crate::error::{Error, Result};
 
 fn u64_of(v: &Json) -> Option<u64> {
@@ -236,7 +235,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
             if !first_line_parses(bytes) {
                 return Err(bad(source, format!("line {}, column {}: {whole}", whole.line(), whole.column())));
             }
-            let mut s = Stream::new(source);
+            let mut s = stream(source);
             s.push(bytes)?;
             s.finish()
         }
@@ -259,45 +258,17 @@ pub fn first_line_parses(bytes: &[u8]) -> bool {
 /// The batches of the spans gathered, with `timestamp` as time (a batch a step).
 fn spans(source: &str, out: Batched) -> Result<Conforming> {
     if out.rows() == 0 {
-        return Err(Error::decode(source, "OTLP/JSON holds no spans"));
+        return Err(Error::decode(source, NO_SPANS));
     }
     out.end(timestamps_as_time)
 }
 
+const NO_SPANS: &str = "OTLP/JSON holds no spans";
+
 /// OTLP/JSON with one request per line, arriving in pieces: each line decodes as soon as it is
 /// complete.
-#[derive(Default)]
-pub struct Stream {
-    source: String,
-    lines: Lines,
-    out: Batched,
-}
-
-impl Stream {
-    pub fn new(source: &str) -> Stream {
-        Stream { source: source.to_string(), ..Stream::default() }
-    }
-
-    pub fn push(&mut self, piece: &[u8]) -> Result<()> {
-        let (source, out) = (&self.source, &mut self.out);
-        self.lines.push(source, piece, |i, line| request_line(source, out, i, line))
-    }
-
-    /// Spans decoded so far.
-    pub fn rows(&self) -> usize {
-        self.out.rows()
-    }
-
-    pub fn finish(self) -> Result<Vec<RecordBatch>> {
-        self.end()?.finish()
-    }
-
-    /// All bytes are in: the last line decoded, the batches left to type (a step each).
-    pub fn end(mut self) -> Result<Conforming> {
-        let (source, out) = (&self.source, &mut self.out);
-        self.lines.finish(source, |i, line| request_line(source, out, i, line))?;
-        spans(&self.source, self.out)
-    }
+pub fn stream(source: &str) -> Stream {
+    Stream::with(source, request_line, NO_SPANS, timestamps_as_time)
 }
 
 fn request_line(source: &str, out: &mut Batched, i: usize, line: &str) -> Result<()> {

@@ -32,7 +32,7 @@ enum State {
     Undecided(Vec<u8>),
     Arrow(Box<ArrowArrival>),
     NdJson(Box<super::ndjson::Stream>),
-    Otlp(Box<super::otlp::Stream>),
+    Otlp(Box<super::ndjson::Stream>),
     Csv(Box<super::csv::Stream>),
     Collect(Vec<u8>),
 }
@@ -70,7 +70,7 @@ impl Receiving {
         let source = &self.source;
         match super::detect(source, head) {
             Ok(Format::NdJson) if super::first_text_byte(head) == Some(b'{') => State::NdJson(Box::new(super::ndjson::Stream::new(source))),
-            Ok(Format::OtlpJson) if super::otlp::first_line_parses(head) => State::Otlp(Box::new(super::otlp::Stream::new(source))),
+            Ok(Format::OtlpJson) if super::otlp::first_line_parses(head) => State::Otlp(Box::new(super::otlp::stream(source))),
             Ok(Format::Csv) => State::Csv(Box::new(super::csv::Stream::new(source))),
             _ => State::Collect(Vec::with_capacity(head.len().max(1 << 16))),
         }
