@@ -121,6 +121,17 @@ async function trickle(bytes = fs.readFileSync(smallBatches()), type = 'applicat
   return server;
 }
 
+/// Record (bytes received, rows decoded) at every progress update, in `window.seen`.
+async function watchProgress(page) {
+  await page.evaluate(() => {
+    window.seen = [];
+    const box = document.querySelector('.ap-progress');
+    new MutationObserver(() => {
+      window.seen.push([Number(box.getAttribute('data-received')), Number(box.getAttribute('data-decoded-rows') || 0)]);
+    }).observe(box, { attributes: true, attributeFilter: ['data-received', 'data-decoded-rows'] });
+  });
+}
+
 test('a URL load shows progress and can be cancelled; loaded data stays', async () => {
   const server = await trickle();
   try {
@@ -147,14 +158,7 @@ test('an Arrow stream from a URL is decoded while its bytes arrive', async () =>
   const server = await trickle();
   try {
     const page = await readyPage();
-    // Record (bytes received, rows decoded) at every progress update.
-    await page.evaluate(() => {
-      window.seen = [];
-      const box = document.querySelector('.ap-progress');
-      new MutationObserver(() => {
-        window.seen.push([Number(box.getAttribute('data-received')), Number(box.getAttribute('data-decoded-rows') || 0)]);
-      }).observe(box, { attributes: true, attributeFilter: ['data-received', 'data-decoded-rows'] });
-    });
+    await watchProgress(page);
     await page.fill('.ap-url', server.base + 'stream.arrow');
     await page.click('.ap-load');
     await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 60_000 });
@@ -175,17 +179,6 @@ test('an Arrow stream from a URL is decoded while its bytes arrive', async () =>
     await server.stop();
   }
 });
-
-/// Record (bytes received, rows decoded) at every progress update, in `window.seen`.
-async function watchProgress(page) {
-  await page.evaluate(() => {
-    window.seen = [];
-    const box = document.querySelector('.ap-progress');
-    new MutationObserver(() => {
-      window.seen.push([Number(box.getAttribute('data-received')), Number(box.getAttribute('data-decoded-rows') || 0)]);
-    }).observe(box, { attributes: true, attributeFilter: ['data-received', 'data-decoded-rows'] });
-  });
-}
 
 test('NDJSON and CSV from a URL are decoded while their bytes arrive', async () => {
   // 80,000 events over 8 services; `code` is a number until the last row (a word), so the whole
