@@ -299,7 +299,7 @@ impl Distinct {
             self.sets.resize_with(n, HashSet::new);
         }
         let col = input.batch.column(self.column);
-        let nulls = col.logical_nulls();
+        let nulls = super::column::nulls_of(col.as_ref());
         let valid = |i: u32| nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
         if let Some(sc) = strings(col) {
             // Codes from 1; 0 marks a null, which is not counted.

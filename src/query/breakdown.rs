@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::{Array, RecordBatch};
+use arrow_array::RecordBatch;
 use hashbrown::HashMap;
 
 use super::column::{booleans, numeric, strings, Kind, Num};
@@ -88,7 +88,7 @@ impl KeyColumn {
             return;
         }
         let col = batch.column(self.index);
-        let nulls = col.logical_nulls();
+        let nulls = super::column::nulls_of(col.as_ref());
         let valid = |i: u32| nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
         match &mut self.interner {
             Interner::Str(t) => {

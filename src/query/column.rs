@@ -139,7 +139,7 @@ pub fn numeric(a: &ArrayRef) -> Option<NumCol<'_>> {
             let d = a.as_any_dictionary();
             let keys = d.normalized_keys();
             let inner = numeric(d.values())?;
-            let nulls = a.logical_nulls();
+            let nulls = nulls_of(a);
             let vals = match &inner.vals {
                 Num::I(v) => Num::I(Cow::Owned(keys.iter().map(|k| v[*k]).collect())),
                 Num::F(v) => Num::F(Cow::Owned(keys.iter().map(|k| v[*k]).collect())),
@@ -148,7 +148,7 @@ pub fn numeric(a: &ArrayRef) -> Option<NumCol<'_>> {
         }
         _ => return None,
     };
-    Some(NumCol { vals, nulls: a.logical_nulls() })
+    Some(NumCol { vals, nulls: nulls_of(a) })
 }
 
 /// A string view of one batch's column.
@@ -199,7 +199,7 @@ pub fn strings(a: &ArrayRef) -> Option<StrCol<'_>> {
                 Some(d32) => DictKeys::I32(d32.keys().values()),
                 None => DictKeys::Any(d.normalized_keys()),
             };
-            StrCol::Dict { keys, values: Box::new(strings(d.values())?), nulls: a.logical_nulls() }
+            StrCol::Dict { keys, values: Box::new(strings(d.values())?), nulls: nulls_of(a) }
         }
         _ => return None,
     })
@@ -242,5 +242,11 @@ pub fn booleans(a: &ArrayRef) -> Option<&BooleanArray> {
 
 /// Is row `i` of `a` non-null (logically, so dictionary nulls count)?
 pub fn valid_mask(a: &ArrayRef) -> Option<NullBuffer> {
-    a.logical_nulls()
+    nulls_of(a)
+}
+
+/// `a`'s logical nulls, `None` when there are none (a validity buffer with every bit set is
+/// `None` too, so loops take their no-nulls path instead of testing each row).
+pub fn nulls_of(a: &dyn Array) -> Option<NullBuffer> {
+    a.logical_nulls().filter(|n| n.null_count() > 0)
 }

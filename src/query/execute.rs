@@ -205,6 +205,77 @@ fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Opt
     Ok(Plan { calcs, readers, accs, timed, heat, weighted, integral_weights })
 }
 
+/// Pass 1 over the batches: a query's state for one batch at a time ([`Scan::batch`]).
+struct Scan<'a> {
+    ds: &'a DataSet,
+    matching: &'a super::matching::Matching,
+    range: Option<(i64, i64)>,
+    /// Bucket width for CONCURRENCY / RATE_* (s).
+    bucket_s: Option<i64>,
+    /// The series' `(lo, bucket ms, buckets)`.
+    series_shape: Option<(i64, i64, usize)>,
+    /// Every batch's rows are visited again (HEATMAP's bucketing).
+    keep_all: bool,
+    gids: Vec<u32>,
+    buckets: Vec<u32>,
+    slots: Vec<u32>,
+}
+
+impl Scan<'_> {
+    /// Batch `bi`'s matching rows into the plan's accumulators (and, with `fused` cells, into
+    /// the series cells of the one group); the batch's rows and group ids when a later pass
+    /// visits them again (the series when not fused and `keep_unfused`, or HEATMAP's buckets).
+    ///
+    /// Out of line on purpose: the per-row loops of a query live in functions called once per
+    /// batch, not in the query's async state machine (called once per query). A browser runs
+    /// new wasm code in a baseline tier and optimizes a function once it has run for a while,
+    /// taking effect at its next call; a function called per batch is optimized within the
+    /// first query, the huge state machine only after several queries (then ~65 ms of compile).
+    #[inline(never)]
+    fn batch(&mut self, bi: usize, plan: &mut Plan, grouper: &mut Grouper, fused: Option<&mut Accumulators>, keep_unfused: bool, result: &mut QueryResult) -> Option<(usize, Vec<u32>, Vec<u32>)> {
+        let ds = self.ds;
+        let batch = &ds.batches()[bi];
+        let times = ds.times(bi);
+        let (sel, in_range) = self.matching.rows(ds, bi);
+        result.rows_in_range += in_range as u64;
+        result.rows_matched += sel.len() as u64;
+        if sel.is_empty() {
+            return None;
+        }
+        grouper.assign(bi, batch, &sel, &mut self.gids);
+        let weights = if plan.weighted { ds.weights(bi) } else { None };
+        let tvals = times.map(|t| t.values().as_ref());
+        self.buckets.clear();
+        if !plan.timed.is_empty() {
+            if let (Some(t), Some((lo, _)), Some(g)) = (tvals, self.range, self.bucket_s) {
+                TimeBuckets::new(lo, g * 1000).fill(t, &sel, &mut self.buckets);
+            }
+        }
+        let input = Input { bi, batch, rows: &sel, slots: &self.gids, weights, buckets: &self.buckets, times: tvals };
+        plan.accs.update(grouper.len(), &input);
+        for t in &mut plan.timed {
+            t.update(&input);
+        }
+        for h in &mut plan.heat {
+            if let Some(nc) = numeric(batch.column(h.column)) {
+                h.update(&nc, &sel);
+            }
+        }
+        let fused = match (fused, self.series_shape, tvals) {
+            (Some(cells), Some((lo, gms, nb)), Some(t)) => {
+                self.slots.clear();
+                TimeBuckets::new(lo, gms).fill(t, &sel, &mut self.slots);
+                let input = Input { bi, batch, rows: &sel, slots: &self.slots, weights: weights.as_deref(), buckets: &[], times: None };
+                cells.update(nb, &input);
+                true
+            }
+            _ => false,
+        };
+        // The series pass (unless fused) and HEATMAP's bucketing visit the rows again.
+        ((!fused && keep_unfused) || self.keep_all).then(|| (bi, sel, std::mem::take(&mut self.gids)))
+    }
+}
+
 /// HEATMAP's second visit to the kept rows: each valid value of `column` in a kept group is
 /// bucketed once by `layout`: with a series `(lo, bucket_ms, buckets)` into its (kept position,
 /// time bucket) cell, the group totals then being the sums of their cells; without one straight
@@ -245,6 +316,22 @@ async fn heat_pass(
     Ok((totals, cells, cell_rows))
 }
 
+/// The rows of kept groups (`pos[gid]` is a kept position) into `rows`, each with its series
+/// cell (kept position × `nb` + time bucket) into `cells`. Out of line (see [`Scan::batch`]).
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn kept_cells(sel: &[u32], gids: &[u32], pos: &[u32], nb: usize, t: &[i64], when: &mut super::time_bucket::Cursor, rows: &mut Vec<u32>, cells: &mut Vec<u32>) {
+    rows.clear();
+    cells.clear();
+    for (&r, &gid) in sel.iter().zip(gids) {
+        let p = pos[gid as usize];
+        if p != u32::MAX {
+            rows.push(r);
+            cells.push(p * nb as u32 + when.at(t[r as usize]));
+        }
+    }
+}
+
 /// One kept batch's rows, as `heat_pass` reads them.
 struct HeatRows<'a> {
     nc: &'a crate::query::column::NumCol<'a>,
@@ -259,8 +346,27 @@ struct HeatRows<'a> {
 impl HeatRows<'_> {
     /// With a series, each kept row is counted in `cell_rows` (null values too: the series'
     /// row counts) and its valid value goes into its cell; without one, into its group's totals.
-    #[inline(always)]
-    fn bucket(&self, totals: &mut HeatCounts, cells: Option<&mut HeatCounts>, cell_rows: &mut [u64], index: impl Fn(f64) -> usize) {
+    /// Out of line (see [`Scan::batch`]).
+    #[inline(never)]
+    fn bucket(&self, totals: &mut HeatCounts, mut cells: Option<&mut HeatCounts>, cell_rows: &mut [u64], index: impl Fn(f64) -> usize) {
+        if let (Some(c), Some((_, nb)), Some(t), None, None) = (cells.as_deref_mut(), self.series, self.times, &self.nc.nulls, self.weights) {
+            let n = c.layout.n;
+            if let Some(counts) = c.dense_mut() {
+                // Every value valid, unweighted, dense cells: the common case.
+                let done = self.bucket_runs(counts, n, nb, t, cell_rows, &index);
+                if done == self.sel.len() {
+                    return;
+                }
+                // Rows out of time order: the rest one at a time.
+                let rest = HeatRows { sel: &self.sel[done..], gids: &self.gids[done..], ..*self };
+                return rest.bucket_each(totals, cells, cell_rows, index);
+            }
+        }
+        self.bucket_each(totals, cells, cell_rows, index)
+    }
+
+    /// [`HeatRows::bucket`] a row at a time.
+    fn bucket_each(&self, totals: &mut HeatCounts, cells: Option<&mut HeatCounts>, cell_rows: &mut [u64], index: impl Fn(f64) -> usize) {
         let vals = self.nc.to_f64();
         let nulls = self.nc.nulls.as_ref();
         let valid = |r: u32| nulls.is_none_or(|n| n.is_valid(r as usize));
@@ -289,6 +395,60 @@ impl HeatRows<'_> {
                 }
             }
         }
+    }
+}
+
+/// Sub-histograms [`HeatRows::bucket_runs`] counts into, taking turns row by row, and their width.
+const LANES: usize = 4;
+const LANE_WIDTH: usize = 64;
+const _: () = assert!(super::heatmap::HEATMAP_BUCKETS <= LANE_WIDTH);
+
+impl HeatRows<'_> {
+    /// [`HeatRows::bucket`] for valid, unweighted values into dense `counts` (and the series'
+    /// `cell_rows`), for rows that mostly come in time order: a cell's rows are a run, counted in
+    /// registers and [`LANES`] small histograms that take turns (consecutive values in one bucket,
+    /// as most are, then add into different memory, not in one chain of dependent adds through
+    /// one counter), added into the cell when the run ends. Returns how many of the rows it took:
+    /// all of them, unless the runs are short (rows out of time order), where it stops early.
+    fn bucket_runs(&self, counts: &mut [f64], n: usize, nb: usize, t: &[i64], cell_rows: &mut [u64], index: &impl Fn(f64) -> usize) -> usize {
+        let Some((tb, _)) = self.series else { return 0 };
+        let vals = self.nc.to_f64();
+        let mut when = tb.cursor();
+        let mut lanes = [0u32; LANES * LANE_WIDTH];
+        let mut flush = |lanes: &mut [u32; LANES * LANE_WIDTH], cell: usize, run: u64| {
+            cell_rows[cell] += run;
+            let into = &mut counts[cell * n..(cell + 1) * n];
+            for (b, c) in into.iter_mut().enumerate() {
+                let sum: u32 = (0..LANES).map(|l| lanes[l * LANE_WIDTH + b]).sum();
+                *c += sum as f64;
+            }
+            *lanes = [0; LANES * LANE_WIDTH];
+        };
+        let (mut last, mut run, mut runs) = (usize::MAX, 0u64, 0usize);
+        for (i, (&r, &gid)) in self.sel.iter().zip(self.gids).enumerate() {
+            let p = self.pos[gid as usize];
+            if p == u32::MAX {
+                continue;
+            }
+            let cell = p as usize * nb + when.at(t[r as usize]) as usize;
+            if cell != last {
+                if last != usize::MAX {
+                    flush(&mut lanes, last, run);
+                }
+                runs += 1;
+                // Runs shorter than ~32 rows: adding up the lanes per run would cost more.
+                if runs > 64 && runs * 32 > i {
+                    return i;
+                }
+                (last, run) = (cell, 0);
+            }
+            lanes[(run as usize % LANES) * LANE_WIDTH + index(vals[r as usize])] += 1;
+            run += 1;
+        }
+        if last != usize::MAX {
+            flush(&mut lanes, last, run);
+        }
+        self.sel.len()
     }
 }
 
@@ -355,6 +515,47 @@ fn sort_keys(spec: &QuerySpec, calcs: &[Calculation]) -> Vec<SortKey> {
         }
     }
     keys
+}
+
+/// Keep the first `limit` of `rows` (pairs of group id and position) by `cmp`, whose first key
+/// is `key` of the position (nulls last, else ascending or `desc`): selected on that key alone as
+/// one integer per row, with the full comparison only among the rows that tie with the last one
+/// kept (with ~200k groups ordered by COUNT, most comparisons would otherwise fall through to
+/// comparing breakdown strings). The kept rows are left unordered.
+fn top_by_first_key(rows: &mut Vec<(u32, u32)>, limit: usize, key: impl Fn(u32) -> Option<f64>, desc: bool, cmp: impl Fn(&(u32, u32), &(u32, u32)) -> Ordering) {
+    // `f64::total_cmp`'s order as an unsigned integer (reversed for descending), halved so that
+    // u64::MAX, for nulls, comes after every value. Halving can only make two values tie, and
+    // ties are settled by `cmp`.
+    let rank = |p: u32| -> u64 {
+        match key(p) {
+            None => u64::MAX,
+            Some(x) => {
+                let b = x.to_bits();
+                let t = if b >> 63 == 1 { !b } else { b | (1 << 63) };
+                (if desc { !t } else { t }) >> 1
+            }
+        }
+    };
+    let mut ranked: Vec<(u64, u32)> = rows.iter().enumerate().map(|(i, r)| (rank(r.1), i as u32)).collect();
+    ranked.select_nth_unstable_by_key(limit - 1, |k| k.0);
+    let bound = ranked[limit - 1].0;
+    let mut kept = Vec::with_capacity(limit);
+    let mut ties = Vec::new();
+    for &(r, i) in &ranked {
+        if r < bound {
+            kept.push(rows[i as usize]);
+        } else if r == bound {
+            ties.push(rows[i as usize]);
+        }
+    }
+    // At most limit − 1 rows rank before the bound, so at least one tie is needed.
+    let need = limit - kept.len();
+    if ties.len() > need {
+        ties.select_nth_unstable_by(need - 1, &cmp);
+        ties.truncate(need);
+    }
+    kept.extend(ties);
+    *rows = kept;
 }
 
 /// Row ids of a batch whose event time lies in `[lo, hi)`. Whole batches inside or outside the
@@ -438,7 +639,6 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
     let mut plan = plan(ds, spec, range, bucket_s)?;
     let matching = super::matching::Matching::new(ds, spec, opts.within.as_ref())?;
     let mut grouper = Grouper::new(&spec.breakdowns, ds)?;
-    let needs_buckets = !plan.timed.is_empty();
 
     let mut result = QueryResult {
         breakdowns: spec.breakdowns.clone(),
@@ -453,8 +653,6 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
     // or, with no breakdowns (one group, kept unless a having drops it), fill the series cells
     // in this same pass.
     let mut kept_batches: Vec<(usize, Vec<u32>, Vec<u32>)> = Vec::new();
-    let mut gids = Vec::new();
-    let mut buckets = Vec::new();
     let series_shape = match (spec.granularity, range) {
         (Some(g), Some((lo, hi))) => {
             let gms = g * 1000;
@@ -468,51 +666,15 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
         Some((_, _, nb)) if spec.breakdowns.is_empty() && nb <= MAX_SERIES_CELLS && !heat_only => Some(Accumulators::like(&plan.accs, plan.weighted)),
         _ => None,
     };
-    let mut s2 = Vec::new();
+    let mut scan = Scan { ds, matching: &matching, range, bucket_s, series_shape, keep_all: !plan.heat.is_empty(), gids: Vec::new(), buckets: Vec::new(), slots: Vec::new() };
     let (mut scanned, total_rows) = (0u64, ds.num_rows() as u64);
-    for (bi, batch) in ds.batches().iter().enumerate() {
+    for bi in 0..ds.batches().len() {
         pace.tick(Step { stage: "scanning events", done: scanned, total: total_rows }).await?;
-        scanned += batch.num_rows() as u64;
-        let times = ds.times(bi);
-        let (sel, in_range) = matching.rows(ds, bi);
-        result.rows_in_range += in_range as u64;
-        result.rows_matched += sel.len() as u64;
-        if sel.is_empty() {
-            continue;
-        }
-        grouper.assign(bi, batch, &sel, &mut gids);
-        let weights = if plan.weighted { ds.weights(bi) } else { None };
-        let tvals = times.map(|t| t.values().as_ref());
-        buckets.clear();
-        if needs_buckets {
-            if let (Some(t), Some((lo, _)), Some(g)) = (tvals, range, bucket_s) {
-                TimeBuckets::new(lo, g * 1000).fill(t, &sel, &mut buckets);
-            }
-        }
-        let input = Input { bi, batch, rows: &sel, slots: &gids, weights, buckets: &buckets, times: tvals };
-        let n = grouper.len();
-        plan.accs.update(n, &input);
-        for t in &mut plan.timed {
-            t.update(&input);
-        }
-        for h in &mut plan.heat {
-            if let Some(nc) = numeric(batch.column(h.column)) {
-                h.update(&nc, &sel);
-            }
-        }
-        let fused = match (fused_cells.as_mut(), series_shape, tvals) {
-            (Some(cells), Some((lo, gms, nb)), Some(t)) => {
-                s2.clear();
-                TimeBuckets::new(lo, gms).fill(t, &sel, &mut s2);
-                let input = Input { bi, batch, rows: &sel, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
-                cells.update(nb, &input);
-                true
-            }
-            _ => false,
-        };
-        // The series pass (unless fused) and HEATMAP's bucketing visit the rows again.
-        if (!fused && spec.granularity.is_some()) || !plan.heat.is_empty() {
-            kept_batches.push((bi, sel, std::mem::take(&mut gids)));
+        scanned += ds.batches()[bi].num_rows() as u64;
+        let fused = fused_cells.as_mut();
+        let keep_unfused = spec.granularity.is_some();
+        if let Some(kept) = scan.batch(bi, &mut plan, &mut grouper, fused, keep_unfused, &mut result) {
+            kept_batches.push(kept);
         }
     }
 
@@ -579,8 +741,13 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
     };
     let limit = spec.limit();
     if rows.len() > limit && limit > 0 {
-        rows.select_nth_unstable_by(limit - 1, cmp);
-        rows.truncate(limit);
+        match keys.first() {
+            Some(SortKey::Calc(i, desc)) => top_by_first_key(&mut rows, limit, |p| outs[p as usize * nc + i].as_f64(), *desc, &cmp),
+            _ => {
+                rows.select_nth_unstable_by(limit - 1, cmp);
+                rows.truncate(limit);
+            }
+        }
     }
     rows.sort_by(cmp);
     rows.truncate(limit);
@@ -646,15 +813,7 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
                     let batch = &ds.batches()[*bi];
                     let Some(times) = ds.times(*bi) else { continue };
                     let t = times.values();
-                    r2.clear();
-                    s2.clear();
-                    for (&r, &gid) in sel.iter().zip(gids) {
-                        let p = pos[gid as usize];
-                        if p != u32::MAX {
-                            r2.push(r);
-                            s2.push(p * nb as u32 + when.at(t[r as usize]));
-                        }
-                    }
+                    kept_cells(sel, gids, &pos, nb, t, &mut when, &mut r2, &mut s2);
                     let weights = if plan.weighted { ds.weights(*bi) } else { None };
                     let input = Input { bi: *bi, batch, rows: &r2, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
                     cells.update(n_cells, &input);
@@ -698,4 +857,48 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
     }
     result.results = rows.into_iter().map(|(_, r)| r).collect();
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The top `limit` by a first key (with nulls, negative numbers, zeros of both signs, NaN and
+    /// many ties) then a second one are those of a full sort.
+    #[test]
+    fn top_by_first_key_keeps_what_a_full_sort_keeps() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let pool = [None, Some(0.0), Some(-0.0), Some(1.0), Some(-1.0), Some(2.5), Some(1e300), Some(-1e-300), Some(f64::NAN), Some(f64::INFINITY)];
+        for case in 0..400 {
+            let n = 1 + (next() % 300) as usize;
+            // Few distinct first keys in some cases (ties everywhere), many in others.
+            let spread = if case % 2 == 0 { 3 } else { 1000 };
+            let keys: Vec<Option<f64>> = (0..n).map(|_| if next() % 5 == 0 { pool[(next() % pool.len() as u64) as usize] } else { Some((next() % spread) as f64 - 7.0) }).collect();
+            let second: Vec<u32> = (0..n).map(|_| (next() % 50) as u32).collect();
+            for desc in [false, true] {
+                let cmp = |a: &(u32, u32), b: &(u32, u32)| {
+                    let first = cmp_outputs(&keys[a.1 as usize].map_or(Output::Null, Output::Float), &keys[b.1 as usize].map_or(Output::Null, Output::Float), desc);
+                    first.then(second[a.0 as usize].cmp(&second[b.0 as usize])).then(a.0.cmp(&b.0))
+                };
+                let all: Vec<(u32, u32)> = (0..n as u32).map(|i| (i, i)).collect();
+                let mut want = all.clone();
+                want.sort_by(cmp);
+                for limit in [1, 2, 5, n / 2 + 1, n.saturating_sub(1).max(1)] {
+                    if n <= limit {
+                        continue;
+                    }
+                    let mut got = all.clone();
+                    top_by_first_key(&mut got, limit, |p| keys[p as usize], desc, cmp);
+                    got.sort_by(cmp);
+                    assert_eq!(got, want[..limit], "case {case} n {n} limit {limit} desc {desc}");
+                }
+            }
+        }
+    }
 }

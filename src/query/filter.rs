@@ -1,11 +1,11 @@
 //! WHERE: filters compiled against the schema once, then evaluated per batch over a selection
 //! vector (row indices that are still in). Nulls match nothing but `does-not-exist`.
 
-use arrow_array::{Array, RecordBatch};
+use arrow_array::RecordBatch;
 use arrow_schema::Schema;
 use serde_json::Value as Json;
 
-use super::column::{booleans, numeric, strings, Kind, Num, StrCol};
+use super::column::{booleans, nulls_of, numeric, strings, DictKeys, Kind, Num, StrCol};
 use super::spec::{Combination, Filter, FilterOp};
 use crate::error::{Error, Result};
 
@@ -160,8 +160,15 @@ fn retain(sel: &mut Vec<u32>, keep: &[bool]) {
 /// Push one bool per selected row: does it pass `f`?
 fn eval(f: &CompiledFilter, batch: &RecordBatch, sel: &[u32], out: &mut Vec<bool>) {
     let col = batch.column(f.column);
-    let nulls = col.logical_nulls();
-    let valid = |i: u32| nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
+    // A column without nulls (the usual case) gets loops with no validity test at all.
+    match nulls_of(col.as_ref()) {
+        None => eval_valid(f, col, sel, &|_| true, out),
+        Some(nulls) => eval_valid(f, col, sel, &|i: u32| nulls.is_valid(i as usize), out),
+    }
+}
+
+/// [`eval`] with the column's validity as `valid`.
+fn eval_valid(f: &CompiledFilter, col: &arrow_array::ArrayRef, sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>) {
     match f.op {
         FilterOp::Exists => return out.extend(sel.iter().map(|&i| valid(i))),
         FilterOp::DoesNotExist => return out.extend(sel.iter().map(|&i| !valid(i))),
@@ -219,6 +226,8 @@ fn eval_ints(f: &CompiledFilter, v: &[i64], sel: &[u32], valid: &impl Fn(u32) ->
 /// One bool per selected row: `valid(i) && v[i] <op> x`. The op is matched once, outside the
 /// loop, so each loop is a plain comparison the compiler can vectorize (no call per row).
 fn compare_rows<T: PartialOrd + Copy>(op: FilterOp, v: &[T], x: T, sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>) {
+    // Out of line: each loop is a small function the browser optimizes on its own, early.
+    #[inline(never)]
     fn rows<T: Copy>(v: &[T], sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>, p: impl Fn(T) -> bool) {
         out.extend(sel.iter().map(|&i| p(v[i as usize]) & valid(i)));
     }
@@ -244,12 +253,18 @@ fn eval_floats(f: &CompiledFilter, v: &[f64], sel: &[u32], valid: &impl Fn(u32) 
     }
 }
 
+/// Out of line: each op's loop is a small function the browser optimizes on its own, early
+/// (inside one function with every op's loops, a filter ran unoptimized for a dozen queries).
+#[inline(never)]
 fn scan_strings<P: Fn(&str) -> bool>(sc: &StrCol, sel: &[u32], valid: &impl Fn(u32) -> bool, out: &mut Vec<bool>, pred: P) {
     match sc {
         StrCol::Dict { keys, values, .. } => {
             // Test each dictionary entry once; rows then look their key up.
             let table: Vec<bool> = (0..values.len()).map(|k| values.get(k).is_some_and(&pred)).collect();
-            out.extend(sel.iter().map(|&i| valid(i) && table[keys.at(i as usize)]));
+            match keys {
+                DictKeys::I32(k) => out.extend(sel.iter().map(|&i| valid(i) && table[k[i as usize] as usize])),
+                DictKeys::Any(k) => out.extend(sel.iter().map(|&i| valid(i) && table[k[i as usize]])),
+            }
         }
         StrCol::Utf8(a) => out.extend(sel.iter().map(|&i| valid(i) && pred(a.value(i as usize)))),
         StrCol::Large(a) => out.extend(sel.iter().map(|&i| valid(i) && pred(a.value(i as usize)))),

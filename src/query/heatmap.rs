@@ -95,8 +95,9 @@ impl Layout {
             return 0;
         }
         // `as usize` saturates: below the origin (rounding) and NaN give bucket 0. (No f64::max:
-        // in wasm that is a call to fmax, not an instruction.)
-        (((at - self.origin) / self.width).floor() as usize).min(self.n - 1)
+        // in wasm that is a call to fmax, not an instruction; no floor: natively a libm call.)
+        // Truncation is floor here: anything below the origin goes to bucket 0 either way.
+        (((at - self.origin) / self.width) as usize).min(self.n - 1)
     }
 
     /// Lower edge of bucket `i`.
@@ -258,6 +259,14 @@ impl HeatCounts {
         match &mut self.counts {
             Counts::Dense(c) => c[at] += w,
             Counts::Sparse(m) => *m.entry(at as u64).or_insert(0.0) += w,
+        }
+    }
+
+    /// The counts as one slice (slot × `layout.n` + bucket), when dense.
+    pub fn dense_mut(&mut self) -> Option<&mut [f64]> {
+        match &mut self.counts {
+            Counts::Dense(c) => Some(c),
+            Counts::Sparse(_) => None,
         }
     }
 
