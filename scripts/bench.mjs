@@ -1,6 +1,6 @@
 // Runs the browser benchmark page (www/bench) in Debian's headless Chromium, once per data size,
 // and prints the table: engine start, load, each query's median, Apiary/DuckDB ratios, whether the
-// answers agree, memory, and the app's wasm size. Usage: node scripts/bench.mjs DIR ROWS[,ROWS…] [RUNS]
+// answers agree, memory, and the app's wasm size. Usage: node scripts/bench.mjs DIR ROWS[,ROWS…] [RUNS] [WARMUP]
 // where DIR holds index.html, bench.mjs, pkg/ and data/demo-ROWS.arrow (scripts/bench makes it).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,9 +9,9 @@ import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
 
-const [dir, rowsArg = '1000000', runsArg = '5'] = process.argv.slice(2);
+const [dir, rowsArg = '1000000', runsArg = '5', warmupArg = '1'] = process.argv.slice(2);
 if (!dir) {
-  console.error('usage: node scripts/bench.mjs DIR ROWS[,ROWS…] [RUNS]');
+  console.error('usage: node scripts/bench.mjs DIR ROWS[,ROWS…] [RUNS] [WARMUP]');
   process.exit(2);
 }
 const ARGS = [
@@ -68,7 +68,7 @@ async function runOne(base, browserPid, context, rows, runs) {
   });
   // The page asks for the renderer's private memory at each phase; the busiest renderer is ours.
   await page.exposeFunction('benchSample', () => Math.max(0, ...renderers(browserPid).map(privateBytes)));
-  await page.goto(`${base}index.html?data=data/demo-${rows}.arrow&runs=${runs}`);
+  await page.goto(`${base}index.html?data=data/demo-${rows}.arrow&runs=${runs}&warmup=${Number(warmupArg)}`);
   await Promise.race([page.waitForFunction(() => window.benchResult, null, { timeout: 30 * 60 * 1000, polling: 500 }), failure]);
   if (errors.length && !(await page.evaluate(() => window.benchResult))) {
     throw new Error(`benchmark page failed at ${rows} rows:\n${errors.join('\n')}`);
@@ -84,9 +84,9 @@ function table(r) {
   const ratio = (a, d) => (!(d > 0) ? '—' : d / a >= 1 ? `${(d / a).toFixed(1)}× faster` : `${(a / d).toFixed(1)}× slower`);
   const ms = (x, digits) => (typeof x === 'number' ? x.toFixed(digits) : '—');
   const d = r.duckdb || {};
-  lines.push(`### ${r.rows.toLocaleString('en-US')} rows (${mb(r.bytes)} MB of Arrow IPC), median of ${r.runs} runs`);
+  lines.push(`### ${r.rows.toLocaleString('en-US')} rows (${mb(r.bytes)} MB of Arrow IPC), median of ${r.runs} runs after ${r.warmup} warm-up pass${r.warmup === 1 ? '' : 'es'}`);
   lines.push('');
-  lines.push('| step | Apiary ms | DuckDB-Wasm ms | Apiary vs DuckDB | first run: Apiary / DuckDB ms | answers |');
+  lines.push('| step | Apiary ms | DuckDB-Wasm ms | Apiary vs DuckDB | cold first run: Apiary / DuckDB ms | answers |');
   lines.push('|---|---:|---:|---|---:|---|');
   lines.push(`| engine start | ${ms(r.apiary.start_ms, 1)} | ${ms(d.start_ms, 1)} | ${ratio(r.apiary.start_ms, d.start_ms)} | | |`);
   const gbs = (ms) => (r.bytes / 1e9 / (ms / 1e3)).toFixed(2);

@@ -245,6 +245,26 @@ pub fn valid_mask(a: &ArrayRef) -> Option<NullBuffer> {
     nulls_of(a)
 }
 
+/// A validity bitmap read in place: one bit test per row, no call (`NullBuffer::is_valid`
+/// is not always inlined into the browser build's loops).
+#[derive(Clone, Copy)]
+pub struct Validity<'a> {
+    bits: &'a [u8],
+    offset: usize,
+}
+
+impl<'a> Validity<'a> {
+    pub fn of(nulls: &'a NullBuffer) -> Validity<'a> {
+        Validity { bits: nulls.validity(), offset: nulls.offset() }
+    }
+
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> bool {
+        let at = i + self.offset;
+        (self.bits[at >> 3] >> (at & 7)) & 1 == 1
+    }
+}
+
 /// `a`'s logical nulls, `None` when there are none (a validity buffer with every bit set is
 /// `None` too, so loops take their no-nulls path instead of testing each row).
 pub fn nulls_of(a: &dyn Array) -> Option<NullBuffer> {

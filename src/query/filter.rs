@@ -5,7 +5,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::Schema;
 use serde_json::Value as Json;
 
-use super::column::{booleans, nulls_of, numeric, strings, DictKeys, Kind, Num, StrCol};
+use super::column::{booleans, nulls_of, numeric, strings, DictKeys, Kind, Num, StrCol, Validity};
 use super::spec::{Combination, Filter, FilterOp};
 use crate::error::{Error, Result};
 
@@ -126,9 +126,11 @@ pub fn apply(filters: &[CompiledFilter], combination: Combination, batch: &Recor
     match combination {
         Combination::And => {
             for f in filters {
-                hits.clear();
-                eval(f, batch, sel, &mut hits);
-                retain(sel, &hits);
+                if !narrow_compare(f, batch, sel) {
+                    hits.clear();
+                    eval(f, batch, sel, &mut hits);
+                    retain(sel, &hits);
+                }
                 if sel.is_empty() {
                     return;
                 }
@@ -148,6 +150,72 @@ pub fn apply(filters: &[CompiledFilter], combination: Combination, batch: &Recor
     }
 }
 
+/// A numeric comparison with one operand (`duration_ms > 500`, `http.status_code >= 500`) narrows
+/// `sel` in place, with no bool per row; `false` when `f` is not one.
+fn narrow_compare(f: &CompiledFilter, batch: &RecordBatch, sel: &mut Vec<u32>) -> bool {
+    let (Kind::Int | Kind::Float, Operand::Num(x, exact)) = (f.kind, &f.operand) else { return false };
+    if !matches!(f.op, FilterOp::Eq | FilterOp::Ne | FilterOp::Gt | FilterOp::Ge | FilterOp::Lt | FilterOp::Le) {
+        return false;
+    }
+    let col = batch.column(f.column);
+    let Some(nc) = numeric(col) else { return false };
+    let nulls = nc.nulls.as_ref().map(Validity::of);
+    match (&nc.vals, exact) {
+        // An integral operand compares exactly as an integer.
+        (Num::I(v), Some(x)) => keep_compared(f.op, v, *x, sel, nulls),
+        (Num::I(v), None) => {
+            let as_f64: Vec<f64> = v.iter().map(|a| *a as f64).collect();
+            keep_compared(f.op, &as_f64, *x, sel, nulls)
+        }
+        (Num::F(v), _) => keep_compared(f.op, v, *x, sel, nulls),
+    }
+    true
+}
+
+/// Keep the rows of `sel` whose value is valid and `<op> x`: the op matched once, outside the loop.
+fn keep_compared<T: PartialOrd + Copy>(op: FilterOp, v: &[T], x: T, sel: &mut Vec<u32>, nulls: Option<Validity>) {
+    match op {
+        FilterOp::Eq => keep_where(v, sel, nulls, |a| a == x),
+        FilterOp::Ne => keep_where(v, sel, nulls, |a| a != x),
+        FilterOp::Gt => keep_where(v, sel, nulls, |a| a > x),
+        FilterOp::Ge => keep_where(v, sel, nulls, |a| a >= x),
+        FilterOp::Lt => keep_where(v, sel, nulls, |a| a < x),
+        _ => keep_where(v, sel, nulls, |a| a <= x),
+    }
+}
+
+/// Keep the rows of `sel` whose value is valid and passes `p`, in place and without branches:
+/// every row is written, the write position only advances past rows that pass. A selection of
+/// the whole batch (ascending rows, as many as values) is read as a plain slice. Out of line (see
+/// [`scan_strings`]).
+#[inline(never)]
+fn keep_where<T: Copy>(v: &[T], sel: &mut Vec<u32>, nulls: Option<Validity>, p: impl Fn(T) -> bool) {
+    let mut w = 0;
+    match nulls {
+        None if sel.len() == v.len() => {
+            for (i, a) in v.iter().enumerate() {
+                sel[w] = i as u32;
+                w += p(*a) as usize;
+            }
+        }
+        None => {
+            for r in 0..sel.len() {
+                let i = sel[r];
+                sel[w] = i;
+                w += p(v[i as usize]) as usize;
+            }
+        }
+        Some(valid) => {
+            for r in 0..sel.len() {
+                let i = sel[r];
+                sel[w] = i;
+                w += (p(v[i as usize]) & valid.get(i as usize)) as usize;
+            }
+        }
+    }
+    sel.truncate(w);
+}
+
 fn retain(sel: &mut Vec<u32>, keep: &[bool]) {
     let mut w = 0;
     for r in 0..sel.len() {
@@ -163,7 +231,10 @@ fn eval(f: &CompiledFilter, batch: &RecordBatch, sel: &[u32], out: &mut Vec<bool
     // A column without nulls (the usual case) gets loops with no validity test at all.
     match nulls_of(col.as_ref()) {
         None => eval_valid(f, col, sel, &|_| true, out),
-        Some(nulls) => eval_valid(f, col, sel, &|i: u32| nulls.is_valid(i as usize), out),
+        Some(nulls) => {
+            let valid = Validity::of(&nulls);
+            eval_valid(f, col, sel, &|i: u32| valid.get(i as usize), out)
+        }
     }
 }
 
@@ -296,5 +367,59 @@ fn eval_strings(f: &CompiledFilter, sc: &StrCol, sel: &[u32], valid: &impl Fn(u3
         (FilterOp::In, Operand::Strs(list)) => scan!(|v| list.iter().any(|s| s == v)),
         (FilterOp::NotIn, Operand::Strs(list)) => scan!(|v| !list.iter().any(|s| s == v)),
         _ => out.resize(out.len() + sel.len(), false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, ArrayRef, Float64Array, Int64Array};
+    use arrow_schema::{Field, Schema};
+    use serde_json::json;
+
+    use super::*;
+
+    /// Comparisons narrowing in place (whole batches, partial selections, nulls, slices at odd
+    /// offsets, integral and fractional operands) keep exactly the rows a plain test keeps.
+    #[test]
+    fn in_place_comparisons_keep_what_a_plain_test_keeps() {
+        let n = 3000;
+        let ints: Int64Array = (0..n).map(|i| (i % 7 != 3).then_some((i * 37 % 1000) as i64 - 300)).collect();
+        let floats: Float64Array = (0..n).map(|i| (i % 11 != 5).then_some((i * 53 % 1000) as f64 / 4.0 - 80.0)).collect();
+        let schema = Arc::new(Schema::new(vec![Field::new("i", ints.data_type().clone(), true), Field::new("f", floats.data_type().clone(), true)]));
+        let whole = RecordBatch::try_new(schema.clone(), vec![Arc::new(ints) as ArrayRef, Arc::new(floats)]).unwrap();
+        let ops = [FilterOp::Eq, FilterOp::Ne, FilterOp::Gt, FilterOp::Ge, FilterOp::Lt, FilterOp::Le];
+        for (offset, len) in [(0, n), (13, 2001), (1001, 1999)] {
+            let batch = whole.slice(offset, len);
+            for (col, operand) in [("i", json!(-3)), ("i", json!(100.5)), ("f", json!(2.5)), ("f", json!(-80))] {
+                for op in ops {
+                    let filter = Filter { column: col.into(), op, value: Some(operand.clone()) };
+                    let compiled = compile(std::slice::from_ref(&filter), &schema).unwrap();
+                    let x = operand.as_f64().unwrap();
+                    let column = batch.column_by_name(col).unwrap();
+                    let value = |i: usize| -> Option<f64> {
+                        match col {
+                            "i" => column.as_any().downcast_ref::<Int64Array>().unwrap().is_valid(i).then(|| column.as_any().downcast_ref::<Int64Array>().unwrap().value(i) as f64),
+                            _ => column.as_any().downcast_ref::<Float64Array>().unwrap().is_valid(i).then(|| column.as_any().downcast_ref::<Float64Array>().unwrap().value(i)),
+                        }
+                    };
+                    let passes = |a: f64| match op {
+                        FilterOp::Eq => a == x,
+                        FilterOp::Ne => a != x,
+                        FilterOp::Gt => a > x,
+                        FilterOp::Ge => a >= x,
+                        FilterOp::Lt => a < x,
+                        _ => a <= x,
+                    };
+                    for every in [1, 3] {
+                        let mut sel: Vec<u32> = (0..len as u32).filter(|r| r % every == 0).collect();
+                        let want: Vec<u32> = sel.iter().copied().filter(|&r| value(r as usize).is_some_and(passes)).collect();
+                        apply(&compiled, Combination::And, &batch, &mut sel);
+                        assert_eq!(sel, want, "{col} {op:?} {operand} offset {offset} every {every}");
+                    }
+                }
+            }
+        }
     }
 }
