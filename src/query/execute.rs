@@ -8,7 +8,9 @@ use arrow_array::Array;
 use super::aggregate::{Distinct, Input, Moments, Output, Rows, Timed, TimedKind, Values};
 use super::breakdown::Grouper;
 use super::column::{numeric, Kind};
+use super::heat_pass::heat_pass;
 use super::heatmap::{HeatCounts, HeatRange, Layout, Scale};
+use super::order::{cmp_outputs, sort_keys, top_by_first_key, SortKey};
 use super::time_bucket::TimeBuckets;
 use super::selection::Selection;
 use super::result::{QueryResult, ResultRow, SeriesPoint};
@@ -265,7 +267,7 @@ impl Scan<'_> {
             (Some(cells), Some((lo, gms, nb)), Some(t)) => {
                 self.slots.clear();
                 TimeBuckets::new(lo, gms).fill(t, &sel, &mut self.slots);
-                let input = Input { bi, batch, rows: &sel, slots: &self.slots, weights: weights.as_deref(), buckets: &[], times: None };
+                let input = Input { bi, batch, rows: &sel, slots: &self.slots, weights, buckets: &[], times: None };
                 cells.update(nb, &input);
                 true
             }
@@ -274,46 +276,6 @@ impl Scan<'_> {
         // The series pass (unless fused) and HEATMAP's bucketing visit the rows again.
         ((!fused && keep_unfused) || self.keep_all).then(|| (bi, sel, std::mem::take(&mut self.gids)))
     }
-}
-
-/// HEATMAP's second visit to the kept rows: each valid value of `column` in a kept group is
-/// bucketed once by `layout`: with a series `(lo, bucket_ms, buckets)` into its (kept position,
-/// time bucket) cell, the group totals then being the sums of their cells; without one straight
-/// into its group's totals (slot = kept position).
-#[allow(clippy::too_many_arguments)]
-async fn heat_pass(
-    pace: &mut Pace<'_>,
-    ds: &DataSet,
-    weighted: bool,
-    column: usize,
-    layout: Layout,
-    kept: &[(usize, Vec<u32>, Vec<u32>)],
-    pos: &[u32],
-    n_kept: usize,
-    series: Option<(i64, i64, usize)>,
-) -> Result<(HeatCounts, Option<HeatCounts>, Vec<u64>)> {
-    let mut totals = HeatCounts::new(layout, n_kept);
-    let mut cells = series.map(|(_, _, nb)| HeatCounts::new(layout, n_kept * nb));
-    let mut cell_rows = vec![0u64; series.map_or(0, |(_, _, nb)| n_kept * nb)];
-    for (i, (bi, sel, gids)) in kept.iter().enumerate() {
-        pace.tick(Step { stage: "counting heatmap cells", done: i as u64, total: kept.len() as u64 }).await?;
-        let batch = &ds.batches()[*bi];
-        let Some(nc) = numeric(batch.column(column)) else { continue };
-        let weights = if weighted { ds.weights(*bi) } else { None };
-        let series = series.map(|(lo, gms, nb)| (TimeBuckets::new(lo, gms), nb));
-        let rows = HeatRows { nc: &nc, sel, gids, pos, weights, times: ds.times(*bi).map(|t| t.values().as_ref()), series };
-        // The log/linear choice is made once per batch, outside the row loop. With a series, rows
-        // go into cells only and the totals are the sums of their cells.
-        if layout.log {
-            rows.bucket(&mut totals, cells.as_mut(), &mut cell_rows, |x| layout.index_in_space(x.log10()));
-        } else {
-            rows.bucket(&mut totals, cells.as_mut(), &mut cell_rows, |x| layout.index_in_space(x));
-        }
-    }
-    if let (Some(c), Some((_, _, nb))) = (&cells, series) {
-        c.sum_into(&mut totals, nb);
-    }
-    Ok((totals, cells, cell_rows))
 }
 
 /// The rows of kept groups (`pos[gid]` is a kept position) into `rows`, each with its series
@@ -332,126 +294,6 @@ fn kept_cells(sel: &[u32], gids: &[u32], pos: &[u32], nb: usize, t: &[i64], when
     }
 }
 
-/// One kept batch's rows, as `heat_pass` reads them.
-struct HeatRows<'a> {
-    nc: &'a crate::query::column::NumCol<'a>,
-    sel: &'a [u32],
-    gids: &'a [u32],
-    pos: &'a [u32],
-    weights: Option<&'a [f64]>,
-    times: Option<&'a [i64]>,
-    series: Option<(TimeBuckets, usize)>,
-}
-
-impl HeatRows<'_> {
-    /// With a series, each kept row is counted in `cell_rows` (null values too: the series'
-    /// row counts) and its valid value goes into its cell; without one, into its group's totals.
-    /// Out of line (see [`Scan::batch`]).
-    #[inline(never)]
-    fn bucket(&self, totals: &mut HeatCounts, mut cells: Option<&mut HeatCounts>, cell_rows: &mut [u64], index: impl Fn(f64) -> usize) {
-        if let (Some(c), Some((_, nb)), Some(t), None, None) = (cells.as_deref_mut(), self.series, self.times, &self.nc.nulls, self.weights) {
-            let n = c.layout.n;
-            if let Some(counts) = c.dense_mut() {
-                // Every value valid, unweighted, dense cells: the common case.
-                let done = self.bucket_runs(counts, n, nb, t, cell_rows, &index);
-                if done == self.sel.len() {
-                    return;
-                }
-                // Rows out of time order: the rest one at a time.
-                let rest = HeatRows { sel: &self.sel[done..], gids: &self.gids[done..], ..*self };
-                return rest.bucket_each(totals, cells, cell_rows, index);
-            }
-        }
-        self.bucket_each(totals, cells, cell_rows, index)
-    }
-
-    /// [`HeatRows::bucket`] a row at a time.
-    fn bucket_each(&self, totals: &mut HeatCounts, cells: Option<&mut HeatCounts>, cell_rows: &mut [u64], index: impl Fn(f64) -> usize) {
-        let vals = self.nc.to_f64();
-        let nulls = self.nc.nulls.as_ref();
-        let valid = |r: u32| nulls.is_none_or(|n| n.is_valid(r as usize));
-        let weight = |r: u32| self.weights.map_or(1.0, |w| w[r as usize]);
-        match (cells, self.series, self.times) {
-            (Some(c), Some((tb, nb)), Some(t)) => {
-                let mut when = tb.cursor();
-                for (&r, &gid) in self.sel.iter().zip(self.gids) {
-                    let p = self.pos[gid as usize];
-                    if p == u32::MAX {
-                        continue;
-                    }
-                    let cell = p as usize * nb + when.at(t[r as usize]) as usize;
-                    cell_rows[cell] += 1;
-                    if valid(r) {
-                        c.add(cell, index(vals[r as usize]), weight(r));
-                    }
-                }
-            }
-            _ => {
-                for (&r, &gid) in self.sel.iter().zip(self.gids) {
-                    let p = self.pos[gid as usize];
-                    if p != u32::MAX && valid(r) {
-                        totals.add(p as usize, index(vals[r as usize]), weight(r));
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Sub-histograms [`HeatRows::bucket_runs`] counts into, taking turns row by row, and their width.
-const LANES: usize = 4;
-const LANE_WIDTH: usize = 64;
-const _: () = assert!(super::heatmap::HEATMAP_BUCKETS <= LANE_WIDTH);
-
-impl HeatRows<'_> {
-    /// [`HeatRows::bucket`] for valid, unweighted values into dense `counts` (and the series'
-    /// `cell_rows`), for rows that mostly come in time order: a cell's rows are a run, counted in
-    /// registers and [`LANES`] small histograms that take turns (consecutive values in one bucket,
-    /// as most are, then add into different memory, not in one chain of dependent adds through
-    /// one counter), added into the cell when the run ends. Returns how many of the rows it took:
-    /// all of them, unless the runs are short (rows out of time order), where it stops early.
-    fn bucket_runs(&self, counts: &mut [f64], n: usize, nb: usize, t: &[i64], cell_rows: &mut [u64], index: &impl Fn(f64) -> usize) -> usize {
-        let Some((tb, _)) = self.series else { return 0 };
-        let vals = self.nc.to_f64();
-        let mut when = tb.cursor();
-        let mut lanes = [0u32; LANES * LANE_WIDTH];
-        let mut flush = |lanes: &mut [u32; LANES * LANE_WIDTH], cell: usize, run: u64| {
-            cell_rows[cell] += run;
-            let into = &mut counts[cell * n..(cell + 1) * n];
-            for (b, c) in into.iter_mut().enumerate() {
-                let sum: u32 = (0..LANES).map(|l| lanes[l * LANE_WIDTH + b]).sum();
-                *c += sum as f64;
-            }
-            *lanes = [0; LANES * LANE_WIDTH];
-        };
-        let (mut last, mut run, mut runs) = (usize::MAX, 0u64, 0usize);
-        for (i, (&r, &gid)) in self.sel.iter().zip(self.gids).enumerate() {
-            let p = self.pos[gid as usize];
-            if p == u32::MAX {
-                continue;
-            }
-            let cell = p as usize * nb + when.at(t[r as usize]) as usize;
-            if cell != last {
-                if last != usize::MAX {
-                    flush(&mut lanes, last, run);
-                }
-                runs += 1;
-                // Runs shorter than ~32 rows: adding up the lanes per run would cost more.
-                if runs > 64 && runs * 32 > i {
-                    return i;
-                }
-                (last, run) = (cell, 0);
-            }
-            lanes[(run as usize % LANES) * LANE_WIDTH + index(vals[r as usize])] += 1;
-            run += 1;
-        }
-        if last != usize::MAX {
-            flush(&mut lanes, last, run);
-        }
-        self.sel.len()
-    }
-}
-
 fn read(plan: &Plan, accs: &Accumulators, reader: Reader, slot: usize, heat: &[Layout]) -> Output {
     match reader {
         Reader::Count => accs.rows.count(slot, plan.weighted, plan.integral_weights),
@@ -466,96 +308,6 @@ fn read(plan: &Plan, accs: &Accumulators, reader: Reader, slot: usize, heat: &[L
         Reader::Heat(_) => Output::Null,
         Reader::Timed(t) => plan.timed[t].total(slot as u32),
     }
-}
-
-/// Compare two outputs for ordering: nulls last in both directions.
-fn cmp_outputs(a: &Output, b: &Output, descending: bool) -> Ordering {
-    match (a.as_f64(), b.as_f64()) {
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Greater,
-        (Some(_), None) => Ordering::Less,
-        (Some(x), Some(y)) => {
-            let o = x.total_cmp(&y);
-            if descending { o.reverse() } else { o }
-        }
-    }
-}
-
-enum SortKey {
-    Calc(usize, bool),
-    Breakdown(usize, bool),
-}
-
-fn sort_keys(spec: &QuerySpec, calcs: &[Calculation]) -> Vec<SortKey> {
-    let mut keys = Vec::new();
-    if spec.orders.is_empty() {
-        if let Some(i) = calcs.iter().position(|c| c.op != CalcOp::Heatmap) {
-            keys.push(SortKey::Calc(i, true));
-        }
-    }
-    for o in &spec.orders {
-        match o.op {
-            Some(op) => {
-                let c = Calculation { op, column: o.column.clone() };
-                if let Some(i) = calcs.iter().position(|x| *x == c) {
-                    keys.push(SortKey::Calc(i, o.descending));
-                }
-            }
-            None => {
-                if let Some(i) = spec.breakdowns.iter().position(|b| Some(b) == o.column.as_ref()) {
-                    keys.push(SortKey::Breakdown(i, o.descending));
-                }
-            }
-        }
-    }
-    // Ties: breakdowns in listed order, ascending, skipping those already ordered.
-    for i in 0..spec.breakdowns.len() {
-        if !keys.iter().any(|k| matches!(k, SortKey::Breakdown(j, _) if *j == i)) {
-            keys.push(SortKey::Breakdown(i, false));
-        }
-    }
-    keys
-}
-
-/// Keep the first `limit` of `rows` (pairs of group id and position) by `cmp`, whose first key
-/// is `key` of the position (nulls last, else ascending or `desc`): selected on that key alone as
-/// one integer per row, with the full comparison only among the rows that tie with the last one
-/// kept (with ~200k groups ordered by COUNT, most comparisons would otherwise fall through to
-/// comparing breakdown strings). The kept rows are left unordered.
-fn top_by_first_key(rows: &mut Vec<(u32, u32)>, limit: usize, key: impl Fn(u32) -> Option<f64>, desc: bool, cmp: impl Fn(&(u32, u32), &(u32, u32)) -> Ordering) {
-    // `f64::total_cmp`'s order as an unsigned integer (reversed for descending), halved so that
-    // u64::MAX, for nulls, comes after every value. Halving can only make two values tie, and
-    // ties are settled by `cmp`.
-    let rank = |p: u32| -> u64 {
-        match key(p) {
-            None => u64::MAX,
-            Some(x) => {
-                let b = x.to_bits();
-                let t = if b >> 63 == 1 { !b } else { b | (1 << 63) };
-                (if desc { !t } else { t }) >> 1
-            }
-        }
-    };
-    let mut ranked: Vec<(u64, u32)> = rows.iter().enumerate().map(|(i, r)| (rank(r.1), i as u32)).collect();
-    ranked.select_nth_unstable_by_key(limit - 1, |k| k.0);
-    let bound = ranked[limit - 1].0;
-    let mut kept = Vec::with_capacity(limit);
-    let mut ties = Vec::new();
-    for &(r, i) in &ranked {
-        if r < bound {
-            kept.push(rows[i as usize]);
-        } else if r == bound {
-            ties.push(rows[i as usize]);
-        }
-    }
-    // At most limit − 1 rows rank before the bound, so at least one tie is needed.
-    let need = limit - kept.len();
-    if ties.len() > need {
-        ties.select_nth_unstable_by(need - 1, &cmp);
-        ties.truncate(need);
-    }
-    kept.extend(ties);
-    *rows = kept;
 }
 
 /// Row ids of a batch whose event time lies in `[lo, hi)`. Whole batches inside or outside the
@@ -857,48 +609,4 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
     }
     result.results = rows.into_iter().map(|(_, r)| r).collect();
     Ok(result)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The top `limit` by a first key (with nulls, negative numbers, zeros of both signs, NaN and
-    /// many ties) then a second one are those of a full sort.
-    #[test]
-    fn top_by_first_key_keeps_what_a_full_sort_keeps() {
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        let pool = [None, Some(0.0), Some(-0.0), Some(1.0), Some(-1.0), Some(2.5), Some(1e300), Some(-1e-300), Some(f64::NAN), Some(f64::INFINITY)];
-        for case in 0..400 {
-            let n = 1 + (next() % 300) as usize;
-            // Few distinct first keys in some cases (ties everywhere), many in others.
-            let spread = if case % 2 == 0 { 3 } else { 1000 };
-            let keys: Vec<Option<f64>> = (0..n).map(|_| if next() % 5 == 0 { pool[(next() % pool.len() as u64) as usize] } else { Some((next() % spread) as f64 - 7.0) }).collect();
-            let second: Vec<u32> = (0..n).map(|_| (next() % 50) as u32).collect();
-            for desc in [false, true] {
-                let cmp = |a: &(u32, u32), b: &(u32, u32)| {
-                    let first = cmp_outputs(&keys[a.1 as usize].map_or(Output::Null, Output::Float), &keys[b.1 as usize].map_or(Output::Null, Output::Float), desc);
-                    first.then(second[a.0 as usize].cmp(&second[b.0 as usize])).then(a.0.cmp(&b.0))
-                };
-                let all: Vec<(u32, u32)> = (0..n as u32).map(|i| (i, i)).collect();
-                let mut want = all.clone();
-                want.sort_by(cmp);
-                for limit in [1, 2, 5, n / 2 + 1, n.saturating_sub(1).max(1)] {
-                    if n <= limit {
-                        continue;
-                    }
-                    let mut got = all.clone();
-                    top_by_first_key(&mut got, limit, |p| keys[p as usize], desc, cmp);
-                    got.sort_by(cmp);
-                    assert_eq!(got, want[..limit], "case {case} n {n} limit {limit} desc {desc}");
-                }
-            }
-        }
-    }
 }
