@@ -117,7 +117,8 @@ fn compile_one(i: usize, f: &Filter, schema: &Schema) -> Result<CompiledFilter> 
     Ok(CompiledFilter { column, kind, op, operand })
 }
 
-/// Narrow `sel` to the rows of `batch` that pass the filters.
+/// Narrow `sel` (ascending row ids of `batch`, each once, as every selection is) to the rows
+/// that pass the filters.
 pub fn apply(filters: &[CompiledFilter], combination: Combination, batch: &RecordBatch, sel: &mut Vec<u32>) {
     if filters.is_empty() || sel.is_empty() {
         return;

@@ -10,10 +10,10 @@ use crate::dataset::DataSet;
 use crate::error::Result;
 use crate::pace::{Pace, Step};
 
-/// HEATMAP's second visit to the kept rows: each valid value of `column` in a kept group is
-/// bucketed once by `layout`: with a series `(lo, bucket_ms, buckets)` into its (kept position,
-/// time bucket) cell, the group totals then being the sums of their cells; without one straight
-/// into its group's totals (slot = kept position).
+/// Bucket `column`'s values in the kept groups (`pos[gid]`, their kept positions) by `layout`:
+/// with a series `(lo, bucket_ms, buckets)` into (kept position, time bucket) cells, returned
+/// with the totals summed from them and each cell's row count; without one into the totals
+/// (slot = kept position).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn heat_pass(
     pace: &mut Pace<'_>,
