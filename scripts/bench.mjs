@@ -68,7 +68,8 @@ async function runOne(base, browserPid, context, rows, runs) {
   });
   // The page asks for the renderer's private memory at each phase; the busiest renderer is ours.
   await page.exposeFunction('benchSample', () => Math.max(0, ...renderers(browserPid).map(privateBytes)));
-  await page.goto(`${base}index.html?data=data/demo-${rows}.arrow&runs=${runs}&warmup=${Number(warmupArg)}`);
+  const formats = fs.existsSync(path.join(dir, 'data', `demo-${rows}.parquet`)) ? 1 : 0;
+  await page.goto(`${base}index.html?data=data/demo-${rows}.arrow&runs=${runs}&warmup=${Number(warmupArg)}&formats=${formats}`);
   await Promise.race([page.waitForFunction(() => window.benchResult, null, { timeout: 30 * 60 * 1000, polling: 500 }), failure]);
   if (errors.length && !(await page.evaluate(() => window.benchResult))) {
     throw new Error(`benchmark page failed at ${rows} rows:\n${errors.join('\n')}`);
@@ -99,6 +100,16 @@ function table(r) {
     lines.push(`| ${q.name} | ${ms(q.apiary_ms, 2)} | ${ms(q.duckdb_ms, 2)} | ${ratio(q.apiary_ms, q.duckdb_ms)} | ${ms(q.apiary_first_ms, 1)} / ${ms(q.duckdb_first_ms, 1)} | ${answers} |`);
   }
   if (d.error) lines.push(`\nDuckDB-Wasm did not finish: ${d.error}`);
+  if (r.formats) {
+    lines.push('');
+    lines.push('Load by format (Apiary, bytes in memory → queryable, one load each):');
+    lines.push('');
+    lines.push('| format | MB | ms | MB/s | rows/s |');
+    lines.push('|---|---:|---:|---:|---:|');
+    for (const f of r.formats) {
+      lines.push(`| ${f.name} | ${(f.bytes / 1e6).toFixed(1)} | ${f.ms.toFixed(1)} | ${(f.bytes / 1e3 / f.ms).toFixed(0)} | ${Math.round(f.rows / f.ms * 1e3).toLocaleString('en-US')} |`);
+    }
+  }
   const m = r.memory;
   const a = r.apiary;
   lines.push('');

@@ -186,3 +186,26 @@ fn heatmap_log_scale_buckets_by_equal_ratios_and_counts_every_value() {
     assert_ne!(code, 0);
     assert!(err.contains("cubic"), "{err}");
 }
+
+#[test]
+fn demo_as_parquet_and_ndjson_has_the_same_rows_as_arrow() {
+    // The load benchmark's other formats: the same spans, detected by content, same answers.
+    let dir = tempfile::tempdir().unwrap();
+    let arrow = demo_file(&dir, 3000);
+    let spec = r#"{"calculations":[{"op":"COUNT"},{"op":"SUM","column":"http.status_code"},{"op":"MAX","column":"duration_ms"}],"breakdowns":["service.name"],"time_range":86400}"#;
+    let (_, want, _) = apiary(&["query", &arrow, "--spec", spec, "--sample-rate", "none"]);
+    for (format, detected) in [("parquet", "Parquet"), ("ndjson", "NDJSON")] {
+        let path = dir.path().join(format!("demo.{format}")).display().to_string();
+        let (code, _, err) = apiary(&["demo", "--rows", "3000", "--format", format, "--out", &path]);
+        assert_eq!(code, 0, "{err}");
+        let (code, out, err) = apiary(&["inspect", &path, "--json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: Json = serde_json::from_str(&out).unwrap();
+        assert_eq!(v[0]["rows"], 3000, "{format}");
+        assert!(v[0]["format"].as_str().unwrap().starts_with(detected), "{format}: {}", v[0]["format"]);
+        assert_eq!(v[0]["time_column"], "timestamp", "{format}");
+        let (code, got, err) = apiary(&["query", &path, "--spec", spec, "--sample-rate", "none"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(got, want, "{format}");
+    }
+}

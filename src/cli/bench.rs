@@ -53,7 +53,7 @@ fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
 }
 
 /// NDJSON text of the batches (numbers and booleans as JSON values, everything else as strings).
-fn to_ndjson(batches: &[arrow_array::RecordBatch]) -> String {
+pub fn to_ndjson(batches: &[arrow_array::RecordBatch]) -> String {
     use arrow_array::Array;
     use arrow_cast::display::{ArrayFormatter, FormatOptions};
     let mut out = String::new();
@@ -88,22 +88,26 @@ fn to_ndjson(batches: &[arrow_array::RecordBatch]) -> String {
     out
 }
 
+/// The batches as one Parquet file (snappy, the writer's default row groups).
+pub fn to_parquet(batches: &[arrow_array::RecordBatch]) -> Result<Vec<u8>, String> {
+    let Some(first) = batches.first() else { return Err("no rows to write".into()) };
+    let mut pq = Vec::new();
+    let props = parquet::file::properties::WriterProperties::builder().set_compression(parquet::basic::Compression::SNAPPY).build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut pq, first.schema(), Some(props)).map_err(|e| e.to_string())?;
+    for b in batches {
+        w.write(b).map_err(|e| e.to_string())?;
+    }
+    w.close().map_err(|e| e.to_string())?;
+    Ok(pq)
+}
+
 /// Load throughput: bytes in memory → a queryable data set, per format.
 pub fn load(rows: usize, runs: usize) -> Result<(), String> {
     let batches = demo::generate(rows, 42, 65_536);
     let mut inputs: Vec<(&str, Vec<u8>)> = Vec::new();
     inputs.push(("Arrow IPC stream", apiary::ingest::arrow_ipc::write_stream_plain(&batches).map_err(|e| e.to_string())?));
     inputs.push(("Arrow IPC stream, LZ4", apiary::ingest::arrow_ipc::write_stream(&batches).map_err(|e| e.to_string())?));
-    let mut pq = Vec::new();
-    {
-        let props = parquet::file::properties::WriterProperties::builder().set_compression(parquet::basic::Compression::SNAPPY).build();
-        let mut w = parquet::arrow::ArrowWriter::try_new(&mut pq, batches[0].schema(), Some(props)).map_err(|e| e.to_string())?;
-        for b in &batches {
-            w.write(b).map_err(|e| e.to_string())?;
-        }
-        w.close().map_err(|e| e.to_string())?;
-    }
-    inputs.push(("Parquet, snappy", pq));
+    inputs.push(("Parquet, snappy", to_parquet(&batches)?));
     inputs.push(("NDJSON", to_ndjson(&batches).into_bytes()));
     println!("{:<24} {:>9} {:>12} {:>10} {:>10} {:>12}", "format", "rows", "bytes", "median ms", "MB/s", "rows/s");
     for (name, bytes) in &inputs {

@@ -31,7 +31,8 @@ enum HeatmapScale {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Write the deterministic demo data set (one row per span) as an Arrow IPC stream.
+    /// Write the deterministic demo data set (one row per span): an Arrow IPC stream, or the same
+    /// rows as Parquet (snappy) or NDJSON (for load benchmarks of those formats).
     Demo {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
@@ -43,6 +44,8 @@ enum Command {
         /// reader accepts, e.g. DuckDB-Wasm in the benchmark).
         #[arg(long, default_value = "lz4", value_parser = ["lz4", "none"])]
         compression: String,
+        #[arg(long, default_value = "arrow", value_parser = ["arrow", "parquet", "ndjson"])]
+        format: String,
     },
     /// Print each file's format, row count, schema, time column and time range.
     Inspect {
@@ -152,10 +155,14 @@ fn set_sample_rate(ds: &mut DataSet, sample_rate: Option<String>) -> Result<(), 
 
 fn run(cmd: Command) -> Result<(), String> {
     match cmd {
-        Command::Demo { rows, seed, out, compression } => {
+        Command::Demo { rows, seed, out, compression, format } => {
             let batches = apiary::demo::generate(rows, seed, 65_536);
-            let bytes = if compression == "none" { ingest::arrow_ipc::write_stream_plain(&batches) } else { ingest::arrow_ipc::write_stream(&batches) };
-            let bytes = bytes.map_err(|e| e.to_string())?;
+            let bytes = match format.as_str() {
+                "parquet" => bench::to_parquet(&batches)?,
+                "ndjson" => bench::to_ndjson(&batches).into_bytes(),
+                _ if compression == "none" => ingest::arrow_ipc::write_stream_plain(&batches).map_err(|e| e.to_string())?,
+                _ => ingest::arrow_ipc::write_stream(&batches).map_err(|e| e.to_string())?,
+            };
             std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             eprintln!("wrote {rows} rows ({} bytes) to {}", bytes.len(), out.display());
             Ok(())
