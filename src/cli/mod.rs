@@ -44,6 +44,7 @@ enum Command {
         /// reader accepts, e.g. DuckDB-Wasm in the benchmark).
         #[arg(long, default_value = "lz4", value_parser = ["lz4", "none"])]
         compression: String,
+        /// File format: arrow (an Arrow IPC stream), parquet (snappy) or ndjson.
         #[arg(long, default_value = "arrow", value_parser = ["arrow", "parquet", "ndjson"])]
         format: String,
     },
