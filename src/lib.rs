@@ -21,6 +21,19 @@ pub mod value;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+/// Deterministic pseudo-random numbers for the unit tests (xorshift64; the integration tests
+/// have `tests/common::xorshift`).
+#[cfg(test)]
+pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
 pub use dataset::DataSet;
 pub use error::{Error, Result};
 pub use query::{QueryResult, QuerySpec};

@@ -631,13 +631,7 @@ mod tests {
     /// sizes, duplicate values, integer and fractional-free weights, every kind of quantile.
     #[test]
     fn weighted_selection_equals_sorting() {
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::xorshift(0x2545_F491_4F6C_DD1D);
         for n in [3usize, 5, 31, 33, 64, 100, 1000, 5000] {
             for &p in &[0.0, 0.001, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0] {
                 let vals: Vec<f64> = (0..n).map(|_| (next() % (n as u64 / 2 + 3)) as f64 * 0.5).collect();

@@ -106,13 +106,7 @@ mod tests {
     /// many ties) then a second one are those of a full sort.
     #[test]
     fn top_by_first_key_keeps_what_a_full_sort_keeps() {
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::xorshift(0x2545_F491_4F6C_DD1D);
         let pool = [None, Some(0.0), Some(-0.0), Some(1.0), Some(-1.0), Some(2.5), Some(1e300), Some(-1e-300), Some(f64::NAN), Some(f64::INFINITY)];
         for case in 0..400 {
             let n = 1 + (next() % 300) as usize;

@@ -168,12 +168,9 @@ mod tests {
     /// A deterministic shuffle of 0..n with many duplicates (values i / 3).
     fn values(n: usize) -> Vec<f64> {
         let mut v: Vec<f64> = (0..n).map(|i| (i / 3) as f64).collect();
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = crate::xorshift(0x9e37_79b9_7f4a_7c15);
         for i in (1..n).rev() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            v.swap(i, (x % (i as u64 + 1)) as usize);
+            v.swap(i, (next() % (i as u64 + 1)) as usize);
         }
         v
     }

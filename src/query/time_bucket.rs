@@ -64,13 +64,7 @@ mod tests {
     #[test]
     fn fill_equals_division_in_order_and_out_of_order() {
         let lo = 1_793_512_800_000;
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::xorshift(0x9E37_79B9_7F4A_7C15);
         for step in [1, 7, 1000, 60_000, 86_400_000] {
             let b = TimeBuckets::new(lo, step);
             // Sorted times with runs and gaps, then the same shuffled; edges of buckets included.
