@@ -216,8 +216,6 @@ struct Scan<'a> {
     bucket_s: Option<i64>,
     /// The series' `(lo, bucket ms, buckets)`.
     series_shape: Option<(i64, i64, usize)>,
-    /// Every batch's rows are visited again (HEATMAP's bucketing).
-    keep_all: bool,
     gids: Vec<u32>,
     buckets: Vec<u32>,
     slots: Vec<u32>,
@@ -226,7 +224,7 @@ struct Scan<'a> {
 impl Scan<'_> {
     /// Batch `bi`'s matching rows into the plan's accumulators (and, with `fused` cells, into
     /// the series cells of the one group); the batch's rows and group ids when a later pass
-    /// visits them again (the series when not fused and `keep_unfused`, or HEATMAP's buckets).
+    /// visits them again (a series not fused, or HEATMAP's buckets).
     ///
     /// Out of line on purpose: the per-row loops of a query live in functions called once per
     /// batch, not in the query's async state machine (called once per query). A browser runs
@@ -234,7 +232,7 @@ impl Scan<'_> {
     /// taking effect at its next call; a function called per batch is optimized within the
     /// first query, the huge state machine only after several queries (then ~65 ms of compile).
     #[inline(never)]
-    fn batch(&mut self, bi: usize, plan: &mut Plan, grouper: &mut Grouper, fused: Option<&mut Accumulators>, keep_unfused: bool, result: &mut QueryResult) -> Option<(usize, Vec<u32>, Vec<u32>)> {
+    fn batch(&mut self, bi: usize, plan: &mut Plan, grouper: &mut Grouper, fused: Option<&mut Accumulators>, result: &mut QueryResult) -> Option<(usize, Vec<u32>, Vec<u32>)> {
         let ds = self.ds;
         let batch = &ds.batches()[bi];
         let times = ds.times(bi);
@@ -274,7 +272,8 @@ impl Scan<'_> {
             _ => false,
         };
         // The series pass (unless fused) and HEATMAP's bucketing visit the rows again.
-        ((!fused && keep_unfused) || self.keep_all).then(|| (bi, sel, std::mem::take(&mut self.gids)))
+        // (A granularity without a time range was refused before: a series has a shape.)
+        ((!fused && self.series_shape.is_some()) || !plan.heat.is_empty()).then(|| (bi, sel, std::mem::take(&mut self.gids)))
     }
 }
 
@@ -418,14 +417,12 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
         Some((_, _, nb)) if spec.breakdowns.is_empty() && nb <= MAX_SERIES_CELLS && !heat_only => Some(Accumulators::like(&plan.accs, plan.weighted)),
         _ => None,
     };
-    let mut scan = Scan { ds, matching: &matching, range, bucket_s, series_shape, keep_all: !plan.heat.is_empty(), gids: Vec::new(), buckets: Vec::new(), slots: Vec::new() };
+    let mut scan = Scan { ds, matching: &matching, range, bucket_s, series_shape, gids: Vec::new(), buckets: Vec::new(), slots: Vec::new() };
     let (mut scanned, total_rows) = (0u64, ds.num_rows() as u64);
     for bi in 0..ds.batches().len() {
         pace.tick(Step { stage: "scanning events", done: scanned, total: total_rows }).await?;
         scanned += ds.batches()[bi].num_rows() as u64;
-        let fused = fused_cells.as_mut();
-        let keep_unfused = spec.granularity.is_some();
-        if let Some(kept) = scan.batch(bi, &mut plan, &mut grouper, fused, keep_unfused, &mut result) {
+        if let Some(kept) = scan.batch(bi, &mut plan, &mut grouper, fused_cells.as_mut(), &mut result) {
             kept_batches.push(kept);
         }
     }
@@ -494,7 +491,7 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
     let limit = spec.limit();
     if rows.len() > limit && limit > 0 {
         match keys.first() {
-            Some(SortKey::Calc(i, desc)) => top_by_first_key(&mut rows, limit, |p| outs[p as usize * nc + i].as_f64(), *desc, &cmp),
+            Some(SortKey::Calc(i, desc)) => top_by_first_key(&mut rows, limit, |p| outs[p as usize * nc + i].as_f64(), *desc, cmp),
             _ => {
                 rows.select_nth_unstable_by(limit - 1, cmp);
                 rows.truncate(limit);
@@ -567,7 +564,7 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
                     let t = times.values();
                     kept_cells(sel, gids, &pos, nb, t, &mut when, &mut r2, &mut s2);
                     let weights = if plan.weighted { ds.weights(*bi) } else { None };
-                    let input = Input { bi: *bi, batch, rows: &r2, slots: &s2, weights: weights.as_deref(), buckets: &[], times: None };
+                    let input = Input { bi: *bi, batch, rows: &r2, slots: &s2, weights, buckets: &[], times: None };
                     cells.update(n_cells, &input);
                 }
                 cells

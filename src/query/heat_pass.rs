@@ -50,6 +50,11 @@ pub(super) async fn heat_pass(
     Ok((totals, cells, cell_rows))
 }
 
+/// Sub-histograms [`HeatRows::bucket_runs`] counts into, taking turns row by row, and their width.
+const LANES: usize = 4;
+const LANE_WIDTH: usize = 64;
+const _: () = assert!(super::heatmap::HEATMAP_BUCKETS <= LANE_WIDTH);
+
 /// One kept batch's rows, as `heat_pass` reads them.
 struct HeatRows<'a> {
     nc: &'a crate::query::column::NumCol<'a>,
@@ -67,25 +72,25 @@ impl HeatRows<'_> {
     /// Out of line (see `execute::Scan::batch`).
     #[inline(never)]
     fn bucket(&self, totals: &mut HeatCounts, mut cells: Option<&mut HeatCounts>, cell_rows: &mut [u64], index: impl Fn(f64) -> usize) {
-        if let (Some(c), Some((_, nb)), Some(t), None, None) = (cells.as_deref_mut(), self.series, self.times, &self.nc.nulls, self.weights) {
+        let vals = self.nc.to_f64();
+        if let (Some(c), Some((tb, nb)), Some(t), None, None) = (cells.as_deref_mut(), self.series, self.times, &self.nc.nulls, self.weights) {
             let n = c.layout.n;
             if let Some(counts) = c.dense_mut() {
                 // Every value valid, unweighted, dense cells: the common case.
-                let done = self.bucket_runs(counts, n, nb, t, cell_rows, &index);
+                let done = self.bucket_runs(&vals, counts, n, (tb, nb, t), cell_rows, &index);
                 if done == self.sel.len() {
                     return;
                 }
                 // Rows out of time order: the rest one at a time.
                 let rest = HeatRows { sel: &self.sel[done..], gids: &self.gids[done..], ..*self };
-                return rest.bucket_each(totals, cells, cell_rows, index);
+                return rest.bucket_each(&vals, totals, cells, cell_rows, index);
             }
         }
-        self.bucket_each(totals, cells, cell_rows, index)
+        self.bucket_each(&vals, totals, cells, cell_rows, index)
     }
 
-    /// [`HeatRows::bucket`] a row at a time.
-    fn bucket_each(&self, totals: &mut HeatCounts, cells: Option<&mut HeatCounts>, cell_rows: &mut [u64], index: impl Fn(f64) -> usize) {
-        let vals = self.nc.to_f64();
+    /// [`HeatRows::bucket`] a row at a time (`vals`: the column as f64).
+    fn bucket_each(&self, vals: &[f64], totals: &mut HeatCounts, cells: Option<&mut HeatCounts>, cell_rows: &mut [u64], index: impl Fn(f64) -> usize) {
         let nulls = self.nc.nulls.as_ref();
         let valid = |r: u32| nulls.is_none_or(|n| n.is_valid(r as usize));
         let weight = |r: u32| self.weights.map_or(1.0, |w| w[r as usize]);
@@ -114,23 +119,14 @@ impl HeatRows<'_> {
             }
         }
     }
-}
 
-/// Sub-histograms [`HeatRows::bucket_runs`] counts into, taking turns row by row, and their width.
-const LANES: usize = 4;
-const LANE_WIDTH: usize = 64;
-const _: () = assert!(super::heatmap::HEATMAP_BUCKETS <= LANE_WIDTH);
-
-impl HeatRows<'_> {
     /// [`HeatRows::bucket`] for valid, unweighted values into dense `counts` (and the series'
     /// `cell_rows`), for rows that mostly come in time order: a cell's rows are a run, counted in
     /// registers and [`LANES`] small histograms that take turns (consecutive values in one bucket,
     /// as most are, then add into different memory, not in one chain of dependent adds through
     /// one counter), added into the cell when the run ends. Returns how many of the rows it took:
     /// all of them, unless the runs are short (rows out of time order), where it stops early.
-    fn bucket_runs(&self, counts: &mut [f64], n: usize, nb: usize, t: &[i64], cell_rows: &mut [u64], index: &impl Fn(f64) -> usize) -> usize {
-        let Some((tb, _)) = self.series else { return 0 };
-        let vals = self.nc.to_f64();
+    fn bucket_runs(&self, vals: &[f64], counts: &mut [f64], n: usize, (tb, nb, t): (TimeBuckets, usize, &[i64]), cell_rows: &mut [u64], index: &impl Fn(f64) -> usize) -> usize {
         let mut when = tb.cursor();
         let mut lanes = [0u32; LANES * LANE_WIDTH];
         let mut flush = |lanes: &mut [u32; LANES * LANE_WIDTH], cell: usize, run: u64| {
