@@ -1,65 +1,120 @@
-//! Arrow IPC (stream and file formats), through arrow-ipc with its validation on.
-
-use std::io::Cursor;
+//! Arrow IPC (stream and file formats): structure checked (`ipc_check`), messages decoded by
+//! `ipc_decode`.
 
 use arrow_array::RecordBatch;
 use arrow_buffer::Buffer;
-use arrow_ipc::reader::{FileReader, StreamDecoder, StreamReader};
 use arrow_ipc::writer::{IpcWriteOptions, StreamWriter};
-use arrow_ipc::CompressionType;
+use arrow_ipc::{root_as_footer, CompressionType};
 
+use super::ipc_check::{body_length, frame};
+use super::ipc_decode::Messages;
 use crate::error::{Error, Result};
 
 pub fn read_stream(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
-    super::ipc_check::check_stream(bytes).map_err(|e| Error::decode(source, format!("Arrow IPC stream: {e}")))?;
-    let reader = StreamReader::try_new(Cursor::new(bytes), None)
-        .map_err(|e| Error::decode(source, format!("Arrow IPC stream header: {e}")))?;
-    let mut out = Vec::new();
-    for (i, batch) in reader.enumerate() {
-        out.push(batch.map_err(|e| Error::decode(source, super::codec_hint(format!("Arrow IPC stream, record batch {i}: {e}"))))?);
-    }
-    Ok(out)
+    read_stream_owned(source, bytes.to_vec())
 }
 
 /// Decode an Arrow IPC stream that the caller hands over: the batches' buffers are slices of
 /// `bytes` (no copy, so the data set costs the file's size once), unless a buffer is misaligned
-/// or compressed. Same checks and errors as [`read_stream`].
+/// or compressed.
 pub fn read_stream_owned(source: &str, bytes: Vec<u8>) -> Result<Vec<RecordBatch>> {
-    OwnedStream::new(source, bytes)?.finish()
+    OwnedIpc::stream(source, bytes)?.finish()
 }
 
-/// An owned Arrow IPC stream decoded one record batch per [`OwnedStream::step`], so a caller
-/// can show progress and let the page breathe between batches.
-pub struct OwnedStream {
+pub fn read_file(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
+    read_file_owned(source, bytes.to_vec())
+}
+
+/// An Arrow IPC file handed over, decoded without copying as [`read_stream_owned`] does.
+pub fn read_file_owned(source: &str, bytes: Vec<u8>) -> Result<Vec<RecordBatch>> {
+    OwnedIpc::file(source, bytes)?.finish()
+}
+
+/// A message's metadata and body in the bytes: (metadata start, end; body start, length).
+type Span = (usize, usize, usize, usize);
+
+/// An owned Arrow IPC stream or file decoded one record batch per [`OwnedIpc::step`], so a
+/// caller can show progress and let the page breathe between batches. The whole input's
+/// structure is checked first (`ipc_check`), then each message decoded by `ipc_decode`.
+pub struct OwnedIpc {
     source: String,
+    what: &'static str,
     buf: Buffer,
-    decoder: StreamDecoder,
+    /// A file's messages (from its footer: dictionaries, then record batches); `None` for a
+    /// stream, whose messages follow one another from `at`.
+    blocks: Option<std::vec::IntoIter<Span>>,
+    /// Where the next message starts (streams), or the last one started.
+    at: usize,
+    messages: Messages,
     out: Vec<RecordBatch>,
     done: bool,
 }
 
-impl OwnedStream {
-    /// Check the stream's structure (see `ipc_check`) and get ready to decode.
-    pub fn new(source: &str, bytes: Vec<u8>) -> Result<OwnedStream> {
+impl OwnedIpc {
+    /// Check a stream's structure (see `ipc_check`) and get ready to decode.
+    pub fn stream(source: &str, bytes: Vec<u8>) -> Result<OwnedIpc> {
         super::ipc_check::check_stream(&bytes).map_err(|e| Error::decode(source, format!("Arrow IPC stream: {e}")))?;
-        Ok(OwnedStream { source: source.to_string(), buf: Buffer::from_vec(bytes), decoder: StreamDecoder::new(), out: Vec::new(), done: false })
+        Ok(OwnedIpc::new(source, "Arrow IPC stream", bytes, None, Messages::default()))
     }
 
-    /// Decode up to the next record batch; `false` once the stream is exhausted.
+    /// Check a file's structure and footer and get ready to decode its blocks.
+    pub fn file(source: &str, bytes: Vec<u8>) -> Result<OwnedIpc> {
+        let err = |e: String| Error::decode(source, format!("Arrow IPC file: {e}"));
+        super::ipc_check::check_file(&bytes).map_err(err)?;
+        let n = bytes.len();
+        // check_file verified the footer's placement and flatbuffer, and that each block lies
+        // inside the file with its message framed in it.
+        let footer_len = i32::from_le_bytes([bytes[n - 10], bytes[n - 9], bytes[n - 8], bytes[n - 7]]) as usize;
+        let footer = root_as_footer(&bytes[n - 10 - footer_len..n - 10]).map_err(|e| err(format!("corrupted footer ({e})")))?;
+        let schema = footer.schema().ok_or_else(|| err("no schema in the footer".into()))?;
+        let schema = arrow_ipc::convert::try_fb_to_schema(schema).map_err(|e| err(format!("footer schema: {e}")))?;
+        let mut spans = Vec::new();
+        for b in footer.dictionaries().into_iter().flatten().chain(footer.recordBatches().into_iter().flatten()) {
+            let (off, meta, body) = (b.offset() as usize, b.metaDataLength() as usize, b.bodyLength() as usize);
+            let Some((meta_at, meta_end)) = frame(&bytes[..off + meta], off, "block").map_err(err)? else {
+                return Err(err(format!("block at byte {off}: empty message")));
+            };
+            spans.push((meta_at, meta_end.min(off + meta), off + meta, body));
+        }
+        Ok(OwnedIpc::new(source, "Arrow IPC file", bytes, Some(spans.into_iter()), Messages::with_schema(schema)))
+    }
+
+    fn new(source: &str, what: &'static str, bytes: Vec<u8>, blocks: Option<std::vec::IntoIter<Span>>, messages: Messages) -> OwnedIpc {
+        OwnedIpc { source: source.to_string(), what, buf: Buffer::from_vec(bytes), blocks, at: 0, messages, out: Vec::new(), done: false }
+    }
+
+    fn error(&self, e: impl std::fmt::Display) -> Error {
+        let at = if self.out.is_empty() && self.messages.schema().is_none() { "header".to_string() } else { format!("record batch {}", self.out.len()) };
+        Error::decode(&self.source, super::codec_hint(format!("{}, {at} (at byte {}): {e}", self.what, self.at)))
+    }
+
+    /// The next message's span, `None` at the end.
+    fn next_span(&mut self) -> Result<Option<Span>> {
+        if let Some(blocks) = &mut self.blocks {
+            return Ok(blocks.next());
+        }
+        let Some((meta_at, body_at)) = frame(&self.buf, self.at, "message").map_err(|e| self.error(e))? else { return Ok(None) };
+        let len = body_length(&self.buf[meta_at..body_at], "message").map_err(|e| self.error(e))?;
+        Ok(Some((meta_at, body_at, body_at, len)))
+    }
+
+    /// Decode up to the next record batch; `false` once the input is exhausted.
     pub fn step(&mut self) -> Result<bool> {
         while !self.done {
-            let before = self.buf.len();
-            match self.decoder.decode(&mut self.buf) {
-                Ok(Some(batch)) => {
-                    self.out.push(batch);
-                    return Ok(true);
-                }
-                Ok(None) if self.buf.is_empty() || self.buf.len() == before => self.done = true,
-                Ok(None) => {}
-                Err(e) => {
-                    let at = if self.out.is_empty() { "header".to_string() } else { format!("record batch {}", self.out.len()) };
-                    return Err(Error::decode(&self.source, super::codec_hint(format!("Arrow IPC stream, {at}: {e}"))));
-                }
+            let Some((meta_at, meta_end, body_at, len)) = self.next_span()? else {
+                self.done = true;
+                break;
+            };
+            if body_at.checked_add(len).is_none_or(|end| end > self.buf.len()) || meta_end > body_at {
+                return Err(self.error(format!("a body of {len} bytes runs past the end of the data")));
+            }
+            let body = self.buf.slice_with_length(body_at, len);
+            let decoded = self.messages.decode(&self.buf[meta_at..meta_end], &body);
+            let decoded = decoded.map_err(|e| self.error(e))?;
+            self.at = body_at + len;
+            if let Some(batch) = decoded {
+                self.out.push(batch);
+                return Ok(true);
             }
         }
         Ok(false)
@@ -72,29 +127,17 @@ impl OwnedStream {
 
     /// Bytes left to decode.
     pub fn remaining(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.at.min(self.buf.len())
     }
 
-    /// The batches, once [`OwnedStream::step`] returned `false`.
+    /// The batches, once [`OwnedIpc::step`] returned `false`.
     pub fn finish(mut self) -> Result<Vec<RecordBatch>> {
         while self.step()? {}
-        self.decoder.finish().map_err(|e| Error::decode(&self.source, format!("Arrow IPC stream: {e} (the file is truncated)")))?;
-        if self.decoder.schema().is_none() {
-            return Err(Error::decode(&self.source, "Arrow IPC stream: no schema message"));
+        if self.messages.schema().is_none() {
+            return Err(Error::decode(&self.source, format!("{}: no schema message", self.what)));
         }
         Ok(self.out)
     }
-}
-
-pub fn read_file(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
-    super::ipc_check::check_file(bytes).map_err(|e| Error::decode(source, format!("Arrow IPC file: {e}")))?;
-    let reader = FileReader::try_new(Cursor::new(bytes), None)
-        .map_err(|e| Error::decode(source, format!("Arrow IPC file footer: {e}")))?;
-    let mut out = Vec::new();
-    for (i, batch) in reader.enumerate() {
-        out.push(batch.map_err(|e| Error::decode(source, super::codec_hint(format!("Arrow IPC file, record batch {i}: {e}"))))?);
-    }
-    Ok(out)
 }
 
 /// Write batches as an Arrow IPC stream, LZ4-frame compressed.

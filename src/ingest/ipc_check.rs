@@ -194,7 +194,7 @@ fn check_message(meta: &[u8], body: &[u8], what: &str, layouts: &mut Layouts) ->
 }
 
 /// Read the framing of the message at `at`: (metadata, body start). `None` at end of stream.
-fn frame(bytes: &[u8], at: usize, what: &str) -> Result<Option<(usize, usize)>, String> {
+pub(super) fn frame(bytes: &[u8], at: usize, what: &str) -> Result<Option<(usize, usize)>, String> {
     let Some(first) = le_i32(bytes, at) else {
         return if at >= bytes.len() { Ok(None) } else { Err(format!("{what}: truncated message header")) };
     };

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod flatten;
 pub mod isolated;
 mod ipc_check;
+mod ipc_decode;
 mod lines;
 pub mod ndjson;
 pub mod otlp;
@@ -103,13 +104,13 @@ pub fn load(source: &str, bytes: &[u8]) -> Result<Loaded> {
     Ok(Loaded { format, batches })
 }
 
-/// Decode a whole file whose bytes the caller hands over. Arrow IPC streams are decoded without
-/// copying their buffers (see [`arrow_ipc::read_stream_owned`]); other formats as in [`load`].
+/// Decode a whole file whose bytes the caller hands over. Arrow IPC streams and files are decoded
+/// without copying their buffers (see [`arrow_ipc::read_stream_owned`]); other formats as in [`load`].
 pub fn load_owned(source: &str, bytes: Vec<u8>) -> Result<Loaded> {
     Decoding::start(source, bytes)?.finish()
 }
 
-/// A file being decoded a step at a time (one record batch of an Arrow IPC stream per step; one
+/// A file being decoded a step at a time (one record batch of an Arrow IPC stream or file per step; one
 /// batch typed per step of text decoded as it arrived; other formats in one step), so the page
 /// can show progress and stay responsive between steps.
 pub struct Decoding {
@@ -118,7 +119,7 @@ pub struct Decoding {
 }
 
 enum Step {
-    Stream(arrow_ipc::OwnedStream),
+    Ipc(arrow_ipc::OwnedIpc),
     Whole(String, Vec<u8>),
     /// Decoded as the bytes arrived; batches left to type (CSV) or to give the whole input's
     /// types (NDJSON, OTLP), one per step.
@@ -131,7 +132,11 @@ impl Decoding {
     /// Detect the format (and check an Arrow stream's structure).
     pub fn start(source: &str, bytes: Vec<u8>) -> Result<Decoding> {
         let format = detect(source, &bytes)?;
-        let state = if format == Format::ArrowStream { Step::Stream(arrow_ipc::OwnedStream::new(source, bytes)?) } else { Step::Whole(source.to_string(), bytes) };
+        let state = match format {
+            Format::ArrowStream => Step::Ipc(arrow_ipc::OwnedIpc::stream(source, bytes)?),
+            Format::ArrowFile => Step::Ipc(arrow_ipc::OwnedIpc::file(source, bytes)?),
+            _ => Step::Whole(source.to_string(), bytes),
+        };
         Ok(Decoding { format, state })
     }
 
@@ -153,7 +158,7 @@ impl Decoding {
     /// Decode some more; `false` when nothing is left.
     pub fn step(&mut self) -> Result<bool> {
         match &mut self.state {
-            Step::Stream(s) => s.step(),
+            Step::Ipc(s) => s.step(),
             Step::Typing(t) => t.step(),
             Step::Conforming(c) => c.step(),
             Step::Whole(source, bytes) => {
@@ -168,7 +173,7 @@ impl Decoding {
     /// Rows decoded so far.
     pub fn rows(&self) -> usize {
         match &self.state {
-            Step::Stream(s) => s.rows(),
+            Step::Ipc(s) => s.rows(),
             Step::Whole(..) => 0,
             Step::Typing(t) => t.rows(),
             Step::Conforming(c) => c.rows(),
@@ -179,7 +184,7 @@ impl Decoding {
     /// Bytes left to decode (0 when unknown or done).
     pub fn remaining(&self) -> usize {
         match &self.state {
-            Step::Stream(s) => s.remaining(),
+            Step::Ipc(s) => s.remaining(),
             Step::Whole(_, b) => b.len(),
             Step::Typing(_) | Step::Conforming(_) | Step::Done(_) => 0,
         }
@@ -188,7 +193,7 @@ impl Decoding {
     /// The decoded source (struct columns flattened), decoding whatever is left.
     pub fn finish(self) -> Result<Loaded> {
         let batches = match self.state {
-            Step::Stream(s) => s.finish()?,
+            Step::Ipc(s) => s.finish()?,
             Step::Whole(source, bytes) => load(&source, &bytes)?.batches,
             Step::Typing(t) => t.finish()?,
             Step::Conforming(c) => c.finish()?,

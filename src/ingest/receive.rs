@@ -6,9 +6,9 @@
 
 use arrow_array::RecordBatch;
 use arrow_buffer::{Buffer, MutableBuffer};
-use arrow_ipc::reader::StreamDecoder;
 
 use super::ipc_check::{body_length, StreamCheck};
+use super::ipc_decode::Messages;
 use super::{Decoding, Format};
 use crate::error::{Error, Result};
 
@@ -129,12 +129,12 @@ impl Receiving {
 
 /// An Arrow IPC stream taken message by message: each message's bytes are gathered into one
 /// buffer (the batches decoded from it are slices of it: no further copy), checked like a whole
-/// stream is (`ipc_check`), then handed to arrow-ipc's decoder.
+/// stream is (`ipc_check`), then decoded (`ipc_decode`).
 struct ArrowArrival {
     source: String,
     limit: usize,
     check: StreamCheck,
-    decoder: StreamDecoder,
+    messages: Messages,
     /// The current message's framing prefix and metadata while its size is not known yet.
     head: Vec<u8>,
     /// The current message once its size is known: (bytes so far, whole size, metadata start).
@@ -156,7 +156,7 @@ impl ArrowArrival {
             source: source.to_string(),
             limit,
             check: StreamCheck::default(),
-            decoder: StreamDecoder::new(),
+            messages: Messages::default(),
             head: Vec::new(),
             message: None,
             at: 0,
@@ -229,8 +229,7 @@ impl ArrowArrival {
         let prefix = if le_i32(&self.head, 0) == -1 { 8 } else { 4 };
         if wanted == prefix {
             // Length 0: the end of the stream.
-            let mut marker = Buffer::from_vec(std::mem::take(&mut self.head));
-            self.decoder.decode(&mut marker).map_err(|e| self.error(e))?;
+            self.head.clear();
             self.ended = true;
             return Ok(());
         }
@@ -255,35 +254,31 @@ impl ArrowArrival {
         let meta_len = le_i32(buf.as_slice(), prefix - 4) as usize;
         let (meta, body) = buf.as_slice()[prefix..].split_at(meta_len);
         self.check.message(meta, body, self.at).map_err(|e| self.error(e))?;
-        let mut bytes: Buffer = buf.into();
-        while !bytes.is_empty() {
-            let before = bytes.len();
-            match self.decoder.decode(&mut bytes) {
-                Ok(Some(batch)) => {
-                    self.rows += batch.num_rows();
-                    self.batches.push(batch);
-                }
-                Ok(None) if bytes.len() == before => break,
-                Ok(None) => {}
-                Err(e) => {
-                    let at = if self.batches.is_empty() { "header".to_string() } else { format!("record batch {}", self.batches.len()) };
-                    return Err(self.error(format!("{at}: {e}")));
-                }
+        let bytes: Buffer = buf.into();
+        let body = bytes.slice(prefix + meta_len);
+        match self.messages.decode(&bytes[prefix..prefix + meta_len], &body) {
+            Ok(Some(batch)) => {
+                self.rows += batch.num_rows();
+                self.batches.push(batch);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let at = if self.batches.is_empty() { "header".to_string() } else { format!("record batch {}", self.batches.len()) };
+                return Err(self.error(format!("{at} (at byte {}): {e}", self.at)));
             }
         }
         self.at += size;
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Vec<RecordBatch>> {
+    fn finish(self) -> Result<Vec<RecordBatch>> {
         if let Some((buf, size, _)) = &self.message {
             return Err(self.error(format!("{}: truncated after {} of its {size} bytes", self.what(), buf.len())));
         }
         if !self.head.is_empty() {
             return Err(self.error(format!("{}: truncated message header", self.what())));
         }
-        self.decoder.finish().map_err(|e| self.error(format!("{e} (the file is truncated)")))?;
-        if self.decoder.schema().is_none() {
+        if self.messages.schema().is_none() {
             return Err(self.error("no schema message"));
         }
         Ok(self.batches)
