@@ -213,16 +213,31 @@ fn data_that_lies_is_an_error_naming_the_column() {
     // String offsets that run past the data, and bytes that are not UTF-8.
     let offsets = second.buffers[column_buffer(&schema, "s", 1)];
     let mut bad = good.clone();
-    let at = second.body + offsets.0 + 4 * 40;
+    let at = second.body + offsets.0 + 4 * 20;
     bad[at..at + 4].copy_from_slice(&100_000i32.to_le_bytes());
-    fails("offsets past the data", &bad, "\"s\"");
+    fails("offsets past the data", &bad, "\"s\": offset 100000 at row 20 is out of order or past the");
     let data = second.buffers[column_buffer(&schema, "s", 2)];
     assert!(data.1 > 0);
     let mut bad = good.clone();
     let text = &mut bad[second.body + data.0..second.body + data.0 + data.1];
     let e = text.iter().position(|&c| c == b'G').unwrap();
     text[e] = 0xFF;
-    fails("not UTF-8", &bad, "\"s\"");
+    let strings = batches[1].column_by_name("s").unwrap().as_any().downcast_ref::<StringArray>().unwrap();
+    let get_row = (0..40).find(|&i| strings.is_valid(i) && strings.value(i) == "GET").unwrap();
+    fails("not UTF-8", &bad, &format!("\"s\": the string at row {get_row} is not valid UTF-8"));
+    // An offset inside a two-byte character.
+    let e_row = (0..40).find(|&i| strings.is_valid(i) && strings.value(i) == "é").unwrap();
+    let mut bad = good.clone();
+    let at = second.body + offsets.0 + 4 * (e_row + 1);
+    let start = i32::from_le_bytes(bad[at - 4..at].try_into().unwrap());
+    bad[at..at + 4].copy_from_slice(&(start + 1).to_le_bytes());
+    fails("inside a character", &bad, &format!("\"s\": the string at row {} starts inside a UTF-8 character", e_row + 1));
+    // Binary offsets are held to the data too.
+    let b_offsets = second.buffers[column_buffer(&schema, "b", 1)];
+    let mut bad = good.clone();
+    let at = second.body + b_offsets.0 + 4 * 7;
+    bad[at..at + 4].copy_from_slice(&(-3i32).to_le_bytes());
+    fails("negative binary offset", &bad, "\"b\": offset -3 at row 7");
 
     // A null count that the validity bitmap does not bear out.
     let k = schema.index_of("i64").unwrap();

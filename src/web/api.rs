@@ -9,6 +9,13 @@ use crate::{ingest, query, QuerySpec};
 #[wasm_bindgen]
 pub struct Engine {
     data: DataSet,
+    last_load_ms: f64,
+}
+
+/// `performance.now()` in a page or a worker (0 where there is none).
+fn now() -> f64 {
+    let perf = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"));
+    perf.ok().and_then(|p| p.dyn_into::<web_sys::Performance>().ok()).map_or(0.0, |p| p.now())
 }
 
 fn js(e: impl std::fmt::Display) -> JsError {
@@ -19,16 +26,25 @@ fn js(e: impl std::fmt::Display) -> JsError {
 impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Engine {
-        Engine { data: DataSet::empty() }
+        Engine { data: DataSet::empty(), last_load_ms: 0.0 }
     }
 
     /// Decode a file's bytes (format detected from content) and append them. Returns the row
     /// count of the data set. On error nothing already loaded is lost. The bytes are copied into
     /// wasm memory once; an Arrow IPC stream's batches then point into that copy.
     pub fn load(&mut self, name: &str, bytes: Vec<u8>) -> Result<u32, JsError> {
+        let t = now();
         let loaded = ingest::load_owned(name, bytes).map_err(js)?;
         self.data.append(loaded.batches).map_err(js)?;
+        self.last_load_ms = now() - t;
         Ok(self.data.num_rows() as u32)
+    }
+
+    /// Milliseconds the last successful `load` spent in the engine: from its bytes in wasm memory
+    /// to a queryable data set (the copy from JavaScript into wasm memory comes before).
+    #[wasm_bindgen(getter, js_name = lastLoadMs)]
+    pub fn last_load_ms(&self) -> f64 {
+        self.last_load_ms
     }
 
     /// Run a Honeycomb query spec (JSON text); returns the result as JSON text

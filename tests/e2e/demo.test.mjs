@@ -75,14 +75,24 @@ test('the JS API reports bad input as an Error with the engine message', async (
   const page = await newPage(env.context);
   await page.goto(env.base);
   await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
-  const out = await page.evaluate(() => {
+  const out = await page.evaluate(async () => {
     const engine = new window.wasmBindings.Engine();
     const results = {};
     try { engine.load('junk.bin', new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9])); } catch (e) { results.load = [e instanceof Error, e.message]; }
     try { engine.query('{"calculations":[{"op":"P99"}]}'); } catch (e) { results.query = [e instanceof Error, e.message]; }
     results.rows = engine.rows();
+    results.failedLoadMs = engine.lastLoadMs;
+    // A load that works: the time it spent in the engine is part of the whole call's.
+    const bytes = new Uint8Array(await (await fetch('demo.arrow')).arrayBuffer());
+    const t = performance.now();
+    results.loaded = engine.load('demo.arrow', bytes);
+    results.callMs = performance.now() - t;
+    results.engineMs = engine.lastLoadMs;
     return results;
   });
+  assert.equal(out.failedLoadMs, 0);
+  assert.ok(out.loaded > 1000, `rows ${out.loaded}`);
+  assert.ok(out.engineMs > 0 && out.engineMs <= out.callMs, `engine ${out.engineMs} ms of a ${out.callMs} ms load`);
   assert.deepEqual(out.load[0], true);
   assert.match(out.load[1], /junk\.bin/);
   assert.deepEqual(out.query[0], true);
