@@ -88,8 +88,9 @@ fn decodes_what_the_validating_readers_of_arrow_rs_decode() {
         ("flat, file".into(), file(&[flat[0].clone(), flat[0].slice(3, 30)])),
         ("demo".into(), stream(&apiary::demo::generate(5000, 3, 1000), None)),
     ];
-    // pyarrow's: nested types (the validated path), zstd, dictionary deltas and replacements, views.
-    for name in ["wide.arrow", "wide_zstd.arrows", "dict_delta.arrows", "dict_replace.arrows", "views.arrows"] {
+    // pyarrow's: flat columns of every kind, nested types (the validated path), zstd, dictionary
+    // deltas and replacements, views.
+    for name in ["flat.arrows", "wide.arrow", "wide_zstd.arrows", "dict_delta.arrows", "dict_replace.arrows", "views.arrows"] {
         inputs.push((name.into(), fixture(name)));
     }
     for (name, bytes) in &inputs {
