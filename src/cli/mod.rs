@@ -131,8 +131,8 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
 fn load_all(files: &[PathBuf]) -> Result<DataSet, String> {
     let mut ds = DataSet::empty();
     for f in files {
-        let bytes = read(f)?;
-        let loaded = ingest::load(&f.display().to_string(), &bytes).map_err(|e| e.to_string())?;
+        // Handed over: Arrow IPC batches are slices of the file's bytes, not a copy.
+        let loaded = ingest::load_owned(&f.display().to_string(), read(f)?).map_err(|e| e.to_string())?;
         ds.append(loaded.batches).map_err(|e| format!("{}: {e}", f.display()))?;
     }
     Ok(ds)
@@ -202,11 +202,11 @@ fn run(cmd: Command) -> Result<(), String> {
             let mut reports = Vec::new();
             for f in &files {
                 let bytes = read(f)?;
-                let name = f.display().to_string();
-                let loaded = ingest::load(&name, &bytes).map_err(|e| e.to_string())?;
+                let (name, size) = (f.display().to_string(), bytes.len());
+                let loaded = ingest::load_owned(&name, bytes).map_err(|e| e.to_string())?;
                 let format = loaded.format.name();
                 let ds = DataSet::from_batches(loaded.batches).map_err(|e| format!("{name}: {e}"))?;
-                reports.push(output::inspect_report(&name, format, bytes.len(), &ds));
+                reports.push(output::inspect_report(&name, format, size, &ds));
             }
             if json {
                 println!("{}", serde_json::to_string_pretty(&serde_json::Value::Array(reports)).unwrap_or_default());
