@@ -8,7 +8,7 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use apiary::ingest;
-use arrow_array::types::{Int16Type, Int32Type, Int8Type, UInt16Type, UInt32Type, UInt8Type};
+use arrow_array::types::{Int16Type, Int32Type, Int8Type, UInt32Type, UInt8Type};
 use arrow_array::*;
 use arrow_ipc::reader::{FileReader, StreamReader};
 use arrow_ipc::writer::{FileWriter, IpcWriteOptions, StreamWriter};
@@ -268,8 +268,8 @@ fn data_that_lies_is_an_error_naming_the_column() {
 }
 
 #[test]
-fn a_dictionary_key_type_of_each_width_decodes_at_its_bounds() {
-    // The largest key each width can hold, pointing at the last entry of a dictionary that big.
+fn a_key_at_the_last_entry_of_its_dictionary_decodes_and_one_past_it_does_not() {
+    // A u8 key pointing at the last of 200 entries (past i8's range: the bound is unsigned).
     let n = 200usize;
     let words: Vec<String> = (0..n).map(|i| format!("w{i}")).collect();
     let keys = UInt8Array::from(vec![0, (n - 1) as u8, 7]);
@@ -277,7 +277,7 @@ fn a_dictionary_key_type_of_each_width_decodes_at_its_bounds() {
     let dict = DictionaryArray::<UInt8Type>::try_new(keys, values).unwrap();
     let schema = Arc::new(Schema::new(vec![Field::new("d", dict.data_type().clone(), false), Field::new("t", DataType::Timestamp(TimeUnit::Second, None), false)]));
     let batch = RecordBatch::try_new(schema, vec![Arc::new(dict), Arc::new(TimestampSecondArray::from(vec![1, 2, 3]))]).unwrap();
-    let bytes = stream(&[batch.clone()], None);
+    let bytes = stream(std::slice::from_ref(&batch), None);
     let got = ingest::arrow_ipc::read_stream_owned("u8 keys", bytes.clone()).unwrap();
     assert_eq!(got, vec![batch]);
     // One past the last entry is refused.

@@ -128,7 +128,8 @@ fn data_length(body: &Buffer, offset: usize, length: usize, compressed: bool) ->
     if !compressed || length == 0 {
         return length as u64;
     }
-    let Some(head) = body.get(offset..offset + 8) else { return 0 };
+    // Shorter than its length prefix: arrow-ipc refuses it.
+    let Some(head) = body.get(offset..offset + 8).filter(|_| length >= 8) else { return 0 };
     match i64::from_le_bytes(head.try_into().unwrap_or([0; 8])) {
         -1 => length as u64 - 8,
         n => n.max(0) as u64,
