@@ -286,3 +286,16 @@ fn a_key_at_the_last_entry_of_its_dictionary_decodes_and_one_past_it_does_not() 
     bad[b.body + b.buffers[1].0 + 1] = n as u8;
     fails("u8 key past the end", &bad, &format!("dictionary key {n} at row 1"));
 }
+
+#[test]
+fn a_key_that_pyarrow_wrote_unchecked_is_an_error_naming_the_column() {
+    // tests/fixtures/make_fixtures.py: a flat stream whose second batch has key 7 in a dictionary
+    // of 3 (pyarrow's `safe=False`); the first batch is fine.
+    let bytes = fixture("flat_bad_key.arrows");
+    assert!(reference_fails(&bytes), "arrow-rs' validating reader refuses it too");
+    fails("flat_bad_key.arrows", &bytes, "record batch 1 (at byte 2944): column \"service.name\": dictionary key 7 at row 1 is out of range (the dictionary has 3 values)");
+}
+
+fn reference_fails(bytes: &[u8]) -> bool {
+    StreamReader::try_new(Cursor::new(bytes), None).unwrap().any(|b| b.is_err())
+}

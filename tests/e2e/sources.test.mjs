@@ -27,26 +27,32 @@ test('add files of several formats, a bad one, remove one', async () => {
   assert.equal(await rows(page), 100000);
 
   const fx = (n) => path.join('tests', 'fixtures', n);
-  await page.setInputFiles('.ap-file', [fx('otlp_sdk.json'), fx('wide_snappy.parquet'), fx('otlp_sdk.jsonl')]);
-  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 4, null, { timeout: 30_000 });
-  assert.equal(await rows(page), 100000 + 4 + 6 + 8);
+  // pyarrow's Arrow IPC file (nested columns) and stream (flat columns) too.
+  await page.setInputFiles('.ap-file', [fx('otlp_sdk.json'), fx('wide_snappy.parquet'), fx('otlp_sdk.jsonl'), fx('wide.arrow'), fx('flat.arrows')]);
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 6, null, { timeout: 30_000 });
+  assert.equal(await rows(page), 100000 + 4 + 6 + 8 + 6 + 6);
   const labels = await page.$$eval('.ap-source span', (s) => s.map((x) => x.textContent));
   assert.ok(labels.some((l) => /otlp_sdk\.json · OTLP\/JSON traces · 4 rows/.test(l)), labels.join(' | '));
   assert.ok(labels.some((l) => /wide_snappy\.parquet · Parquet · 6 rows/.test(l)), labels.join(' | '));
+  assert.ok(labels.some((l) => /wide\.arrow · Arrow IPC file · 6 rows/.test(l)), labels.join(' | '));
+  assert.ok(labels.some((l) => /flat\.arrows · Arrow IPC stream · 6 rows/.test(l)), labels.join(' | '));
 
-  // A bad file: a clear error naming it, nothing lost.
+  // Bad files: a clear error naming the file (and, for data that lies, the column), nothing lost.
   const junk = path.join(OUT, 'junk.arrow');
   fs.writeFileSync(junk, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x10, 0, 0, 0, 1, 2, 3]));
   await page.setInputFiles('.ap-file', [junk]);
   await page.waitForSelector('.ap-error:not([hidden])', { timeout: 30_000 });
   assert.match(await page.textContent('.ap-error'), /junk\.arrow/);
-  assert.equal(await rows(page), 100018);
-  assert.equal(await page.$$eval('.ap-source', (s) => s.length), 4);
+  await page.setInputFiles('.ap-file', [fx('flat_bad_key.arrows')]);
+  await page.waitForFunction(() => /flat_bad_key/.test(document.querySelector('.ap-error').textContent), null, { timeout: 30_000 });
+  assert.match(await page.textContent('.ap-error'), /column "service\.name": dictionary key 7 at row 1 is out of range/);
+  assert.equal(await rows(page), 100030);
+  assert.equal(await page.$$eval('.ap-source', (s) => s.length), 6);
 
   // Remove the parquet source.
   await page.click('button[aria-label="Remove wide_snappy.parquet"]');
-  await page.waitForFunction(() => document.querySelector('.apiary').getAttribute('data-rows') === '100012');
-  assert.equal(await page.$$eval('.ap-source', (s) => s.length), 3);
+  await page.waitForFunction(() => document.querySelector('.apiary').getAttribute('data-rows') === '100024');
+  assert.equal(await page.$$eval('.ap-source', (s) => s.length), 5);
   await page.screenshot({ path: path.join(OUT, 'sources.png'), fullPage: true });
   assert.deepEqual(page.errors, []);
   await page.close();
