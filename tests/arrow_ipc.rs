@@ -299,3 +299,24 @@ fn a_key_that_pyarrow_wrote_unchecked_is_an_error_naming_the_column() {
 fn reference_fails(bytes: &[u8]) -> bool {
     StreamReader::try_new(Cursor::new(bytes), None).unwrap().any(|b| b.is_err())
 }
+
+#[test]
+fn rows_that_hold_no_data_are_refused_past_a_bound() {
+    // A batch of no columns (or only null-typed ones) can declare any row count in an empty body;
+    // billions of such rows would make every query walk them.
+    let rows_only = |rows: usize, nulls: bool| {
+        let fields = if nulls { vec![Field::new("n", DataType::Null, true)] } else { vec![] };
+        let cols: Vec<ArrayRef> = if nulls { vec![Arc::new(NullArray::new(rows))] } else { vec![] };
+        let opts = RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), cols, &opts).unwrap()
+    };
+    for nulls in [false, true] {
+        let few = stream(&[rows_only(1000, nulls)], None);
+        assert_eq!(ingest::arrow_ipc::read_stream_owned("few", few).unwrap()[0].num_rows(), 1000);
+        let many = stream(&[rows_only(1 << 24, nulls), rows_only(1 << 20, nulls)], None);
+        fails("many", &many, "message 2 (at byte");
+        fails("many", &many, "rows so far in 0 bytes of data: too many rows for the data that holds them");
+    }
+    // Found by the fuzzer: 4,294,967,300 rows and no columns.
+    fails("empty_schema_4g_rows", &fixture("ipc_crashes/empty_schema_4g_rows.arrows"), "4294967300 rows so far in 0 bytes");
+}

@@ -129,8 +129,20 @@ impl Layouts {
     }
 }
 
+/// Rows and bytes of data seen so far in one stream or file.
+#[derive(Default)]
+pub struct Totals {
+    rows: u64,
+    data: u64,
+}
+
+/// Rows that take no bytes: a batch of only null-typed columns (or of none) may declare any row
+/// count in an empty body, and every query would then walk billions of rows. Past this many rows
+/// beyond one per bit of data, a source is refused.
+const FREE_ROWS: u64 = 1 << 24;
+
 /// Check one message (metadata flatbuffer + body). `what` names it in errors.
-fn check_message(meta: &[u8], body: &[u8], what: &str, layouts: &mut Layouts) -> Result<(), String> {
+fn check_message(meta: &[u8], body: &[u8], what: &str, layouts: &mut Layouts, totals: &mut Totals) -> Result<(), String> {
     let msg = root_as_message(meta).map_err(|e| format!("{what}: corrupted message metadata ({e})"))?;
     let body_len = msg.bodyLength();
     if body_len < 0 || body_len as usize > body.len() {
@@ -161,6 +173,7 @@ fn check_message(meta: &[u8], body: &[u8], what: &str, layouts: &mut Layouts) ->
         return Err(format!("{what}: negative row count {}", batch.length()));
     }
     let compressed = batch.compression().is_some();
+    let mut data_lens = 0u64;
     for (i, b) in batch.buffers().into_iter().flatten().enumerate() {
         let (off, len) = (b.offset(), b.length());
         if off < 0 || len < 0 || off.checked_add(len).is_none_or(|end| end > body_len) {
@@ -180,10 +193,16 @@ fn check_message(meta: &[u8], body: &[u8], what: &str, layouts: &mut Layouts) ->
             }
             data_len = if declared == -1 { len - 8 } else { declared };
         }
+        data_lens = data_lens.saturating_add(data_len.max(0) as u64);
         // A buffer of fixed-width values must hold whole values.
         if width > 1 && data_len % width != 0 {
             return Err(format!("{what}: buffer {i} has {data_len} bytes, not a whole number of {width}-byte values"));
         }
+    }
+    totals.rows = totals.rows.saturating_add(batch.length() as u64);
+    totals.data = totals.data.saturating_add(data_lens);
+    if totals.rows > totals.data.saturating_mul(8).saturating_add(FREE_ROWS) {
+        return Err(format!("{what}: {} rows so far in {} bytes of data: too many rows for the data that holds them", totals.rows, totals.data));
     }
     for (i, n) in batch.nodes().into_iter().flatten().enumerate() {
         if n.length() < 0 || n.null_count() < 0 || n.null_count() > n.length() {
@@ -228,6 +247,7 @@ pub fn check_stream(bytes: &[u8]) -> Result<(), String> {
 #[derive(Default)]
 pub struct StreamCheck {
     layouts: Layouts,
+    totals: Totals,
     /// Messages checked so far.
     pub messages: usize,
 }
@@ -236,7 +256,7 @@ impl StreamCheck {
     /// Check one whole message: its metadata flatbuffer and its body, `at` bytes into the stream.
     pub fn message(&mut self, meta: &[u8], body: &[u8], at: usize) -> Result<(), String> {
         let what = format!("message {} (at byte {at})", self.messages);
-        check_message(meta, body, &what, &mut self.layouts)?;
+        check_message(meta, body, &what, &mut self.layouts, &mut self.totals)?;
         self.messages += 1;
         Ok(())
     }
@@ -259,7 +279,7 @@ pub fn check_file(bytes: &[u8]) -> Result<(), String> {
     }
     let footer_at = n - 10 - footer_len as usize;
     let footer = root_as_footer(&bytes[footer_at..n - 10]).map_err(|e| format!("corrupted footer ({e})"))?;
-    let mut layouts = Layouts::default();
+    let (mut layouts, mut totals) = (Layouts::default(), Totals::default());
     if let Some(schema) = footer.schema() {
         check_schema(schema, "footer schema")?;
         layouts = Layouts::from_schema(schema);
@@ -280,7 +300,7 @@ pub fn check_file(bytes: &[u8]) -> Result<(), String> {
         };
         // arrow-ipc takes the body length from the block, so buffers must fit in that too.
         let body_start = (off + meta) as usize;
-        check_message(&bytes[meta_at..body_at.min(body_start)], &bytes[body_start..body_start + body as usize], &what, &mut layouts)?;
+        check_message(&bytes[meta_at..body_at.min(body_start)], &bytes[body_start..body_start + body as usize], &what, &mut layouts, &mut totals)?;
     }
     Ok(())
 }

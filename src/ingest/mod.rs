@@ -104,15 +104,16 @@ pub fn load(source: &str, bytes: &[u8]) -> Result<Loaded> {
     Ok(Loaded { format, batches })
 }
 
-/// Decode a whole file whose bytes the caller hands over. Arrow IPC streams and files are decoded
-/// without copying their buffers (see [`arrow_ipc::read_stream_owned`]); other formats as in [`load`].
+/// Decode a whole file whose bytes the caller hands over. Arrow IPC streams and files are
+/// decoded without copying their buffers (see [`arrow_ipc::read_stream_owned`]); other formats
+/// as in [`load`].
 pub fn load_owned(source: &str, bytes: Vec<u8>) -> Result<Loaded> {
     Decoding::start(source, bytes)?.finish()
 }
 
-/// A file being decoded a step at a time (one record batch of an Arrow IPC stream or file per step; one
-/// batch typed per step of text decoded as it arrived; other formats in one step), so the page
-/// can show progress and stay responsive between steps.
+/// A file being decoded a step at a time (one record batch of an Arrow IPC stream or file per
+/// step; one batch typed per step of text decoded as it arrived; other formats in one step), so
+/// the page can show progress and stay responsive between steps.
 pub struct Decoding {
     format: Format,
     state: Step,
@@ -129,7 +130,7 @@ enum Step {
 }
 
 impl Decoding {
-    /// Detect the format (and check an Arrow stream's structure).
+    /// Detect the format (and check an Arrow stream's or file's structure).
     pub fn start(source: &str, bytes: Vec<u8>) -> Result<Decoding> {
         let format = detect(source, &bytes)?;
         let state = match format {
