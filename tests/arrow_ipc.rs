@@ -253,18 +253,18 @@ fn data_that_lies_is_an_error_naming_the_column() {
     let k = column_buffer(&schema, "i64", 1);
     let mut bad = good.clone();
     patch(&mut bad, second.meta.clone(), &second.buffers_raw, k, (second.buffers_raw[k].0, 16));
-    fails("short values", &bad, "column 2: a buffer of 16 bytes where 40 rows need 320");
+    fails("short values", &bad, "column \"i64\": a buffer of 16 bytes where 40 rows need 320");
     let k = column_buffer(&schema, "ok", 0);
     let mut bad = good.clone();
     patch(&mut bad, second.meta.clone(), &second.buffers_raw, k, (second.buffers_raw[k].0, 0));
-    fails("short validity", &bad, "column 5: a buffer of 0 bytes where 40 rows need 5");
+    fails("short validity", &bad, "column \"ok\": a buffer of 0 bytes where 40 rows need 5");
 
     // A column with more rows than its batch.
     let k = schema.index_of("f64").unwrap();
     let (len, nulls) = second.nodes[k];
     let mut bad = good.clone();
     patch(&mut bad, second.meta.clone(), &second.nodes, k, (len + 8, nulls));
-    fails("column length", &bad, "column 4 has 48 rows in a batch of 40");
+    fails("column length", &bad, "column \"f64\" has 48 rows in a batch of 40");
 }
 
 #[test]

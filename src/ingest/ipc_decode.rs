@@ -102,11 +102,11 @@ impl Messages {
             MessageHeader::RecordBatch => {
                 let schema = self.schema.clone().ok_or("a record batch before the schema")?;
                 let b = msg.header_as_record_batch().ok_or("unreadable record batch message")?;
-                let decoder = RecordBatchDecoder::try_new(body, b, schema, &self.dictionaries, &version).map_err(|e| e.to_string())?;
+                let decoder = RecordBatchDecoder::try_new(body, b, schema.clone(), &self.dictionaries, &version).map_err(|e| e.to_string())?;
                 let Some(flat) = &self.flat else {
                     return decoder.read_record_batch().map(Some).map_err(|e| e.to_string());
                 };
-                check_lengths(flat, b, body)?;
+                check_lengths(&schema, flat, b, body)?;
                 let mut trust = UnsafeFlag::new();
                 // SAFETY: `check_lengths` made sure every buffer is long enough for its column
                 // (what arrow-rs' build asserts), and `check_values` below runs arrow-rs' own
@@ -138,7 +138,7 @@ fn data_length(body: &Buffer, offset: usize, length: usize, compressed: bool) ->
 
 /// Before decoding without validation: each column has the batch's rows, each buffer is long
 /// enough for them (and lies inside the body).
-fn check_lengths(flat: &[Vec<Part>], batch: arrow_ipc::RecordBatch, body: &Buffer) -> Result<(), String> {
+fn check_lengths(schema: &Schema, flat: &[Vec<Part>], batch: arrow_ipc::RecordBatch, body: &Buffer) -> Result<(), String> {
     let rows = batch.length();
     let nodes = batch.nodes().ok_or("no field nodes")?;
     let buffers = batch.buffers().ok_or("no buffers")?;
@@ -147,17 +147,18 @@ fn check_lengths(flat: &[Vec<Part>], batch: arrow_ipc::RecordBatch, body: &Buffe
         return Err(format!("{} field nodes for {} columns", nodes.len(), flat.len()));
     }
     let mut next = buffers.iter();
-    for (i, (parts, node)) in flat.iter().zip(nodes.iter()).enumerate() {
+    for ((f, parts), node) in schema.fields().iter().zip(flat).zip(nodes.iter()) {
+        let i = f.name();
         if node.length() != rows {
-            return Err(format!("column {i} has {} rows in a batch of {rows}", node.length()));
+            return Err(format!("column {i:?} has {} rows in a batch of {rows}", node.length()));
         }
         let (len, nulls) = (u64::try_from(node.length()).map_err(|_| "a negative length")?, node.null_count());
         for part in parts {
-            let b = next.next().ok_or_else(|| format!("column {i}: fewer buffers than its type has"))?;
+            let b = next.next().ok_or_else(|| format!("column {i:?}: fewer buffers than its type has"))?;
             let (offset, length) = (usize::try_from(b.offset()).ok(), usize::try_from(b.length()).ok());
-            let (Some(offset), Some(length)) = (offset, length) else { return Err(format!("column {i}: a buffer at a negative offset")) };
+            let (Some(offset), Some(length)) = (offset, length) else { return Err(format!("column {i:?}: a buffer at a negative offset")) };
             if offset.checked_add(length).is_none_or(|end| end > body.len()) {
-                return Err(format!("column {i}: a buffer (offset {offset}, length {length}) outside the {}-byte body", body.len()));
+                return Err(format!("column {i:?}: a buffer (offset {offset}, length {length}) outside the {}-byte body", body.len()));
             }
             let have = data_length(body, offset, length, compressed);
             let need = match *part {
@@ -169,7 +170,7 @@ fn check_lengths(flat: &[Vec<Part>], batch: arrow_ipc::RecordBatch, body: &Buffe
                 Part::Offsets(w) => (len + 1).saturating_mul(w as u64),
             };
             if have < need {
-                return Err(format!("column {i}: a buffer of {have} bytes where {len} rows need {need}"));
+                return Err(format!("column {i:?}: a buffer of {have} bytes where {len} rows need {need}"));
             }
         }
     }
