@@ -30,8 +30,14 @@ pub fn read_file_owned(source: &str, bytes: Vec<u8>) -> Result<Vec<RecordBatch>>
     OwnedIpc::file(source, bytes)?.finish()
 }
 
-/// A message's metadata and body in the bytes: (metadata start, end; body start, length).
-type Span = (usize, usize, usize, usize);
+/// Where a message lies in the bytes.
+#[derive(Clone, Copy)]
+struct Span {
+    /// Its first byte (the framing).
+    start: usize,
+    meta: (usize, usize),
+    body: (usize, usize),
+}
 
 /// An owned Arrow IPC stream or file decoded one record batch per [`OwnedIpc::step`], so a
 /// caller can show progress and let the page breathe between batches. The whole input's
@@ -43,7 +49,9 @@ pub struct OwnedIpc {
     /// A file's messages (from its footer: dictionaries, then record batches); `None` for a
     /// stream, whose messages follow one another from `at`.
     blocks: Option<std::vec::IntoIter<Span>>,
-    /// Where the next message starts (streams), or the last one started.
+    /// Where the next message of a stream starts.
+    next: usize,
+    /// Where the message being decoded starts (for errors).
     at: usize,
     messages: Messages,
     out: Vec<RecordBatch>,
@@ -74,13 +82,13 @@ impl OwnedIpc {
             let Some((meta_at, meta_end)) = frame(&bytes[..off + meta], off, "block").map_err(err)? else {
                 return Err(err(format!("block at byte {off}: empty message")));
             };
-            spans.push((meta_at, meta_end.min(off + meta), off + meta, body));
+            spans.push(Span { start: off, meta: (meta_at, meta_end.min(off + meta)), body: (off + meta, body) });
         }
         Ok(OwnedIpc::new(source, "Arrow IPC file", bytes, Some(spans.into_iter()), Messages::with_schema(schema)))
     }
 
     fn new(source: &str, what: &'static str, bytes: Vec<u8>, blocks: Option<std::vec::IntoIter<Span>>, messages: Messages) -> OwnedIpc {
-        OwnedIpc { source: source.to_string(), what, buf: Buffer::from_vec(bytes), blocks, at: 0, messages, out: Vec::new(), done: false }
+        OwnedIpc { source: source.to_string(), what, buf: Buffer::from_vec(bytes), blocks, next: 0, at: 0, messages, out: Vec::new(), done: false }
     }
 
     fn error(&self, e: impl std::fmt::Display) -> Error {
@@ -93,25 +101,27 @@ impl OwnedIpc {
         if let Some(blocks) = &mut self.blocks {
             return Ok(blocks.next());
         }
-        let Some((meta_at, body_at)) = frame(&self.buf, self.at, "message").map_err(|e| self.error(e))? else { return Ok(None) };
+        self.at = self.next;
+        let Some((meta_at, body_at)) = frame(&self.buf, self.next, "message").map_err(|e| self.error(e))? else { return Ok(None) };
         let len = body_length(&self.buf[meta_at..body_at], "message").map_err(|e| self.error(e))?;
-        Ok(Some((meta_at, body_at, body_at, len)))
+        Ok(Some(Span { start: self.next, meta: (meta_at, body_at), body: (body_at, len) }))
     }
 
     /// Decode up to the next record batch; `false` once the input is exhausted.
     pub fn step(&mut self) -> Result<bool> {
         while !self.done {
-            let Some((meta_at, meta_end, body_at, len)) = self.next_span()? else {
+            let Some(Span { start, meta: (meta_at, meta_end), body: (body_at, len) }) = self.next_span()? else {
                 self.done = true;
                 break;
             };
+            self.at = start;
             if body_at.checked_add(len).is_none_or(|end| end > self.buf.len()) || meta_end > body_at {
                 return Err(self.error(format!("a body of {len} bytes runs past the end of the data")));
             }
             let body = self.buf.slice_with_length(body_at, len);
             let decoded = self.messages.decode(&self.buf[meta_at..meta_end], &body);
             let decoded = decoded.map_err(|e| self.error(e))?;
-            self.at = body_at + len;
+            self.next = body_at + len;
             if let Some(batch) = decoded {
                 self.out.push(batch);
                 return Ok(true);
@@ -127,7 +137,13 @@ impl OwnedIpc {
 
     /// Bytes left to decode.
     pub fn remaining(&self) -> usize {
-        self.buf.len() - self.at.min(self.buf.len())
+        if self.done {
+            return 0;
+        }
+        match &self.blocks {
+            Some(blocks) => blocks.as_slice().first().map_or(0, |b| self.buf.len() - b.start.min(self.buf.len())),
+            None => self.buf.len() - self.next.min(self.buf.len()),
+        }
     }
 
     /// The batches, once [`OwnedIpc::step`] returned `false`.
