@@ -4,9 +4,9 @@
 use arrow_array::RecordBatch;
 use arrow_buffer::Buffer;
 use arrow_ipc::writer::{IpcWriteOptions, StreamWriter};
-use arrow_ipc::{root_as_footer, CompressionType};
+use arrow_ipc::CompressionType;
 
-use super::ipc_check::{body_length, frame};
+use super::ipc_check::{body_length, frame, Span};
 use super::ipc_decode::Messages;
 use crate::error::{Error, Result};
 
@@ -28,15 +28,6 @@ pub fn read_file(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
 /// An Arrow IPC file handed over, decoded without copying as [`read_stream_owned`] does.
 pub fn read_file_owned(source: &str, bytes: Vec<u8>) -> Result<Vec<RecordBatch>> {
     OwnedIpc::file(source, bytes)?.finish()
-}
-
-/// Where a message lies in the bytes.
-#[derive(Clone, Copy)]
-struct Span {
-    /// Its first byte (the framing).
-    start: usize,
-    meta: (usize, usize),
-    body: (usize, usize),
 }
 
 /// An owned Arrow IPC stream or file decoded one record batch per [`OwnedIpc::step`], so a
@@ -67,23 +58,7 @@ impl OwnedIpc {
 
     /// Check a file's structure and footer and get ready to decode its blocks.
     pub fn file(source: &str, bytes: Vec<u8>) -> Result<OwnedIpc> {
-        let err = |e: String| Error::decode(source, format!("Arrow IPC file: {e}"));
-        super::ipc_check::check_file(&bytes).map_err(err)?;
-        let n = bytes.len();
-        // check_file verified the footer's placement and flatbuffer, and that each block lies
-        // inside the file with its message framed in it.
-        let footer_len = i32::from_le_bytes([bytes[n - 10], bytes[n - 9], bytes[n - 8], bytes[n - 7]]) as usize;
-        let footer = root_as_footer(&bytes[n - 10 - footer_len..n - 10]).map_err(|e| err(format!("corrupted footer ({e})")))?;
-        let schema = footer.schema().ok_or_else(|| err("no schema in the footer".into()))?;
-        let schema = arrow_ipc::convert::try_fb_to_schema(schema).map_err(|e| err(format!("footer schema: {e}")))?;
-        let mut spans = Vec::new();
-        for b in footer.dictionaries().into_iter().flatten().chain(footer.recordBatches().into_iter().flatten()) {
-            let (off, meta, body) = (b.offset() as usize, b.metaDataLength() as usize, b.bodyLength() as usize);
-            let Some((meta_at, meta_end)) = frame(&bytes[..off + meta], off, "block").map_err(err)? else {
-                return Err(err(format!("block at byte {off}: empty message")));
-            };
-            spans.push(Span { start: off, meta: (meta_at, meta_end.min(off + meta)), body: (off + meta, body) });
-        }
+        let (schema, spans) = super::ipc_check::check_file(&bytes).map_err(|e| Error::decode(source, format!("Arrow IPC file: {e}")))?;
         Ok(OwnedIpc::new(source, "Arrow IPC file", bytes, Some(spans.into_iter()), Messages::with_schema(schema)))
     }
 
@@ -99,7 +74,9 @@ impl OwnedIpc {
     /// The next message's span, `None` at the end.
     fn next_span(&mut self) -> Result<Option<Span>> {
         if let Some(blocks) = &mut self.blocks {
-            return Ok(blocks.next());
+            let span = blocks.next();
+            self.at = span.map_or(self.at, |s| s.start);
+            return Ok(span);
         }
         self.at = self.next;
         let Some((meta_at, body_at)) = frame(&self.buf, self.next, "message").map_err(|e| self.error(e))? else { return Ok(None) };
@@ -110,11 +87,10 @@ impl OwnedIpc {
     /// Decode up to the next record batch; `false` once the input is exhausted.
     pub fn step(&mut self) -> Result<bool> {
         while !self.done {
-            let Some(Span { start, meta: (meta_at, meta_end), body: (body_at, len) }) = self.next_span()? else {
+            let Some(Span { meta: (meta_at, meta_end), body: (body_at, len), .. }) = self.next_span()? else {
                 self.done = true;
                 break;
             };
-            self.at = start;
             if body_at.checked_add(len).is_none_or(|end| end > self.buf.len()) || meta_end > body_at {
                 return Err(self.error(format!("a body of {len} bytes runs past the end of the data")));
             }

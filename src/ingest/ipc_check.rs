@@ -185,13 +185,12 @@ fn check_message(meta: &[u8], body: &[u8], what: &str, layouts: &mut Layouts, to
         }
         let width = widths.get(i).copied().unwrap_or(0) as i64;
         let mut data_len = len;
-        if compressed && len >= 8 {
-            let declared = le_i64(body, off as usize).unwrap_or(-1);
+        if let Some(declared) = uncompressed_length(body, off as usize, len as usize).filter(|_| compressed) {
             let limit = (len.saturating_mul(MAX_RATIO)).max(MAX_SMALL_EXPANSION);
-            if declared < -1 || declared > limit {
+            if declared < 0 || declared > limit {
                 return Err(format!("{what}: buffer {i} declares {declared} bytes uncompressed from {len} compressed (refused)"));
             }
-            data_len = if declared == -1 { len - 8 } else { declared };
+            data_len = declared;
         }
         data_lens = data_lens.saturating_add(data_len.max(0) as u64);
         // A buffer of fixed-width values must hold whole values.
@@ -262,13 +261,37 @@ impl StreamCheck {
     }
 }
 
+/// The length of a compressed buffer's data once decompressed, from the 8 bytes it starts with
+/// (-1: stored as is after them; arrow-ipc checks what it decompresses against this); `None` for
+/// a buffer too short to hold them, which arrow-ipc refuses.
+pub(super) fn uncompressed_length(body: &[u8], off: usize, len: usize) -> Option<i64> {
+    match le_i64(body, off).filter(|_| len >= 8)? {
+        -1 => Some(len as i64 - 8),
+        n => Some(n),
+    }
+}
+
+/// Where a message lies in the bytes.
+#[derive(Clone, Copy)]
+pub(super) struct Span {
+    /// Its first byte (the framing).
+    pub start: usize,
+    /// Its metadata flatbuffer: start and end.
+    pub meta: (usize, usize),
+    /// Its body: start and length.
+    pub body: (usize, usize),
+}
+
 /// The body length a message's metadata declares (the flatbuffer verified first).
 pub fn body_length(meta: &[u8], what: &str) -> Result<usize, String> {
     let msg = root_as_message(meta).map_err(|e| format!("{what}: corrupted message metadata ({e})"))?;
     usize::try_from(msg.bodyLength()).map_err(|_| format!("{what}: negative body length {}", msg.bodyLength()))
 }
 
-pub fn check_file(bytes: &[u8]) -> Result<(), String> {
+/// Check an Arrow IPC file: its footer, and each block's message as [`check_stream`] checks a
+/// stream's. Gives the footer's schema and where each block's message lies (dictionaries first,
+/// then record batches).
+pub fn check_file(bytes: &[u8]) -> Result<(arrow_schema::Schema, Vec<Span>), String> {
     let n = bytes.len();
     if n < 18 || &bytes[n - 6..] != b"ARROW1" {
         return Err("truncated: the file does not end with the ARROW1 footer magic".into());
@@ -279,7 +302,7 @@ pub fn check_file(bytes: &[u8]) -> Result<(), String> {
     }
     let footer_at = n - 10 - footer_len as usize;
     let footer = root_as_footer(&bytes[footer_at..n - 10]).map_err(|e| format!("corrupted footer ({e})"))?;
-    let (mut layouts, mut totals) = (Layouts::default(), Totals::default());
+    let (mut layouts, mut totals, mut spans) = (Layouts::default(), Totals::default(), Vec::new());
     if let Some(schema) = footer.schema() {
         check_schema(schema, "footer schema")?;
         layouts = Layouts::from_schema(schema);
@@ -300,7 +323,11 @@ pub fn check_file(bytes: &[u8]) -> Result<(), String> {
         };
         // arrow-ipc takes the body length from the block, so buffers must fit in that too.
         let body_start = (off + meta) as usize;
-        check_message(&bytes[meta_at..body_at.min(body_start)], &bytes[body_start..body_start + body as usize], &what, &mut layouts, &mut totals)?;
+        let meta_end = body_at.min(body_start);
+        check_message(&bytes[meta_at..meta_end], &bytes[body_start..body_start + body as usize], &what, &mut layouts, &mut totals)?;
+        spans.push(Span { start: off as usize, meta: (meta_at, meta_end), body: (body_start, body as usize) });
     }
-    Ok(())
+    let schema = footer.schema().ok_or("no schema in the footer")?;
+    let schema = arrow_ipc::convert::try_fb_to_schema(schema).map_err(|e| format!("footer schema: {e}"))?;
+    Ok((schema, spans))
 }

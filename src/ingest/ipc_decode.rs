@@ -24,6 +24,8 @@ use arrow_ipc::reader::{read_dictionary, RecordBatchDecoder};
 use arrow_ipc::{root_as_message, MessageHeader};
 use arrow_schema::{DataType, Schema, SchemaRef};
 
+use super::ipc_check::uncompressed_length;
+
 /// What one buffer of a flat column must hold for `len` rows.
 #[derive(Clone, Copy)]
 enum Part {
@@ -122,18 +124,12 @@ impl Messages {
     }
 }
 
-/// The length of a buffer's data once decompressed: a compressed buffer starts with its
-/// uncompressed length (-1: stored as is), which arrow-ipc checks against what it decompresses.
+/// The length of a buffer's data once decompressed (see `ipc_check::uncompressed_length`).
 fn data_length(body: &Buffer, offset: usize, length: usize, compressed: bool) -> u64 {
     if !compressed || length == 0 {
         return length as u64;
     }
-    // Shorter than its length prefix: arrow-ipc refuses it.
-    let Some(head) = body.get(offset..offset + 8).filter(|_| length >= 8) else { return 0 };
-    match i64::from_le_bytes(head.try_into().unwrap_or([0; 8])) {
-        -1 => length as u64 - 8,
-        n => n.max(0) as u64,
-    }
+    uncompressed_length(body, offset, length).map_or(0, |n| n.max(0) as u64)
 }
 
 /// Before decoding without validation: each column has the batch's rows, each buffer is long
