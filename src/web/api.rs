@@ -12,11 +12,6 @@ pub struct Engine {
     last_load_ms: f64,
 }
 
-/// `performance.now()` in a page or a worker (0 where there is none).
-fn now() -> f64 {
-    let perf = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"));
-    perf.ok().and_then(|p| p.dyn_into::<web_sys::Performance>().ok()).map_or(0.0, |p| p.now())
-}
 
 fn js(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
@@ -33,10 +28,10 @@ impl Engine {
     /// count of the data set. On error nothing already loaded is lost. The bytes are copied into
     /// wasm memory once; an Arrow IPC stream's batches then point into that copy.
     pub fn load(&mut self, name: &str, bytes: Vec<u8>) -> Result<u32, JsError> {
-        let t = now();
+        let t = super::dom::now();
         let loaded = ingest::load_owned(name, bytes).map_err(js)?;
         self.data.append(loaded.batches).map_err(js)?;
-        self.last_load_ms = now() - t;
+        self.last_load_ms = super::dom::now() - t;
         Ok(self.data.num_rows() as u32)
     }
 

@@ -81,9 +81,11 @@ pub fn bytes(n: usize) -> String {
     }
 }
 
-/// Milliseconds from the page's time origin (`performance.now()`).
+/// Milliseconds from the time origin (`performance.now()`), in a page or a worker (0 where there
+/// is none).
 pub fn now() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    let perf = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"));
+    perf.ok().and_then(|p| p.dyn_into::<web_sys::Performance>().ok()).map_or(0.0, |p| p.now())
 }
 
 /// Give the page its turn: resolves on the next task (a zero-delay timer), after input events
