@@ -153,7 +153,9 @@ test('traces with a span where …: OTLP span events as ticks and details, a lin
   // Only the two SDK traces have a span of the checkout service that charged a card.
   await page.fill('.ap-trace-where', 'service.name = checkout, name = "charge card"');
   await page.press('.ap-trace-where', 'Enter');
-  await page.waitForFunction(() => /with a span where/.test(document.querySelector('.ap-traces').textContent));
+  // The list's heading names the search once its traces are listed (the box's label says
+  // "Traces with a span where" all along).
+  await page.waitForFunction(() => /with a span where service\.name = checkout/.test(document.querySelector('.ap-traces').textContent));
   const ids = await page.$$eval('.ap-trace-table tbody tr', (r) => r.map((x) => x.dataset.trace));
   assert.equal(ids.length, 2);
   // A bad search says what is wrong under the box, and the list stays.
