@@ -98,3 +98,12 @@ pub async fn yield_now() {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// The page's colour scheme: dark when the system (or the browser) asks for it.
+pub fn theme() -> crate::render::Theme {
+    let dark = window()
+        .ok()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches());
+    if dark { crate::render::Theme::Dark } else { crate::render::Theme::Light }
+}

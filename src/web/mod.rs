@@ -1,24 +1,27 @@
 //! Browser side (wasm32 only): the page, canvas drawing, fetch, and the JavaScript API.
 //! Nothing here computes results; it calls the engine and shows what it returns.
+//!
+//! Shape: data flows down, events come up. The page's state is one value (`app::Model`); each
+//! part of the page (a folder below) draws from what it is handed and turns DOM events into its
+//! own messages; `app` applies every message in one update function and starts work whose
+//! results come back as messages. A part never imports `app` or another part.
 
-pub mod api;
+// The app on top: it imports the parts; nothing imports it.
 pub mod app;
-pub mod builder;
-pub mod bubbleup_view;
-pub mod calc_charts;
+// The parts of the page, one folder each: its DOM, its events (its own `Msg`), its view state.
+pub mod bubbleup;
+pub mod query;
+pub mod results;
+pub mod sources;
+pub mod traces;
+// Below every part: plumbing they share (no views).
+pub mod api;
 pub mod chart;
-pub mod chart_tools;
-pub mod crosshair;
 pub mod decode_worker;
+pub mod dispatch;
 pub mod dom;
 pub mod fetch;
-pub mod history;
 pub mod pace;
-pub mod query_panel;
-pub mod sources;
-pub mod table;
-pub mod trace_view;
-pub mod trace_zoom;
 
 use wasm_bindgen::prelude::*;
 
@@ -27,12 +30,5 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(start)]
 pub fn start() -> Result<(), JsValue> {
     console_error_panic_hook::set_once();
-    let doc = dom::document()?;
-    let hosts = doc.query_selector_all("[data-apiary]")?;
-    for i in 0..hosts.length() {
-        if let Some(el) = hosts.item(i).and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok()) {
-            app::App::mount(el)?;
-        }
-    }
-    Ok(())
+    app::mount_all()
 }

@@ -1,12 +1,11 @@
 //! The page's pace for long engine work ([`crate::pace`]): the page gets its turn once work has
-//! run for `slice_ms`, the progress shows (as text) from the first such turn on, and work that a
+//! run for `slice_ms`, the progress is reported from the first such turn on, and work that a
 //! newer request superseded stops at its next step.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use web_sys::Element;
-
+use super::dispatch::Dispatch;
 use super::dom;
 use crate::error::{Error, Result};
 use crate::pace::{Step, Wait};
@@ -18,13 +17,27 @@ pub struct PagePace {
     /// The latest request's number; this work is request `mine`.
     latest: Rc<Cell<u64>>,
     mine: u64,
-    /// Where the progress shows (hidden until the first turn), if anywhere.
-    status: Option<Element>,
+    /// Where the progress goes (from the first turn on), if anywhere.
+    progress: Option<Dispatch<Progress>>,
+}
+
+/// How far long work has come: its stage, and the share done when known.
+pub struct Progress {
+    pub stage: String,
+    pub percent: Option<u64>,
+}
+
+impl Progress {
+    /// `Running: grouping (40%)…`
+    pub fn text(&self) -> String {
+        let share = self.percent.map_or(String::new(), |p| format!(" ({}%)", p.min(100)));
+        format!("Running: {}{share}…", self.stage)
+    }
 }
 
 impl PagePace {
-    pub fn new(slice_ms: f64, latest: Rc<Cell<u64>>, mine: u64, status: Option<Element>) -> PagePace {
-        PagePace { slice_ms, last: Rc::new(Cell::new(dom::now())), latest, mine, status }
+    pub fn new(slice_ms: f64, latest: Rc<Cell<u64>>, mine: u64, progress: Option<Dispatch<Progress>>) -> PagePace {
+        PagePace { slice_ms, last: Rc::new(Cell::new(dom::now())), latest, mine, progress }
     }
 
     /// Whether this work is still the latest request of its kind.
@@ -41,11 +54,8 @@ impl PagePace {
         if dom::now() - self.last.get() < self.slice_ms {
             return Ok(None);
         }
-        if let Some(status) = &self.status {
-            let share = (step.done * 100).checked_div(step.total).map_or(String::new(), |p| format!(" ({}%)", p.min(100)));
-            status.set_text_content(Some(&format!("Running: {}{share}…", step.stage)));
-            let _ = status.set_attribute("data-stage", step.stage);
-            let _ = status.remove_attribute("hidden");
+        if let Some(p) = &self.progress {
+            p.send(Progress { stage: step.stage.to_string(), percent: (step.done * 100).checked_div(step.total) });
         }
         let (last, latest, mine) = (self.last.clone(), self.latest.clone(), self.mine);
         Ok(Some(Box::pin(async move {
@@ -54,10 +64,4 @@ impl PagePace {
             if latest.get() == mine { Ok(()) } else { Err(Error::Stopped) }
         })))
     }
-}
-
-/// Hide the progress of finished work.
-pub fn done(status: &Element) {
-    let _ = status.set_attribute("hidden", "");
-    let _ = status.remove_attribute("data-stage");
 }

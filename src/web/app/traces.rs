@@ -1,24 +1,35 @@
-//! The app's traces: the trace list for the current query (and selection), the waterfall of
-//! an opened trace, its zoom and selected span.
+//! The app's traces: the trace list for the current query (and selection, and the trace
+//! search), work of its own back as [`Msg::TracesDone`]; the waterfall of an opened trace, its
+//! zoom and selected span.
 
 use super::*;
+use crate::web::fetch;
 
 impl App {
     /// Open trace `id` in the waterfall (and select `span`).
-    pub fn open_trace(&mut self, id: &str, span: Option<String>, push: bool) {
-        let result = crate::trace::SpanColumns::detect(&self.data).and_then(|cols| crate::trace::Trace::assemble(&self.data, &cols, id));
-        match result {
-            Ok(t) => {
-                self.traces.span = span;
-                self.traces.open = Some(t.clone());
-                if let Err(e) = self.traces.render_waterfall(&t) {
+    pub(super) fn open_trace(&mut self, id: &str, span: Option<String>, push: bool) {
+        self.open_trace_at(OpenTrace { id: id.to_string(), span, zoom: None }, push);
+    }
+
+    /// Open a trace as `t` says (span, zoom window).
+    pub(super) fn open_trace_at(&mut self, t: OpenTrace, push: bool) {
+        let data = &self.model.data;
+        match crate::trace::SpanColumns::detect(data).and_then(|cols| crate::trace::Trace::assemble(data, &cols, &t.id)) {
+            Ok(trace) => {
+                let v = &mut self.views.traces;
+                v.span = t.span.clone();
+                v.pending_zoom = t.zoom;
+                v.open = Some(trace.clone());
+                if let Err(e) = v.render_waterfall(&trace) {
                     self.show_error(&fetch::js_err(&e));
                 }
-                if let Some(s) = self.traces.span.clone() {
-                    let _ = self.traces.render_details(&t, &s, &self.data);
+                let v = &self.views.traces;
+                if let Some(s) = &v.span {
+                    let _ = v.render_details(&trace, s, &self.model.data);
                 }
+                self.model.trace = Some(OpenTrace { id: t.id, span: t.span, zoom: v.zoom.zoomed() });
                 if push {
-                    query_panel::write_url(&self.state(), true);
+                    self.write_url(true);
                 }
             }
             Err(e) => self.show_error(&e.to_string()),
@@ -26,86 +37,93 @@ impl App {
     }
 
     /// Show the stretch `w` (ms from the trace's start) of the open trace; the link keeps it.
-    pub fn zoom_trace(&mut self, w: (f64, f64)) {
-        self.traces.zoom_to(w);
-        query_panel::write_url(&self.state(), false);
+    pub(super) fn zoom_trace(&mut self, w: (f64, f64)) {
+        self.views.traces.zoom_to(w);
+        if let Some(t) = &mut self.model.trace {
+            t.zoom = self.views.traces.zoom.zoomed();
+        }
+        self.write_url(false);
     }
 
     /// Select a span of the open trace: mark it and show its attributes (no reassembly).
-    pub fn select_span(&mut self, span_id: &str) {
-        let Some(t) = self.traces.open.take() else { return };
-        self.traces.span = Some(span_id.to_string());
-        let _ = self.traces.render_details(&t, span_id, &self.data);
-        self.traces.open = Some(t);
-        let _ = self.traces.render_window();
-        query_panel::write_url(&self.state(), true);
+    pub(super) fn select_span(&mut self, span_id: &str) {
+        let v = &mut self.views.traces;
+        let Some(t) = v.open.take() else { return };
+        v.span = Some(span_id.to_string());
+        let _ = v.render_details(&t, span_id, &self.model.data);
+        v.open = Some(t);
+        let _ = v.render_window();
+        if let Some(t) = &mut self.model.trace {
+            t.span = Some(span_id.to_string());
+        }
+        self.write_url(true);
     }
 
-    /// Refresh the trace list in a task of its own, after the page has had its turn: the query's
-    /// chart and table (or BubbleUp) show first, and no single task does both. It runs in steps
-    /// like a query; a newer call stops it.
+    /// Refresh the trace list after the page has had its turn: the query's chart and table (or
+    /// BubbleUp) show first, and no single task does both. It runs in steps like a query; a
+    /// newer call stops it.
     pub(super) fn refresh_traces(&mut self) {
-        let due = self.traces_due.get() + 1;
-        self.traces_due.set(due);
-        let _ = self.traces.list.set_attribute("data-pending", "");
-        let me = self.me.clone();
-        let mut pace = crate::web::pace::PagePace::new(self.query_slice_ms, self.traces_due.clone(), due, None);
+        let due = self.work.traces_due.get() + 1;
+        self.work.traces_due.set(due);
+        let _ = self.views.traces.list.set_attribute("data-pending", "");
+        let d = self.dispatch.clone();
         wasm_bindgen_futures::spawn_local(async move {
             dom::yield_now().await;
-            let Some(Some((data, spec, within, scope))) = when_free(&me, |a| a.trace_list_inputs(due)).await else { return };
+            d.send(Msg::TracesDue(due));
+        });
+    }
+
+    /// Start the trace list `due` asked for, when it is still the latest request: the query,
+    /// the selection narrowed by the trace search's filters (both ANDed).
+    pub(super) fn start_trace_list(&mut self, due: u64) {
+        if self.work.traces_due.get() != due {
+            return;
+        }
+        let Some(spec) = self.model.spec.clone() else {
+            let _ = self.views.traces.list.remove_attribute("data-pending");
+            return;
+        };
+        let text = self.model.trace_where.clone();
+        let found = match crate::query::clause::parse_where(&text, self.model.data.schema()) {
+            Ok(f) => f,
+            Err(e) => {
+                self.views.traces.show_where_error(Some(&e.message));
+                Vec::new()
+            }
+        };
+        let mut scope = if self.model.selection.is_some() { "in the selection".to_string() } else { "matching the query".to_string() };
+        if !found.is_empty() {
+            scope += &format!(" with a span where {}", text.trim());
+        }
+        let mut within = self.model.selection.clone();
+        if !found.is_empty() {
+            within.get_or_insert_with(Default::default).filters.extend(found);
+        }
+        let data = self.model.data.clone();
+        let mut pace = self.pace(&self.work.traces_due, due, false);
+        let d = self.dispatch.clone();
+        wasm_bindgen_futures::spawn_local(async move {
             let out = {
                 let mut check = |s: crate::pace::Step<'_>| pace.check(s);
                 crate::trace::slowest_paced(&data, &spec, within.as_ref(), 10, &mut crate::pace::Pace::new(&mut check)).await
             };
             drop(data);
-            show_when_done(&me, &pace, out, |a, out| {
-                let _ = a.traces.list.remove_attribute("data-pending");
-                // A data set without spans lists none.
-                let _ = a.traces.render_list(out.as_deref().unwrap_or_default(), &scope);
-            })
-            .await;
+            if !matches!(out, Err(crate::Error::Stopped)) {
+                d.send(Msg::TracesDone { due, scope, out });
+            }
         });
     }
 
-    /// What the trace list needs, when `due` is still the latest request: the data, the query,
-    /// the selection narrowed by the trace search's filters (both ANDed), and the words for it.
-    #[allow(clippy::type_complexity)]
-    fn trace_list_inputs(&mut self, due: u64) -> Option<(Rc<DataSet>, QuerySpec, Option<crate::bubbleup::Selection>, String)> {
-        if self.traces_due.get() != due {
-            return None;
-        }
-        let Some(spec) = self.spec.clone() else {
-            let _ = self.traces.list.remove_attribute("data-pending");
-            return None;
-        };
-        let text = self.traces.where_box.value();
-        let found = match crate::query::clause::parse_where(&text, self.data.schema()) {
-            Ok(f) => f,
-            Err(e) => {
-                self.traces.show_where_error(Some(&e.message));
-                Vec::new()
-            }
-        };
-        let mut scope = if self.bubble.selection.is_some() { "in the selection".to_string() } else { "matching the query".to_string() };
-        if !found.is_empty() {
-            scope += &format!(" with a span where {}", text.trim());
-        }
-        let mut within = self.bubble.selection.clone();
-        if !found.is_empty() {
-            within.get_or_insert_with(Default::default).filters.extend(found);
-        }
-        Some((self.data.clone(), spec, within, scope))
-    }
-
-    /// Run the trace search ("traces with a span where …"); an error shows under its box.
-    pub fn find_traces(&mut self) {
-        let text = self.traces.where_box.value();
-        if let Err(e) = crate::query::clause::parse_where(&text, self.data.schema()) {
-            self.traces.show_where_error(Some(&e.message));
+    /// Run the trace search ("traces with a span where …"); an error shows under its box and
+    /// the list stays.
+    pub(super) fn find_traces(&mut self, text: String) {
+        if let Err(e) = crate::query::clause::parse_where(&text, self.model.data.schema()) {
+            self.views.traces.show_where_error(Some(&e.message));
             return;
         }
-        self.traces.show_where_error(None);
+        self.views.traces.show_where_error(None);
+        self.model.trace_where = text;
         self.refresh_traces();
-        query_panel::write_url(&self.state(), true);
+        self.write_url(true);
     }
 }

@@ -6,16 +6,33 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
 
-use super::app::{listen, Shared};
-use super::dom::{self, append, el, text_el};
+use crate::web::dispatch::{send_on, Dispatch, Listeners};
+use crate::web::dom::{self, append, el, text_el};
 use crate::query::heatmap::Scale;
 use crate::render::PlotMapping;
+
+pub enum Msg {
+    /// The heatmap axis toggle.
+    Scale(Scale),
+    /// A brush menu button (`zoom`, `select`, `close`).
+    Menu(String),
+    Escape,
+}
+
+/// What the tools ask of the app.
+pub enum Out {
+    Scale(Scale),
+    /// Zoom the query to `[start, end)` (epoch seconds).
+    Zoom(i64, i64),
+    /// Select `[start, end)` for BubbleUp and the trace list.
+    Select(i64, i64),
+    /// The menu closed without a choice.
+    Closed,
+}
 
 pub struct ChartTools {
     scale_label: Element,
     scale_box: HtmlInputElement,
-    /// The person's choice of heatmap axis; `None` follows [`Scale::auto_for`].
-    pub choice: Option<Scale>,
     menu: Element,
     /// The time range (epoch seconds) the open menu acts on.
     pub brushed: Option<(i64, i64)>,
@@ -46,44 +63,38 @@ impl ChartTools {
             append(&menu, &b)?;
         }
         append(wrap, &menu)?;
-        Ok(ChartTools { scale_label, scale_box, choice: None, menu, brushed: None })
+        Ok(ChartTools { scale_label, scale_box, menu, brushed: None })
     }
 
-    pub fn wire(app: &Shared) -> Result<(), JsValue> {
-        let input = app.borrow().tools.scale_box.clone();
-        listen::<web_sys::Event>(&input, "change", app, |app, _| {
-            if let Ok(mut a) = app.try_borrow_mut() {
-                let scale = if a.tools.scale_box.checked() { Scale::Log } else { Scale::Linear };
-                a.set_heatmap_scale(scale);
-            }
-        })?;
-        let menu = app.borrow().tools.menu.clone();
-        listen::<web_sys::MouseEvent>(&menu, "click", app, |app, e| {
-            let Some(action) = e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.get_attribute("data-brush")) else { return };
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            let Some((start, end)) = a.tools.brushed.take() else { return };
-            a.tools.hide_menu();
-            match action.as_str() {
-                "zoom" => a.zoom_time(start, end),
-                "select" => a.select_time(start, end),
-                _ => a.hover.hide_band(),
-            }
-        })?;
-        listen::<web_sys::KeyboardEvent>(&menu, "keydown", app, |app, e| {
-            if e.key() == "Escape" {
-                if let Ok(mut a) = app.try_borrow_mut() {
-                    a.tools.brushed = None;
-                    a.tools.hide_menu();
-                    a.hover.hide_band();
-                }
-            }
-        })?;
-        Ok(())
+    pub fn listen(&self, d: &Dispatch<Msg>) -> Listeners {
+        let input = self.scale_box.clone();
+        vec![
+            send_on::<web_sys::Event, _>(&self.scale_box, "change", d, move |_| Some(Msg::Scale(if input.checked() { Scale::Log } else { Scale::Linear }))),
+            send_on::<web_sys::MouseEvent, _>(&self.menu, "click", d, |e| {
+                e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.get_attribute("data-brush")).map(Msg::Menu)
+            }),
+            send_on::<web_sys::KeyboardEvent, _>(&self.menu, "keydown", d, |e| (e.key() == "Escape").then_some(Msg::Escape)),
+        ]
     }
 
-    /// The axis HEATMAP of `column` is drawn on.
-    pub fn scale_for(&self, column: &str) -> Scale {
-        self.choice.unwrap_or_else(|| Scale::auto_for(column))
+    pub fn update(&mut self, msg: Msg) -> Option<Out> {
+        match msg {
+            Msg::Scale(s) => Some(Out::Scale(s)),
+            Msg::Menu(action) => {
+                let (start, end) = self.brushed.take()?;
+                self.hide_menu();
+                Some(match action.as_str() {
+                    "zoom" => Out::Zoom(start, end),
+                    "select" => Out::Select(start, end),
+                    _ => Out::Closed,
+                })
+            }
+            Msg::Escape => {
+                self.brushed = None;
+                self.hide_menu();
+                Some(Out::Closed)
+            }
+        }
     }
 
     /// Show the axis toggle for a heatmap (`drawn_log`: the axis actually drawn) or hide it.

@@ -5,8 +5,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use super::app::{listen, Shared};
-use super::dom::{self, append, el, text_el};
+use crate::web::dispatch::{send_on, Dispatch, Listeners};
+use crate::web::dom::{self, append, el, text_el};
 
 pub const KEY: &str = "apiary.history.v1";
 pub const MAX_ENTRIES: usize = 20;
@@ -39,18 +39,13 @@ impl History {
         Ok(h)
     }
 
-    pub fn wire(app: &Shared) -> Result<(), JsValue> {
-        let list = app.borrow().history.list.clone();
-        listen::<web_sys::MouseEvent>(&list, "click", app, |app, e| {
-            let Some(li) = e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest("[data-index]").ok().flatten()) else { return };
-            let Some(i) = li.get_attribute("data-index").and_then(|v| v.parse::<usize>().ok()) else { return };
-            let Some(text) = entries().get(i).cloned() else { return };
-            if let Ok(mut a) = app.try_borrow_mut() {
-                a.query.editor.set_value(&text);
-                a.run_editor();
-            }
-        })?;
-        Ok(())
+    /// A click on an entry asks to run it again (its JSON text).
+    pub fn listen(&self, d: &Dispatch<String>) -> Listeners {
+        vec![send_on::<web_sys::MouseEvent, _>(&self.list, "click", d, |e| {
+            let li = e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest("[data-index]").ok().flatten())?;
+            let i = li.get_attribute("data-index").and_then(|v| v.parse::<usize>().ok())?;
+            entries().get(i).cloned()
+        })]
     }
 
     /// Remember `spec` (JSON text) as the newest entry.

@@ -7,11 +7,30 @@
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlCanvasElement};
 
-use super::app::{listen, Shared};
-use super::dom::{self, append, el, text_el};
+use crate::web::dispatch::{send_on, Dispatch, Listeners};
+use crate::web::dom::{self, append, el, text_el};
 use crate::render::palette::series_css;
 use crate::render::timeseries::{short_number, values_at};
 use crate::render::PlotMapping;
+
+pub enum Msg {
+    Move(f64, f64),
+    Down(web_sys::MouseEvent),
+    Up(f64),
+    Leave,
+}
+
+/// What the crosshair asks of the app.
+pub enum Out {
+    /// The pointer is at (x, y): show the values there.
+    Hover(f64, f64),
+    /// A time brush started (a brush menu that was open closes).
+    BrushStarted,
+    /// `[start, end)` (epoch seconds) was brushed on plot `m`.
+    Brushed(PlotMapping, i64, i64),
+    /// A click on the plot (clears a selection).
+    Clicked,
+}
 
 pub struct Crosshair {
     line: Element,
@@ -37,49 +56,53 @@ impl Crosshair {
         Ok(Crosshair { line, tip, band, drag: None, mapping: None })
     }
 
-    pub fn wire(app: &Shared, canvas: &HtmlCanvasElement) -> Result<(), JsValue> {
-        listen::<web_sys::MouseEvent>(canvas, "mousemove", app, |app, e| {
-            let Ok(a) = app.try_borrow() else { return };
-            if let Some(x0) = a.hover.drag {
-                a.hover.place_band(x0, e.offset_x() as f64);
-                return;
+    /// The main chart's pointer events as messages (a further chart's hover is its own).
+    pub fn listen(canvas: &HtmlCanvasElement, d: &Dispatch<Msg>) -> Listeners {
+        let at = |e: &web_sys::MouseEvent| (e.offset_x() as f64, e.offset_y() as f64);
+        vec![
+            send_on::<web_sys::MouseEvent, _>(canvas, "mousemove", d, move |e| Some(Msg::Move(at(&e).0, at(&e).1))),
+            send_on::<web_sys::MouseEvent, _>(canvas, "mousedown", d, |e| Some(Msg::Down(e))),
+            send_on::<web_sys::MouseEvent, _>(canvas, "mouseup", d, move |e| Some(Msg::Up(at(&e).0))),
+            send_on::<web_sys::MouseEvent, _>(canvas, "mouseleave", d, |_| Some(Msg::Leave)),
+        ]
+    }
+
+    /// The brush is drawn here while dragging; hovers, brushed ranges and clicks go up.
+    pub fn update(&mut self, msg: Msg) -> Option<Out> {
+        match msg {
+            Msg::Move(x, y) => {
+                if let Some(x0) = self.drag {
+                    self.place_band(x0, x);
+                    return None;
+                }
+                Some(Out::Hover(x, y))
             }
-            a.show_crosshair(e.offset_x() as f64, e.offset_y() as f64);
-        })?;
-        listen::<web_sys::MouseEvent>(canvas, "mousedown", app, |app, e| {
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            let Some(m) = a.hover.mapping else { return };
-            let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
-            if x >= m.left as f64 && x <= m.right as f64 && y >= m.top as f64 && y <= m.bottom as f64 {
-                e.prevent_default();
-                a.hover.drag = Some(x);
-                a.hover.hide();
-                a.tools.brushed = None;
-                a.tools.hide_menu();
+            Msg::Down(e) => {
+                let m = self.mapping?;
+                let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
+                if x >= m.left as f64 && x <= m.right as f64 && y >= m.top as f64 && y <= m.bottom as f64 {
+                    e.prevent_default();
+                    self.drag = Some(x);
+                    self.hide();
+                    return Some(Out::BrushStarted);
+                }
+                None
             }
-        })?;
-        listen::<web_sys::MouseEvent>(canvas, "mouseup", app, |app, e| {
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            let (Some(x0), Some(m)) = (a.hover.drag.take(), a.hover.mapping) else { return };
-            let x1 = e.offset_x() as f64;
-            if (x1 - x0).abs() < 4.0 {
-                a.hover.hide_band();
-                a.clear_selection();
-                return;
+            Msg::Up(x1) => {
+                let (x0, m) = (self.drag.take()?, self.mapping?);
+                if (x1 - x0).abs() < 4.0 {
+                    self.hide_band();
+                    return Some(Out::Clicked);
+                }
+                let (t0, _) = m.to_data(x0.min(x1), m.top as f64);
+                let (t1, _) = m.to_data(x0.max(x1), m.top as f64);
+                Some(Out::Brushed(m, t0.div_euclid(1000), (t1 + 999).div_euclid(1000)))
             }
-            let (t0, _) = m.to_data(x0.min(x1), m.top as f64);
-            let (t1, _) = m.to_data(x0.max(x1), m.top as f64);
-            let (start, end) = (t0.div_euclid(1000), (t1 + 999).div_euclid(1000));
-            if let Err(e) = a.tools.show_menu(&m, start, end) {
-                a.show_error(&super::fetch::js_err(&e));
+            Msg::Leave => {
+                self.hide();
+                None
             }
-        })?;
-        listen::<web_sys::MouseEvent>(canvas, "mouseleave", app, |app, _| {
-            if let Ok(a) = app.try_borrow() {
-                a.hover.hide();
-            }
-        })?;
-        Ok(())
+        }
     }
 
     fn place_band(&self, x0: f64, x1: f64) {

@@ -8,13 +8,19 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement};
 
-use super::app::{listen, Shared};
-use super::chart;
 use super::crosshair::Crosshair;
-use super::dom::{append, el};
+use crate::web::chart;
+use crate::web::dispatch::{send_on, Dispatch, Listeners};
+use crate::web::dom::{append, el};
 use crate::query::spec::{CalcOp, Calculation};
 use crate::query::QueryResult;
 use crate::render::{PlotMapping, Theme};
+
+pub enum Msg {
+    /// The pointer at (x, y) over calculation `k`'s chart.
+    Move(usize, f64, f64),
+    Out,
+}
 
 /// A further calculation's chart.
 struct CalcChart {
@@ -59,36 +65,38 @@ impl CalcCharts {
     }
 
     /// Hover on any further chart (listeners on the host, so charts can come and go).
-    pub fn wire(app: &Shared) -> Result<(), JsValue> {
-        let host = app.borrow().calc_charts.host.clone();
-        listen::<web_sys::MouseEvent>(&host, "mousemove", app, |app, e| {
-            let Ok(a) = app.try_borrow() else { return };
-            let Some(canvas) = e.target().and_then(|t| t.dyn_into::<HtmlCanvasElement>().ok()) else { return };
-            let Some(k) = canvas.get_attribute("data-calc").and_then(|k| k.parse::<usize>().ok()) else { return };
-            let (Some(result), Some(c)) = (&a.result, a.calc_charts.charts.get(k.wrapping_sub(1))) else { return };
-            let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
-            let shown = match (c.heatmap, c.hover.mapping) {
-                (true, Some(m)) => c.hover.show_heat(x, y, &m, result, k, a.table_view.isolated.unwrap_or(0)),
-                (false, _) => c.hover.show(x, y, result, k, &row_labels(result, k)),
-                _ => Ok(()),
-            };
-            if let Err(e) = shown {
-                a.show_error(&super::fetch::js_err(&e));
-            }
-        })?;
-        listen::<web_sys::MouseEvent>(&host, "mouseout", app, |app, _| {
-            if let Ok(a) = app.try_borrow() {
-                for c in &a.calc_charts.charts {
-                    c.hover.hide();
+    pub fn listen(&self, d: &Dispatch<Msg>) -> Listeners {
+        vec![
+            send_on::<web_sys::MouseEvent, _>(&self.host, "mousemove", d, |e| {
+                let canvas = e.target().and_then(|t| t.dyn_into::<HtmlCanvasElement>().ok())?;
+                let k = canvas.get_attribute("data-calc").and_then(|k| k.parse::<usize>().ok())?;
+                Some(Msg::Move(k, e.offset_x() as f64, e.offset_y() as f64))
+            }),
+            send_on::<web_sys::MouseEvent, _>(&self.host, "mouseout", d, |_| Some(Msg::Out)),
+        ]
+    }
+
+    /// Show the hover for `result` (the one drawn), `isolated` its isolated row.
+    pub fn update(&self, msg: Msg, result: Option<&QueryResult>, isolated: Option<usize>) -> Result<(), JsValue> {
+        match msg {
+            Msg::Move(k, x, y) => {
+                let (Some(result), Some(c)) = (result, self.charts.get(k.wrapping_sub(1))) else { return Ok(()) };
+                match (c.heatmap, c.hover.mapping) {
+                    (true, Some(m)) => c.hover.show_heat(x, y, &m, result, k, isolated.unwrap_or(0)),
+                    (false, _) => c.hover.show(x, y, result, k, &row_labels(result, k)),
+                    _ => Ok(()),
                 }
             }
-        })?;
-        Ok(())
+            Msg::Out => {
+                self.hide_hover();
+                Ok(())
+            }
+        }
     }
 
     /// Draw calculations 1.. of `result` (`calcs` are the query's calculations).
     pub fn render(&mut self, result: &QueryResult, calcs: &[Calculation], isolated: Option<usize>, theme: Theme) -> Result<(), String> {
-        let js = |e: JsValue| super::fetch::js_err(&e);
+        let js = |e: JsValue| crate::web::fetch::js_err(&e);
         if calcs.len() > 1 {
             self.main_title.set_text_content(Some(&title(result, calcs, 0, isolated)));
             let _ = self.main_title.remove_attribute("hidden");

@@ -7,13 +7,23 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement};
 
-use super::app::{listen, Shared};
-use super::dom::{self, append, el, text_el};
+use crate::web::dispatch::{send_on, Dispatch, Listeners};
+use crate::web::dom::{self, append, el, text_el};
 use crate::render::minimap::{self, MiniSpan};
 use crate::trace::Trace;
 
 /// The smallest window, as a share of the trace.
 const MIN_SHARE: f64 = 1e-4;
+
+pub enum Msg {
+    /// − / + / Reset.
+    Button(String),
+    Down(web_sys::MouseEvent),
+    Move(web_sys::MouseEvent),
+    Up(web_sys::MouseEvent),
+    /// Double click: the whole trace.
+    All,
+}
 
 pub struct TraceZoom {
     canvas: HtmlCanvasElement,
@@ -60,61 +70,58 @@ impl TraceZoom {
         Ok(TraceZoom { canvas, mini, band, axis, label, total: 0.0, window: (0.0, 0.0), drag: None })
     }
 
-    pub fn wire(app: &Shared) -> Result<(), JsValue> {
-        let (mini, controls) = {
-            let a = app.borrow();
-            let z = &a.traces.zoom;
-            (z.mini.clone(), z.label.parent_element())
-        };
-        if let Some(c) = controls {
-            listen::<web_sys::MouseEvent>(&c, "click", app, |app, e| {
-                let Some(action) = e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.get_attribute("data-zoom")) else { return };
-                let Ok(mut a) = app.try_borrow_mut() else { return };
-                let (z0, z1) = a.traces.zoom.window;
+    pub fn listen(&self, d: &Dispatch<Msg>) -> Listeners {
+        let mut out = vec![
+            send_on::<web_sys::MouseEvent, _>(&self.mini, "mousedown", d, |e| Some(Msg::Down(e))),
+            send_on::<web_sys::MouseEvent, _>(&self.mini, "mousemove", d, |e| Some(Msg::Move(e))),
+            send_on::<web_sys::MouseEvent, _>(&self.mini, "mouseup", d, |e| Some(Msg::Up(e))),
+            send_on::<web_sys::MouseEvent, _>(&self.mini, "dblclick", d, |_| Some(Msg::All)),
+        ];
+        if let Some(c) = self.label.parent_element() {
+            out.push(send_on::<web_sys::MouseEvent, _>(&c, "click", d, |e| {
+                e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.get_attribute("data-zoom")).map(Msg::Button)
+            }));
+        }
+        out
+    }
+
+    /// A drag is drawn here; the window asked for (ms from the trace's start) goes up.
+    pub fn update(&mut self, msg: Msg) -> Option<(f64, f64)> {
+        match msg {
+            Msg::Button(action) => {
+                let (z0, z1) = self.window;
                 let (mid, half) = ((z0 + z1) / 2.0, (z1 - z0) / 2.0);
-                let w = match action.as_str() {
+                Some(match action.as_str() {
                     "in" => (mid - half / 2.0, mid + half / 2.0),
                     "out" => (mid - half * 2.0, mid + half * 2.0),
-                    _ => (0.0, a.traces.zoom.total),
-                };
-                a.zoom_trace(w);
-            })?;
-        }
-        listen::<web_sys::MouseEvent>(&mini, "mousedown", app, |app, e| {
-            if let Ok(mut a) = app.try_borrow_mut() {
+                    _ => (0.0, self.total),
+                })
+            }
+            Msg::Down(e) => {
                 e.prevent_default();
-                let x = a.traces.zoom.x_of(&e);
-                a.traces.zoom.drag = Some(x);
-                a.traces.zoom.place_band(x, x);
+                let x = self.x_of(&e);
+                self.drag = Some(x);
+                self.place_band(x, x);
+                None
             }
-        })?;
-        listen::<web_sys::MouseEvent>(&mini, "mousemove", app, |app, e| {
-            if let Ok(a) = app.try_borrow() {
-                if let Some(x0) = a.traces.zoom.drag {
-                    a.traces.zoom.place_band(x0, a.traces.zoom.x_of(&e));
+            Msg::Move(e) => {
+                if let Some(x0) = self.drag {
+                    self.place_band(x0, self.x_of(&e));
                 }
+                None
             }
-        })?;
-        listen::<web_sys::MouseEvent>(&mini, "mouseup", app, |app, e| {
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            let Some(x0) = a.traces.zoom.drag.take() else { return };
-            let x1 = a.traces.zoom.x_of(&e);
-            let z = &a.traces.zoom;
-            if (x1 - x0).abs() < 3.0 {
-                // A click: restore the band of the current window.
-                z.show_window();
-                return;
+            Msg::Up(e) => {
+                let x0 = self.drag.take()?;
+                let x1 = self.x_of(&e);
+                if (x1 - x0).abs() < 3.0 {
+                    // A click: restore the band of the current window.
+                    self.show_window();
+                    return None;
+                }
+                Some((self.time_at(x0.min(x1)), self.time_at(x0.max(x1))))
             }
-            let (t0, t1) = (z.time_at(x0.min(x1)), z.time_at(x0.max(x1)));
-            a.zoom_trace((t0, t1));
-        })?;
-        listen::<web_sys::MouseEvent>(&mini, "dblclick", app, |app, _| {
-            if let Ok(mut a) = app.try_borrow_mut() {
-                let total = a.traces.zoom.total;
-                a.zoom_trace((0.0, total));
-            }
-        })?;
-        Ok(())
+            Msg::All => Some((0.0, self.total)),
+        }
     }
 
     /// A new trace: draw its minimap and show all of it.

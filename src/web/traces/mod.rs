@@ -9,9 +9,35 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use super::app::{listen, Shared};
-use super::dom::{self, append, el, text_el};
-use super::trace_zoom::TraceZoom;
+use crate::web::dispatch::{send_on, Dispatch, Listeners};
+use crate::web::dom::{self, append, el, text_el};
+use zoom::TraceZoom;
+
+pub mod zoom;
+
+pub enum Msg {
+    /// Open a trace (from the list, or a span link), with a span selected.
+    Open(String, Option<String>),
+    SelectSpan(String),
+    /// Collapse or expand span `i`'s subtree.
+    Toggle(usize),
+    /// The trace search ("with a span where …") asked for.
+    Find(String),
+    Scrolled,
+    /// The span search text changed.
+    Search,
+    NextMatch,
+    Zoom(zoom::Msg),
+}
+
+/// What the trace view asks of the app.
+pub enum Out {
+    Open(String, Option<String>),
+    SelectSpan(String),
+    Find(String),
+    /// Show this stretch of the open trace (ms from its start).
+    Zoom((f64, f64)),
+}
 use crate::dataset::DataSet;
 use crate::render::palette::series_css;
 use crate::trace::{Trace, TraceSummary};
@@ -117,67 +143,54 @@ impl TraceView {
         })
     }
 
-    pub fn wire(app: &Shared) -> Result<(), JsValue> {
-        let (list, waterfall) = {
-            let a = app.borrow();
-            (a.traces.list.clone(), a.traces.waterfall.clone())
-        };
-        listen::<web_sys::MouseEvent>(&list, "click", app, |app, e| {
-            let Some(row) = target_with(&e, "data-trace") else { return };
-            let Some(id) = row.get_attribute("data-trace") else { return };
-            if let Ok(mut a) = app.try_borrow_mut() {
-                a.open_trace(&id, None, true);
-            }
-        })?;
-        listen::<web_sys::MouseEvent>(&waterfall, "click", app, |app, e| {
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            if let Some(i) = target_with(&e, "data-toggle").and_then(|b| b.get_attribute("data-toggle")).and_then(|i| i.parse().ok()) {
-                a.traces.toggle(i);
-                return;
-            }
-            let Some(row) = target_with(&e, "data-span") else { return };
-            let Some(id) = row.get_attribute("data-span") else { return };
-            a.select_span(&id);
-        })?;
-        let where_box = app.borrow().traces.where_box.clone();
-        listen::<web_sys::KeyboardEvent>(&where_box, "keydown", app, |app, e| {
-            if e.key() == "Enter" {
-                e.prevent_default();
-                if let Ok(mut a) = app.try_borrow_mut() {
-                    a.find_traces();
+    pub fn listen(&self, d: &Dispatch<Msg>) -> Listeners {
+        let where_box = self.where_box.clone();
+        let mut out = vec![
+            send_on::<web_sys::MouseEvent, _>(&self.list, "click", d, |e| target_with(&e, "data-trace")?.get_attribute("data-trace").map(|id| Msg::Open(id, None))),
+            send_on::<web_sys::MouseEvent, _>(&self.waterfall, "click", d, |e| {
+                if let Some(i) = target_with(&e, "data-toggle").and_then(|b| b.get_attribute("data-toggle")).and_then(|i| i.parse().ok()) {
+                    return Some(Msg::Toggle(i));
                 }
+                target_with(&e, "data-span")?.get_attribute("data-span").map(Msg::SelectSpan)
+            }),
+            send_on::<web_sys::KeyboardEvent, _>(&self.where_box, "keydown", d, move |e| {
+                (e.key() == "Enter").then(|| {
+                    e.prevent_default();
+                    Msg::Find(where_box.value())
+                })
+            }),
+            send_on::<web_sys::MouseEvent, _>(&self.details, "click", d, |e| {
+                let b = target_with(&e, "data-open-trace")?;
+                Some(Msg::Open(b.get_attribute("data-open-trace")?, b.get_attribute("data-open-span")))
+            }),
+            send_on::<web_sys::Event, _>(&self.viewport, "scroll", d, |_| Some(Msg::Scrolled)),
+            send_on::<web_sys::Event, _>(&self.search, "input", d, |_| Some(Msg::Search)),
+            send_on::<web_sys::KeyboardEvent, _>(&self.search, "keydown", d, |e| {
+                (e.key() == "Enter").then(|| {
+                    e.prevent_default();
+                    Msg::NextMatch
+                })
+            }),
+        ];
+        out.extend(self.zoom.listen(&d.map(Msg::Zoom)));
+        out
+    }
+
+    /// Collapsing, scrolling and searching the waterfall happen here; the rest goes up.
+    pub fn update(&mut self, msg: Msg) -> Option<Out> {
+        match msg {
+            Msg::Open(id, span) => return Some(Out::Open(id, span)),
+            Msg::SelectSpan(id) => return Some(Out::SelectSpan(id)),
+            Msg::Find(text) => return Some(Out::Find(text)),
+            Msg::Zoom(m) => return self.zoom.update(m).map(Out::Zoom),
+            Msg::Toggle(i) => self.toggle(i),
+            Msg::Scrolled => {
+                let _ = self.render_window();
             }
-        })?;
-        TraceZoom::wire(app)?;
-        let details = app.borrow().traces.details.clone();
-        listen::<web_sys::MouseEvent>(&details, "click", app, |app, e| {
-            let Some(b) = target_with(&e, "data-open-trace") else { return };
-            let (Some(id), Ok(mut a)) = (b.get_attribute("data-open-trace"), app.try_borrow_mut()) else { return };
-            a.open_trace(&id, b.get_attribute("data-open-span"), true);
-        })?;
-        let (viewport, search) = {
-            let a = app.borrow();
-            (a.traces.viewport.clone(), a.traces.search.clone())
-        };
-        listen::<web_sys::Event>(&viewport, "scroll", app, |app, _| {
-            if let Ok(a) = app.try_borrow() {
-                let _ = a.traces.render_window();
-            }
-        })?;
-        listen::<web_sys::Event>(&search, "input", app, |app, _| {
-            if let Ok(mut a) = app.try_borrow_mut() {
-                a.traces.find();
-            }
-        })?;
-        listen::<web_sys::KeyboardEvent>(&search, "keydown", app, |app, e| {
-            if e.key() == "Enter" {
-                e.prevent_default();
-                if let Ok(a) = app.try_borrow() {
-                    a.traces.next_match();
-                }
-            }
-        })?;
-        Ok(())
+            Msg::Search => self.find(),
+            Msg::NextMatch => self.next_match(),
+        }
+        None
     }
 
     /// Show (or with `None` hide) the trace search's error under its box.
@@ -187,11 +200,12 @@ impl TraceView {
 
     /// The trace list: the slowest traces matching the query; `scope` says what narrows it
     /// (the selection, the trace search).
-    pub fn render_list(&self, traces: &[TraceSummary], scope: &str) -> Result<(), JsValue> {
+    /// `searching`: a trace search narrows it (an empty list then says so).
+    pub fn render_list(&self, traces: &[TraceSummary], scope: &str, searching: bool) -> Result<(), JsValue> {
         dom::clear(&self.list);
         let title = format!("Slowest traces {scope}");
         if traces.is_empty() {
-            if !self.where_box.value().trim().is_empty() {
+            if searching {
                 append(&self.list, &text_el("p", "ap-empty", &format!("No traces {scope}."))?)?;
             }
             return Ok(());
@@ -255,7 +269,7 @@ impl TraceView {
         self.note.set_text_content(None);
         self.relayout(t);
         let services = &self.services;
-        self.zoom.reset(t, |svc| services.iter().position(|x| x == svc).unwrap_or(0), super::app::theme())?;
+        self.zoom.reset(t, |svc| services.iter().position(|x| x == svc).unwrap_or(0), crate::web::dom::theme())?;
         if let Some(w) = self.pending_zoom.take() {
             self.zoom.set(w);
         }

@@ -5,15 +5,13 @@
 //! and at once on Enter, and shows a clause's error right under it. Pasting query JSON into any
 //! box loads that query.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
+use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use super::app::{listen, Shared};
-use super::dom::{self, append, el, text_el};
+use crate::web::dispatch::{send_on, Dispatch, Listeners};
+use crate::web::dom::{self, append, el, text_el};
 use crate::query::clause::{suggest, Clause, Clauses, SuggestContext, Suggestion};
 use crate::query::spec::Combination;
 use crate::query::QuerySpec;
@@ -30,7 +28,36 @@ const RANGES: [(i64, &str); 8] = [
     (31536000, "Last year"),
 ];
 const GRANULARITIES: [(i64, &str); 9] = [(0, "auto"), (1, "1 s"), (10, "10 s"), (30, "30 s"), (60, "1 min"), (300, "5 min"), (900, "15 min"), (3600, "1 h"), (86400, "1 day")];
-const DEBOUNCE_MS: i32 = 350;
+const DEBOUNCE_MS: u32 = 350;
+
+/// What a person does in the builder.
+pub enum Msg {
+    /// Typing in box `i`.
+    Input(usize),
+    Focus(usize),
+    Blur,
+    Key(usize, web_sys::KeyboardEvent),
+    /// Query JSON pasted into a box.
+    PasteJson(String),
+    /// Completion `k` taken with the mouse.
+    Pick(usize),
+    /// The WHERE combination, time range or granularity changed.
+    TimeChanged,
+    /// Typing paused.
+    Typed,
+}
+
+/// What the builder asks of the app.
+pub enum Out {
+    /// Recompute the completions of box `i` (they need the data).
+    Suggest(usize),
+    /// Run what the builder holds.
+    Run,
+    /// Load a whole query from JSON text.
+    LoadJson(String),
+    /// The range menu changed (Custom starts from the range on screen).
+    RangeChanged,
+}
 
 pub struct Field {
     pub clause: Clause,
@@ -54,7 +81,9 @@ pub struct Builder {
     /// The field (index) and item the completion list belongs to, and the highlighted row.
     open: Option<usize>,
     active: usize,
-    timer: Rc<Cell<i32>>,
+    /// The pending run after typing pauses (dropping it cancels it).
+    timer: Option<Timeout>,
+    me: Option<Dispatch<Msg>>,
 }
 
 fn select(class: &str, label: &str, options: &[(String, String)]) -> Result<HtmlSelectElement, JsValue> {
@@ -154,7 +183,7 @@ impl Builder {
         list.set_attribute("hidden", "")?;
         append(&box_, &list)?;
         append(root, &box_)?;
-        Ok(Builder { fields, combination, range, start, end, granularity, error, list, suggestions: Vec::new(), exact: false, open: None, active: 0, timer: Rc::new(Cell::new(0)) })
+        Ok(Builder { fields, combination, range, start, end, granularity, error, list, suggestions: Vec::new(), exact: false, open: None, active: 0, timer: None, me: None })
     }
 
     /// The clause text the boxes hold.
@@ -355,107 +384,103 @@ impl Builder {
         Some(i)
     }
 
-    pub fn wire(app: &Shared) -> Result<(), JsValue> {
-        let n = app.borrow().builder.fields.len();
-        for i in 0..n {
-            let input = app.borrow().builder.fields[i].input.clone();
-            listen::<web_sys::Event>(&input, "input", app, move |app, _| {
-                if let Ok(mut a) = app.try_borrow_mut() {
-                    a.builder_suggest(i);
-                }
-                schedule(app);
-            })?;
-            listen::<web_sys::FocusEvent>(&input, "focus", app, move |app, _| {
-                if let Ok(mut a) = app.try_borrow_mut() {
-                    a.builder_suggest(i);
-                }
-            })?;
-            listen::<web_sys::FocusEvent>(&input, "blur", app, |app, _| {
-                if let Ok(mut a) = app.try_borrow_mut() {
-                    a.builder.close();
-                }
-            })?;
-            listen::<web_sys::KeyboardEvent>(&input, "keydown", app, move |app, e| {
-                let Ok(mut a) = app.try_borrow_mut() else { return };
-                let open = a.builder.open == Some(i) && !a.builder.suggestions.is_empty();
-                let count = a.builder.suggestions.len();
-                match e.key().as_str() {
-                    "ArrowDown" if open => {
-                        e.prevent_default();
-                        let k = (a.builder.active + 1) % count;
-                        a.builder.exact = false;
-                        a.builder.highlight(k);
-                    }
-                    "ArrowUp" if open => {
-                        e.prevent_default();
-                        let k = (a.builder.active + count - 1) % count;
-                        a.builder.exact = false;
-                        a.builder.highlight(k);
-                    }
-                    "Tab" if open => {
-                        e.prevent_default();
-                        let k = a.builder.active;
-                        if a.builder.accept(k).is_some() {
-                            a.builder_suggest(i);
-                        }
-                    }
-                    "Enter" if open && !a.builder.exact => {
-                        e.prevent_default();
-                        let k = a.builder.active;
-                        if a.builder.accept(k).is_some() {
-                            a.builder_suggest(i);
-                        }
-                    }
-                    "Enter" => {
-                        e.prevent_default();
-                        a.builder.close();
-                        cancel(&a.builder.timer);
-                        a.run_builder();
-                    }
-                    "Escape" if open => {
-                        e.prevent_default();
-                        a.builder.close();
-                    }
-                    _ => {}
-                }
-            })?;
+    /// The boxes' and menus' events as messages. The builder keeps `d` for its debounce timer.
+    pub fn listen(&mut self, d: &Dispatch<Msg>) -> Listeners {
+        self.me = Some(d.clone());
+        let mut out = Vec::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            let input = &f.input;
+            out.push(send_on::<web_sys::Event, _>(input, "input", d, move |_| Some(Msg::Input(i))));
+            out.push(send_on::<web_sys::FocusEvent, _>(input, "focus", d, move |_| Some(Msg::Focus(i))));
+            out.push(send_on::<web_sys::FocusEvent, _>(input, "blur", d, |_| Some(Msg::Blur)));
+            out.push(send_on::<web_sys::KeyboardEvent, _>(input, "keydown", d, move |e| Some(Msg::Key(i, e))));
             // Pasting query JSON loads the whole query.
-            listen::<web_sys::ClipboardEvent>(&input, "paste", app, |app, e| {
+            out.push(send_on::<web_sys::ClipboardEvent, _>(input, "paste", d, |e| {
                 let text = e.clipboard_data().and_then(|d| d.get_data("text/plain").ok()).unwrap_or_default();
                 if !text.trim_start().starts_with('{') {
-                    return;
+                    return None;
                 }
-                let Ok(mut a) = app.try_borrow_mut() else { return };
                 e.prevent_default();
-                a.load_query_json(&text);
-            })?;
+                Some(Msg::PasteJson(text))
+            }));
         }
         // Completions are taken with the mouse on mousedown, before the box loses focus.
-        let list = app.borrow().builder.list.clone();
-        listen::<web_sys::MouseEvent>(&list, "mousedown", app, |app, e| {
+        out.push(send_on::<web_sys::MouseEvent, _>(&self.list, "mousedown", d, |e| {
             e.prevent_default();
-            let Some(li) = e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest("li").ok().flatten()) else { return };
-            let k: usize = li.get_attribute("data-index").and_then(|v| v.parse().ok()).unwrap_or(0);
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            if let Some(i) = a.builder.accept(k) {
-                a.builder_suggest(i);
-            }
-            drop(a);
-            schedule(app);
-        })?;
-        let (comb, range, start, end, gran) = {
-            let b = &app.borrow().builder;
-            (b.combination.clone(), b.range.clone(), b.start.clone(), b.end.clone(), b.granularity.clone())
-        };
-        for target in [comb.unchecked_ref::<web_sys::EventTarget>(), range.unchecked_ref(), start.unchecked_ref(), end.unchecked_ref(), gran.unchecked_ref()] {
-            listen::<web_sys::Event>(target, "change", app, |app, _| {
-                if let Ok(mut a) = app.try_borrow_mut() {
-                    a.builder_range_changed();
-                    a.run_builder();
-                }
-            })?;
+            let li = e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest("li").ok().flatten())?;
+            Some(Msg::Pick(li.get_attribute("data-index").and_then(|v| v.parse().ok()).unwrap_or(0)))
+        }));
+        for target in [self.combination.unchecked_ref::<web_sys::EventTarget>(), self.range.unchecked_ref(), self.start.unchecked_ref(), self.end.unchecked_ref(), self.granularity.unchecked_ref()] {
+            out.push(send_on::<web_sys::Event, _>(target, "change", d, |_| Some(Msg::TimeChanged)));
         }
-        Ok(())
+        out
+    }
+
+    /// Apply a message: completions move and are taken here; what needs the data or runs the
+    /// query goes up as [`Out`].
+    pub fn update(&mut self, msg: Msg) -> Vec<Out> {
+        match msg {
+            Msg::Input(i) => {
+                self.schedule();
+                vec![Out::Suggest(i)]
+            }
+            Msg::Focus(i) => vec![Out::Suggest(i)],
+            Msg::Blur => {
+                self.close();
+                Vec::new()
+            }
+            Msg::Pick(k) => {
+                self.schedule();
+                self.accept(k).map(Out::Suggest).into_iter().collect()
+            }
+            Msg::PasteJson(text) => vec![Out::LoadJson(text)],
+            Msg::TimeChanged => vec![Out::RangeChanged, Out::Run],
+            Msg::Typed => vec![Out::Run],
+            Msg::Key(i, e) => self.key(i, &e),
+        }
+    }
+
+    fn key(&mut self, i: usize, e: &web_sys::KeyboardEvent) -> Vec<Out> {
+        let open = self.open == Some(i) && !self.suggestions.is_empty();
+        let count = self.suggestions.len();
+        match e.key().as_str() {
+            "ArrowDown" if open => {
+                e.prevent_default();
+                self.exact = false;
+                self.highlight((self.active + 1) % count);
+            }
+            "ArrowUp" if open => {
+                e.prevent_default();
+                self.exact = false;
+                self.highlight((self.active + count - 1) % count);
+            }
+            "Tab" if open => {
+                e.prevent_default();
+                return self.accept(self.active).map(Out::Suggest).into_iter().collect();
+            }
+            "Enter" if open && !self.exact => {
+                e.prevent_default();
+                return self.accept(self.active).map(Out::Suggest).into_iter().collect();
+            }
+            "Enter" => {
+                e.prevent_default();
+                self.close();
+                self.timer = None;
+                return vec![Out::Run];
+            }
+            "Escape" if open => {
+                e.prevent_default();
+                self.close();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Run the query once typing pauses (a newer keystroke restarts the wait).
+    fn schedule(&mut self) {
+        let Some(d) = self.me.clone() else { return };
+        self.timer = Some(Timeout::new(DEBOUNCE_MS, move || d.send(Msg::Typed)));
     }
 
     /// When the range menu changes to Custom, start from the range on screen.
@@ -481,36 +506,6 @@ fn show_error(f: &Field, msg: Option<&str>) {
         None => {
             let _ = f.error.set_attribute("hidden", "");
             let _ = f.input.remove_attribute("aria-invalid");
-        }
-    }
-}
-
-fn cancel(timer: &Rc<Cell<i32>>) {
-    if timer.get() != 0 {
-        if let Ok(w) = dom::window() {
-            w.clear_timeout_with_handle(timer.get());
-        }
-        timer.set(0);
-    }
-}
-
-/// Run the builder's query once typing pauses.
-fn schedule(app: &Shared) {
-    let Ok(a) = app.try_borrow() else { return };
-    let timer = a.builder.timer.clone();
-    drop(a);
-    cancel(&timer);
-    let app2 = app.clone();
-    let t2 = timer.clone();
-    let cb = Closure::once_into_js(move || {
-        t2.set(0);
-        if let Ok(mut a) = app2.try_borrow_mut() {
-            a.run_builder();
-        }
-    });
-    if let Ok(w) = dom::window() {
-        if let Ok(h) = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), DEBOUNCE_MS) {
-            timer.set(h);
         }
     }
 }

@@ -8,8 +8,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
-use super::app::{listen, Shared};
-use super::dom::{self, append, el, text_el};
+use crate::web::dispatch::{send_on, Dispatch, Listeners};
+use crate::web::dom::{self, append, el, text_el};
 use crate::query::aggregate::Output;
 use crate::query::result::output_json;
 use crate::query::QueryResult;
@@ -73,6 +73,26 @@ pub const VIRTUAL_FROM: usize = 200;
 /// Rows drawn beyond each edge of the visible ones.
 const OVERSCAN: usize = 30;
 
+pub enum Msg {
+    Sort(usize),
+    Isolate(usize),
+    SelectGroup(usize),
+    Key(usize, web_sys::KeyboardEvent),
+    Scrolled,
+}
+
+/// What the table asks of the app.
+pub enum Out {
+    /// Sort by column `k`.
+    Sort(usize),
+    /// Isolate row `i`'s series (again: show all).
+    Isolate(usize),
+    /// The same, from the keyboard: the row keeps the focus.
+    IsolateAndFocus(usize),
+    /// BubbleUp and traces for row `i`'s group.
+    SelectGroup(usize),
+}
+
 pub struct ResultsTable {
     /// The panel: the isolated row's actions, then the scroller.
     pub el: Element,
@@ -101,57 +121,53 @@ impl ResultsTable {
         Ok(ResultsTable { el: panel, actions, scroller, tbody: None, order: Vec::new(), window: (0, 0), row_px: 26.0, keep_scroll: -1 })
     }
 
-    pub fn wire(app: &Shared) -> Result<(), JsValue> {
-        let (panel, scroller) = {
-            let a = app.borrow();
-            (a.table.el.clone(), a.table.scroller.clone())
-        };
-        listen::<web_sys::MouseEvent>(&panel, "click", app, |app, e| {
-            let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            if let Some(i) = attr_num(&t, "data-select-row") {
-                a.select_group(i);
-            } else if let Some(k) = attr_num(&t, "data-sort") {
-                a.sort_table(k);
-            } else if let Some(i) = attr_num(&t, "data-row") {
-                a.isolate(i);
+    pub fn listen(&self, d: &Dispatch<Msg>) -> Listeners {
+        vec![
+            send_on::<web_sys::MouseEvent, _>(&self.el, "click", d, |e| {
+                let t = e.target().and_then(|t| t.dyn_into::<Element>().ok())?;
+                attr_num(&t, "data-select-row").map(Msg::SelectGroup).or_else(|| attr_num(&t, "data-sort").map(Msg::Sort)).or_else(|| attr_num(&t, "data-row").map(Msg::Isolate))
+            }),
+            send_on::<web_sys::KeyboardEvent, _>(&self.el, "keydown", d, |e| {
+                let t = e.target().and_then(|t| t.dyn_into::<Element>().ok())?;
+                let i = (t.tag_name() == "TR").then(|| t.get_attribute("data-row").and_then(|i| i.parse::<usize>().ok())).flatten()?;
+                Some(Msg::Key(i, e))
+            }),
+            send_on::<web_sys::Event, _>(&self.scroller, "scroll", d, |_| Some(Msg::Scrolled)),
+        ]
+    }
+
+    /// Scrolling and moving between rows happen here (over `result`, drawn as `view`); the
+    /// rest goes up.
+    pub fn update(&mut self, msg: Msg, result: Option<&QueryResult>, view: TableView) -> Option<Out> {
+        match msg {
+            Msg::SelectGroup(i) => Some(Out::SelectGroup(i)),
+            Msg::Sort(k) => Some(Out::Sort(k)),
+            Msg::Isolate(i) => Some(Out::Isolate(i)),
+            Msg::Scrolled => {
+                self.scrolled(result?, view);
+                None
             }
-        })?;
-        listen::<web_sys::KeyboardEvent>(&panel, "keydown", app, |app, e| {
-            let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-            let Some(i) = (t.tag_name() == "TR").then(|| t.get_attribute("data-row").and_then(|i| i.parse::<usize>().ok())).flatten() else { return };
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            match e.key().as_str() {
+            Msg::Key(i, e) => match e.key().as_str() {
                 "Enter" | " " => {
                     e.prevent_default();
-                    a.isolate(i);
-                    // Keep the keyboard where it was.
-                    a.table.focus_row(i);
+                    Some(Out::IsolateAndFocus(i))
                 }
                 "ArrowDown" | "ArrowUp" => {
                     e.prevent_default();
-                    let Some(pos) = a.table.order.iter().position(|&r| r == i) else { return };
+                    let pos = self.order.iter().position(|&r| r == i)?;
                     let next = if e.key() == "ArrowDown" { pos + 1 } else { pos.wrapping_sub(1) };
-                    let a = &mut *a;
-                    if let (Some(&r), Some(result)) = (a.table.order.get(next), &a.result) {
-                        a.table.reveal(result, a.table_view, next);
-                        a.table.focus_row(r);
+                    if let (Some(&r), Some(result)) = (self.order.get(next), result) {
+                        self.reveal(result, view, next);
+                        self.focus_row(r);
                     }
+                    None
                 }
-                _ => {}
-            }
-        })?;
-        listen::<web_sys::Event>(&scroller, "scroll", app, |app, _| {
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            let a = &mut *a;
-            if let Some(result) = &a.result {
-                a.table.scrolled(result, a.table_view);
-            }
-        })?;
-        Ok(())
+                _ => None,
+            },
+        }
     }
 
-    fn focus_row(&self, i: usize) {
+    pub fn focus_row(&self, i: usize) {
         if let Ok(Some(row)) = self.scroller.query_selector(&format!("tr[data-row=\"{i}\"]")) {
             let _ = row.unchecked_ref::<HtmlElement>().focus();
         }

@@ -5,10 +5,32 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement};
 
-use super::app::{listen, Shared};
-use super::dom::{self, append, el, text_el};
+use crate::web::dispatch::{send_on, Dispatch, Listeners};
+use crate::web::dom::{self, append, el, text_el};
 use crate::bubbleup::{self, BubbleUp, Selection};
 use crate::render::heatmap::PlotMapping;
+
+pub enum Msg {
+    Down(web_sys::MouseEvent),
+    Move((f64, f64)),
+    Up((f64, f64)),
+    Clear,
+    GroupBy(String),
+    Filter(String, Option<crate::query::spec::FilterOp>, serde_json::Value),
+}
+
+/// What BubbleUp asks of the app.
+pub enum Out {
+    /// The heatmap cell at pixel (x, y).
+    SelectCell(f64, f64),
+    /// A box drawn on the heatmap (time × value; the app adds the group's filters).
+    SelectBox(Selection),
+    Clear,
+    /// Add a column to GROUP BY.
+    GroupBy(String),
+    /// Filter on `column op value` (`=` when no op; null: does not exist).
+    Filter(String, Option<crate::query::spec::FilterOp>, serde_json::Value),
+}
 
 pub struct BubbleUpView {
     pub panel: Element,
@@ -17,7 +39,6 @@ pub struct BubbleUpView {
     pub drag: Option<(f64, f64)>,
     pub mapping: Option<PlotMapping>,
     pub column: Option<String>,
-    pub selection: Option<Selection>,
 }
 
 impl BubbleUpView {
@@ -30,63 +51,63 @@ impl BubbleUpView {
         panel.set_attribute("aria-label", "BubbleUp")?;
         panel.set_attribute("hidden", "")?;
         append(root, &panel)?;
-        Ok(BubbleUpView { panel, brush, drag: None, mapping: None, column: None, selection: None })
+        Ok(BubbleUpView { panel, brush, drag: None, mapping: None, column: None })
     }
 
-    pub fn wire(app: &Shared, canvas: &HtmlCanvasElement) -> Result<(), JsValue> {
-        listen::<web_sys::MouseEvent>(canvas, "mousedown", app, |app, e| {
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            if a.bubble.mapping.is_some() {
+    /// Drags on the heatmap (`canvas`) and clicks in the panel as messages.
+    pub fn listen(&self, canvas: &HtmlCanvasElement, d: &Dispatch<Msg>) -> Listeners {
+        let at = |e: &web_sys::MouseEvent| (e.offset_x() as f64, e.offset_y() as f64);
+        vec![
+            send_on::<web_sys::MouseEvent, _>(canvas, "mousedown", d, |e| Some(Msg::Down(e))),
+            send_on::<web_sys::MouseEvent, _>(canvas, "mousemove", d, move |e| Some(Msg::Move(at(&e)))),
+            send_on::<web_sys::MouseEvent, _>(canvas, "mouseup", d, move |e| Some(Msg::Up(at(&e)))),
+            send_on::<web_sys::MouseEvent, _>(&self.panel, "click", d, |e| {
+                let t = e.target().and_then(|t| t.dyn_into::<Element>().ok())?;
+                if t.closest("[data-clear-selection]").ok().flatten().is_some() {
+                    return Some(Msg::Clear);
+                }
+                if let Some(col) = t.closest("[data-groupby]").ok().flatten().and_then(|b| b.get_attribute("data-groupby")) {
+                    return Some(Msg::GroupBy(col));
+                }
+                let row = t.closest("[data-col]").ok().flatten()?;
+                let (col, val) = (row.get_attribute("data-col")?, row.get_attribute("data-val")?);
+                let v = serde_json::from_str::<serde_json::Value>(&val).ok()?;
+                Some(Msg::Filter(col, row.get_attribute("data-op").and_then(|o| crate::query::spec::FilterOp::parse(&o)), v))
+            }),
+        ]
+    }
+
+    /// The brush follows a drag here; selections and the panel's choices go up.
+    pub fn update(&mut self, msg: Msg) -> Option<Out> {
+        match msg {
+            Msg::Down(e) => {
+                self.mapping?;
                 e.prevent_default();
-                a.bubble.drag = Some((e.offset_x() as f64, e.offset_y() as f64));
-                a.bubble.place_brush((e.offset_x() as f64, e.offset_y() as f64), (e.offset_x() as f64, e.offset_y() as f64));
+                let p = (e.offset_x() as f64, e.offset_y() as f64);
+                self.drag = Some(p);
+                self.place_brush(p, p);
+                None
             }
-        })?;
-        listen::<web_sys::MouseEvent>(canvas, "mousemove", app, |app, e| {
-            let Ok(a) = app.try_borrow() else { return };
-            if let Some(start) = a.bubble.drag {
-                a.bubble.place_brush(start, (e.offset_x() as f64, e.offset_y() as f64));
-            }
-        })?;
-        listen::<web_sys::MouseEvent>(canvas, "mouseup", app, |app, e| {
-            let Ok(mut a) = app.try_borrow_mut() else { return };
-            let (Some(start), Some(m), Some(col)) = (a.bubble.drag.take(), a.bubble.mapping, a.bubble.column.clone()) else { return };
-            let end = (e.offset_x() as f64, e.offset_y() as f64);
-            if (start.0 - end.0).abs() < 3.0 && (start.1 - end.1).abs() < 3.0 {
-                // A click selects the cell under the pointer.
-                a.select_cell(end.0, end.1);
-                return;
-            }
-            let (t0, v0) = m.to_data(start.0.min(end.0), start.1.max(end.1));
-            let (t1, v1) = m.to_data(start.0.max(end.0), start.1.min(end.1));
-            let mut sel = bubbleup::box_selection(&col, t0.div_euclid(1000), (t1 + 999).div_euclid(1000), v0, v1);
-            sel.filters.extend(a.heatmap_group_filters());
-            a.run_bubbleup(sel, true);
-        })?;
-        let panel = app.borrow().bubble.panel.clone();
-        listen::<web_sys::MouseEvent>(&panel, "click", app, |app, e| {
-            let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-            if t.closest("[data-clear-selection]").ok().flatten().is_some() {
-                if let Ok(mut a) = app.try_borrow_mut() {
-                    a.clear_selection();
+            Msg::Move(p) => {
+                if let Some(start) = self.drag {
+                    self.place_brush(start, p);
                 }
-                return;
+                None
             }
-            if let Some(col) = t.closest("[data-groupby]").ok().flatten().and_then(|b| b.get_attribute("data-groupby")) {
-                if let Ok(mut a) = app.try_borrow_mut() {
-                    a.add_breakdown(&col);
+            Msg::Up(end) => {
+                let (start, m, col) = (self.drag.take()?, self.mapping?, self.column.clone()?);
+                if (start.0 - end.0).abs() < 3.0 && (start.1 - end.1).abs() < 3.0 {
+                    // A click selects the cell under the pointer.
+                    return Some(Out::SelectCell(end.0, end.1));
                 }
-                return;
+                let (t0, v0) = m.to_data(start.0.min(end.0), start.1.max(end.1));
+                let (t1, v1) = m.to_data(start.0.max(end.0), start.1.min(end.1));
+                Some(Out::SelectBox(bubbleup::box_selection(&col, t0.div_euclid(1000), (t1 + 999).div_euclid(1000), v0, v1)))
             }
-            let Some(row) = t.closest("[data-col]").ok().flatten() else { return };
-            let (Some(col), Some(val)) = (row.get_attribute("data-col"), row.get_attribute("data-val")) else { return };
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&val) else { return };
-            let op = row.get_attribute("data-op").and_then(|o| crate::query::spec::FilterOp::parse(&o));
-            if let Ok(mut a) = app.try_borrow_mut() {
-                a.add_filter(&col, op, v);
-            }
-        })?;
-        Ok(())
+            Msg::Clear => Some(Out::Clear),
+            Msg::GroupBy(c) => Some(Out::GroupBy(c)),
+            Msg::Filter(c, op, v) => Some(Out::Filter(c, op, v)),
+        }
     }
 
     fn place_brush(&self, a: (f64, f64), b: (f64, f64)) {
@@ -98,8 +119,8 @@ impl BubbleUpView {
     }
 
     /// Draw the brush where `sel` lies on the current plot (after a redraw or from a link).
-    pub fn show_selection(&self) {
-        let (Some(m), Some(sel)) = (self.mapping, &self.selection) else { return };
+    pub fn show_selection(&self, sel: &Selection) {
+        let Some(m) = self.mapping else { return };
         let lo = sel.filters.iter().find(|f| f.op == crate::query::spec::FilterOp::Ge).and_then(|f| f.value.as_ref()?.as_f64());
         let hi = sel.filters.iter().find(|f| f.op == crate::query::spec::FilterOp::Le).and_then(|f| f.value.as_ref()?.as_f64());
         let (x, y) = (|t: i64| m.x_pixel(t), |v: f64| m.y_pixel(v));
@@ -109,8 +130,8 @@ impl BubbleUpView {
         self.place_brush((x0, y0), (x1, y1));
     }
 
-    pub fn clear(&mut self) {
-        self.selection = None;
+    /// Hide the brush and the panel (no selection).
+    pub fn clear(&self) {
         let _ = self.brush.set_attribute("hidden", "");
         let _ = self.panel.set_attribute("hidden", "");
     }

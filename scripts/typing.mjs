@@ -1,0 +1,56 @@
+// How long the page holds the main thread while a person types a query into the builder:
+// prints the longest task (PerformanceObserver 'longtask', 50 ms and up), how many long tasks
+// there were, and the longest input event (Event Timing: from the key press to the next paint)
+// over a few runs, each in a fresh page. Prints numbers, asserts nothing.
+//
+//   node scripts/typing.mjs [DIST] [RUNS]     (default: dist, 3; build with scripts/run first)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
+
+const dist = process.argv[2] || 'dist';
+const runs = Number(process.argv[3] || 3);
+const server = await serve(dist, 0);
+const base = `http://127.0.0.1:${server.address().port}/`;
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-typing-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 860 },
+});
+const box = (clause) => `.ap-clause[data-clause="${clause}"] input`;
+const typed = [['VISUALIZE', 'COUNT, P99(duration_ms), HEATMAP(duration_ms)'], ['WHERE', 'service.name = checkout'], ['GROUP BY', 'region']];
+const rows = [];
+for (let r = 0; r < runs; r++) {
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 120_000 });
+  await page.waitForTimeout(500);
+  await page.evaluate(() => {
+    window.__long = [];
+    window.__events = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask' });
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__events.push(e.duration); }).observe({ type: 'event', durationThreshold: 16 });
+  });
+  for (const [clause, text] of typed) {
+    await page.fill(box(clause), '');
+    await page.click(box(clause));
+    await page.keyboard.type(text, { delay: 80 });
+    await page.keyboard.press('Escape');
+  }
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(1500);
+  await page.waitForSelector('.apiary[data-state=ready]');
+  const { long, events } = await page.evaluate(() => ({ long: window.__long, events: window.__events }));
+  rows.push({ run: r + 1, longest_task_ms: Math.max(0, ...long), long_tasks: long.length, longest_event_ms: Math.max(0, ...events) });
+  await page.close();
+}
+await context.close();
+server.close();
+fs.rmSync(profile, { recursive: true, force: true });
+console.table(rows);
+const worst = (k) => Math.max(...rows.map((x) => x[k]));
+console.log(`typing ${typed.map((t) => t[1]).join(' | ')}: longest task ${worst('longest_task_ms').toFixed(0)} ms, longest input event ${worst('longest_event_ms').toFixed(0)} ms (worst of ${runs} runs)`);

@@ -1,0 +1,154 @@
+//! The page's state as one value: what is loaded, the query and its result, and every choice
+//! a person made about the view. Views draw from it; only the app's update function changes
+//! it; the permalink is a projection of it ([`Model::link`]) and a link is read back into it
+//! ([`Model::apply_link`]).
+
+use std::rc::Rc;
+
+use crate::bubbleup::Selection;
+use crate::dataset::{DataSet, SampleRate};
+use crate::permalink::{FileRef, State};
+use crate::query::heatmap::Scale;
+use crate::query::{QueryResult, QuerySpec};
+use crate::web::results::table::TableView;
+use crate::web::sources::Source;
+
+/// The trace open in the waterfall.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OpenTrace {
+    pub id: String,
+    pub span: Option<String>,
+    /// The stretch on view (ms from the trace's start) when it is not the whole trace.
+    pub zoom: Option<(f64, f64)>,
+}
+
+pub struct Model {
+    pub sources: Vec<Source>,
+    /// Shared with a running query, which reads it between its steps; changed by copy on write
+    /// (`Rc::make_mut`) when a query still holds it.
+    pub data: Rc<DataSet>,
+    /// The query shown, and its result.
+    pub spec: Option<QuerySpec>,
+    pub result: Option<QueryResult>,
+    /// A query someone chose (typed, pasted, or opened from a link): kept when data changes.
+    pub chosen: Option<QuerySpec>,
+    /// The results table's sort and isolated series.
+    pub table: TableView,
+    /// Some of the query's events, compared by BubbleUp with the rest.
+    pub selection: Option<Selection>,
+    /// The person's choice of heatmap axis; `None` follows [`Scale::auto_for`].
+    pub heat_scale: Option<Scale>,
+    /// The trace search's filters ("traces with a span where …"), as typed.
+    pub trace_where: String,
+    pub trace: Option<OpenTrace>,
+    /// Sample-rate weighting asked for (when the data has a sample-rate column).
+    pub weighted: bool,
+    /// Local files a link asks for that have not been added yet.
+    pub wanted: Vec<FileRef>,
+    /// What a link asks for once its query has run: a table view, a trace.
+    pub pending_table: Option<TableView>,
+    pub pending_trace: Option<OpenTrace>,
+    /// The load in progress (Cancel aborts it).
+    pub loading: Option<web_sys::AbortController>,
+}
+
+impl Default for Model {
+    fn default() -> Model {
+        Model {
+            sources: Vec::new(),
+            data: Rc::new(DataSet::empty()),
+            spec: None,
+            result: None,
+            chosen: None,
+            table: TableView::default(),
+            selection: None,
+            heat_scale: None,
+            trace_where: String::new(),
+            trace: None,
+            weighted: true,
+            wanted: Vec::new(),
+            pending_table: None,
+            pending_trace: None,
+            loading: None,
+        }
+    }
+}
+
+impl Model {
+    /// The axis HEATMAP of `column` is drawn on.
+    pub fn scale_for(&self, column: &str) -> Scale {
+        self.heat_scale.unwrap_or_else(|| Scale::auto_for(column))
+    }
+
+    /// What the page shows, as a link's state.
+    pub fn link(&self) -> State {
+        let mut v = serde_json::json!({"weight": self.weighted});
+        if let Some(sel) = &self.selection {
+            v["selection"] = sel.to_json();
+        }
+        if let Some(i) = self.table.isolated {
+            v["isolate"] = serde_json::json!(i);
+        }
+        if let Some(s) = self.heat_scale {
+            v["heat_scale"] = serde_json::json!(s.name());
+        }
+        if !self.trace_where.trim().is_empty() {
+            v["trace_where"] = serde_json::json!(self.trace_where.trim());
+        }
+        if let Some((k, desc)) = self.table.sort {
+            v["sort"] = serde_json::json!([k, if desc { "desc" } else { "asc" }]);
+        }
+        if let Some(t) = &self.trace {
+            v["trace"] = serde_json::json!(t.id);
+            if let Some(s) = &t.span {
+                v["span"] = serde_json::json!(s);
+            }
+            if let Some((z0, z1)) = t.zoom {
+                // Microseconds are plenty, and keep the link short.
+                let us = |x: f64| (x * 1000.0).round() / 1000.0;
+                v["zoom"] = serde_json::json!([us(z0), us(z1)]);
+            }
+        }
+        State {
+            sources: self.sources.iter().filter_map(|s| s.url.clone()).collect(),
+            files: self
+                .sources
+                .iter()
+                .filter(|s| s.url.is_none())
+                .filter_map(|s| Some(FileRef { name: s.name.clone(), size: s.bytes as u64, hash: s.hash.clone()? }))
+                .chain(self.wanted.iter().cloned())
+                .collect(),
+            query: self.spec.as_ref().map(QuerySpec::to_json).unwrap_or(serde_json::json!({})),
+            view: v,
+        }
+    }
+
+    /// Take the query and view choices of a link (its data loads separately); the query's error
+    /// when it cannot be read.
+    pub fn apply_link(&mut self, state: &State) -> Result<(), String> {
+        let view = &state.view;
+        self.selection = view.get("selection").and_then(|v| Selection::from_json(v).ok());
+        self.pending_trace = view.get("trace").and_then(|v| v.as_str()).map(|t| OpenTrace {
+            id: t.to_string(),
+            span: view.get("span").and_then(|v| v.as_str()).map(str::to_string),
+            zoom: view.get("zoom").and_then(|z| Some((z.get(0)?.as_f64()?, z.get(1)?.as_f64()?))),
+        });
+        let sort = view.get("sort").and_then(|s| Some((s.get(0)?.as_u64()? as usize, s.get(1)?.as_str()? == "desc")));
+        let isolated = view.get("isolate").and_then(|i| i.as_u64()).map(|i| i as usize);
+        self.pending_table = Some(TableView { sort, isolated });
+        self.trace_where = view.get("trace_where").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        self.heat_scale = view.get("heat_scale").and_then(|v| v.as_str()).and_then(Scale::parse);
+        if let Some(w) = view.get("weight").and_then(|w| w.as_bool()) {
+            let _ = self.set_weighted(w);
+        }
+        let spec = QuerySpec::from_json(&state.query).map_err(|e| format!("The link's query: {e}"))?;
+        self.chosen = Some(spec);
+        Ok(())
+    }
+
+    /// Weight by the detected sample-rate column, or not.
+    pub fn set_weighted(&mut self, on: bool) -> crate::Result<()> {
+        self.weighted = on;
+        Rc::make_mut(&mut self.data).set_sample_rate(if on { SampleRate::Auto } else { SampleRate::Off })
+    }
+}

@@ -1,0 +1,37 @@
+//! Everything that can happen to the page: what a person does in a part of it (that part's own
+//! messages, wrapped), and work coming back with its result.
+
+use crate::bubbleup::{BubbleUp, Selection};
+use crate::query::{QueryResult, QuerySpec};
+use crate::trace::TraceSummary;
+use crate::web::pace::Progress;
+use crate::web::{bubbleup, query, results, sources, traces};
+
+pub enum Msg {
+    Sources(sources::Msg),
+    Load(sources::load::Event),
+    Builder(query::builder::Msg),
+    Json(query::json::Msg),
+    /// A recent query picked again (its JSON text).
+    History(String),
+    Tools(results::tools::Msg),
+    Crosshair(results::crosshair::Msg),
+    CalcCharts(results::calc_charts::Msg),
+    Table(results::table::Msg),
+    BubbleUp(bubbleup::Msg),
+    Traces(traces::Msg),
+    /// The weighting toggle.
+    Weighting(bool),
+    /// The app's width changed: draw the charts again.
+    Resized,
+    /// Back/forward: show the view the URL now holds.
+    PopState,
+    /// Long work's progress (query, BubbleUp).
+    Progress(Progress),
+    /// Run `run` of the query ended (`push`: a new history entry).
+    QueryDone { run: u64, spec: QuerySpec, push: bool, out: crate::Result<QueryResult> },
+    BubbleUpDone { run: u64, selection: Selection, push: bool, out: crate::Result<BubbleUp> },
+    /// The trace list is due to refresh (request `due`).
+    TracesDue(u64),
+    TracesDone { due: u64, scope: String, out: crate::Result<Vec<TraceSummary>> },
+}

@@ -1,0 +1,431 @@
+//! The one update function: every message the page gets is applied here, in turn. A view's
+//! message goes to that view first (what only moves the view itself stays there); what it asks
+//! of the app comes back as the view's `Out` and is applied below.
+
+use std::rc::Rc;
+
+use super::*;
+use crate::dataset::{self, DataSet};
+use crate::query::spec::auto_granularity;
+use crate::query::QuerySpec;
+use crate::web::query::{builder, json};
+use crate::web::results::{crosshair, table, tools};
+use crate::web::sources::{self, load, Source};
+use crate::web::{bubbleup, fetch, traces as trace_view};
+
+impl App {
+    pub fn update(&mut self, msg: Msg) {
+        match msg {
+            Msg::Sources(m) => self.sources(m),
+            Msg::Load(e) => self.load_event(e),
+            Msg::Builder(m) => {
+                for out in self.views.builder.update(m) {
+                    match out {
+                        builder::Out::Suggest(i) => self.builder_suggest(i),
+                        builder::Out::Run => self.run_builder(),
+                        builder::Out::LoadJson(text) => self.load_query_json(&text),
+                        builder::Out::RangeChanged => self.views.builder.fill_custom(self.model.spec.as_ref(), self.model.data.time_range()),
+                    }
+                }
+            }
+            Msg::Json(m) => match self.views.json.update(m) {
+                Some(json::Out::Run(text)) => self.run_editor(&text),
+                Some(json::Out::CopyLink) => {
+                    let href = if self.config.owns_url { dom::window().ok().and_then(|w| w.location().href().ok()).unwrap_or_default() } else { self.link_href() };
+                    let _ = self.parts.root.set_attribute("data-permalink", &href);
+                    self.views.json.copy_link(&href);
+                }
+                None => {}
+            },
+            Msg::History(text) => {
+                self.views.json.editor.set_value(&text);
+                self.run_editor(&text);
+            }
+            Msg::Tools(m) => match self.views.tools.update(m) {
+                Some(tools::Out::Scale(s)) => self.set_heatmap_scale(s),
+                Some(tools::Out::Zoom(start, end)) => self.zoom_time(start, end),
+                Some(tools::Out::Select(start, end)) => self.select_time(start, end),
+                Some(tools::Out::Closed) => self.views.hover.hide_band(),
+                None => {}
+            },
+            Msg::Crosshair(m) => {
+                // A drag on a heatmap belongs to BubbleUp's brush; the crosshair hides meanwhile.
+                match self.views.hover.update(m) {
+                    Some(crosshair::Out::Hover(x, y)) => self.show_crosshair(x, y),
+                    Some(crosshair::Out::BrushStarted) => {
+                        self.views.tools.brushed = None;
+                        self.views.tools.hide_menu();
+                    }
+                    Some(crosshair::Out::Brushed(m, start, end)) => {
+                        if let Err(e) = self.views.tools.show_menu(&m, start, end) {
+                            self.show_error(&fetch::js_err(&e));
+                        }
+                    }
+                    Some(crosshair::Out::Clicked) => self.clear_selection(),
+                    None => {}
+                }
+            }
+            Msg::CalcCharts(m) => {
+                if let Err(e) = self.views.calc_charts.update(m, self.model.result.as_ref(), self.model.table.isolated) {
+                    self.show_error(&fetch::js_err(&e));
+                }
+            }
+            Msg::Table(m) => match self.views.table.update(m, self.model.result.as_ref(), self.model.table) {
+                Some(table::Out::Sort(k)) => self.sort_table(k),
+                Some(table::Out::Isolate(i)) => self.isolate(i),
+                Some(table::Out::IsolateAndFocus(i)) => {
+                    self.isolate(i);
+                    self.views.table.focus_row(i);
+                }
+                Some(table::Out::SelectGroup(i)) => self.select_group(i),
+                None => {}
+            },
+            Msg::BubbleUp(m) => match self.views.bubble.update(m) {
+                Some(bubbleup::Out::SelectCell(x, y)) => self.select_cell(x, y),
+                Some(bubbleup::Out::SelectBox(mut sel)) => {
+                    sel.filters.extend(self.heatmap_group_filters());
+                    self.run_bubbleup(sel, true);
+                }
+                Some(bubbleup::Out::Clear) => self.clear_selection(),
+                Some(bubbleup::Out::GroupBy(col)) => self.add_breakdown(&col),
+                Some(bubbleup::Out::Filter(col, op, v)) => self.add_filter(&col, op, v),
+                None => {}
+            },
+            Msg::Traces(m) => match self.views.traces.update(m) {
+                Some(trace_view::Out::Open(id, span)) => self.open_trace(&id, span, true),
+                Some(trace_view::Out::SelectSpan(id)) => self.select_span(&id),
+                Some(trace_view::Out::Find(text)) => self.find_traces(text),
+                Some(trace_view::Out::Zoom(w)) => self.zoom_trace(w),
+                None => {}
+            },
+            Msg::Weighting(on) => self.toggle_weighting(on),
+            Msg::Resized => {
+                if let Err(e) = self.render() {
+                    self.show_error(&e);
+                }
+            }
+            Msg::PopState => self.restore_from_url(),
+            Msg::Progress(p) => {
+                self.parts.running.set_text_content(Some(&p.text()));
+                let _ = self.parts.running.set_attribute("data-stage", &p.stage);
+                let _ = self.parts.running.remove_attribute("hidden");
+            }
+            Msg::QueryDone { run, spec, push, out } => {
+                if run == self.work.runs.get() {
+                    self.done_running();
+                    self.show_run(run, spec, push, out);
+                }
+            }
+            Msg::BubbleUpDone { run, selection, push, out } => {
+                if run != self.work.bubble_runs.get() {
+                    return;
+                }
+                self.done_running();
+                let _ = self.parts.root.remove_attribute("data-bubbleup");
+                self.show_bubbleup(selection, push, out);
+            }
+            Msg::TracesDue(due) => self.start_trace_list(due),
+            Msg::TracesDone { due, scope, out } => {
+                if due != self.work.traces_due.get() {
+                    return;
+                }
+                let _ = self.views.traces.list.remove_attribute("data-pending");
+                // A data set without spans lists none.
+                let _ = self.views.traces.render_list(out.as_deref().unwrap_or_default(), &scope, !self.model.trace_where.trim().is_empty());
+            }
+        }
+    }
+
+    /// Take the query and view choices of a link (the data loads separately) and show them.
+    pub(super) fn apply_link(&mut self, state: &crate::permalink::State) {
+        let res = self.model.apply_link(state);
+        if let Err(e) = res {
+            self.views.builder.show_query_error(Some(&e));
+        }
+        if self.model.selection.is_none() {
+            self.views.bubble.clear();
+        }
+        self.views.traces.where_box.set_value(&self.model.trace_where);
+        self.parts.weighting_box.set_checked(self.model.weighted);
+    }
+
+    /// Back/forward: show the view the URL now holds.
+    fn restore_from_url(&mut self) {
+        match url::state_from_url() {
+            Some(Ok(state)) => {
+                self.apply_link(&state);
+                if let Some(spec) = self.model.chosen.clone() {
+                    self.run(spec, false);
+                }
+            }
+            Some(Err(e)) => self.show_error(&format!("This link could not be read: {e}")),
+            None => {}
+        }
+    }
+
+    fn sources(&mut self, m: sources::Msg) {
+        let limits = load::Limits { cap: self.config.memory_cap.saturating_sub(self.model.data.byte_size()), slice_ms: self.config.decode_slice_ms };
+        let d = self.dispatch.map(Msg::Load);
+        match m {
+            sources::Msg::Files(files) => load::files(files, limits, d),
+            sources::Msg::LoadUrl(url) => load::url(url, limits, d),
+            sources::Msg::Cancel => {
+                if let Some(c) = &self.model.loading {
+                    c.abort();
+                }
+            }
+            sources::Msg::Remove(i) => self.remove_source(i),
+            sources::Msg::TimeColumn(name) => match Rc::make_mut(&mut self.model.data).set_time_column(name.as_deref()) {
+                Ok(()) => self.data_changed(),
+                Err(e) => self.show_error(&e.to_string()),
+            },
+        }
+    }
+
+    fn load_event(&mut self, e: load::Event) {
+        let panel = &self.views.sources;
+        match e {
+            load::Event::Started { what, total, cancel } => {
+                self.model.loading = cancel;
+                panel.show_progress(&what, 0, total, 0);
+            }
+            load::Event::Receiving { what, got, total, rows } => panel.show_progress(&what, got, total, rows),
+            load::Event::Decoding { what, rows, done, total } => panel.show_decoding(&what, rows, done, total),
+            load::Event::Busy { what, format } => panel.show_busy(&what, format),
+            load::Event::Read { name, size, hash } => {
+                // A file this page's link is waiting for (an error when the name and size match
+                // but the content differs).
+                let before = self.model.wanted.len();
+                let mut warning = None;
+                self.model.wanted.retain(|w| {
+                    if w.name != name || w.size != size as u64 {
+                        return true;
+                    }
+                    if w.hash != hash {
+                        warning = Some(format!("{name} has the name and size the link asks for, but different content: the view may differ from the one linked"));
+                    }
+                    false
+                });
+                if self.model.wanted.len() != before {
+                    self.views.sources.show_wanted(&self.model.wanted);
+                }
+                self.work.file_warning = warning;
+            }
+            load::Event::Done { name, url, bytes, hash, out } => {
+                self.model.loading = None;
+                self.views.sources.hide_progress();
+                let warning = self.work.file_warning.take();
+                match out.and_then(|loaded| self.add_loaded(&name, url.as_deref(), loaded, bytes, hash)) {
+                    Ok(()) => {
+                        if let Some(w) = warning {
+                            self.show_error(&w);
+                        }
+                    }
+                    Err(e) => self.show_error(&e),
+                }
+            }
+        }
+    }
+
+    /// Add a decoded source; on error nothing already loaded changes.
+    fn add_loaded(&mut self, name: &str, url: Option<&str>, loaded: crate::ingest::Loaded, byte_len: usize, hash: Option<String>) -> Result<(), String> {
+        let rows: usize = loaded.batches.iter().map(|b| b.num_rows()).sum();
+        let size = dataset::batches_byte_size(&loaded.batches);
+        let data = &self.model.data;
+        if data.byte_size() + size > self.config.memory_cap {
+            return Err(format!(
+                "{name}: {} more would pass the memory cap of {} ({} loaded); nothing was added",
+                dom::bytes(size),
+                dom::bytes(self.config.memory_cap),
+                dom::bytes(data.byte_size())
+            ));
+        }
+        Rc::make_mut(&mut self.model.data).append(loaded.batches.clone()).map_err(|e| format!("{name}: {e}"))?;
+        self.model.sources.push(Source { name: name.to_string(), url: url.map(str::to_string), format: loaded.format, batches: loaded.batches, rows, bytes: byte_len, hash });
+        self.data_changed();
+        Ok(())
+    }
+
+    /// Remove source `i` and rebuild the data set from the others.
+    fn remove_source(&mut self, i: usize) {
+        if i >= self.model.sources.len() {
+            return;
+        }
+        self.model.sources.remove(i);
+        let mut next = DataSet::empty();
+        for s in &self.model.sources {
+            if let Err(e) = next.append(s.batches.clone()) {
+                self.show_error(&e.to_string());
+                return;
+            }
+        }
+        let _ = next.set_sample_rate(self.model.data.sample_rate().clone());
+        if let Some(t) = self.model.data.time_column() {
+            if next.column_index(t).is_some() {
+                let _ = next.set_time_column(Some(t));
+            }
+        }
+        self.model.data = Rc::new(next);
+        self.data_changed();
+    }
+
+    fn data_changed(&mut self) {
+        let data = &self.model.data;
+        let label = format!("{} events · {} in memory", dom::thousands(data.num_rows() as u64), dom::bytes(data.byte_size()));
+        self.parts.summary.set_text_content(Some(&label));
+        let _ = self.parts.root.set_attribute("data-rows", &data.num_rows().to_string());
+        self.views.sources.render(&self.model.sources, data);
+        self.show_weighting();
+        match self.model.chosen.clone() {
+            Some(spec) => self.run(spec, false),
+            None => self.run_default(),
+        }
+    }
+
+    fn show_weighting(&self) {
+        match self.model.data.detected_sample_rate_column() {
+            Some(col) => {
+                if let Some(span) = self.parts.weighting.last_element_child() {
+                    span.set_text_content(Some(&format!("weight by {col}")));
+                }
+                let _ = self.parts.weighting.remove_attribute("hidden");
+            }
+            None => {
+                let _ = self.parts.weighting.set_attribute("hidden", "");
+            }
+        }
+    }
+
+    /// Turn sample-rate weighting on (auto-detected column) or off, and run the query again.
+    fn toggle_weighting(&mut self, on: bool) {
+        if let Err(e) = self.model.set_weighted(on) {
+            self.show_error(&e.to_string());
+            return;
+        }
+        if let Some(spec) = self.model.spec.clone() {
+            self.run(spec, true);
+        }
+    }
+
+    /// Add `column op value` (`=` by default; null means does-not-exist) to the query and run it.
+    fn add_filter(&mut self, column: &str, op: Option<crate::query::spec::FilterOp>, value: serde_json::Value) {
+        use crate::query::spec::{Filter, FilterOp};
+        let Some(mut spec) = self.model.spec.clone() else { return };
+        let filter = if value.is_null() {
+            Filter { column: column.into(), op: FilterOp::DoesNotExist, value: None }
+        } else {
+            Filter { column: column.into(), op: op.unwrap_or(FilterOp::Eq), value: Some(value) }
+        };
+        spec.filters.push(filter);
+        self.drop_selection();
+        self.model.chosen = Some(spec.clone());
+        self.run(spec, true);
+    }
+
+    /// Add `column` to GROUP BY and run the query (from a BubbleUp column).
+    fn add_breakdown(&mut self, column: &str) {
+        let Some(mut spec) = self.model.spec.clone() else { return };
+        if spec.breakdowns.iter().any(|b| b == column) {
+            return;
+        }
+        spec.breakdowns.push(column.to_string());
+        self.drop_selection();
+        self.model.chosen = Some(spec.clone());
+        self.run(spec, true);
+    }
+
+    /// Completions for builder box `i` from the schema, the query, and the data's top values.
+    fn builder_suggest(&mut self, i: usize) {
+        let data = &self.model.data;
+        let schema = data.schema().clone();
+        let spec = self.model.spec.clone().unwrap_or_default();
+        let values = |col: &str| run::top_values(data, col);
+        let calcs = spec.effective_calculations();
+        let ctx = crate::query::clause::SuggestContext { schema: &schema, calcs: &calcs, breakdowns: &spec.breakdowns, values: &values, max: 12 };
+        self.views.builder.refresh_at(i, &ctx);
+    }
+
+    /// Zoom the query to `[start, end)` (epoch seconds), brushed on the line chart; the
+    /// granularity follows the new range.
+    fn zoom_time(&mut self, start: i64, end: i64) {
+        let Some(mut spec) = self.model.spec.clone() else { return };
+        if end <= start {
+            return;
+        }
+        (spec.start_time, spec.end_time, spec.time_range) = (Some(start), Some(end), None);
+        spec.granularity = Some(auto_granularity(end - start));
+        self.choose(spec);
+    }
+
+    /// Sort the table by column `k`: descending first, then ascending, then the query's order.
+    fn sort_table(&mut self, k: usize) {
+        self.model.table.sort = match self.model.table.sort {
+            Some((s, true)) if s == k => Some((k, false)),
+            Some((s, false)) if s == k => None,
+            _ => Some((k, true)),
+        };
+        self.redraw_view();
+    }
+
+    /// Isolate result row `i`'s series (again: show all).
+    fn isolate(&mut self, i: usize) {
+        self.model.table.isolated = if self.model.table.isolated == Some(i) { None } else { Some(i) };
+        self.redraw_view();
+    }
+
+    /// Draw again after a view-only change, and keep the URL in step (no new history entry).
+    fn redraw_view(&mut self) {
+        if let Err(e) = self.render() {
+            self.show_error(&e);
+        }
+        self.write_url(false);
+    }
+
+    /// Run what the builder holds; a clause's error shows under it and the last result stays.
+    fn run_builder(&mut self) {
+        let mut spec = self.model.spec.clone().unwrap_or_else(|| self.default_spec());
+        let b = &self.views.builder;
+        if let Err(e) = b.apply_time(&mut spec, self.model.data.time_range()) {
+            b.show_query_error(Some(&e));
+            return;
+        }
+        if let Err(e) = b.clauses().apply(&mut spec, self.model.data.schema()) {
+            b.show_clause_error(Some(e.clause), &e.to_string());
+            return;
+        }
+        b.show_clause_error(None, "");
+        if Some(&spec) == self.model.spec.as_ref() {
+            return;
+        }
+        self.choose(spec);
+    }
+
+    /// Load a whole query from JSON text (pasted into the builder); errors show under it.
+    fn load_query_json(&mut self, text: &str) {
+        match QuerySpec::from_json_str(text) {
+            Ok(spec) => {
+                self.views.builder.show_query_error(None);
+                self.choose(spec);
+            }
+            Err(e) => self.views.builder.show_query_error(Some(&format!("The pasted query: {e}"))),
+        }
+    }
+
+    /// Run the editor's query JSON; its errors show next to it and the last result stays.
+    fn run_editor(&mut self, text: &str) {
+        match QuerySpec::from_json_str(text) {
+            Ok(spec) => {
+                self.views.json.show_error(None);
+                self.choose(spec);
+            }
+            Err(e) => self.views.json.show_error(Some(&e.to_string())),
+        }
+    }
+
+    /// A query someone chose: remembered, kept when data changes, run as a new history entry.
+    fn choose(&mut self, spec: QuerySpec) {
+        self.model.chosen = Some(spec.clone());
+        self.views.history.remember(&spec.to_json().to_string());
+        self.run(spec, true);
+    }
+}

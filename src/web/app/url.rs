@@ -1,0 +1,31 @@
+//! The permalink in the page's address: every run writes the view into the URL fragment, so
+//! back/forward walk the query history and a copied link reproduces the view.
+
+use wasm_bindgen::JsValue;
+
+use crate::permalink::State;
+use crate::web::dom;
+
+/// The state in the page's URL fragment, if there is one.
+pub fn state_from_url() -> Option<Result<State, String>> {
+    let hash = dom::window().ok()?.location().hash().ok()?;
+    if hash.len() <= 1 {
+        return None;
+    }
+    Some(State::decode(&hash).map_err(|e| e.to_string()))
+}
+
+/// Write `state` into the URL: a new history entry, or a replacement of the current one.
+pub fn write_url(state: &State, push: bool) {
+    let Ok(win) = dom::window() else { return };
+    let Ok(history) = win.history() else { return };
+    let frag = format!("#{}", state.encode());
+    if win.location().hash().ok().as_deref() == Some(frag.as_str()) {
+        return;
+    }
+    let _ = if push {
+        history.push_state_with_url(&JsValue::NULL, "", Some(&frag))
+    } else {
+        history.replace_state_with_url(&JsValue::NULL, "", Some(&frag))
+    };
+}

@@ -1,0 +1,86 @@
+// Two apps on one host page: each keeps to its own element, data and query; only the first keeps
+// its view in the page's address; one can be unmounted (its listeners go with it) while the
+// other goes on working.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { start, newPage, hostPage, DIST, OUT } from './browser.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await env?.close(); });
+
+const app = (n) => `.host-${n} .apiary`;
+const clause = (n, name) => `${app(n)} .ap-clause[data-clause="${name}"] input`;
+const state = (page, n) => page.getAttribute(app(n), 'data-state');
+const spec = async (page, n) => JSON.parse(await page.getAttribute(app(n), 'data-spec'));
+
+async function until(page, what, check) {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('two apps on one page keep to their own elements, data, queries and address', async () => {
+  // The second app loads the OpenTelemetry SDK's spans; the first, the demo.
+  fs.copyFileSync(path.join('tests', 'fixtures', 'otlp_sdk.jsonl'), path.join(DIST, 'embed-otlp.jsonl'));
+  const name = hostPage('embed-two.html', '<main data-apiary></main>',
+    '<div class="host-1" data-apiary></div><div class="host-2" data-apiary data-src="embed-otlp.jsonl"></div>');
+  const page = await newPage(env.context);
+  await page.goto(env.base + name);
+  await page.waitForSelector(`${app(1)}[data-state=ready]`, { timeout: 90_000 });
+  await page.waitForSelector(`${app(2)}[data-state=ready]`, { timeout: 90_000 });
+  assert.equal(await page.locator('.apiary').count(), 2);
+  const rows1 = Number(await page.getAttribute(app(1), 'data-rows'));
+  const rows2 = Number(await page.getAttribute(app(2), 'data-rows'));
+  assert.equal(rows1, 100000);
+  assert.ok(rows2 > 0 && rows2 < 100, `the SDK file's spans: ${rows2}`);
+  assert.match(await page.textContent(`${app(2)} .ap-sources`), /embed-otlp\.jsonl/);
+  assert.doesNotMatch(await page.textContent(`${app(1)} .ap-sources`), /embed-otlp/);
+
+  // A query typed into the second app runs there only; the address stays the first app's.
+  const before1 = await spec(page, 1);
+  const hash = await page.evaluate(() => location.hash);
+  await page.fill(clause(2, 'GROUP BY'), 'name');
+  await page.press(clause(2, 'GROUP BY'), 'Enter');
+  await until(page, 'the second app to group by name', async () => (await spec(page, 2)).breakdowns?.[0] === 'name' && await state(page, 2) === 'ready');
+  assert.deepEqual(await spec(page, 1), before1);
+  assert.equal(await page.evaluate(() => location.hash), hash);
+  const groups2 = await page.locator(`${app(2)} .ap-table tbody tr.ap-row`).count();
+  assert.ok(groups2 >= 2, `the SDK's span names: ${groups2}`);
+  assert.equal(await page.locator(`${app(1)} .ap-table tbody tr.ap-row`).count(), 1);
+  // Its Copy link is a link to its own view (the page's address holds the first app's).
+  await page.click(`${app(2)} details.ap-json > summary`);
+  await page.click(`${app(2)} .ap-copy`);
+  const link2 = await page.getAttribute(app(2), 'data-permalink');
+  assert.notEqual(link2.split('#')[1], hash.slice(1));
+  await page.screenshot({ path: path.join(OUT, 'embed-two.png'), fullPage: true });
+
+  // The first app's query changes the address; the second app's view stays as it was.
+  await page.fill(clause(1, 'GROUP BY'), 'region');
+  await page.press(clause(1, 'GROUP BY'), 'Enter');
+  await until(page, 'the first app to group by region', async () => (await spec(page, 1)).breakdowns?.[0] === 'region' && await state(page, 1) === 'ready');
+  await until(page, 'the address to follow the first app', async () => (await page.evaluate(() => location.hash)) !== hash);
+  assert.deepEqual((await spec(page, 2)).breakdowns, ['name']);
+  // The second app's link, opened on its own, shows its view.
+  const fresh = await newPage(env.context);
+  await fresh.goto(env.base + name.replace('embed-two', 'index') + '#' + link2.split('#')[1]);
+  await fresh.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  assert.deepEqual(JSON.parse(await fresh.getAttribute('.apiary', 'data-spec')).breakdowns, ['name']);
+  await fresh.close();
+
+  // Unmounting the second app empties its element; the first goes on answering.
+  const gone = await page.evaluate(() => window.wasmBindings.unmount(document.querySelector('.host-2')));
+  assert.equal(gone, true);
+  assert.equal(await page.locator('.host-2 *').count(), 0);
+  assert.equal(await page.evaluate(() => window.wasmBindings.unmount(document.querySelector('.host-2'))), false);
+  await page.fill(clause(1, 'GROUP BY'), 'service.name');
+  await page.press(clause(1, 'GROUP BY'), 'Enter');
+  await until(page, 'the first app to group by service.name', async () => (await spec(page, 1)).breakdowns?.[0] === 'service.name' && await state(page, 1) === 'ready');
+  assert.ok(await page.locator(`${app(1)} .ap-table tbody tr.ap-row`).count() >= 5);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
