@@ -18,9 +18,10 @@ pub const TIME_COLUMN_NAMES: [&str; 7] =
 pub const SAMPLE_RATE_NAMES: [&str; 3] = ["sample_rate", "SampleRate", "samplerate"];
 
 /// How rows are weighted by their sample rate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum SampleRate {
     /// Use the auto-detected column, if any.
+    #[default]
     Auto,
     /// Weighting off: every row counts once.
     Off,

@@ -4,6 +4,7 @@
 //! natively, and the same code runs in WebAssembly. Browser code lives in [`web`], compiled only for
 //! `wasm32`.
 
+pub mod backend;
 pub mod bubbleup;
 pub mod dataset;
 pub mod demo;

@@ -1,6 +1,7 @@
 //! Command-line interface: `apiary demo | inspect | query`.
 
 mod bench;
+mod clickhouse;
 mod output;
 
 use std::path::PathBuf;
@@ -29,6 +30,30 @@ enum HeatmapScale {
     Log,
 }
 
+/// A ClickHouse table to query instead of files (credentials: APIARY_CLICKHOUSE_USER and
+/// APIARY_CLICKHOUSE_KEY).
+#[derive(clap::Args)]
+struct Store {
+    /// ClickHouse's HTTP endpoint, e.g. http://127.0.0.1:8123.
+    #[arg(long)]
+    backend: Option<String>,
+    #[arg(long, default_value = "default")]
+    database: String,
+    /// The table (e.g. otel_traces).
+    #[arg(long, requires = "backend")]
+    table: Option<String>,
+}
+
+impl Store {
+    fn backend(&self) -> Result<Option<apiary::backend::Backend>, String> {
+        match (&self.backend, &self.table) {
+            (None, _) => Ok(None),
+            (Some(_), None) => Err("--backend needs --table".into()),
+            (Some(url), Some(t)) => Ok(Some(clickhouse::backend(url, &self.database, t))),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Write the deterministic demo data set (one row per span): an Arrow IPC stream, or the same
@@ -48,17 +73,23 @@ enum Command {
         #[arg(long, default_value = "arrow", value_parser = ["arrow", "parquet", "ndjson"])]
         format: String,
     },
-    /// Print each file's format, row count, schema, time column and time range.
+    /// Print each file's format, row count, schema, time column and time range (or, with
+    /// --backend, the ClickHouse table's columns as Apiary sees them).
     Inspect {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "backend")]
         files: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        store: Store,
     },
-    /// Run a Honeycomb query spec over the files (loaded together as one data set).
+    /// Run a Honeycomb query spec over the files (loaded together as one data set), or push it
+    /// down to a ClickHouse table (--backend).
     Query {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "backend")]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        store: Store,
         /// Query spec JSON, inline or @path.
         #[arg(long)]
         spec: String,
@@ -198,7 +229,18 @@ fn run(cmd: Command) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Inspect { files, json } => {
+        Command::Inspect { files, json, store } => {
+            if let Some(b) = store.backend()? {
+                let mut http = clickhouse::Http::new();
+                let table = apiary::pace::finish(apiary::backend::Table::discover(&b, &mut http)).map_err(|e| e.to_string())?;
+                let report = output::backend_report(&b, &table);
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                } else {
+                    print!("{}", output::backend_text(&report));
+                }
+                return Ok(());
+            }
             let mut reports = Vec::new();
             for f in &files {
                 let bytes = read(f)?;
@@ -217,15 +259,32 @@ fn run(cmd: Command) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Query { files, spec, format, sample_rate, heatmap_scale } => {
+        Command::Query { files, store, spec, format, sample_rate, heatmap_scale } => {
             let spec = QuerySpec::from_json_str(&inline_or_file(spec, "spec")?).map_err(|e| e.to_string())?;
-            let mut ds = load_all(&files)?;
-            set_sample_rate(&mut ds, sample_rate)?;
             let scale = match heatmap_scale {
                 HeatmapScale::Linear => query::heatmap::Scale::Linear,
                 HeatmapScale::Log => query::heatmap::Scale::Log,
             };
-            let result = query::run_with(&ds, &spec, &query::RunOptions { heatmap_scale: scale, within: None }).map_err(|e| e.to_string())?;
+            let result = match store.backend()? {
+                Some(b) => {
+                    let mut http = clickhouse::Http::new();
+                    let sample_rate = match sample_rate {
+                        None => SampleRate::Auto,
+                        Some(s) if s == "none" => SampleRate::Off,
+                        Some(s) => SampleRate::Column(s),
+                    };
+                    apiary::pace::finish(async {
+                        let table = apiary::backend::Table::discover(&b, &mut http).await?;
+                        apiary::backend::query(&mut http, &b, &table, &spec, &apiary::backend::Options { heatmap_scale: scale, sample_rate }).await
+                    })
+                    .map_err(|e| e.to_string())?
+                }
+                None => {
+                    let mut ds = load_all(&files)?;
+                    set_sample_rate(&mut ds, sample_rate)?;
+                    query::run_with(&ds, &spec, &query::RunOptions { heatmap_scale: scale, within: None }).map_err(|e| e.to_string())?
+                }
+            };
             let text = match format {
                 Format::Json => serde_json::to_string_pretty(&result.to_json()).unwrap_or_default(),
                 Format::Csv => output::csv(&result),

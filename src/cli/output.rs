@@ -19,6 +19,41 @@ pub fn inspect_report(name: &str, format: &str, bytes: usize, ds: &DataSet) -> J
     })
 }
 
+/// A ClickHouse table as Apiary sees it: its columns (and how each is read), the time and
+/// sample-rate columns, what is not offered.
+pub fn backend_report(b: &apiary::backend::Backend, t: &apiary::backend::Table) -> Json {
+    let ds = t.dataset(apiary::dataset::SampleRate::Auto).ok();
+    let columns: Vec<Json> = t.columns.iter().map(|c| json!({"name": c.name, "type": c.data_type.to_string(), "read": format!("{:?}", c.read)})).collect();
+    json!({
+        "backend": b.link(),
+        "layout": if t.otel { "otel_traces" } else { "wide events" },
+        "time_column": ds.as_ref().and_then(|d| d.time_column().map(str::to_string)),
+        "sample_rate_column": ds.as_ref().and_then(|d| d.sample_rate_column().map(str::to_string)),
+        "columns": columns,
+        "not_offered": t.skipped.iter().map(|(n, ty)| json!({"name": n, "type": ty})).collect::<Vec<_>>(),
+    })
+}
+
+pub fn backend_text(r: &Json) -> String {
+    let b = &r["backend"];
+    let mut out = format!(
+        "{} {}.{}\n  layout: {}\n  time column: {}\n  sample rate column: {}\n  columns:\n",
+        b["url"].as_str().unwrap_or(""),
+        b["database"].as_str().unwrap_or(""),
+        b["table"].as_str().unwrap_or(""),
+        r["layout"].as_str().unwrap_or(""),
+        r["time_column"].as_str().unwrap_or("(none)"),
+        r["sample_rate_column"].as_str().unwrap_or("(none)")
+    );
+    for c in r["columns"].as_array().into_iter().flatten() {
+        out += &format!("    {} → {}  ({})\n", c["name"].as_str().unwrap_or(""), c["type"].as_str().unwrap_or(""), c["read"].as_str().unwrap_or(""));
+    }
+    for c in r["not_offered"].as_array().into_iter().flatten() {
+        out += &format!("    not offered: {} ({})\n", c["name"].as_str().unwrap_or(""), c["type"].as_str().unwrap_or(""));
+    }
+    out
+}
+
 pub fn inspect_text(r: &Json) -> String {
     let s = |k: &str| r[k].as_str().map(str::to_string).unwrap_or_else(|| r[k].to_string());
     let mut out = format!("{}\n  format: {}\n  rows: {}\n  time column: {}\n", s("file"), s("format"), s("rows"), s("time_column"));

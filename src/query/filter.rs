@@ -29,7 +29,7 @@ pub struct CompiledFilter {
     operand: Operand,
 }
 
-fn as_number(v: &Json) -> Option<(f64, Option<i64>)> {
+pub(crate) fn as_number(v: &Json) -> Option<(f64, Option<i64>)> {
     match v {
         Json::Number(n) => {
             let f = n.as_f64()?;
@@ -47,14 +47,14 @@ fn as_number(v: &Json) -> Option<(f64, Option<i64>)> {
     }
 }
 
-fn as_text(v: &Json) -> String {
+pub(crate) fn as_text(v: &Json) -> String {
     match v {
         Json::String(s) => s.clone(),
         other => other.to_string(),
     }
 }
 
-fn as_bool(v: &Json) -> Option<bool> {
+pub(crate) fn as_bool(v: &Json) -> Option<bool> {
     match v {
         Json::Bool(b) => Some(*b),
         Json::String(s) if s == "true" => Some(true),

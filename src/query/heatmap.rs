@@ -80,6 +80,11 @@ impl Layout {
         Layout { lo, hi, n, width: (hi - lo) / n as f64, log: false, origin: lo }
     }
 
+    /// Where bucket 0 starts in the bucketing space (log10 of the smallest value for log).
+    pub fn origin(&self) -> f64 {
+        self.origin
+    }
+
     /// Bucket index of `x`.
     #[inline]
     pub fn index(&self, x: f64) -> usize {

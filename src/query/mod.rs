@@ -12,7 +12,7 @@ mod heat_pass;
 pub mod heatmap;
 pub mod intern;
 pub mod matching;
-mod order;
+pub(crate) mod order;
 pub mod result;
 pub mod select;
 pub mod selection;

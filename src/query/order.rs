@@ -20,12 +20,12 @@ pub(super) fn cmp_outputs(a: &Output, b: &Output, descending: bool) -> Ordering 
     }
 }
 
-pub(super) enum SortKey {
+pub(crate) enum SortKey {
     Calc(usize, bool),
     Breakdown(usize, bool),
 }
 
-pub(super) fn sort_keys(spec: &QuerySpec, calcs: &[Calculation]) -> Vec<SortKey> {
+pub(crate) fn sort_keys(spec: &QuerySpec, calcs: &[Calculation]) -> Vec<SortKey> {
     let mut keys = Vec::new();
     if spec.orders.is_empty() {
         if let Some(i) = calcs.iter().position(|c| c.op != CalcOp::Heatmap) {

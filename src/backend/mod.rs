@@ -1,0 +1,191 @@
+//! Query a ClickHouse table where the telemetry lives: Apiary's queries compiled to ClickHouse SQL
+//! ([`pushdown`]) so ClickHouse does the heavy work and only result-sized Arrow comes back, with
+//! the same answers as the local engine. The table's columns come from `DESCRIBE` and a bounded
+//! sample of its attribute maps ([`table`]); the OpenTelemetry Collector's `otel_traces` layout is
+//! understood out of the box.
+//!
+//! This module speaks ClickHouse's HTTP interface but does no I/O itself: a [`Client`] (the
+//! CLI's blocking HTTP client, the page's `fetch`) posts each [`Request`] and hands the response
+//! back. Every name and value is a bound parameter ([`sql::Sql`]); every statement is a `SELECT`
+//! or `DESCRIBE`, and the user a deployment gives a browser should be `readonly=2`.
+
+use arrow_array::RecordBatch;
+
+use crate::error::{Error, Result};
+
+pub mod pushdown;
+pub mod sql;
+pub mod table;
+
+pub use pushdown::{query, Options};
+pub use sql::Sql;
+pub use table::Table;
+
+/// Settings every request carries: Arrow out, uncompressed, strings as strings (not binary),
+/// low-cardinality columns as plain strings, `NULL IN (…, NULL)` true (null groups are groups),
+/// and the status only once the query has finished (errors as errors, not after a 200).
+pub const SETTINGS: [(&str, &str); 6] = [
+    ("output_format_arrow_compression_method", "none"),
+    ("output_format_arrow_string_as_string", "1"),
+    ("output_format_arrow_low_cardinality_as_dictionary", "0"),
+    ("transform_null_in", "1"),
+    ("wait_end_of_query", "1"),
+    ("default_format", "ArrowStream"),
+];
+
+/// Where a table lives and who asks. Credentials never leave this value for a link
+/// ([`Backend::link`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Backend {
+    /// The HTTP endpoint, e.g. `https://clickhouse.example:8443` (no credentials in it).
+    pub url: String,
+    pub database: String,
+    pub table: String,
+    pub user: Option<String>,
+    pub key: Option<String>,
+    /// Ask ClickHouse for CORS headers (a browser calling it directly).
+    pub cors: bool,
+}
+
+/// One statement to post: the endpoint's URL with the parameters, the headers, and the body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+}
+
+/// What came back: the HTTP status, ClickHouse's exception code header, and the body.
+#[derive(Debug, Clone, Default)]
+pub struct Response {
+    pub status: u16,
+    pub exception_code: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Posts requests to ClickHouse (natively a blocking HTTP client, in the page `fetch`).
+#[allow(async_fn_in_trait)]
+pub trait Client {
+    async fn post(&mut self, req: &Request) -> Result<Response>;
+}
+
+impl Backend {
+    /// `url` without credentials and with its trailing slash trimmed.
+    pub fn new(url: &str, database: &str, table: &str) -> Backend {
+        Backend { url: crate::permalink::scrub_url(url).trim_end_matches('/').to_string(), database: database.to_string(), table: table.to_string(), ..Default::default() }
+    }
+
+    /// The request that runs `sql` on this backend.
+    pub fn request(&self, sql: &Sql) -> Request {
+        let mut q: Vec<(String, String)> = Vec::new();
+        if !self.database.is_empty() {
+            q.push(("database".into(), self.database.clone()));
+        }
+        for (k, v) in SETTINGS {
+            q.push((k.into(), v.into()));
+        }
+        if self.cors {
+            q.push(("add_http_cors_header".into(), "1".into()));
+        }
+        for (k, v) in &sql.params {
+            q.push((format!("param_{k}"), v.clone()));
+        }
+        let query: Vec<String> = q.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+        let mut headers = Vec::new();
+        if let Some(u) = &self.user {
+            headers.push(("X-ClickHouse-User", u.clone()));
+        }
+        if let Some(k) = &self.key {
+            headers.push(("X-ClickHouse-Key", k.clone()));
+        }
+        Request { url: format!("{}/?{}", self.url, query.join("&")), headers, body: sql.text.clone() }
+    }
+
+    /// What a link keeps of this backend: where, never who.
+    pub fn link(&self) -> serde_json::Value {
+        serde_json::json!({"url": crate::permalink::scrub_url(&self.url), "database": self.database, "table": self.table})
+    }
+
+    /// Post `sql` and read the Arrow answer (ClickHouse's own error text on failure).
+    pub async fn fetch<C: Client>(&self, client: &mut C, sql: &Sql) -> Result<Vec<RecordBatch>> {
+        let resp = client.post(&self.request(sql)).await?;
+        read(resp)
+    }
+}
+
+/// Percent-encoding for a URL query component.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// ClickHouse's error text in a body, if it holds one (`Code: 60. DB::Exception: …`).
+fn exception_text(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let at = text.rfind("Code: ")?;
+    let tail = &text[at..];
+    tail.contains("DB::Exception").then(|| tail.trim().to_string())
+}
+
+/// The batches of an Arrow answer; an error that says what ClickHouse said when it failed,
+/// including an error that arrived after a 200 (in the body, after or instead of the Arrow).
+pub fn read(resp: Response) -> Result<Vec<RecordBatch>> {
+    let backend = |msg: String| Error::Other(format!("ClickHouse: {msg}"));
+    if resp.status != 200 {
+        let text = exception_text(&resp.body).unwrap_or_else(|| String::from_utf8_lossy(&resp.body).trim().chars().take(2000).collect());
+        let code = resp.exception_code.map(|c| format!(" (code {c})")).unwrap_or_default();
+        return Err(backend(format!("HTTP {}{code}: {text}", resp.status)));
+    }
+    if resp.body.is_empty() {
+        return Ok(Vec::new());
+    }
+    let arrow = resp.body.starts_with(&[0xff, 0xff, 0xff, 0xff]);
+    match arrow.then(|| crate::ingest::arrow_ipc::read_stream_owned("ClickHouse answer", resp.body.clone())) {
+        Some(Ok(batches)) => Ok(batches),
+        Some(Err(e)) => Err(exception_text(&resp.body).map_or_else(|| backend(format!("the answer is not valid Arrow: {e}")), backend)),
+        None => Err(backend(exception_text(&resp.body).unwrap_or_else(|| format!("expected Arrow, got {:?}", String::from_utf8_lossy(&resp.body[..resp.body.len().min(200)]))))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_carry_parameters_in_the_url_and_credentials_in_headers() {
+        let mut b = Backend::new("http://u:p@127.0.0.1:8123/", "otel", "otel_traces");
+        b.user = Some("apiary".into());
+        b.key = Some("s3cret&x".into());
+        let mut sql = Sql::new();
+        let t = sql.ident("otel_traces");
+        let v = sql.string("a b&c=d");
+        sql.push("SELECT count() FROM ").push(&t).push(" WHERE x = ").push(&v);
+        let r = b.request(&sql);
+        assert!(r.url.starts_with("http://127.0.0.1:8123/?database=otel&"), "{}", r.url);
+        assert!(r.url.contains("&param_p1_s=a%20b%26c%3Dd"), "{}", r.url);
+        assert!(!r.url.contains("s3cret") && !r.url.contains("u:p@"));
+        assert_eq!(r.headers, vec![("X-ClickHouse-User", "apiary".to_string()), ("X-ClickHouse-Key", "s3cret&x".to_string())]);
+        assert_eq!(r.body, "SELECT count() FROM {p0_i:Identifier} WHERE x = {p1_s:String}");
+        assert_eq!(b.link(), serde_json::json!({"url": "http://127.0.0.1:8123", "database": "otel", "table": "otel_traces"}));
+    }
+
+    #[test]
+    fn clickhouse_errors_are_read_from_the_status_or_the_body() {
+        let err = read(Response { status: 500, exception_code: Some("60".into()), body: b"Code: 60. DB::Exception: Unknown table expression identifier 'nope'. (UNKNOWN_TABLE)\n".to_vec() }).unwrap_err();
+        assert!(err.to_string().contains("HTTP 500 (code 60): Code: 60. DB::Exception: Unknown table"), "{err}");
+        // After a 200, in place of the Arrow stream.
+        let err = read(Response { status: 200, exception_code: None, body: b"Code: 241. DB::Exception: Memory limit exceeded. (MEMORY_LIMIT_EXCEEDED)".to_vec() }).unwrap_err();
+        assert!(err.to_string().contains("Memory limit exceeded"), "{err}");
+        // After a 200, after some of the stream.
+        let mut body = vec![0xff, 0xff, 0xff, 0xff, 8, 0, 0, 0, 1, 2, 3];
+        body.extend_from_slice(b"Code: 159. DB::Exception: Timeout exceeded. (TIMEOUT_EXCEEDED)");
+        let err = read(Response { status: 200, exception_code: None, body }).unwrap_err();
+        assert!(err.to_string().contains("Timeout exceeded"), "{err}");
+    }
+}

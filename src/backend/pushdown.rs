@@ -1,0 +1,651 @@
+//! A Honeycomb query run by ClickHouse, with the local engine's answer. The mapping (rules in
+//! ARCHITECTURE.md, "Push-down to ClickHouse"):
+//!
+//! - The spec is first checked by the local engine itself, on a data set with the table's schema
+//!   and no rows: the same errors for unknown columns, wrong types and bad values.
+//! - Round trips: the latest event time when the range is relative; for each HEATMAP column its
+//!   smallest and largest matching value (the bucket layout); the totals per group (havings,
+//!   order and limit in SQL); each HEATMAP's bucket counts; the series for the kept groups (the
+//!   totals query again as a subquery, `transform_null_in` so a null group is a group); the rows
+//!   in range and matching.
+//! - Filters: null matches nothing but `does-not-exist`; an integral operand compares exactly
+//!   with an integer column, anything else as floats; string ops on bytes (code points).
+//! - Weights: `if(isNull(w) OR w < 1, 1, w)`. COUNT = Σw, SUM = Σx·w (exact integers for integer
+//!   columns and weights), AVG = Σx·w / Σw over non-null x.
+//! - Percentiles: the values and weights of a group sorted by value, `h = (Σw − 1)·p`, the
+//!   values at running weight positions ⌊h⌋ and ⌊h⌋+1 interpolated linearly: the local engine's
+//!   formula (and DuckDB's `quantile_cont` when every weight is 1).
+//! - COUNT_DISTINCT: `uniqExact` (exact, nulls left out, not weighted).
+//! - HEATMAP: the local layout ([`crate::query::heatmap`]) from that query's min and max, each
+//!   value's bucket computed by the same arithmetic in SQL.
+//! - CONCURRENCY and RATE_* are not pushed down yet: an error says so.
+
+use std::collections::HashMap;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+use serde_json::Value as Json;
+
+use super::table::{Column, Table};
+use super::{Backend, Client, Sql};
+use crate::dataset::SampleRate;
+use crate::error::{Error, Result};
+use crate::query::aggregate::Output;
+use crate::query::column::Kind;
+use crate::query::filter::{as_bool, as_number, as_text};
+use crate::query::heatmap::{Histogram, Layout, Scale};
+use crate::query::result::{ResultRow, SeriesPoint};
+use crate::query::spec::{CalcOp, Calculation, Combination, Filter, FilterOp, QuerySpec, DEFAULT_TIME_RANGE};
+use crate::query::{QueryResult, RunOptions};
+use crate::value::Value;
+
+/// How the query is to be answered (as [`RunOptions`] and the data set's sample-rate mode say
+/// for a local query).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub heatmap_scale: Scale,
+    pub sample_rate: SampleRate,
+}
+
+/// What every statement of one query shares.
+struct Ctx<'a> {
+    backend: &'a Backend,
+    table: &'a Table,
+    spec: &'a QuerySpec,
+    calcs: Vec<Calculation>,
+    /// The sample-rate column and whether its values are integers.
+    weight: Option<(&'a Column, bool)>,
+    time: Option<&'a Column>,
+    range: Option<(i64, i64)>,
+}
+
+/// Run `spec` on `backend`'s table, whose columns are `table`.
+pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, spec: &QuerySpec, opts: &Options) -> Result<QueryResult> {
+    let ds = table.dataset(opts.sample_rate.clone())?;
+    // The local engine's own checks (columns, types, values, havings, orders), on no rows.
+    crate::query::run_with(&ds, spec, &RunOptions { heatmap_scale: opts.heatmap_scale, within: None })?;
+    let calcs = spec.effective_calculations();
+    for (i, c) in calcs.iter().enumerate() {
+        if matches!(c.op, CalcOp::Concurrency | CalcOp::RateAvg | CalcOp::RateSum | CalcOp::RateMax) {
+            return Err(Error::spec(format!("calculations[{i}]"), format!("{} is not pushed down to ClickHouse yet: bring the matching events into the tab to compute it", c.key())));
+        }
+    }
+    let weight = ds.sample_rate_column().and_then(|n| table.column(n)).map(|c| (c, c.data_type == DataType::Int64));
+    let time = ds.time_column().and_then(|n| table.column(n));
+    let mut ctx = Ctx { backend, table, spec, calcs, weight, time, range: None };
+
+    // The time range, as the local engine resolves it.
+    if let Some(t) = time {
+        let latest = match (spec.start_time, spec.end_time) {
+            (None, None) => {
+                let mut q = Sql::new();
+                let ms = t.time_ms(&mut q).unwrap_or_default();
+                let from = from(&mut q, backend);
+                q.push(&format!("SELECT toInt64(max({ms})) FROM {from}"));
+                first_int(&backend.fetch(client, &q).await?).unwrap_or(0)
+            }
+            _ => 0,
+        };
+        ctx.range = Some(resolve_range(spec, latest));
+    }
+
+    // HEATMAP layouts: one per column, from its matching values' min and max.
+    let mut layouts: HashMap<String, Option<Layout>> = HashMap::new();
+    for c in ctx.calcs.iter().filter(|c| c.op == CalcOp::Heatmap) {
+        let col = c.column.clone().unwrap_or_default();
+        if layouts.contains_key(&col) {
+            continue;
+        }
+        let mut q = Sql::new();
+        let x = ctx.column(&col)?.sql(&mut q);
+        let w = ctx.where_sql(&mut q)?;
+        let from = from(&mut q, backend);
+        q.push(&format!("SELECT toFloat64(min({x})), toFloat64(max({x})), toInt64(count({x})) FROM {from} WHERE {w}"));
+        let b = backend.fetch(client, &q).await?;
+        let row = b.iter().find(|b| b.num_rows() > 0);
+        let layout = row.and_then(|b| {
+            let n = output_at(b.column(2), 0).as_f64().unwrap_or(0.0);
+            (n > 0.0).then(|| Layout::new(output_at(b.column(0), 0).as_f64().unwrap_or(0.0), output_at(b.column(1), 0).as_f64().unwrap_or(0.0), opts.heatmap_scale))
+        });
+        layouts.insert(col, layout);
+    }
+
+    // Totals per group: havings, order and limit in SQL.
+    let mut q = Sql::new();
+    let totals = ctx.totals_sql(&mut q)?;
+    q.push(&totals);
+    let nb = spec.breakdowns.len();
+    let mut results: Vec<ResultRow> = Vec::new();
+    for b in backend.fetch(client, &q).await? {
+        for r in 0..b.num_rows() {
+            let group = (0..nb).map(|i| value_at(b.column(i), r)).collect();
+            let mut k = nb;
+            let values = ctx
+                .calcs
+                .iter()
+                .map(|c| {
+                    if c.op == CalcOp::Heatmap {
+                        Output::Null
+                    } else {
+                        k += 1;
+                        output_at(b.column(k - 1), r)
+                    }
+                })
+                .collect();
+            results.push(ResultRow { group, values });
+        }
+    }
+    let index: HashMap<String, usize> = results.iter().enumerate().map(|(i, r)| (group_key(&r.group), i)).collect();
+
+    // Each HEATMAP's counts per kept group.
+    for (ci, c) in ctx.calcs.iter().enumerate().filter(|(_, c)| c.op == CalcOp::Heatmap) {
+        let Some(Some(layout)) = layouts.get(c.column.as_deref().unwrap_or("")) else { continue };
+        if results.is_empty() {
+            break;
+        }
+        for (g, bucket, count) in ctx.heat_counts(client, c, layout, false).await? {
+            let Some(&row) = index.get(&g) else { continue };
+            let out = &mut results[row].values[ci];
+            if !matches!(out, Output::Heatmap(_)) {
+                *out = Output::Heatmap(Histogram { layout: *layout, counts: vec![0.0; layout.n] });
+            }
+            if let Output::Heatmap(h) = out {
+                h.counts[bucket.min(layout.n - 1)] += count;
+            }
+        }
+    }
+
+    // The series: the kept groups per time bucket.
+    let mut series: Vec<SeriesPoint> = Vec::new();
+    if let (Some(g), Some((lo, hi)), false) = (spec.granularity, ctx.range, results.is_empty()) {
+        let gms = g * 1000;
+        let nbk = ((hi - lo + gms - 1) / gms).max(1) as usize;
+        if results.len() * nbk > crate::query::execute::MAX_SERIES_CELLS {
+            return Err(Error::spec(
+                "granularity",
+                format!("{g} s gives {nbk} buckets × {} groups, more than {} cells: use a coarser granularity", results.len(), crate::query::execute::MAX_SERIES_CELLS),
+            ));
+        }
+        let mut cells: HashMap<(i64, usize), Vec<Output>> = HashMap::new();
+        // Every cell with matching rows is a point (a HEATMAP's is null when none has a value).
+        {
+            let mut q = Sql::new();
+            let s = ctx.series_sql(&mut q)?;
+            q.push(&s);
+            for b in backend.fetch(client, &q).await? {
+                for r in 0..b.num_rows() {
+                    let t = output_at(b.column(0), r).as_f64().unwrap_or(0.0) as i64;
+                    let group: Vec<Value> = (0..nb).map(|i| value_at(b.column(i + 1), r)).collect();
+                    let Some(&row) = index.get(&group_key(&group)) else { continue };
+                    let mut k = nb + 1;
+                    let values = ctx
+                        .calcs
+                        .iter()
+                        .map(|c| {
+                            if c.op == CalcOp::Heatmap {
+                                Output::Null
+                            } else {
+                                k += 1;
+                                output_at(b.column(k - 1), r)
+                            }
+                        })
+                        .collect();
+                    cells.insert((t, row), values);
+                }
+            }
+        }
+        for (ci, c) in ctx.calcs.iter().enumerate().filter(|(_, c)| c.op == CalcOp::Heatmap) {
+            let Some(Some(layout)) = layouts.get(c.column.as_deref().unwrap_or("")) else { continue };
+            for (key, bucket, count) in ctx.heat_counts(client, c, layout, true).await? {
+                let (t, g) = key.split_once('|').unwrap_or(("0", ""));
+                let Some(&row) = index.get(g) else { continue };
+                let t: i64 = t.parse().unwrap_or(0);
+                let values = cells.entry((t, row)).or_insert_with(|| vec![Output::Null; ctx.calcs.len()]);
+                if !matches!(values[ci], Output::Heatmap(_)) {
+                    values[ci] = Output::Heatmap(Histogram { layout: *layout, counts: vec![0.0; layout.n] });
+                }
+                if let Output::Heatmap(h) = &mut values[ci] {
+                    h.counts[bucket.min(layout.n - 1)] += count;
+                }
+            }
+        }
+        let mut keys: Vec<(i64, usize)> = cells.keys().copied().collect();
+        keys.sort_unstable();
+        series = keys.into_iter().map(|k| SeriesPoint { time_ms: k.0, row: k.1, values: cells.remove(&k).unwrap_or_default() }).collect();
+    }
+
+    // Rows in range, and matching.
+    let mut q = Sql::new();
+    let filters = ctx.filters_sql(&mut q)?;
+    let range = ctx.range_sql(&mut q);
+    let from = from(&mut q, backend);
+    q.push(&format!("SELECT toInt64(count()), toInt64(countIf({filters})) FROM {from} WHERE {range}"));
+    let counts = backend.fetch(client, &q).await?;
+    let count_at = |i: usize| counts.iter().find(|b| b.num_rows() > 0).and_then(|b| output_at(b.column(i), 0).as_f64()).unwrap_or(0.0) as u64;
+
+    Ok(QueryResult {
+        breakdowns: spec.breakdowns.clone(),
+        keys: ctx.calcs.iter().map(Calculation::key).collect(),
+        results,
+        series,
+        range_ms: ctx.range,
+        granularity: spec.granularity,
+        sample_rate_column: ds.sample_rate_column().map(str::to_string),
+        rows_in_range: count_at(0),
+        rows_matched: count_at(1),
+    })
+}
+
+/// `[start, end)` in ms, as [`crate::query::execute::resolve_range`] resolves it; `latest`: the
+/// latest event's ms (relative ranges end just after it).
+fn resolve_range(spec: &QuerySpec, latest: i64) -> (i64, i64) {
+    let (start, end) = match (spec.start_time, spec.end_time, spec.time_range) {
+        (Some(s), Some(e), _) => (s, e),
+        (Some(s), None, r) => (s, s + r.unwrap_or(DEFAULT_TIME_RANGE)),
+        (None, Some(e), r) => (e - r.unwrap_or(DEFAULT_TIME_RANGE), e),
+        (None, None, r) => {
+            let end = latest.div_euclid(1000) + 1;
+            (end - r.unwrap_or(DEFAULT_TIME_RANGE), end)
+        }
+    };
+    (start.saturating_mul(1000), end.saturating_mul(1000))
+}
+
+fn from(q: &mut Sql, b: &Backend) -> String {
+    let db = q.ident(if b.database.is_empty() { "default" } else { &b.database });
+    let t = q.ident(&b.table);
+    format!("{db}.{t}")
+}
+
+impl Ctx<'_> {
+    fn column(&self, name: &str) -> Result<&Column> {
+        self.table.column(name).ok_or_else(|| Error::Data(format!("no column named {name:?}")))
+    }
+
+    /// The event's weight (1 when weighting is off).
+    fn weight_sql(&self, q: &mut Sql) -> Option<String> {
+        let (c, _) = self.weight?;
+        let w = c.sql(q);
+        Some(format!("assumeNotNull(if(isNull({w}) OR {w} < 1, 1, {w}))"))
+    }
+
+    fn range_sql(&self, q: &mut Sql) -> String {
+        match (self.time, self.range) {
+            (Some(t), Some((lo, hi))) => {
+                let ms = t.time_ms(q).unwrap_or_default();
+                let (lo, hi) = (q.int(lo), q.int(hi));
+                format!("({ms} >= {lo} AND {ms} < {hi})")
+            }
+            _ => "1".to_string(),
+        }
+    }
+
+    fn filters_sql(&self, q: &mut Sql) -> Result<String> {
+        if self.spec.filters.is_empty() {
+            return Ok("1".into());
+        }
+        let parts = self.spec.filters.iter().map(|f| self.filter_sql(q, f)).collect::<Result<Vec<_>>>()?;
+        let join = if self.spec.filter_combination == Combination::Or { " OR " } else { " AND " };
+        Ok(format!("({})", parts.join(join)))
+    }
+
+    /// The rows a query reads: in range and passing the filters.
+    fn where_sql(&self, q: &mut Sql) -> Result<String> {
+        let f = self.filters_sql(q)?;
+        Ok(format!("{} AND {f}", self.range_sql(q)))
+    }
+
+    fn filter_sql(&self, q: &mut Sql, f: &Filter) -> Result<String> {
+        let col = self.column(&f.column)?;
+        let c = col.sql(q);
+        let kind = Kind::of(&col.data_type);
+        match f.op {
+            FilterOp::Exists => return Ok(format!("isNotNull({c})")),
+            FilterOp::DoesNotExist => return Ok(format!("isNull({c})")),
+            _ => {}
+        }
+        let value = f.value.clone().unwrap_or(Json::Null);
+        let items: Vec<Json> = match value {
+            Json::Array(a) => a,
+            v => vec![v],
+        };
+        let bad = || Error::spec("filters", format!("{} cannot be pushed down for {:?}", f.op.name(), f.column));
+        let cond = match kind {
+            Kind::Int | Kind::Float => {
+                let one = |q: &mut Sql, v: &Json, op: &str| -> Result<String> {
+                    let (x, exact) = as_number(v).ok_or_else(bad)?;
+                    Ok(match (kind, exact) {
+                        (Kind::Int, Some(i)) => format!("{c} {op} {}", q.int(i)),
+                        (Kind::Int, None) => format!("toFloat64({c}) {op} {}", q.float(x)),
+                        _ => format!("{c} {op} {}", q.float(x)),
+                    })
+                };
+                match f.op {
+                    FilterOp::In | FilterOp::NotIn => {
+                        let any = items.iter().map(|v| one(q, v, "=")).collect::<Result<Vec<_>>>()?;
+                        let any = format!("({})", any.join(" OR "));
+                        if f.op == FilterOp::NotIn { format!("NOT {any}") } else { any }
+                    }
+                    op => one(q, &items[0], cmp_sql(op).ok_or_else(bad)?)?,
+                }
+            }
+            Kind::Str => {
+                let texts: Vec<String> = items.iter().map(as_text).collect();
+                match f.op {
+                    FilterOp::In | FilterOp::NotIn => {
+                        let list: Vec<String> = texts.iter().map(|t| q.string(t)).collect();
+                        format!("{}{c} IN ({})", if f.op == FilterOp::NotIn { "NOT " } else { "" }, list.join(", "))
+                    }
+                    op => {
+                        let s = q.string(&texts[0]);
+                        match op {
+                            FilterOp::StartsWith => format!("startsWith({c}, {s})"),
+                            FilterOp::DoesNotStartWith => format!("NOT startsWith({c}, {s})"),
+                            FilterOp::EndsWith => format!("endsWith({c}, {s})"),
+                            FilterOp::DoesNotEndWith => format!("NOT endsWith({c}, {s})"),
+                            FilterOp::Contains => format!("position({c}, {s}) > 0"),
+                            FilterOp::DoesNotContain => format!("NOT (position({c}, {s}) > 0)"),
+                            op => format!("{c} {} {s}", cmp_sql(op).ok_or_else(bad)?),
+                        }
+                    }
+                }
+            }
+            Kind::Bool => {
+                let bs = items.iter().map(|v| as_bool(v).ok_or_else(bad)).collect::<Result<Vec<_>>>()?;
+                match f.op {
+                    FilterOp::In | FilterOp::NotIn => {
+                        let list: Vec<String> = bs.iter().map(|b| q.boolean(*b)).collect();
+                        format!("{}{c} IN ({})", if f.op == FilterOp::NotIn { "NOT " } else { "" }, list.join(", "))
+                    }
+                    FilterOp::Eq => format!("{c} = {}", q.boolean(bs[0])),
+                    FilterOp::Ne => format!("{c} != {}", q.boolean(bs[0])),
+                    _ => return Err(bad()),
+                }
+            }
+            Kind::Other => return Err(bad()),
+        };
+        // Null matches nothing here (not even the negated forms).
+        Ok(format!("(isNotNull({c}) AND ({cond}))"))
+    }
+
+    /// Inner aggregates (per group, or per group and time bucket) and the outer expression of
+    /// each calculation's output over them, HEATMAP left out. `inner` columns are named `__a{k}_…`.
+    fn calc_sql(&self, q: &mut Sql, k: usize, c: &Calculation, inner: &mut Vec<String>) -> Result<Option<String>> {
+        let w = self.weight_sql(q);
+        let integral = self.weight.is_none_or(|(_, i)| i);
+        let x = match &c.column {
+            Some(n) => Some(self.column(n)?.sql(q)),
+            None => None,
+        };
+        let x = || x.clone().unwrap_or_default();
+        let int_col = c.column.as_deref().and_then(|n| self.table.column(n)).is_some_and(|col| Kind::of(&col.data_type) == Kind::Int);
+        let wf = w.clone().map_or("toFloat64(1)".to_string(), |w| format!("toFloat64({w})"));
+        Ok(Some(match c.op {
+            CalcOp::Count => match (&w, integral) {
+                (None, _) => {
+                    inner.push(format!("count() AS __a{k}"));
+                    format!("toInt64(__a{k})")
+                }
+                (Some(w), true) => {
+                    inner.push(format!("sum(toInt64({w})) AS __a{k}"));
+                    format!("toInt64(__a{k})")
+                }
+                (Some(w), false) => {
+                    inner.push(format!("sum(toFloat64({w})) AS __a{k}"));
+                    format!("toFloat64(__a{k})")
+                }
+            },
+            CalcOp::Sum => {
+                inner.push(format!("count({}) AS __a{k}_n", x()));
+                if int_col && integral {
+                    let wi = w.clone().map_or("1".to_string(), |w| format!("toInt64({w})"));
+                    inner.push(format!("sum(toInt64({}) * {wi}) AS __a{k}", x()));
+                    format!("if(__a{k}_n = 0, NULL, toInt64(__a{k}))")
+                } else {
+                    inner.push(format!("sum(toFloat64({}) * {wf}) AS __a{k}", x()));
+                    format!("if(__a{k}_n = 0, NULL, toFloat64(__a{k}))")
+                }
+            }
+            CalcOp::Avg => {
+                inner.push(format!("sum(toFloat64({}) * {wf}) AS __a{k}", x()));
+                inner.push(format!("sumIf({wf}, isNotNull({})) AS __a{k}_w", x()));
+                format!("if(__a{k}_w = 0, NULL, __a{k} / __a{k}_w)")
+            }
+            CalcOp::Min | CalcOp::Max => {
+                let f = if c.op == CalcOp::Min { "min" } else { "max" };
+                inner.push(format!("count({}) AS __a{k}_n", x()));
+                let cast = if int_col { "toInt64" } else { "toFloat64" };
+                inner.push(format!("{f}({cast}({})) AS __a{k}", x()));
+                format!("if(__a{k}_n = 0, NULL, __a{k})")
+            }
+            CalcOp::CountDistinct => {
+                inner.push(format!("uniqExact({}) AS __a{k}", x()));
+                format!("toInt64(__a{k})")
+            }
+            CalcOp::Heatmap => return Ok(None),
+            op => {
+                let Some(p) = op.quantile() else { return Err(Error::spec("calculations", format!("{} is not pushed down", c.key()))) };
+                inner.push(format!("arraySort(__e -> __e.1, groupArrayIf((assumeNotNull(toFloat64({})), {wf}), isNotNull({}))) AS __a{k}", x(), x()));
+                let p = q.float(p);
+                let a = format!("__a{k}");
+                let at = |pos: &str| format!("{a}[if(arrayFirstIndex(__c -> {pos} < __c, __cs{k}) = 0, length({a}), arrayFirstIndex(__c -> {pos} < __c, __cs{k}))].1");
+                let lo = at(&format!("__k{k}"));
+                let hi = at(&format!("greatest(least(__k{k} + 1, __tot{k} - 1), __k{k})"));
+                format!(
+                    "if(empty({a}), NULL, ignore((arraySum(__e -> __e.2, {a}) AS __tot{k}), (greatest(__tot{k} - 1, 0) * {p} AS __h{k}), (floor(__h{k}) AS __k{k}), (arrayCumSum(arrayMap(__e -> __e.2, {a})) AS __cs{k})) + ({lo} + (__h{k} - __k{k}) * ({hi} - {lo})))"
+                )
+            }
+        }))
+    }
+
+    /// `SELECT g0, g1, out0, out1 … FROM (aggregates per group) WHERE havings ORDER BY … LIMIT n`,
+    /// with `t` first when `bucket` (the series; no havings, order or limit).
+    fn aggregate_sql(&self, q: &mut Sql, bucket: Option<(i64, i64)>, kept: Option<&str>) -> Result<String> {
+        let spec = self.spec;
+        let mut inner = Vec::new();
+        let mut group_by = Vec::new();
+        let mut outer = Vec::new();
+        if let Some((lo, gms)) = bucket {
+            let ms = self.time.and_then(|t| t.time_ms(q)).unwrap_or_default();
+            let (lo, gms) = (q.int(lo), q.int(gms));
+            inner.push(format!("({lo} + intDiv({ms} - {lo}, {gms}) * {gms}) AS __t"));
+            group_by.push("__t".to_string());
+            outer.push("__t".to_string());
+        }
+        let mut gs = Vec::new();
+        for (i, b) in spec.breakdowns.iter().enumerate() {
+            let c = self.column(b)?.sql(q);
+            inner.push(format!("{c} AS __g{i}"));
+            group_by.push(format!("__g{i}"));
+            outer.push(format!("__g{i}"));
+            gs.push(c);
+        }
+        inner.push("count() AS __n".to_string());
+        let mut outs = Vec::new();
+        for (k, c) in self.calcs.iter().enumerate() {
+            if let Some(o) = self.calc_sql(q, k, c, &mut inner)? {
+                outer.push(format!("{o} AS __o{k}"));
+                outs.push(k);
+            }
+        }
+        // Rows per group: a group of no rows is none (and the select list is never empty).
+        outer.push("__n".to_string());
+        let mut w = self.where_sql(q)?;
+        if let Some(kept) = kept {
+            if !gs.is_empty() {
+                let tuple = if gs.len() == 1 { gs[0].clone() } else { format!("({})", gs.join(", ")) };
+                w = format!("{w} AND {tuple} IN ({kept})");
+            }
+        }
+        let from = from(q, self.backend);
+        let group = if group_by.is_empty() { String::new() } else { format!(" GROUP BY {}", group_by.join(", ")) };
+        let mut sql = format!("SELECT {} FROM (SELECT {} FROM {from} WHERE {w}{group})", outer.join(", "), inner.join(", "));
+        if bucket.is_some() {
+            return Ok(sql);
+        }
+        // No breakdowns: one group, unless nothing matched.
+        let mut conds = vec!["__n > 0".to_string()];
+        for h in &spec.havings {
+            let Some(k) = self.calcs.iter().position(|c| c.op == h.calculate_op && c.column == h.column) else { continue };
+            let v = q.float(h.value);
+            conds.push(format!("(isNotNull(__o{k}) AND toFloat64(__o{k}) {} {v})", h.op.name()));
+        }
+        sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
+        let keys = crate::query::order::sort_keys(spec, &self.calcs);
+        let order: Vec<String> = keys
+            .iter()
+            .filter_map(|k| match k {
+                crate::query::order::SortKey::Calc(i, desc) => (self.calcs[*i].op != CalcOp::Heatmap).then(|| format!("__o{i} {} NULLS LAST", if *desc { "DESC" } else { "ASC" })),
+                crate::query::order::SortKey::Breakdown(i, desc) => Some(format!("__g{i} {} NULLS LAST", if *desc { "DESC" } else { "ASC" })),
+            })
+            .collect();
+        if !order.is_empty() {
+            sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
+        }
+        sql.push_str(&format!(" LIMIT {}", q.int(spec.limit() as i64)));
+        Ok(sql)
+    }
+
+    fn totals_sql(&self, q: &mut Sql) -> Result<String> {
+        self.aggregate_sql(q, None, None)
+    }
+
+    /// The kept groups' breakdown values, as a subquery.
+    fn kept_sql(&self, q: &mut Sql) -> Result<String> {
+        let totals = self.totals_sql(q)?;
+        let gs: Vec<String> = (0..self.spec.breakdowns.len()).map(|i| format!("__g{i}")).collect();
+        Ok(format!("SELECT {} FROM ({totals})", gs.join(", ")))
+    }
+
+    fn series_sql(&self, q: &mut Sql) -> Result<String> {
+        let (lo, _) = self.range.unwrap_or_default();
+        let gms = self.spec.granularity.unwrap_or(1) * 1000;
+        let kept = self.kept_sql(q)?;
+        self.aggregate_sql(q, Some((lo, gms)), Some(&kept))
+    }
+
+    /// HEATMAP `c`'s weighted counts per kept group (and per time bucket with `series`), as
+    /// `(group key, bucket, count)`; a series key is `time|group`.
+    async fn heat_counts<C: Client>(&self, client: &mut C, c: &Calculation, layout: &Layout, series: bool) -> Result<Vec<(String, usize, f64)>> {
+        let mut q = Sql::new();
+        let x = self.column(c.column.as_deref().unwrap_or(""))?.sql(&mut q);
+        let at = if layout.log { format!("log10(toFloat64({x}))") } else { format!("toFloat64({x})") };
+        let bucket = if layout.width <= 0.0 {
+            "toUInt64(0)".to_string()
+        } else {
+            let (o, w, top) = (q.float(layout.origin()), q.float(layout.width), q.int(layout.n as i64 - 1));
+            format!("least(toUInt64(greatest(({at} - {o}) / {w}, 0)), toUInt64({top}))")
+        };
+        let wt = self.weight_sql(&mut q).map_or("count()".to_string(), |w| format!("sum(toFloat64({w}))"));
+        let mut cols = Vec::new();
+        let mut gs = Vec::new();
+        if series {
+            let (lo, _) = self.range.unwrap_or_default();
+            let ms = self.time.and_then(|t| t.time_ms(&mut q)).unwrap_or_default();
+            let (lo, gms) = (q.int(lo), q.int(self.spec.granularity.unwrap_or(1) * 1000));
+            cols.push(format!("({lo} + intDiv({ms} - {lo}, {gms}) * {gms}) AS __t"));
+        }
+        for (i, b) in self.spec.breakdowns.iter().enumerate() {
+            let e = self.column(b)?.sql(&mut q);
+            cols.push(format!("{e} AS __g{i}"));
+            gs.push(e);
+        }
+        let mut w = self.where_sql(&mut q)?;
+        w = format!("{w} AND isNotNull({x})");
+        if !gs.is_empty() {
+            let kept = self.kept_sql(&mut q)?;
+            let tuple = if gs.len() == 1 { gs[0].clone() } else { format!("({})", gs.join(", ")) };
+            w = format!("{w} AND {tuple} IN ({kept})");
+        }
+        let names: Vec<String> = cols.iter().map(|c| c.rsplit(" AS ").next().unwrap_or("").to_string()).collect();
+        let from = from(&mut q, self.backend);
+        let mut select = cols.clone();
+        select.push(format!("{bucket} AS __b"));
+        select.push(format!("toFloat64({wt}) AS __c"));
+        let mut group = names.clone();
+        group.push("__b".into());
+        q.push(&format!("SELECT {} FROM {from} WHERE {w} GROUP BY {}", select.join(", "), group.join(", ")));
+        let nb = self.spec.breakdowns.len();
+        let mut out = Vec::new();
+        for b in self.backend.fetch(client, &q).await? {
+            let off = series as usize;
+            for r in 0..b.num_rows() {
+                let group: Vec<Value> = (0..nb).map(|i| value_at(b.column(i + off), r)).collect();
+                let mut key = group_key(&group);
+                if series {
+                    key = format!("{}|{key}", output_at(b.column(0), r).as_f64().unwrap_or(0.0) as i64);
+                }
+                let bucket = output_at(b.column(off + nb), r).as_f64().unwrap_or(0.0) as usize;
+                let count = output_at(b.column(off + nb + 1), r).as_f64().unwrap_or(0.0);
+                out.push((key, bucket, count));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn cmp_sql(op: FilterOp) -> Option<&'static str> {
+    Some(match op {
+        FilterOp::Eq => "=",
+        FilterOp::Ne => "!=",
+        FilterOp::Gt => ">",
+        FilterOp::Ge => ">=",
+        FilterOp::Lt => "<",
+        FilterOp::Le => "<=",
+        _ => return None,
+    })
+}
+
+/// A group's breakdown values as one comparable key.
+fn group_key(g: &[Value]) -> String {
+    serde_json::to_string(&g.iter().map(Value::to_json).collect::<Vec<_>>()).unwrap_or_default()
+}
+
+fn first_int(batches: &[RecordBatch]) -> Option<i64> {
+    let b = batches.iter().find(|b| b.num_rows() > 0)?;
+    match output_at(b.column(0), 0) {
+        Output::Int(i) => Some(i),
+        Output::Float(f) => Some(f as i64),
+        _ => None,
+    }
+}
+
+/// A calculation's output from an answer's column.
+fn output_at(col: &ArrayRef, r: usize) -> Output {
+    if col.is_null(r) {
+        return Output::Null;
+    }
+    match col.data_type() {
+        DataType::Int8 => Output::Int(col.as_primitive::<Int8Type>().value(r) as i64),
+        DataType::Int16 => Output::Int(col.as_primitive::<Int16Type>().value(r) as i64),
+        DataType::Int32 => Output::Int(col.as_primitive::<Int32Type>().value(r) as i64),
+        DataType::Int64 => Output::Int(col.as_primitive::<Int64Type>().value(r)),
+        DataType::UInt8 => Output::Int(col.as_primitive::<UInt8Type>().value(r) as i64),
+        DataType::UInt16 => Output::Int(col.as_primitive::<UInt16Type>().value(r) as i64),
+        DataType::UInt32 => Output::Int(col.as_primitive::<UInt32Type>().value(r) as i64),
+        DataType::UInt64 => Output::Int(col.as_primitive::<UInt64Type>().value(r) as i64),
+        DataType::Float32 => Output::Float(col.as_primitive::<Float32Type>().value(r) as f64),
+        DataType::Float64 => Output::Float(col.as_primitive::<Float64Type>().value(r)),
+        _ => Output::Null,
+    }
+}
+
+/// A breakdown value from an answer's column.
+fn value_at(col: &ArrayRef, r: usize) -> Value {
+    if col.is_null(r) {
+        return Value::Null;
+    }
+    match col.data_type() {
+        DataType::Utf8 => Value::Str(col.as_string::<i32>().value(r).to_string()),
+        DataType::LargeUtf8 => Value::Str(col.as_string::<i64>().value(r).to_string()),
+        DataType::Boolean => Value::Bool(col.as_boolean().value(r)),
+        DataType::Binary => Value::Str(String::from_utf8_lossy(col.as_binary::<i32>().value(r)).into_owned()),
+        _ => match output_at(col, r) {
+            Output::Int(i) => Value::Int(i),
+            Output::Float(f) => Value::Float(f),
+            _ => Value::Null,
+        },
+    }
+}

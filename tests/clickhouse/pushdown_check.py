@@ -1,0 +1,171 @@
+"""Differential test of the ClickHouse push-down: random query specs run by the local engine on an
+Arrow file and pushed down to ClickHouse (chdb behind tests/clickhouse/server.py) on the same
+rows; the whole JSON answers must agree (floats to a relative 1e-9, the bound the query contract
+allows for summation order). The specs come from the DuckDB differential test's generator.
+
+Then the collector's `otel_traces` layout (the same spans, attributes in maps, Duration in ns):
+a few queries pushed down there must agree with the local engine on the Arrow file (floats to
+1e-6: durations went through nanosecond integers), and the page's safety: names, values and map
+keys built to break out of SQL are only ever data.
+
+Prints one line per failure and closes with 'N passed, M failed'.
+Usage: pushdown_check.py APIARY_BIN [--specs N] [--rows N] [--seed N]
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "differential"))
+import duckdb_check as dc  # noqa: E402  (the spec generator)
+import pyarrow.ipc as ipc  # noqa: E402
+
+USER, KEY = "apiary", "pushdown-test"
+
+
+def close(a, b, tol):
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(close(a[k], b[k], tol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(close(x, y, tol) for x, y in zip(a, b))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if isinstance(a, float) and math.isnan(a):
+            return isinstance(b, float) and math.isnan(b)
+        return a == b or abs(a - b) <= tol * max(abs(a), abs(b))
+    return a == b
+
+
+def first_difference(a, b, tol, path="$"):
+    if close(a, b, tol):
+        return None
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return f"{path}: keys {sorted(a)} vs {sorted(b)}"
+        return next((d for k in a if (d := first_difference(a[k], b[k], tol, f"{path}.{k}"))), None)
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items vs {len(b)}"
+        return next((d for i, (x, y) in enumerate(zip(a, b)) if (d := first_difference(x, y, tol, f"{path}[{i}]"))), None)
+    return f"{path}: local {a!r}, pushed down {b!r}"
+
+
+def run(args, env=None):
+    out = subprocess.run(args, capture_output=True, text=True, env=env)
+    return out.returncode, out.stdout, out.stderr.strip()
+
+
+def start_server(data):
+    srv = subprocess.Popen([sys.executable, os.path.join(HERE, "server.py"), "--data", data, "--port", "0", "--user", USER, "--key", KEY],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = srv.stdout.readline()
+    if not line.startswith("listening on "):
+        srv.kill()
+        raise SystemExit(f"the ClickHouse test server did not start: {line}{srv.stderr.read()}")
+    return srv, line.split()[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("apiary")
+    ap.add_argument("--specs", type=int, default=200)
+    ap.add_argument("--rows", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="apiary-pushdown-")
+    data = os.path.join(tmp, "demo.arrow")
+    # Uncompressed: ClickHouse reads the file with its own Arrow reader.
+    subprocess.run([a.apiary, "demo", "--rows", str(a.rows), "--seed", "7", "--compression", "none", "--out", data], check=True, capture_output=True)
+    srv, url = start_server(data)
+    env = dict(os.environ, APIARY_CLICKHOUSE_USER=USER, APIARY_CLICKHOUSE_KEY=KEY)
+    passed = failed = 0
+
+    def report(ok, what):
+        nonlocal passed, failed
+        if ok is None:
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL {what}\n  {ok}")
+
+    try:
+        table = ipc.open_stream(open(data, "rb")).read_all()
+        import duckdb
+        con = duckdb.connect()
+        con.register("raw", table)
+        con.execute("CREATE TABLE base AS SELECT *, epoch_ms(timestamp) AS __t FROM raw")
+        lo_ms, hi_ms = con.execute("SELECT MIN(__t), MAX(__t) FROM base").fetchone()
+        values = {}
+        for col in dc.STRINGS + dc.NUMERIC:
+            values[col] = [r[0] for r in con.execute(f"SELECT DISTINCT {dc.q(col)} FROM base WHERE {dc.q(col)} IS NOT NULL USING SAMPLE 20 ROWS").fetchall()]
+        rng = random.Random(a.seed)
+        gen = dc.Gen(rng, values, lo_ms // 1000, hi_ms // 1000 + 1)
+        nonempty = series = 0
+        for n in range(a.specs):
+            spec = gen.spec()
+            extra = [] if rng.random() < 0.5 else ["--sample-rate", "none"]
+            s = json.dumps(spec)
+            rc1, local, err1 = run([a.apiary, "query", data, "--spec", s] + extra)
+            rc2, pushed, err2 = run([a.apiary, "query", "--backend", url, "--table", "demo", "--spec", s] + extra, env)
+            if rc1 != 0 or rc2 != 0:
+                # Both refuse a spec, with the same words, or both answer.
+                ok = None if rc1 != 0 and rc2 != 0 and err1 == err2 else f"local exit {rc1} ({err1}), pushed down exit {rc2} ({err2})"
+                report(ok, f"spec {n} {' '.join(extra)}: {s}")
+                continue
+            l, p = json.loads(local), json.loads(pushed)
+            nonempty += bool(l["results"])
+            series += len(l["series"])
+            report(first_difference(l, p, 1e-9), f"spec {n} {' '.join(extra)}: {s}")
+        print(f"{nonempty} of {a.specs} specs had results, {series} series points compared")
+
+        # The collector's layout: the same spans with attributes in maps.
+        end = hi_ms // 1000 + 1
+        for spec in [
+            {"calculations": [{"op": "COUNT"}, {"op": "P99", "column": "duration_ms"}], "breakdowns": ["service.name"], "start_time": lo_ms // 1000, "end_time": end},
+            {"calculations": [{"op": "COUNT"}, {"op": "AVG", "column": "duration_ms"}], "breakdowns": ["name", "error"], "filters": [{"column": "http.status_code", "op": ">=", "value": 500}], "start_time": lo_ms // 1000, "end_time": end, "granularity": 1800},
+            {"calculations": [{"op": "HEATMAP", "column": "duration_ms"}, {"op": "COUNT_DISTINCT", "column": "trace.trace_id"}], "filters": [{"column": "trace.parent_id", "op": "does-not-exist"}], "time_range": 3600},
+        ]:
+            s = json.dumps(spec)
+            rc1, local, err1 = run([a.apiary, "query", data, "--spec", s])
+            rc2, pushed, err2 = run([a.apiary, "query", "--backend", url, "--table", "otel_traces", "--spec", s], env)
+            if rc1 or rc2:
+                report(f"local exit {rc1} ({err1}), pushed down exit {rc2} ({err2})", f"otel_traces: {s}")
+                continue
+            report(first_difference(json.loads(local), json.loads(pushed), 1e-6), f"otel_traces: {s}")
+
+        # Names, values and map keys that try to break out of SQL are data: the answers are
+        # "no such column" or no rows, and the tables are all still there.
+        for spec in [
+            {"filters": [{"column": "service.name", "op": "=", "value": "x' OR 1=1 --"}], "time_range": 99999999},
+            {"filters": [{"column": "service.name", "op": "in", "value": ["a'); DROP TABLE demo; --", "}{p0_i:Identifier}"]}], "time_range": 99999999},
+            {"breakdowns": ["region`) FROM system.tables --"]},
+            {"calculations": [{"op": "MAX", "column": "duration_ms`), sleep(3"}]},
+        ]:
+            s = json.dumps(spec)
+            rc1, local, err1 = run([a.apiary, "query", data, "--spec", s])
+            rc2, pushed, err2 = run([a.apiary, "query", "--backend", url, "--table", "demo", "--spec", s], env)
+            same = (rc1 == rc2 == 0 and close(json.loads(local), json.loads(pushed), 1e-9)) or (rc1 != 0 and rc2 != 0 and err1 == err2)
+            report(None if same else f"local {rc1} {err1 or local[:200]}, pushed down {rc2} {err2 or pushed[:200]}", f"injection: {s}")
+        rc, out, err = run([a.apiary, "query", "--backend", url, "--table", "demo", "--spec", '{"time_range": 99999999}'], env)
+        report(None if rc == 0 and json.loads(out)["results"][0]["data"]["COUNT"] > 0 else f"the demo table after the injections: {rc} {err}", "tables intact")
+
+        # A bad key is ClickHouse's own words; an unknown table too.
+        rc, out, err = run([a.apiary, "query", "--backend", url, "--table", "demo", "--spec", "{}"], dict(env, APIARY_CLICKHOUSE_KEY="wrong"))
+        report(None if rc != 0 and "AUTHENTICATION_FAILED" in err and "wrong" not in err else f"{rc} {err}", "a wrong key")
+        rc, out, err = run([a.apiary, "query", "--backend", url, "--table", "nope", "--spec", "{}"], env)
+        report(None if rc != 0 and "DB::Exception" in err and "nope" in err else f"{rc} {err}", "an unknown table")
+    finally:
+        srv.kill()
+    print(f"pushdown: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
