@@ -41,11 +41,22 @@ pub type Listeners = Vec<EventListener>;
 /// Listen for `event` on `target` as events of type `E` (others are ignored), calling `f`. The
 /// listener may call `preventDefault` (it is not passive).
 pub fn on<E: JsCast + 'static>(target: &EventTarget, event: &'static str, mut f: impl FnMut(E) + 'static) -> EventListener {
-    EventListener::new_with_options(target, event, EventListenerOptions::enable_prevent_default(), move |e| {
-        if let Ok(ev) = e.clone().dyn_into::<E>() {
-            f(ev);
-        }
-    })
+    listen_boxed(
+        target,
+        event,
+        Box::new(move |e: &web_sys::Event| {
+            if let Ok(ev) = e.clone().dyn_into::<E>() {
+                f(ev);
+            }
+        }),
+    )
+}
+
+/// One instance of gloo's generic listener for every call site (each site's closure is boxed
+/// first): the download does not grow by a copy of it per listener.
+#[inline(never)]
+fn listen_boxed(target: &EventTarget, event: &'static str, f: Box<dyn FnMut(&web_sys::Event)>) -> EventListener {
+    EventListener::new_with_options(target, event, EventListenerOptions::enable_prevent_default(), f)
 }
 
 /// Listen for `event` on `target` and send `make(event)` through `d` when it gives a message.

@@ -6,10 +6,8 @@
 //! module: each gets a [`Dispatch`] for its own messages.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use gloo_events::EventListener;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement};
@@ -166,19 +164,22 @@ pub fn unmount(host: &Element) -> bool {
 /// A dispatch that applies each message to the app in turn: a message sent while the app is
 /// updating (an event a DOM change fires) waits in the queue and is applied right after.
 fn runtime(app: Weak<RefCell<App>>) -> Dispatch<Msg> {
-    let queue: Rc<RefCell<VecDeque<Msg>>> = Rc::default();
+    let queue: Rc<RefCell<Vec<Msg>>> = Rc::default();
     Dispatch::new(move |msg| {
-        queue.borrow_mut().push_back(msg);
+        queue.borrow_mut().push(msg);
         let Some(app) = app.upgrade() else {
             queue.borrow_mut().clear();
             return;
         };
         let Ok(mut a) = app.try_borrow_mut() else { return };
+        // In the order they came, including those sent while applying these.
         loop {
-            let next = queue.borrow_mut().pop_front();
-            match next {
-                Some(m) => a.update(m),
-                None => break,
+            let next = std::mem::take(&mut *queue.borrow_mut());
+            if next.is_empty() {
+                break;
+            }
+            for m in next {
+                a.update(m);
             }
         }
     })
@@ -301,10 +302,7 @@ impl App {
         all.push(send_on::<web_sys::Event, _>(&self.parts.weighting_box, "change", &d, move |_| Some(Msg::Weighting(input.checked()))));
         if self.config.owns_url {
             let win: web_sys::EventTarget = dom::window()?.into();
-            all.push(EventListener::new(&win, "popstate", {
-                let d = d.clone();
-                move |_| d.send(Msg::PopState)
-            }));
+            all.push(send_on::<web_sys::Event, _>(&win, "popstate", &d, |_| Some(Msg::PopState)));
         }
         self.listeners = all;
         // Charts are drawn at their box's pixel size: draw them again when the app's width
