@@ -40,12 +40,12 @@ pub type Listeners = Vec<EventListener>;
 
 /// Listen for `event` on `target` as events of type `E` (others are ignored), calling `f`. The
 /// listener may call `preventDefault` (it is not passive).
-pub fn on<E: JsCast + 'static>(target: &EventTarget, event: &'static str, mut f: impl FnMut(E) + 'static) -> EventListener {
+pub fn on<E: JsCast + 'static>(target: &EventTarget, event: &'static str, mut f: impl FnMut(&E) + 'static) -> EventListener {
     listen_boxed(
         target,
         event,
         Box::new(move |e: &web_sys::Event| {
-            if let Ok(ev) = e.clone().dyn_into::<E>() {
+            if let Some(ev) = e.dyn_ref::<E>() {
                 f(ev);
             }
         }),
@@ -60,7 +60,7 @@ fn listen_boxed(target: &EventTarget, event: &'static str, f: Box<dyn FnMut(&web
 }
 
 /// Listen for `event` on `target` and send `make(event)` through `d` when it gives a message.
-pub fn send_on<E: JsCast + 'static, M: 'static>(target: &EventTarget, event: &'static str, d: &Dispatch<M>, make: impl Fn(E) -> Option<M> + 'static) -> EventListener {
+pub fn send_on<E: JsCast + 'static, M: 'static>(target: &EventTarget, event: &'static str, d: &Dispatch<M>, make: impl Fn(&E) -> Option<M> + 'static) -> EventListener {
     let d = d.clone();
     on::<E>(target, event, move |e| {
         if let Some(m) = make(e) {

@@ -58,7 +58,7 @@ impl BubbleUpView {
     pub fn listen(&self, canvas: &HtmlCanvasElement, d: &Dispatch<Msg>) -> Listeners {
         let at = |e: &web_sys::MouseEvent| (e.offset_x() as f64, e.offset_y() as f64);
         vec![
-            send_on::<web_sys::MouseEvent, _>(canvas, "mousedown", d, |e| Some(Msg::Down(e))),
+            send_on::<web_sys::MouseEvent, _>(canvas, "mousedown", d, |e| Some(Msg::Down(e.clone()))),
             send_on::<web_sys::MouseEvent, _>(canvas, "mousemove", d, move |e| Some(Msg::Move(at(&e)))),
             send_on::<web_sys::MouseEvent, _>(canvas, "mouseup", d, move |e| Some(Msg::Up(at(&e)))),
             send_on::<web_sys::MouseEvent, _>(&self.panel, "click", d, |e| {

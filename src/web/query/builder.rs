@@ -393,7 +393,7 @@ impl Builder {
             out.push(send_on::<web_sys::Event, _>(input, "input", d, move |_| Some(Msg::Input(i))));
             out.push(send_on::<web_sys::FocusEvent, _>(input, "focus", d, move |_| Some(Msg::Focus(i))));
             out.push(send_on::<web_sys::FocusEvent, _>(input, "blur", d, |_| Some(Msg::Blur)));
-            out.push(send_on::<web_sys::KeyboardEvent, _>(input, "keydown", d, move |e| Some(Msg::Key(i, e))));
+            out.push(send_on::<web_sys::KeyboardEvent, _>(input, "keydown", d, move |e| Some(Msg::Key(i, e.clone()))));
             // Pasting query JSON loads the whole query.
             out.push(send_on::<web_sys::ClipboardEvent, _>(input, "paste", d, |e| {
                 let text = e.clipboard_data().and_then(|d| d.get_data("text/plain").ok()).unwrap_or_default();

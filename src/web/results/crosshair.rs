@@ -61,7 +61,7 @@ impl Crosshair {
         let at = |e: &web_sys::MouseEvent| (e.offset_x() as f64, e.offset_y() as f64);
         vec![
             send_on::<web_sys::MouseEvent, _>(canvas, "mousemove", d, move |e| Some(Msg::Move(at(&e).0, at(&e).1))),
-            send_on::<web_sys::MouseEvent, _>(canvas, "mousedown", d, |e| Some(Msg::Down(e))),
+            send_on::<web_sys::MouseEvent, _>(canvas, "mousedown", d, |e| Some(Msg::Down(e.clone()))),
             send_on::<web_sys::MouseEvent, _>(canvas, "mouseup", d, move |e| Some(Msg::Up(at(&e).0))),
             send_on::<web_sys::MouseEvent, _>(canvas, "mouseleave", d, |_| Some(Msg::Leave)),
         ]

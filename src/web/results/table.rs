@@ -130,7 +130,7 @@ impl ResultsTable {
             send_on::<web_sys::KeyboardEvent, _>(&self.el, "keydown", d, |e| {
                 let t = e.target().and_then(|t| t.dyn_into::<Element>().ok())?;
                 let i = (t.tag_name() == "TR").then(|| t.get_attribute("data-row").and_then(|i| i.parse::<usize>().ok())).flatten()?;
-                Some(Msg::Key(i, e))
+                Some(Msg::Key(i, e.clone()))
             }),
             send_on::<web_sys::Event, _>(&self.scroller, "scroll", d, |_| Some(Msg::Scrolled)),
         ]

@@ -72,9 +72,9 @@ impl TraceZoom {
 
     pub fn listen(&self, d: &Dispatch<Msg>) -> Listeners {
         let mut out = vec![
-            send_on::<web_sys::MouseEvent, _>(&self.mini, "mousedown", d, |e| Some(Msg::Down(e))),
-            send_on::<web_sys::MouseEvent, _>(&self.mini, "mousemove", d, |e| Some(Msg::Move(e))),
-            send_on::<web_sys::MouseEvent, _>(&self.mini, "mouseup", d, |e| Some(Msg::Up(e))),
+            send_on::<web_sys::MouseEvent, _>(&self.mini, "mousedown", d, |e| Some(Msg::Down(e.clone()))),
+            send_on::<web_sys::MouseEvent, _>(&self.mini, "mousemove", d, |e| Some(Msg::Move(e.clone()))),
+            send_on::<web_sys::MouseEvent, _>(&self.mini, "mouseup", d, |e| Some(Msg::Up(e.clone()))),
             send_on::<web_sys::MouseEvent, _>(&self.mini, "dblclick", d, |_| Some(Msg::All)),
         ];
         if let Some(c) = self.label.parent_element() {
