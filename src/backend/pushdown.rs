@@ -238,6 +238,55 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
     })
 }
 
+/// The rows `spec` matches (its time range and filters), at most `cap`, every offered column
+/// under its name here: events to bring into the tab.
+pub async fn matching_rows<C: Client>(client: &mut C, backend: &Backend, table: &Table, spec: &QuerySpec, cap: usize) -> Result<Vec<RecordBatch>> {
+    let ds = table.dataset(SampleRate::Auto)?;
+    crate::query::run_with(&ds, spec, &RunOptions::default())?;
+    let time = ds.time_column().and_then(|n| table.column(n));
+    let mut ctx = Ctx { backend, table, spec, calcs: Vec::new(), weight: None, time, range: None };
+    if let Some(t) = time {
+        let latest = if spec.start_time.is_none() && spec.end_time.is_none() { table_range(client, backend, t).await?.map_or(0, |r| r.1) } else { 0 };
+        ctx.range = Some(resolve_range(spec, latest));
+    }
+    let mut q = Sql::new();
+    let cols: Vec<String> = table.columns.iter().map(|c| c.sql(&mut q)).collect();
+    let w = ctx.where_sql(&mut q)?;
+    let from = from(&mut q, backend);
+    let cap = q.int(cap as i64);
+    q.push(&format!("SELECT {} FROM {from} WHERE {w} LIMIT {cap}", cols.join(", ")));
+    let batches = backend.fetch(client, &q).await?;
+    // Named and typed as here (ClickHouse names them by their SQL; integers keep their width).
+    let want = |c: &Column, got: &DataType| match (&c.data_type, got) {
+        (DataType::Timestamp(..), DataType::Timestamp(..)) => got.clone(),
+        (want, _) => want.clone(),
+    };
+    let fields: Vec<arrow_schema::Field> = batches
+        .first()
+        .map(|b| b.schema().fields().iter().zip(&table.columns).map(|(f, c)| arrow_schema::Field::new(&c.name, want(c, f.data_type()), true)).collect())
+        .unwrap_or_default();
+    let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+    batches
+        .into_iter()
+        .map(|b| {
+            let cols = b.columns().iter().zip(schema.fields()).map(|(a, f)| if a.data_type() == f.data_type() { Ok(a.clone()) } else { arrow_cast::cast(a, f.data_type()) }).collect::<std::result::Result<Vec<_>, _>>()?;
+            RecordBatch::try_new(schema.clone(), cols).map_err(Error::from)
+        })
+        .collect()
+}
+
+/// The table's first and last event time in ms (`None` when it has no rows).
+pub async fn table_range<C: Client>(client: &mut C, backend: &Backend, time: &Column) -> Result<Option<(i64, i64)>> {
+    let mut q = Sql::new();
+    let ms = time.time_ms(&mut q).unwrap_or_default();
+    let from = from(&mut q, backend);
+    q.push(&format!("SELECT toInt64(min({ms})), toInt64(max({ms})), toInt64(count()) FROM {from}"));
+    let b = backend.fetch(client, &q).await?;
+    let Some(b) = b.iter().find(|b| b.num_rows() > 0) else { return Ok(None) };
+    let n = output_at(b.column(2), 0).as_f64().unwrap_or(0.0);
+    Ok((n > 0.0).then(|| (output_at(b.column(0), 0).as_f64().unwrap_or(0.0) as i64, output_at(b.column(1), 0).as_f64().unwrap_or(0.0) as i64)))
+}
+
 /// `[start, end)` in ms, as [`crate::query::execute::resolve_range`] resolves it; `latest`: the
 /// latest event's ms (relative ranges end just after it).
 fn resolve_range(spec: &QuerySpec, latest: i64) -> (i64, i64) {

@@ -88,12 +88,12 @@ impl Column {
                     Kind::Text => v,
                     Kind::Int => format!("toInt64OrNull({v})"),
                     Kind::Float => format!("toFloat64OrNull({v})"),
-                    Kind::Bool => format!("if(mapContains({m}, {k}), {m}[{k}] = 'true', NULL)"),
+                    Kind::Bool => format!("if(mapContains({m}, {k}), toBool({m}[{k}] = 'true'), NULL)"),
                 }
             }
             Read::NanosAsMs(c) => format!("(toFloat64({}) / 1000000)", q.ident(c)),
             Read::EmptyIsNull(c) => format!("nullIf({}, '')", q.ident(c)),
-            Read::IsError(c) => format!("({} IN ('Error', 'STATUS_CODE_ERROR'))", q.ident(c)),
+            Read::IsError(c) => format!("toBool({} IN ('Error', 'STATUS_CODE_ERROR'))", q.ident(c)),
             Read::Time(c, _) => q.ident(c),
         }
     }

@@ -87,3 +87,35 @@ pub async fn file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
     let buf = JsFuture::from(file.array_buffer()).await.map_err(|e| format!("cannot read {}: {}", file.name(), js_err(&e)))?;
     Ok(Uint8Array::new(&buf).to_vec())
 }
+
+/// ClickHouse's HTTP interface through `fetch` (the page's [`crate::backend::Client`]); `signal`
+/// cancels the request in flight.
+pub struct Post {
+    pub signal: Option<AbortSignal>,
+}
+
+impl crate::backend::Client for Post {
+    async fn post(&mut self, req: &crate::backend::Request) -> crate::Result<crate::backend::Response> {
+        let fail = |e: JsValue| {
+            let m = js_err(&e);
+            crate::Error::Other(if m.contains("abort") { "the ClickHouse query was cancelled".to_string() } else { format!("ClickHouse: cannot reach {}: {m}", req.url.split('?').next().unwrap_or("")) })
+        };
+        let win = window().map_err(fail)?;
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(&req.body));
+        init.set_signal(self.signal.as_ref());
+        let headers = web_sys::Headers::new().map_err(fail)?;
+        for (k, v) in &req.headers {
+            headers.set(k, v).map_err(fail)?;
+        }
+        init.set_headers(&headers);
+        let resp: Response = JsFuture::from(win.fetch_with_str_and_init(&req.url, &init)).await.map_err(fail)?.dyn_into().map_err(fail)?;
+        let buf = JsFuture::from(resp.array_buffer().map_err(fail)?).await.map_err(fail)?;
+        Ok(crate::backend::Response {
+            status: resp.status(),
+            exception_code: resp.headers().get("X-ClickHouse-Exception-Code").ok().flatten(),
+            body: Uint8Array::new(&buf).to_vec(),
+        })
+    }
+}

@@ -24,6 +24,7 @@ mod model;
 mod msg;
 mod run;
 mod selection;
+mod store;
 mod traces;
 mod update;
 pub mod url;
@@ -62,6 +63,8 @@ pub struct Parts {
     pub query_line: Element,
     /// A running query's progress (shown once it has taken longer than a slice).
     pub running: Element,
+    /// Cancels a query ClickHouse is working on.
+    pub cancel_query: Element,
     pub weighting: Element,
     pub weighting_box: web_sys::HtmlInputElement,
     pub error: Element,
@@ -95,6 +98,8 @@ pub struct Work {
     pub error_run: Cell<u64>,
     /// A mismatch warning for the local file being read (shown once it is added).
     pub file_warning: Option<String>,
+    /// The store's query in flight (Cancel aborts it).
+    pub store_query: Option<web_sys::AbortController>,
 }
 
 pub struct App {
@@ -206,6 +211,9 @@ impl App {
         running.set_attribute("role", "status")?;
         running.set_attribute("hidden", "")?;
         append(&bar, &running)?;
+        let cancel_query = text_el("button", "ap-button ap-cancel-query", "Cancel")?;
+        cancel_query.set_attribute("hidden", "")?;
+        append(&bar, &cancel_query)?;
         let weighting = el("label", "ap-toggle")?;
         weighting.set_attribute("hidden", "")?;
         let weighting_box: web_sys::HtmlInputElement = el("input", "")?.dyn_into()?;
@@ -242,11 +250,16 @@ impl App {
             owns_url,
         };
         let first_source = source_url(&host, owns_url);
+        // A host may point the app at its ClickHouse (`data-backend` and friends) instead.
+        let host_store = host.get_attribute("data-backend").map(|url| {
+            let attr = |n: &str| host.get_attribute(n).unwrap_or_default();
+            super::sources::clickhouse::Connect { url, database: attr("data-backend-database"), table: attr("data-backend-table"), user: attr("data-backend-user"), key: attr("data-backend-key") }
+        });
         let app = Rc::new_cyclic(|me: &Weak<RefCell<App>>| {
             RefCell::new(App {
                 model: Model::default(),
                 views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces },
-                parts: Parts { host, root, summary, query_line, running, weighting, weighting_box, error, canvas },
+                parts: Parts { host, root, summary, query_line, running, cancel_query, weighting, weighting_box, error, canvas },
                 config,
                 work: Work::default(),
                 dispatch: runtime(me.clone()),
@@ -258,7 +271,7 @@ impl App {
         let mut a = app.borrow_mut();
         a.listen()?;
         // A link's state wins over src= and the demo.
-        let mut urls = vec![first_source];
+        let mut urls = if host_store.is_some() { Vec::new() } else { vec![first_source] };
         match a.config.owns_url.then(url::state_from_url).flatten() {
             Some(Ok(state)) => {
                 a.apply_link(&state);
@@ -268,7 +281,15 @@ impl App {
                 }
                 a.model.wanted = state.files.clone();
                 a.views.sources.show_wanted(&a.model.wanted);
-                if urls.is_empty() {
+                if let Some(w) = a.model.store_wanted.clone() {
+                    // A link never carries credentials: ask for them.
+                    let s = |k: &str| w.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                    a.views.sources.store.ask(&s("url"), &s("database"), &s("table"), Some("This link reads from ClickHouse, and links never carry credentials: enter your user and key, then Connect."));
+                    // Its queries run on the store: nothing loads before it is connected.
+                    urls = Vec::new();
+                    a.parts.summary.set_text_content(Some("Waiting for ClickHouse credentials"));
+                    let _ = a.parts.root.set_attribute("data-state", "waiting");
+                } else if urls.is_empty() {
                     a.parts.summary.set_text_content(Some("Waiting for the link's local files"));
                     let _ = a.parts.root.set_attribute("data-state", "waiting");
                 }
@@ -277,6 +298,14 @@ impl App {
             None => {}
         }
         drop(a);
+        if let Some(c) = host_store {
+            let a = app.borrow();
+            a.views.sources.store.ask(&c.url, &c.database, &c.table, None);
+            a.views.sources.store.set_credentials(&c.user, &c.key);
+            let d = a.dispatch.clone();
+            drop(a);
+            d.send(Msg::Sources(super::sources::Msg::Connect(c)));
+        }
         for url in urls {
             let d = app.borrow().dispatch.clone();
             d.send(Msg::Sources(super::sources::Msg::LoadUrl(url)));
@@ -300,6 +329,7 @@ impl App {
         all.extend(v.traces.listen(&d.map(Msg::Traces)));
         let input = self.parts.weighting_box.clone();
         all.push(send_on::<web_sys::Event, _>(&self.parts.weighting_box, "change", &d, move |_| Some(Msg::Weighting(input.checked()))));
+        all.push(send_on::<web_sys::Event, _>(&self.parts.cancel_query, "click", &d, |_| Some(Msg::CancelQuery)));
         if self.config.owns_url {
             let win: web_sys::EventTarget = dom::window()?.into();
             all.push(send_on::<web_sys::Event, _>(&win, "popstate", &d, |_| Some(Msg::PopState)));
@@ -325,7 +355,7 @@ impl App {
     /// Write the view into the page's address (a new history entry with `push`), when this app
     /// keeps it there and has data.
     pub fn write_url(&self, push: bool) {
-        if self.config.owns_url && !self.model.sources.is_empty() {
+        if self.config.owns_url && (!self.model.sources.is_empty() || self.model.store.is_some()) {
             url::write_url(&self.model.link(), push);
         }
     }

@@ -5,6 +5,9 @@
 
 use std::rc::Rc;
 
+use std::collections::HashMap;
+
+use crate::backend::{Backend, Table};
 use crate::bubbleup::Selection;
 use crate::dataset::{DataSet, SampleRate};
 use crate::permalink::{FileRef, State};
@@ -12,6 +15,16 @@ use crate::query::heatmap::Scale;
 use crate::query::{QueryResult, QuerySpec};
 use crate::web::results::table::TableView;
 use crate::web::sources::Source;
+
+/// A connected ClickHouse table: queries run there.
+pub struct Store {
+    pub backend: Backend,
+    pub table: Rc<Table>,
+    /// The table's schema with no rows (the builder's completions, the local engine's checks).
+    pub schema: Rc<DataSet>,
+    /// The table's first and last event time (ms).
+    pub range: Option<(i64, i64)>,
+}
 
 /// The trace open in the waterfall.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -50,6 +63,13 @@ pub struct Model {
     pub pending_trace: Option<OpenTrace>,
     /// The load in progress (Cancel aborts it).
     pub loading: Option<web_sys::AbortController>,
+    /// The ClickHouse table queries run on, when one is connected.
+    pub store: Option<Store>,
+    /// A store a link names (where, never who): the page asks for credentials.
+    pub store_wanted: Option<serde_json::Value>,
+    /// Answers from the store, per query (and weighting and heatmap axis): back/forward and
+    /// repeated queries do not ask again.
+    pub cache: HashMap<String, QueryResult>,
 }
 
 impl Default for Model {
@@ -70,6 +90,9 @@ impl Default for Model {
             pending_table: None,
             pending_trace: None,
             loading: None,
+            store: None,
+            store_wanted: None,
+            cache: HashMap::new(),
         }
     }
 }
@@ -78,6 +101,19 @@ impl Model {
     /// The axis HEATMAP of `column` is drawn on.
     pub fn scale_for(&self, column: &str) -> Scale {
         self.heat_scale.unwrap_or_else(|| Scale::auto_for(column))
+    }
+
+    /// What queries run on: the store's schema when one is connected, else the loaded data.
+    pub fn target(&self) -> &DataSet {
+        self.store.as_ref().map_or(&self.data, |s| &s.schema)
+    }
+
+    /// The first and last event time of what queries run on.
+    pub fn time_range(&self) -> Option<(i64, i64)> {
+        match &self.store {
+            Some(s) => s.range,
+            None => self.data.time_range(),
+        }
     }
 
     /// What the page shows, as a link's state.
@@ -109,6 +145,11 @@ impl Model {
                 v["zoom"] = serde_json::json!([us(z0), us(z1)]);
             }
         }
+        if let Some(s) = &self.store {
+            v["store"] = s.backend.link();
+        } else if let Some(w) = &self.store_wanted {
+            v["store"] = w.clone();
+        }
         State {
             sources: self.sources.iter().filter_map(|s| s.url.clone()).collect(),
             files: self
@@ -137,6 +178,7 @@ impl Model {
         let isolated = view.get("isolate").and_then(|i| i.as_u64()).map(|i| i as usize);
         self.pending_table = Some(TableView { sort, isolated });
         self.trace_where = view.get("trace_where").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        self.store_wanted = view.get("store").filter(|s| s.get("url").and_then(|u| u.as_str()).is_some()).cloned();
         self.heat_scale = view.get("heat_scale").and_then(|v| v.as_str()).and_then(Scale::parse);
         if let Some(w) = view.get("weight").and_then(|w| w.as_bool()) {
             let _ = self.set_weighted(w);
@@ -149,6 +191,10 @@ impl Model {
     /// Weight by the detected sample-rate column, or not.
     pub fn set_weighted(&mut self, on: bool) -> crate::Result<()> {
         self.weighted = on;
-        Rc::make_mut(&mut self.data).set_sample_rate(if on { SampleRate::Auto } else { SampleRate::Off })
+        let mode = if on { SampleRate::Auto } else { SampleRate::Off };
+        if let Some(s) = &mut self.store {
+            Rc::make_mut(&mut s.schema).set_sample_rate(mode.clone())?;
+        }
+        Rc::make_mut(&mut self.data).set_sample_rate(mode)
     }
 }

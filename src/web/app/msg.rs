@@ -34,4 +34,8 @@ pub enum Msg {
     /// The trace list is due to refresh (request `due`).
     TracesDue(u64),
     TracesDone { due: u64, scope: String, out: crate::Result<Vec<TraceSummary>> },
+    /// A ClickHouse table was described (with its time range), or could not be.
+    Connected(crate::Result<(crate::backend::Backend, crate::backend::Table, Option<(i64, i64)>)>),
+    /// Cancel the store's query in flight.
+    CancelQuery,
 }

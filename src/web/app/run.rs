@@ -17,7 +17,7 @@ impl App {
     /// COUNT over the whole time range of the data, with an automatic granularity.
     pub(super) fn default_spec(&self) -> QuerySpec {
         let mut spec = QuerySpec { calculations: vec![Calculation { op: CalcOp::Count, column: None }], ..Default::default() };
-        if let Some((lo, hi)) = self.model.data.time_range() {
+        if let Some((lo, hi)) = self.model.time_range() {
             let start = lo.div_euclid(1000);
             let end = hi.div_euclid(1000) + 1;
             spec.start_time = Some(start);
@@ -47,6 +47,9 @@ impl App {
         self.work.runs.set(run);
         self.stop_bubbleup();
         let _ = self.parts.root.set_attribute("data-state", "running");
+        if self.run_on_store(run, spec.clone(), push, opts.heatmap_scale) {
+            return;
+        }
         let data = self.model.data.clone();
         let d = self.dispatch.clone();
         let mut pace = self.pace(&self.work.runs, run, true);
@@ -64,6 +67,7 @@ impl App {
 
     /// Hide the progress of finished work.
     pub(super) fn done_running(&self) {
+        let _ = self.parts.cancel_query.set_attribute("hidden", "");
         let _ = self.parts.running.set_attribute("hidden", "");
         let _ = self.parts.running.remove_attribute("data-stage");
     }
@@ -78,7 +82,7 @@ impl App {
                 self.views.json.show_error(None);
                 self.views.builder.show_query_error(None);
                 self.views.json.show(&spec.to_json());
-                self.views.builder.show(&spec, self.model.data.time_range());
+                self.views.builder.show(&spec, self.model.time_range());
                 let _ = self.parts.root.set_attribute("data-spec", &spec.to_json().to_string());
                 let m = &mut self.model;
                 if m.spec.as_ref() != Some(&spec) {

@@ -12,6 +12,10 @@ impl App {
     /// (a newer BubbleUp or query stops it).
     pub(super) fn run_bubbleup(&mut self, sel: Selection, push: bool) {
         let Some(spec) = self.model.spec.clone() else { return };
+        if self.model.store.is_some() {
+            self.show_error("BubbleUp compares events in the tab: bring the matching events into the tab (ClickHouse, above) to compare them");
+            return;
+        }
         let run = self.work.bubble_runs.get() + 1;
         self.work.bubble_runs.set(run);
         let data = self.model.data.clone();

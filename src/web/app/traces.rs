@@ -65,6 +65,11 @@ impl App {
     pub(super) fn refresh_traces(&mut self) {
         let due = self.work.traces_due.get() + 1;
         self.work.traces_due.set(due);
+        if self.model.store.is_some() {
+            // The slowest traces are listed from events in the tab.
+            let _ = self.views.traces.render_list(&[], "", false);
+            return;
+        }
         let _ = self.views.traces.list.set_attribute("data-pending", "");
         let d = self.dispatch.clone();
         wasm_bindgen_futures::spawn_local(async move {

@@ -24,7 +24,7 @@ impl App {
                         builder::Out::Suggest(i) => self.builder_suggest(i),
                         builder::Out::Run => self.run_builder(),
                         builder::Out::LoadJson(text) => self.load_query_json(&text),
-                        builder::Out::RangeChanged => self.views.builder.fill_custom(self.model.spec.as_ref(), self.model.data.time_range()),
+                        builder::Out::RangeChanged => self.views.builder.fill_custom(self.model.spec.as_ref(), self.model.time_range()),
                     }
                 }
             }
@@ -112,6 +112,10 @@ impl App {
             }
             Msg::QueryDone { run, spec, push, out } => {
                 if run == self.work.runs.get() {
+                    self.work.store_query = None;
+                    if let Ok(r) = &out {
+                        self.remember_answer(&spec, r);
+                    }
                     self.done_running();
                     self.show_run(run, spec, push, out);
                 }
@@ -125,6 +129,8 @@ impl App {
                 self.show_bubbleup(selection, push, out);
             }
             Msg::TracesDue(due) => self.start_trace_list(due),
+            Msg::Connected(out) => self.connected(out),
+            Msg::CancelQuery => self.cancel_query(),
             Msg::TracesDone { due, scope, out } => {
                 if due != self.work.traces_due.get() {
                     return;
@@ -175,6 +181,9 @@ impl App {
                 }
             }
             sources::Msg::Remove(i) => self.remove_source(i),
+            sources::Msg::Connect(c) => self.connect(c),
+            sources::Msg::Disconnect => self.disconnect(),
+            sources::Msg::BringIntoTab => self.bring_into_tab(),
             sources::Msg::TimeColumn(name) => match Rc::make_mut(&mut self.model.data).set_time_column(name.as_deref()) {
                 Ok(()) => self.data_changed(),
                 Err(e) => self.show_error(&e.to_string()),
@@ -269,7 +278,7 @@ impl App {
         self.data_changed();
     }
 
-    fn data_changed(&mut self) {
+    pub(super) fn data_changed(&mut self) {
         let data = &self.model.data;
         let label = format!("{} events · {} in memory", dom::thousands(data.num_rows() as u64), dom::bytes(data.byte_size()));
         self.parts.summary.set_text_content(Some(&label));
@@ -282,8 +291,8 @@ impl App {
         }
     }
 
-    fn show_weighting(&self) {
-        match self.model.data.detected_sample_rate_column() {
+    pub(super) fn show_weighting(&self) {
+        match self.model.target().detected_sample_rate_column() {
             Some(col) => {
                 if let Some(span) = self.parts.weighting.last_element_child() {
                     span.set_text_content(Some(&format!("weight by {col}")));
@@ -336,7 +345,7 @@ impl App {
 
     /// Completions for builder box `i` from the schema, the query, and the data's top values.
     fn builder_suggest(&mut self, i: usize) {
-        let data = &self.model.data;
+        let data = self.model.target();
         let schema = data.schema().clone();
         let spec = self.model.spec.clone().unwrap_or_default();
         let values = |col: &str| run::top_values(data, col);
@@ -385,11 +394,11 @@ impl App {
     fn run_builder(&mut self) {
         let mut spec = self.model.spec.clone().unwrap_or_else(|| self.default_spec());
         let b = &self.views.builder;
-        if let Err(e) = b.apply_time(&mut spec, self.model.data.time_range()) {
+        if let Err(e) = b.apply_time(&mut spec, self.model.time_range()) {
             b.show_query_error(Some(&e));
             return;
         }
-        if let Err(e) = b.clauses().apply(&mut spec, self.model.data.schema()) {
+        if let Err(e) = b.clauses().apply(&mut spec, self.model.target().schema()) {
             b.show_clause_error(Some(e.clause), &e.to_string());
             return;
         }

@@ -11,6 +11,7 @@ use super::dom::{self, append, el, text_el};
 use crate::dataset::DataSet;
 use crate::ingest::Format;
 
+pub mod clickhouse;
 pub mod load;
 
 /// What a person does in the sources panel.
@@ -23,6 +24,11 @@ pub enum Msg {
     Remove(usize),
     /// Use this column (or none) as event time.
     TimeColumn(Option<String>),
+    /// Connect to a ClickHouse table: queries run there.
+    Connect(clickhouse::Connect),
+    Disconnect,
+    /// Fetch the current query's matching events from ClickHouse into the tab.
+    BringIntoTab,
 }
 
 /// One loaded file or URL.
@@ -54,6 +60,7 @@ pub struct SourcePanel {
     progress_text: Element,
     cancel: Element,
     time_select: HtmlSelectElement,
+    pub store: clickhouse::StoreForm,
 }
 
 impl SourcePanel {
@@ -88,6 +95,7 @@ impl SourcePanel {
         append(&controls, &time_label)?;
         append(&controls, &text_el("span", "ap-hint", "or drop files anywhere")?)?;
         append(&panel, &controls)?;
+        let store = clickhouse::StoreForm::build(&panel)?;
         let progress_box = el("div", "ap-progress")?;
         progress_box.set_attribute("hidden", "")?;
         let progress: HtmlProgressElement = el("progress", "")?.dyn_into()?;
@@ -98,11 +106,12 @@ impl SourcePanel {
         append(&progress_box, &cancel)?;
         append(&panel, &progress_box)?;
         append(root, &panel)?;
-        Ok(SourcePanel { list, wanted, file_input, url_input, load_button, progress_box, progress, progress_text, cancel, time_select })
+        Ok(SourcePanel { list, wanted, file_input, url_input, load_button, progress_box, progress, progress_text, cancel, time_select, store })
     }
 
     /// The panel's controls as messages; `root` (the app's element) takes dropped files.
     pub fn listen(&self, root: &Element, d: &Dispatch<Msg>) -> Listeners {
+        let mut store = self.store.listen(d);
         let input = self.file_input.clone();
         let url = self.url_input.clone();
         let url2 = self.url_input.clone();
@@ -139,6 +148,9 @@ impl SourcePanel {
                 Some(Msg::Files((0..files.length()).filter_map(|i| files.get(i)).collect()))
             }),
         ]
+        .into_iter()
+        .chain(store.drain(..))
+        .collect()
     }
 
     /// Show the loaded sources and the time column choice.

@@ -1,0 +1,140 @@
+// The page against a real ClickHouse engine (chdb behind ClickHouse's HTTP interface,
+// tests/clickhouse/server.py) holding the demo spans in the OpenTelemetry collector's layout:
+// connect (a wrong key and an unknown table get ClickHouse's own words), run a query pushed down
+// (the answer is the CLI's push-down answer), draw it, answers kept for back/forward, a link that
+// names the store but never the key, and the matching events brought into the tab.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { start, newPage, canvasStats, runBuilder, box, OUT } from './browser.mjs';
+
+const KEY = 's3cret-key-7';
+let env, server, url;
+
+before(async () => {
+  env = await start();
+  server = spawn(path.join('.tools', 'venv', 'bin', 'python'), [path.join('tests', 'clickhouse', 'server.py'), '--data', path.join('www', 'demo.arrow'), '--port', '0', '--user', 'apiary', '--key', KEY], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise((resolve, reject) => {
+    readline.createInterface({ input: server.stdout }).once('line', resolve);
+    server.once('exit', (c) => reject(new Error(`the ClickHouse test server exited (${c})`)));
+  });
+  url = line.split(' ').pop();
+});
+after(async () => {
+  server?.kill();
+  await env?.close();
+});
+
+const spec = async (page) => JSON.parse(await page.getAttribute('.apiary', 'data-spec'));
+const cli = (s, extra = []) => JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['query', '--backend', url, '--table', 'otel_traces', '--spec', JSON.stringify(s), ...extra], { encoding: 'utf8', env: { ...process.env, APIARY_CLICKHOUSE_USER: 'apiary', APIARY_CLICKHOUSE_KEY: KEY } }));
+
+async function connect(page, table, key) {
+  if (!(await page.locator('details.ap-ch').evaluate((d) => d.open))) await page.click('details.ap-ch > summary');
+  await page.fill('.ap-ch-url', url);
+  await page.fill('.ap-ch-table', table);
+  await page.fill('.ap-ch-user', 'apiary');
+  await page.fill('.ap-ch-key', key);
+  await page.click('.ap-ch-connect');
+}
+
+async function tableRows(page) {
+  return page.$$eval('.ap-table tbody tr.ap-row', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.dataset.value ?? td.textContent)));
+}
+
+test('a ClickHouse table: connect, push a query down, draw it, link it without the key, bring its events into the tab', async () => {
+  const page = await newPage(env.context);
+  const posts = [];
+  page.on('request', (r) => { if (r.url().startsWith(url) && r.method() === 'POST') posts.push(r.url()); });
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+
+  // A wrong key, then a table that is not there: ClickHouse's own words, and nothing connected.
+  await connect(page, 'otel_traces', 'wrong');
+  await page.waitForSelector('.ap-ch-error:not([hidden])');
+  assert.match(await page.textContent('.ap-ch-error'), /AUTHENTICATION_FAILED/);
+  await connect(page, 'nope', KEY);
+  await page.waitForFunction(() => /nope/.test(document.querySelector('.ap-ch-error').textContent));
+  assert.match(await page.textContent('.ap-ch-error'), /DB::Exception/);
+  assert.equal(await page.getAttribute('.apiary', 'data-store'), null);
+
+  await connect(page, 'otel_traces', KEY);
+  await page.waitForSelector('.apiary[data-store=connected][data-state=ready]', { timeout: 60_000 });
+  assert.match(await page.textContent('.ap-ch-what'), /default\.otel_traces .* collector layout/);
+  // Completions come from the table's columns, map keys included.
+  await page.click(box('GROUP BY'));
+  await page.keyboard.type('http.ro');
+  await page.waitForSelector('.ap-suggest:not([hidden])');
+  assert.ok((await page.locator('.ap-suggest-label').allTextContents()).includes('http.route'));
+  await page.fill(box('GROUP BY'), '');
+  await page.keyboard.press('Escape');
+
+  const got = await runBuilder(page, { VISUALIZE: 'COUNT, P99(duration_ms)', WHERE: 'error = true', 'GROUP BY': 'service.name' }, (s) => s.breakdowns?.[0] === 'service.name' && s.filters?.length === 1);
+  const want = cli(got);
+  const rows = await tableRows(page);
+  assert.ok(rows.length >= 3, `services with errors: ${rows.length}`);
+  assert.deepEqual(rows, want.results.map((r) => [r.data['service.name'], String(r.data.COUNT), String(r.data['P99(duration_ms)'])]));
+  const chart = await canvasStats(page, 'canvas.ap-chart', [0, 0, 0]);
+  assert.ok(chart.other > 500, `the chart is drawn: ${chart.other} pixels`);
+  await page.screenshot({ path: path.join(OUT, 'clickhouse.png'), fullPage: true });
+
+  // A clause the table cannot answer is an error under it; the last answer stays.
+  await page.fill(box('WHERE'), 'nosuch = 1');
+  await page.press(box('WHERE'), 'Enter');
+  await page.waitForSelector('.ap-clause[data-clause="WHERE"] .ap-clause-error:not([hidden])');
+  assert.match(await page.textContent('.ap-clause[data-clause="WHERE"] .ap-clause-error'), /nosuch/);
+  assert.deepEqual(await tableRows(page), rows);
+
+  // Another query, then back: the answer comes from the cache, not from ClickHouse.
+  await runBuilder(page, { WHERE: '', 'GROUP BY': 'name' }, (s) => s.breakdowns?.[0] === 'name' && !s.filters?.length);
+  const before = posts.length;
+  await page.goBack();
+  await page.waitForFunction(() => JSON.parse(document.querySelector('.apiary').dataset.spec).breakdowns?.[0] === 'service.name');
+  await page.waitForSelector('.apiary[data-state=ready]');
+  assert.equal(posts.length, before, 'back/forward asks ClickHouse nothing');
+  assert.deepEqual(await tableRows(page), rows);
+
+  // The link names the store, never the key: opened afresh, it asks for the credentials.
+  const link = page.url();
+  assert.ok(!link.includes(KEY) && !decodeURIComponent(link).includes(KEY));
+  const fresh = await newPage(env.context);
+  await fresh.goto(link);
+  await fresh.waitForSelector('.ap-ch-note:not([hidden])', { timeout: 60_000 });
+  assert.equal(await fresh.inputValue('.ap-ch-url'), url);
+  assert.equal(await fresh.inputValue('.ap-ch-table'), 'otel_traces');
+  assert.equal(await fresh.inputValue('.ap-ch-key'), '');
+  assert.equal(await fresh.getAttribute('.apiary', 'data-state'), 'waiting');
+  await fresh.fill('.ap-ch-user', 'apiary');
+  await fresh.fill('.ap-ch-key', KEY);
+  await fresh.click('.ap-ch-connect');
+  await fresh.waitForSelector('.apiary[data-store=connected][data-state=ready]', { timeout: 60_000 });
+  await fresh.waitForFunction(() => JSON.parse(document.querySelector('.apiary').dataset.spec).breakdowns?.[0] === 'service.name');
+  assert.deepEqual(await tableRows(fresh), rows);
+  assert.deepEqual(fresh.errors, []);
+  await fresh.close();
+
+  // The matching events into the tab: a source of their own (beside what was loaded: the demo
+  // goes first here); traces open from them.
+  await page.click('.ap-source .ap-remove');
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 0);
+  await page.waitForSelector('.apiary[data-state=ready]');
+  await page.click('.ap-ch-connected [data-ch=bring]');
+  await page.waitForFunction(() => !document.querySelector('.apiary').dataset.store && /ClickHouse default\.otel_traces/.test(document.querySelector('.ap-source-list').textContent), null, { timeout: 60_000 });
+  await page.waitForSelector('.apiary[data-state=ready]');
+  const brought = Number(await page.getAttribute('.apiary', 'data-rows'));
+  // As many as the query matches in ClickHouse (COUNT unweighted).
+  const { start_time, end_time, time_range } = got;
+  const matching = cli({ filters: [{ column: 'error', op: '=', value: true }], start_time, end_time, time_range }, ['--sample-rate', 'none']);
+  assert.equal(brought, matching.results[0].data.COUNT);
+  // The query ran on them (not the last answer left standing): its line counts them.
+  await page.waitForFunction((n) => document.querySelector('.ap-query').textContent.includes(`${n} matching events`), brought.toLocaleString('en-US'));
+  assert.deepEqual(await tableRows(page), rows, 'the same answer from the events in the tab');
+  await page.waitForSelector('.ap-trace-table tbody tr');
+  await page.click('.ap-trace-table tbody tr');
+  await page.waitForSelector('.ap-waterfall:not([hidden]) .ap-wf-row');
+  // The browser logs the wrong key's 401 and the unknown table's 500 itself; nothing else.
+  assert.deepEqual(page.errors.filter((e) => !/^Failed to load resource: the server responded with a status of (401|500)/.test(e)), []);
+  assert.equal(page.errors.length, 2);
+  await page.close();
+});
