@@ -250,13 +250,18 @@ pub async fn matching_rows<C: Client>(client: &mut C, backend: &Backend, table: 
         ctx.range = Some(resolve_range(spec, latest));
     }
     let mut q = Sql::new();
-    let cols: Vec<String> = table.columns.iter().map(|c| c.sql(&mut q)).collect();
     let w = ctx.where_sql(&mut q)?;
+    rows_where(client, backend, table, q, &w, Some(cap)).await
+}
+
+/// Every offered column of the rows where `cond` (SQL written into `q`) holds, at most `cap`,
+/// named and typed as offered (ClickHouse names them by their SQL; integers keep their width).
+async fn rows_where<C: Client>(client: &mut C, backend: &Backend, table: &Table, mut q: Sql, cond: &str, cap: Option<usize>) -> Result<Vec<RecordBatch>> {
+    let cols: Vec<String> = table.columns.iter().map(|c| c.sql(&mut q)).collect();
     let from = from(&mut q, backend);
-    let cap = q.int(cap as i64);
-    q.push(&format!("SELECT {} FROM {from} WHERE {w} LIMIT {cap}", cols.join(", ")));
+    let limit = cap.map(|c| format!(" LIMIT {}", q.int(c as i64))).unwrap_or_default();
+    q.push(&format!("SELECT {} FROM {from} WHERE {cond}{limit}", cols.join(", ")));
     let batches = backend.fetch(client, &q).await?;
-    // Named and typed as here (ClickHouse names them by their SQL; integers keep their width).
     let want = |c: &Column, got: &DataType| match (&c.data_type, got) {
         (DataType::Timestamp(..), DataType::Timestamp(..)) => got.clone(),
         (want, _) => want.clone(),
@@ -697,4 +702,66 @@ fn value_at(col: &ArrayRef, r: usize) -> Value {
             _ => Value::Null,
         },
     }
+}
+
+/// The `n` slowest traces for `spec` (and `within`, a selection or the trace search, ANDed): the
+/// traces ranked in ClickHouse by their longest matching span, then every span of those traces
+/// fetched (and nothing else) and summarised by the local engine, which ranks them as it would
+/// the whole table.
+pub async fn slowest<C: Client>(client: &mut C, backend: &Backend, table: &Table, spec: &QuerySpec, within: Option<&crate::bubbleup::Selection>, n: usize) -> Result<Vec<crate::trace::TraceSummary>> {
+    let ds = table.dataset(SampleRate::Auto)?;
+    let cols = crate::trace::SpanColumns::detect(&ds)?;
+    let (dur, _) = cols.duration.clone().ok_or_else(|| Error::Data("no span duration column (duration_ms, durationNano…)".into()))?;
+    let (tid, dur) = (table.column(&cols.trace_id).ok_or_else(|| Error::Data("no trace id column".into()))?, table.column(&dur).ok_or_else(|| Error::Data("no duration column".into()))?);
+    // The range resolved here, so the local ranking over the fetched spans uses the same one.
+    let mut spec = spec.clone();
+    let time = ds.time_column().and_then(|n| table.column(n));
+    if let Some(t) = time {
+        let latest = if spec.start_time.is_none() && spec.end_time.is_none() { table_range(client, backend, t).await?.map_or(0, |r| r.1) } else { 0 };
+        let (lo, hi) = resolve_range(&spec, latest);
+        (spec.start_time, spec.end_time, spec.time_range) = (Some(lo / 1000), Some(hi / 1000), None);
+    }
+    let mut narrowed = spec.clone();
+    if let Some(w) = within {
+        narrowed.filters.extend(w.filters.iter().cloned());
+        if narrowed.filter_combination == Combination::Or && !spec.filters.is_empty() && !w.filters.is_empty() {
+            return Err(Error::spec("filter_combination", "the trace list on ClickHouse needs the query's filters ANDed when a selection narrows it"));
+        }
+        if let (Some(s), Some(e)) = (w.start_time, w.end_time) {
+            (narrowed.start_time, narrowed.end_time) = (Some(s.max(spec.start_time.unwrap_or(s))), Some(e.min(spec.end_time.unwrap_or(e))));
+        }
+    }
+    let mut ctx = Ctx { backend, table, spec: &narrowed, calcs: Vec::new(), weight: None, time, range: None };
+    if time.is_some() {
+        ctx.range = Some(resolve_range(&narrowed, 0));
+    }
+    let mut q = Sql::new();
+    let (t, d) = (tid.sql(&mut q), dur.sql(&mut q));
+    let w = ctx.where_sql(&mut q)?;
+    let from = from(&mut q, backend);
+    let lim = q.int(n as i64);
+    q.push(&format!("SELECT {t} AS __id, max({d}) AS __d FROM {from} WHERE {w} AND isNotNull({t}) AND isNotNull({d}) GROUP BY __id ORDER BY __d DESC, __id ASC LIMIT {lim}"));
+    let mut ids = Vec::new();
+    for b in backend.fetch(client, &q).await? {
+        ids.extend((0..b.num_rows()).filter_map(|r| match value_at(b.column(0), r) {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }));
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let spans = crate::dataset::DataSet::from_batches(trace_spans(client, backend, table, &ids).await?)?;
+    crate::trace::slowest(&spans, &spec, within, n)
+}
+
+/// Every span of traces `ids` (and nothing else), named and typed as offered.
+pub async fn trace_spans<C: Client>(client: &mut C, backend: &Backend, table: &Table, ids: &[String]) -> Result<Vec<RecordBatch>> {
+    let ds = table.dataset(SampleRate::Auto)?;
+    let cols = crate::trace::SpanColumns::detect(&ds)?;
+    let tid = table.column(&cols.trace_id).ok_or_else(|| Error::Data("no trace id column".into()))?;
+    let mut q = Sql::new();
+    let t = tid.sql(&mut q);
+    let list: Vec<String> = ids.iter().map(|i| q.string(i)).collect();
+    rows_where(client, backend, table, q, &format!("{t} IN ({})", list.join(", ")), None).await
 }

@@ -121,10 +121,13 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         columns: Option<Vec<String>>,
     },
-    /// Assemble one trace: spans as a tree with depth, self time and the critical path.
+    /// Assemble one trace: spans as a tree with depth, self time and the critical path (with
+    /// --backend, only that trace's spans are fetched from ClickHouse).
     Trace {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "backend")]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        store: Store,
         #[arg(long)]
         trace_id: String,
         #[arg(long, value_enum, default_value_t = Format::Json)]
@@ -206,8 +209,19 @@ fn run(cmd: Command) -> Result<(), String> {
                 bench::run(&rows, runs.max(1))
             }
         }
-        Command::Trace { files, trace_id, format } => {
-            let ds = load_all(&files)?;
+        Command::Trace { files, store, trace_id, format } => {
+            let ds = match store.backend()? {
+                Some(b) => {
+                    let mut http = clickhouse::Http::new();
+                    let batches = apiary::pace::finish(async {
+                        let table = apiary::backend::Table::discover(&b, &mut http).await?;
+                        apiary::backend::trace_spans(&mut http, &b, &table, std::slice::from_ref(&trace_id)).await
+                    })
+                    .map_err(|e| e.to_string())?;
+                    DataSet::from_batches(batches).map_err(|e| e.to_string())?
+                }
+                None => load_all(&files)?,
+            };
             let cols = apiary::trace::SpanColumns::detect(&ds).map_err(|e| e.to_string())?;
             let t = apiary::trace::Trace::assemble(&ds, &cols, &trace_id).map_err(|e| e.to_string())?;
             match format {

@@ -138,3 +138,45 @@ test('a ClickHouse table: connect, push a query down, draw it, link it without t
   assert.equal(page.errors.length, 2);
   await page.close();
 });
+
+test('traces on the store: the slowest are the ones the tab lists for the same rows; opening one fetches only its spans', async () => {
+  const page = await newPage(env.context);
+  const bodies = [];
+  page.on('request', (r) => { if (r.url().startsWith(url) && r.method() === 'POST') bodies.push(r.postData() || ''); });
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  await page.waitForSelector('.ap-trace-table tbody tr');
+  const ids = async () => page.$$eval('.ap-trace-table tbody tr', (r) => r.map((x) => x.dataset.trace));
+  const local = await ids();
+  const localSpans = await (async () => {
+    await page.click(`.ap-trace-table tbody tr[data-trace="${local[0]}"]`);
+    await page.waitForFunction((t) => document.querySelector('.ap-waterfall').dataset.traceId === t, local[0]);
+    return Number(await page.getAttribute('.ap-waterfall', 'data-visible'));
+  })();
+  // The same rows as a flat table in ClickHouse.
+  await connect(page, 'demo', KEY);
+  await page.waitForSelector('.apiary[data-store=connected][data-state=ready]', { timeout: 60_000 });
+  await page.waitForFunction((first) => {
+    const r = document.querySelector('.ap-trace-table tbody tr');
+    return r && !document.querySelector('.ap-trace-list').hasAttribute('data-pending') && r.dataset.trace === first;
+  }, local[0], { timeout: 60_000 });
+  assert.deepEqual(await ids(), local);
+  const before = bodies.length;
+  await page.click(`.ap-trace-table tbody tr[data-trace="${local[1]}"]`);
+  await page.waitForFunction((t) => document.querySelector('.ap-waterfall').dataset.traceId === t, local[1]);
+  assert.ok(Number(await page.getAttribute('.ap-waterfall', 'data-visible')) > 0);
+  // One request for it, naming only that trace.
+  const asked = bodies.slice(before);
+  assert.equal(asked.length, 1, asked.join('\n'));
+  assert.match(asked[0], / IN \(\{p\d+_s:String\}\)/);
+  // And the first again: as many spans as the tab assembled.
+  await page.click(`.ap-trace-table tbody tr[data-trace="${local[0]}"]`);
+  await page.waitForFunction((t) => document.querySelector('.ap-waterfall').dataset.traceId === t, local[0]);
+  assert.equal(Number(await page.getAttribute('.ap-waterfall', 'data-visible')), localSpans);
+  await page.click('.ap-wf-row:first-child');
+  await page.waitForSelector('.ap-span-details:not([hidden]) .ap-attrs');
+  assert.match(await page.textContent('.ap-span-details'), new RegExp(local[0]));
+  await page.screenshot({ path: path.join(OUT, 'clickhouse-trace.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -54,6 +54,8 @@ pub struct Model {
     /// The trace search's filters ("traces with a span where …"), as typed.
     pub trace_where: String,
     pub trace: Option<OpenTrace>,
+    /// The open trace's spans when they came from the store (else they are in `data`).
+    pub trace_data: Option<Rc<DataSet>>,
     /// Sample-rate weighting asked for (when the data has a sample-rate column).
     pub weighted: bool,
     /// Local files a link asks for that have not been added yet.
@@ -70,6 +72,8 @@ pub struct Model {
     /// Answers from the store, per query (and weighting and heatmap axis): back/forward and
     /// repeated queries do not ask again.
     pub cache: HashMap<String, QueryResult>,
+    /// The store's slowest-trace lists, per query and narrowing.
+    pub trace_cache: HashMap<String, Vec<crate::trace::TraceSummary>>,
 }
 
 impl Default for Model {
@@ -85,6 +89,7 @@ impl Default for Model {
             heat_scale: None,
             trace_where: String::new(),
             trace: None,
+            trace_data: None,
             weighted: true,
             wanted: Vec::new(),
             pending_table: None,
@@ -93,6 +98,7 @@ impl Default for Model {
             store: None,
             store_wanted: None,
             cache: HashMap::new(),
+            trace_cache: HashMap::new(),
         }
     }
 }

@@ -33,9 +33,12 @@ pub enum Msg {
     BubbleUpDone { run: u64, selection: Selection, push: bool, out: crate::Result<BubbleUp> },
     /// The trace list is due to refresh (request `due`).
     TracesDue(u64),
-    TracesDone { due: u64, scope: String, out: crate::Result<Vec<TraceSummary>> },
+    /// `cache`: the store's key for this list (kept for back/forward).
+    TracesDone { due: u64, scope: String, out: crate::Result<Vec<TraceSummary>>, cache: Option<String> },
     /// A ClickHouse table was described (with its time range), or could not be.
     Connected(crate::Result<(crate::backend::Backend, crate::backend::Table, Option<(i64, i64)>)>),
     /// Cancel the store's query in flight.
     CancelQuery,
+    /// A trace's spans arrived from the store.
+    TraceFetched { trace: super::OpenTrace, push: bool, out: crate::Result<Vec<arrow_array::RecordBatch>> },
 }

@@ -69,6 +69,7 @@ impl App {
         self.model.store = Some(Store { backend, table: Rc::new(table), schema: Rc::new(schema), range });
         self.model.store_wanted = None;
         self.model.cache.clear();
+        self.model.trace_cache.clear();
         self.show_weighting();
         match self.model.chosen.clone() {
             Some(spec) => self.run(spec, false),
@@ -83,6 +84,8 @@ impl App {
         }
         self.model.store = None;
         self.model.cache.clear();
+        self.model.trace_cache.clear();
+        self.model.trace_data = None;
         self.views.sources.store.show_connected(None);
         let _ = self.parts.root.remove_attribute("data-store");
         self.data_changed();

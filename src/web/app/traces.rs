@@ -11,9 +11,28 @@ impl App {
         self.open_trace_at(OpenTrace { id: id.to_string(), span, zoom: None }, push);
     }
 
-    /// Open a trace as `t` says (span, zoom window).
+    /// Where the open trace's spans are: fetched from the store, or the loaded data.
+    fn trace_rows(&self) -> &crate::dataset::DataSet {
+        self.model.trace_data.as_deref().unwrap_or(&self.model.data)
+    }
+
+    /// Open a trace as `t` says (span, zoom window). On a store only that trace's spans are
+    /// fetched first (work of its own, back as `TraceFetched`).
     pub(super) fn open_trace_at(&mut self, t: OpenTrace, push: bool) {
-        let data = &self.model.data;
+        if let Some(store) = &self.model.store {
+            let fetched = self.model.trace_data.as_ref().is_some_and(|d| crate::trace::SpanColumns::detect(d).ok().is_some_and(|c| crate::trace::has_trace(d, &c, &t.id)));
+            if !fetched {
+                let (b, table, d) = (store.backend.clone(), store.table.clone(), self.dispatch.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let out = crate::backend::trace_spans(&mut crate::web::fetch::Post { signal: None }, &b, &table, std::slice::from_ref(&t.id)).await;
+                    d.send(Msg::TraceFetched { trace: t, push, out });
+                });
+                return;
+            }
+        } else {
+            self.model.trace_data = None;
+        }
+        let data = self.trace_rows();
         match crate::trace::SpanColumns::detect(data).and_then(|cols| crate::trace::Trace::assemble(data, &cols, &t.id)) {
             Ok(trace) => {
                 let v = &mut self.views.traces;
@@ -25,7 +44,7 @@ impl App {
                 }
                 let v = &self.views.traces;
                 if let Some(s) = &v.span {
-                    let _ = v.render_details(&trace, s, &self.model.data);
+                    let _ = v.render_details(&trace, s, self.model.trace_data.as_deref().unwrap_or(&self.model.data));
                 }
                 self.model.trace = Some(OpenTrace { id: t.id, span: t.span, zoom: v.zoom.zoomed() });
                 if push {
@@ -50,7 +69,7 @@ impl App {
         let v = &mut self.views.traces;
         let Some(t) = v.open.take() else { return };
         v.span = Some(span_id.to_string());
-        let _ = v.render_details(&t, span_id, &self.model.data);
+        let _ = v.render_details(&t, span_id, self.model.trace_data.as_deref().unwrap_or(&self.model.data));
         v.open = Some(t);
         let _ = v.render_window();
         if let Some(t) = &mut self.model.trace {
@@ -65,11 +84,7 @@ impl App {
     pub(super) fn refresh_traces(&mut self) {
         let due = self.work.traces_due.get() + 1;
         self.work.traces_due.set(due);
-        if self.model.store.is_some() {
-            // The slowest traces are listed from events in the tab.
-            let _ = self.views.traces.render_list(&[], "", false);
-            return;
-        }
+
         let _ = self.views.traces.list.set_attribute("data-pending", "");
         let d = self.dispatch.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -89,7 +104,7 @@ impl App {
             return;
         };
         let text = self.model.trace_where.clone();
-        let found = match crate::query::clause::parse_where(&text, self.model.data.schema()) {
+        let found = match crate::query::clause::parse_where(&text, self.model.target().schema()) {
             Ok(f) => f,
             Err(e) => {
                 self.views.traces.show_where_error(Some(&e.message));
@@ -104,9 +119,22 @@ impl App {
         if !found.is_empty() {
             within.get_or_insert_with(Default::default).filters.extend(found);
         }
+        let d = self.dispatch.clone();
+        if let Some(store) = &self.model.store {
+            // Ranked in ClickHouse; only those traces' spans come back. Kept per query.
+            let key = format!("{}|{}", spec.to_json(), within.as_ref().map(|w| w.to_json().to_string()).unwrap_or_default());
+            if let Some(list) = self.model.trace_cache.get(&key).cloned() {
+                return d.send(Msg::TracesDone { due, scope, out: Ok(list), cache: None });
+            }
+            let (b, table) = (store.backend.clone(), store.table.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let out = crate::backend::slowest(&mut crate::web::fetch::Post { signal: None }, &b, &table, &spec, within.as_ref(), 10).await;
+                d.send(Msg::TracesDone { due, scope, out, cache: Some(key) });
+            });
+            return;
+        }
         let data = self.model.data.clone();
         let mut pace = self.pace(&self.work.traces_due, due, false);
-        let d = self.dispatch.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let out = {
                 let mut check = |s: crate::pace::Step<'_>| pace.check(s);
@@ -114,7 +142,7 @@ impl App {
             };
             drop(data);
             if !matches!(out, Err(crate::Error::Stopped)) {
-                d.send(Msg::TracesDone { due, scope, out });
+                d.send(Msg::TracesDone { due, scope, out, cache: None });
             }
         });
     }
@@ -122,7 +150,7 @@ impl App {
     /// Run the trace search ("traces with a span where …"); an error shows under its box and
     /// the list stays.
     pub(super) fn find_traces(&mut self, text: String) {
-        if let Err(e) = crate::query::clause::parse_where(&text, self.model.data.schema()) {
+        if let Err(e) = crate::query::clause::parse_where(&text, self.model.target().schema()) {
             self.views.traces.show_where_error(Some(&e.message));
             return;
         }

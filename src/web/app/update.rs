@@ -131,7 +131,17 @@ impl App {
             Msg::TracesDue(due) => self.start_trace_list(due),
             Msg::Connected(out) => self.connected(out),
             Msg::CancelQuery => self.cancel_query(),
-            Msg::TracesDone { due, scope, out } => {
+            Msg::TraceFetched { trace, push, out } => match out.and_then(crate::dataset::DataSet::from_batches) {
+                Ok(ds) => {
+                    self.model.trace_data = Some(Rc::new(ds));
+                    self.open_trace_at(trace, push);
+                }
+                Err(e) => self.show_error(&e.to_string()),
+            },
+            Msg::TracesDone { due, scope, out, cache } => {
+                if let (Some(k), Ok(list), true) = (cache, &out, self.model.store.is_some()) {
+                    self.model.trace_cache.insert(k, list.clone());
+                }
                 if due != self.work.traces_due.get() {
                     return;
                 }
