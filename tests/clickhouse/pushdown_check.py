@@ -140,6 +140,26 @@ def main():
                 continue
             report(first_difference(json.loads(local), json.loads(pushed), 1e-6), f"otel_traces: {s}")
 
+        # One trace fetched from ClickHouse (its spans and nothing else) assembles as in the tab.
+        rc, out, err = run([a.apiary, "query", data, "--spec", json.dumps({"calculations": [{"op": "MAX", "column": "duration_ms"}], "breakdowns": ["trace.trace_id"], "limit": 3, "time_range": 99999999})])
+        for row in json.loads(out)["results"] if rc == 0 else []:
+            tid = row["data"]["trace.trace_id"]
+            for table in ("demo", "otel_traces"):
+                rc1, local, err1 = run([a.apiary, "trace", data, "--trace-id", tid])
+                rc2, pushed, err2 = run([a.apiary, "trace", "--backend", url, "--table", table, "--trace-id", tid], env)
+                if rc1 or rc2:
+                    report(f"local exit {rc1} ({err1}), pushed down exit {rc2} ({err2})", f"trace {tid} from {table}")
+                    continue
+                l, p = json.loads(local), json.loads(pushed)
+                if table == "otel_traces":
+                    # The collector's layout has other columns; the tree is the same.
+                    keep = ("span_id", "parent_id", "name", "service", "depth", "error", "critical")
+                    l = [{k: sp.get(k) for k in keep} for sp in l["spans"]]
+                    p = [{k: sp.get(k) for k in keep} for sp in p["spans"]]
+                report(first_difference(l, p, 1e-6), f"trace {tid} from {table}")
+        if rc != 0:
+            report(f"no traces to check: {err}", "traces")
+
         # Names, values and map keys that try to break out of SQL are data: the answers are
         # "no such column" or no rows, and the tables are all still there.
         for spec in [
