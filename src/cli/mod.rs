@@ -144,6 +144,9 @@ enum Command {
         /// Load throughput per format (Arrow IPC, Parquet, NDJSON) instead of the queries.
         #[arg(long)]
         load: bool,
+        /// Print the query set as JSON ([{name, spec}]) and stop (for the browser benchmarks).
+        #[arg(long)]
+        print_queries: bool,
     },
 }
 
@@ -202,7 +205,12 @@ fn run(cmd: Command) -> Result<(), String> {
             eprintln!("wrote {rows} rows ({} bytes) to {}", bytes.len(), out.display());
             Ok(())
         }
-        Command::Bench { rows, runs, load } => {
+        Command::Bench { rows, runs, load, print_queries } => {
+            if print_queries {
+                let qs: Vec<serde_json::Value> = bench::queries().into_iter().map(|(n, s)| serde_json::json!({"name": n, "spec": s})).collect();
+                println!("{}", serde_json::Value::Array(qs));
+                return Ok(());
+            }
             if load {
                 rows.iter().try_for_each(|r| bench::load(*r, runs.max(1)))
             } else {

@@ -17,7 +17,7 @@ wide events) and `otel_traces` the same spans in the OpenTelemetry Collector's C
 layout (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Duration in ns,
 StatusCode, SpanAttributes / ResourceAttributes maps).
 
-Usage: server.py --data demo.arrow [--port 8123] [--user apiary --key secret] [--errors-in-body]
+Usage: server.py --data demo.arrow [--port 8123] [--user apiary --key secret] [--errors-in-body] [--flat-only]
 Prints `listening on http://127.0.0.1:PORT` once the tables are loaded.
 """
 
@@ -82,8 +82,10 @@ def attr_map(pairs):
             f"arrayMap(v -> assumeNotNull(v), arrayFilter(v -> isNotNull(v), {vals})))")
 
 
-def load(sess, data):
+def load(sess, data, otel=True):
     sess.query(f"CREATE TABLE demo ENGINE = MergeTree ORDER BY tuple() AS SELECT * FROM file('{data}', 'ArrowStream')")
+    if not otel:
+        return
     sess.query(OTEL_TABLE)
     resource = [(RESOURCE_AS.get(c, c), c) for c in RESOURCE_KEYS + list(RESOURCE_AS)]
     span = [(c, c) for c in SPAN_KEYS]
@@ -100,10 +102,10 @@ def load(sess, data):
 
 
 class Server:
-    def __init__(self, data, user, key, errors_in_body):
+    def __init__(self, data, user, key, errors_in_body, otel=True):
         self.dir = tempfile.mkdtemp(prefix="apiary-chdb-")
         self.sess = chs.Session(self.dir)
-        load(self.sess, data)
+        load(self.sess, data, otel)
         # Every request after this is a read (readonly=2: settings may still change).
         self.sess.query("SET readonly = 2")
         self.user, self.key, self.errors_in_body = user, key, errors_in_body
@@ -208,8 +210,9 @@ def main():
     ap.add_argument("--user", default="apiary")
     ap.add_argument("--key", default="apiary")
     ap.add_argument("--errors-in-body", action="store_true")
+    ap.add_argument("--flat-only", action="store_true", help="load only the flat `demo` table (faster for big data)")
     a = ap.parse_args()
-    srv = Server(a.data, a.user, a.key, a.errors_in_body)
+    srv = Server(a.data, a.user, a.key, a.errors_in_body, otel=not a.flat_only)
     httpd = ThreadingHTTPServer(("127.0.0.1", a.port), handler(srv))
     print(f"listening on http://127.0.0.1:{httpd.server_address[1]}", flush=True)
     try:
