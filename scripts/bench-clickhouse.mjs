@@ -8,9 +8,8 @@
 //   node scripts/bench-clickhouse.mjs DIST CLICKHOUSE_URL ARROW_FILE APIARY_BIN
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 import { serve } from './serve.mjs';
 
 const [dist, chUrl, arrowFile, bin] = process.argv.slice(2);
@@ -22,13 +21,8 @@ const html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8').replace('<ma
 fs.writeFileSync(path.join(dist, 'bench-clickhouse.html'), html);
 const server = await serve(dist, 0);
 const base = `http://127.0.0.1:${server.address().port}/`;
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-bench-ch-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  viewport: { width: 1280, height: 860 },
-});
+const browser = await launch();
+const context = browser.context;
 const page = await context.newPage();
 const wire = { requests: 0, up: 0, down: 0 };
 page.on('requestfinished', async (r) => {
@@ -83,9 +77,8 @@ for (const q of queries) {
     same_rows: same,
   });
 }
-await context.close();
+await browser.close();
 server.close();
-fs.rmSync(profile, { recursive: true, force: true });
 console.log(`ClickHouse push-down from the page: ${path.basename(arrowFile)} (${rawBytes.toLocaleString('en-US')} bytes of raw Arrow), connect ${connectMs} ms (DESCRIBE, map keys, time range)`);
 console.table(rows);
 const worst = Math.max(...rows.map((r) => r.bytes_on_wire));

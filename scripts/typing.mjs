@@ -5,23 +5,15 @@
 // a fresh page. Prints numbers, asserts nothing.
 //
 //   node scripts/typing.mjs [DIST] [RUNS]     (default: dist, 3; build with scripts/run first)
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 import { serve } from './serve.mjs';
 
 const dist = process.argv[2] || 'dist';
 const runs = Number(process.argv[3] || 3);
 const server = await serve(dist, 0);
 const base = `http://127.0.0.1:${server.address().port}/`;
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-typing-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  viewport: { width: 1280, height: 860 },
-});
+const browser = await launch();
+const context = browser.context;
 const box = (clause) => `.ap-clause[data-clause="${clause}"] input`;
 const typed = [['VISUALIZE', 'COUNT, P99(duration_ms), HEATMAP(duration_ms)'], ['WHERE', 'service.name = checkout'], ['GROUP BY', 'region']];
 const rows = [];
@@ -64,9 +56,8 @@ for (let r = 0; r < runs; r++) {
   rows.push({ run: r + 1, longest_task_ms: Math.round(gap), long_tasks: long.length, longest_handler_ms: Math.round(Math.max(0, ...handlers)), longest_event_ms: Math.max(0, ...events) });
   await page.close();
 }
-await context.close();
+await browser.close();
 server.close();
-fs.rmSync(profile, { recursive: true, force: true });
 console.table(rows);
 const worst = (k) => Math.max(...rows.map((x) => x[k]));
 console.log(`typing ${typed.map((t) => t[1]).join(' | ')}: longest task ${worst('longest_task_ms')} ms, longest key handler ${worst('longest_handler_ms')} ms, longest input event to paint ${worst('longest_event_ms')} ms (worst of ${runs} runs)`);

@@ -37,7 +37,7 @@ use crate::query::column::Kind;
 use crate::query::filter::{as_bool, as_number, as_text};
 use crate::query::heatmap::{Histogram, Layout, Scale};
 use crate::query::result::{ResultRow, SeriesPoint};
-use crate::query::spec::{CalcOp, Calculation, Combination, Filter, FilterOp, QuerySpec, DEFAULT_TIME_RANGE};
+use crate::query::spec::{CalcOp, Calculation, Combination, Filter, FilterOp, QuerySpec};
 use crate::query::{QueryResult, RunOptions};
 use crate::value::Value;
 
@@ -88,7 +88,7 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
             }
             _ => 0,
         };
-        ctx.range = Some(resolve_range(spec, latest));
+        ctx.range = Some(crate::query::execute::range_at(spec, latest));
     }
 
     // HEATMAP layouts: one per column, from its matching values' min and max.
@@ -121,20 +121,7 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
     for b in backend.fetch(client, &q).await? {
         for r in 0..b.num_rows() {
             let group = (0..nb).map(|i| value_at(b.column(i), r)).collect();
-            let mut k = nb;
-            let values = ctx
-                .calcs
-                .iter()
-                .map(|c| {
-                    if c.op == CalcOp::Heatmap {
-                        Output::Null
-                    } else {
-                        k += 1;
-                        output_at(b.column(k - 1), r)
-                    }
-                })
-                .collect();
-            results.push(ResultRow { group, values });
+            results.push(ResultRow { group, values: outputs(&ctx.calcs, &b, r, nb) });
         }
     }
     let index: HashMap<String, usize> = results.iter().enumerate().map(|(i, r)| (group_key(&r.group), i)).collect();
@@ -179,20 +166,7 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
                     let t = output_at(b.column(0), r).as_f64().unwrap_or(0.0) as i64;
                     let group: Vec<Value> = (0..nb).map(|i| value_at(b.column(i + 1), r)).collect();
                     let Some(&row) = index.get(&group_key(&group)) else { continue };
-                    let mut k = nb + 1;
-                    let values = ctx
-                        .calcs
-                        .iter()
-                        .map(|c| {
-                            if c.op == CalcOp::Heatmap {
-                                Output::Null
-                            } else {
-                                k += 1;
-                                output_at(b.column(k - 1), r)
-                            }
-                        })
-                        .collect();
-                    cells.insert((t, row), values);
+                    cells.insert((t, row), outputs(&ctx.calcs, &b, r, nb + 1));
                 }
             }
         }
@@ -247,7 +221,7 @@ pub async fn matching_rows<C: Client>(client: &mut C, backend: &Backend, table: 
     let mut ctx = Ctx { backend, table, spec, calcs: Vec::new(), weight: None, time, range: None };
     if let Some(t) = time {
         let latest = if spec.start_time.is_none() && spec.end_time.is_none() { table_range(client, backend, t).await?.map_or(0, |r| r.1) } else { 0 };
-        ctx.range = Some(resolve_range(spec, latest));
+        ctx.range = Some(crate::query::execute::range_at(spec, latest));
     }
     let mut q = Sql::new();
     let w = ctx.where_sql(&mut q)?;
@@ -290,21 +264,6 @@ pub async fn table_range<C: Client>(client: &mut C, backend: &Backend, time: &Co
     let Some(b) = b.iter().find(|b| b.num_rows() > 0) else { return Ok(None) };
     let n = output_at(b.column(2), 0).as_f64().unwrap_or(0.0);
     Ok((n > 0.0).then(|| (output_at(b.column(0), 0).as_f64().unwrap_or(0.0) as i64, output_at(b.column(1), 0).as_f64().unwrap_or(0.0) as i64)))
-}
-
-/// `[start, end)` in ms, as [`crate::query::execute::resolve_range`] resolves it; `latest`: the
-/// latest event's ms (relative ranges end just after it).
-fn resolve_range(spec: &QuerySpec, latest: i64) -> (i64, i64) {
-    let (start, end) = match (spec.start_time, spec.end_time, spec.time_range) {
-        (Some(s), Some(e), _) => (s, e),
-        (Some(s), None, r) => (s, s + r.unwrap_or(DEFAULT_TIME_RANGE)),
-        (None, Some(e), r) => (e - r.unwrap_or(DEFAULT_TIME_RANGE), e),
-        (None, None, r) => {
-            let end = latest.div_euclid(1000) + 1;
-            (end - r.unwrap_or(DEFAULT_TIME_RANGE), end)
-        }
-    };
-    (start.saturating_mul(1000), end.saturating_mul(1000))
 }
 
 fn from(q: &mut Sql, b: &Backend) -> String {
@@ -652,6 +611,22 @@ fn cmp_sql(op: FilterOp) -> Option<&'static str> {
     })
 }
 
+/// Row `r`'s outputs, one per calculation, read from the columns from `first` on (HEATMAP has
+/// none there: null until its counts are filled in).
+fn outputs(calcs: &[Calculation], b: &RecordBatch, r: usize, first: usize) -> Vec<Output> {
+    let mut k = first;
+    calcs
+        .iter()
+        .map(|c| {
+            if c.op == CalcOp::Heatmap {
+                return Output::Null;
+            }
+            k += 1;
+            output_at(b.column(k - 1), r)
+        })
+        .collect()
+}
+
 /// A group's breakdown values as one comparable key.
 fn group_key(g: &[Value]) -> String {
     serde_json::to_string(&g.iter().map(Value::to_json).collect::<Vec<_>>()).unwrap_or_default()
@@ -718,7 +693,7 @@ pub async fn slowest<C: Client>(client: &mut C, backend: &Backend, table: &Table
     let time = ds.time_column().and_then(|n| table.column(n));
     if let Some(t) = time {
         let latest = if spec.start_time.is_none() && spec.end_time.is_none() { table_range(client, backend, t).await?.map_or(0, |r| r.1) } else { 0 };
-        let (lo, hi) = resolve_range(&spec, latest);
+        let (lo, hi) = crate::query::execute::range_at(&spec, latest);
         (spec.start_time, spec.end_time, spec.time_range) = (Some(lo / 1000), Some(hi / 1000), None);
     }
     let mut narrowed = spec.clone();
@@ -733,7 +708,7 @@ pub async fn slowest<C: Client>(client: &mut C, backend: &Backend, table: &Table
     }
     let mut ctx = Ctx { backend, table, spec: &narrowed, calcs: Vec::new(), weight: None, time, range: None };
     if time.is_some() {
-        ctx.range = Some(resolve_range(&narrowed, 0));
+        ctx.range = Some(crate::query::execute::range_at(&narrowed, 0));
     }
     let mut q = Sql::new();
     let (t, d) = (tid.sql(&mut q), dur.sql(&mut q));

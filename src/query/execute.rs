@@ -100,18 +100,22 @@ fn find_or_push<T>(list: &mut Vec<T>, matches: impl Fn(&T) -> bool, make: impl F
 /// Resolve the time range to `[start_ms, end_ms)`; `None` when the data has no time column.
 pub fn resolve_range(ds: &DataSet, spec: &QuerySpec) -> Option<(i64, i64)> {
     ds.time_column()?;
+    Some(range_at(spec, ds.time_range().map_or(0, |(_, hi)| hi)))
+}
+
+/// `[start_ms, end_ms)` of `spec` where the latest event is at `latest_ms`: relative ranges end
+/// just after it (not the wall clock).
+pub fn range_at(spec: &QuerySpec, latest_ms: i64) -> (i64, i64) {
     let (start, end) = match (spec.start_time, spec.end_time, spec.time_range) {
         (Some(s), Some(e), _) => (s, e),
         (Some(s), None, r) => (s, s + r.unwrap_or(DEFAULT_TIME_RANGE)),
         (None, Some(e), r) => (e - r.unwrap_or(DEFAULT_TIME_RANGE), e),
         (None, None, r) => {
-            // Relative ranges end just after the data's latest event (not the wall clock).
-            let latest = ds.time_range().map_or(0, |(_, hi)| hi);
-            let end = latest.div_euclid(1000) + 1;
+            let end = latest_ms.div_euclid(1000) + 1;
             (end - r.unwrap_or(DEFAULT_TIME_RANGE), end)
         }
     };
-    Some((start.saturating_mul(1000), end.saturating_mul(1000)))
+    (start.saturating_mul(1000), end.saturating_mul(1000))
 }
 
 fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Option<i64>) -> Result<Plan> {
