@@ -145,6 +145,24 @@ fn csv_types_come_from_every_row_and_errors_say_which_line() {
 }
 
 #[test]
+fn a_quoted_field_never_closed_is_an_error_at_the_line_it_opens() {
+    // Without the check the rows after line 3 vanished into one field.
+    let text = b"a,b\n1,2\n3,\"x\n4,5\n6,7\n";
+    let e = ingest::load("open.csv", text).err().expect("an error").to_string();
+    assert!(e.contains("open.csv") && e.contains("line 3") && e.contains("never closed"), "{e}");
+    // The same bytes arriving in pieces.
+    let mut s = ingest::csv::Stream::new("open.csv");
+    for piece in text.chunks(3) {
+        s.push(piece).unwrap();
+    }
+    let e = s.finish().err().expect("an error").to_string();
+    assert!(e.contains("line 3") && e.contains("never closed"), "{e}");
+    // Quotes that close, escaped quotes, and a quote inside a field are fine.
+    let ok = ingest::load("ok.csv", b"a,b\n1,\"x \"\"q\"\" y\"\n2,ab\"c\n3,\"multi\nline\"\n").unwrap();
+    assert_eq!(ok.batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3);
+}
+
+#[test]
 fn ndjson_flattens_nested_objects_and_marks_mixed_types() {
     let text = r#"{"timestamp": 1793534400000, "http": {"status_code": 200, "method": "GET"}, "v": 1}
 {"timestamp": 1793534401000, "http": {"status_code": 500}, "v": "one", "extra": true}
@@ -464,4 +482,17 @@ fn columns_a_source_lacks_are_nulls_that_take_no_memory_per_row() {
     assert_eq!(r["results"][0]["data"]["COUNT"], demo_count);
     let r = q(&ds, json!({"calculations":[{"op":"COUNT"},{"op":"SUM","column":"extra"},{"op":"MAX","column":"duration_ms"}],"filters":[{"column":"extra","op":"exists"}],"time_range":315360000}));
     assert_eq!(r["results"][0]["data"], json!({"COUNT": 100_000, "SUM(extra)": 4_999_950_000i64, "MAX(duration_ms)": null}));
+}
+
+#[test]
+fn parquet_rows_beyond_what_its_bytes_can_hold_are_refused() {
+    // pyarrow wrote 24M null int32 rows in a few kilobytes (make_fixtures.py): refused before
+    // any row is decoded, with the counts in the error.
+    let bytes = fixture("null_rows.parquet");
+    assert!(bytes.len() < 200_000, "{} bytes", bytes.len());
+    let e = ingest::load("null_rows.parquet", &bytes).err().expect("an error").to_string();
+    assert!(e.contains("null_rows.parquet") && e.contains("24000000 rows") && e.contains("one per bit"), "{e}");
+    // Files whose rows fit their bytes load as before.
+    let ok = ingest::load("wide_snappy.parquet", &fixture("wide_snappy.parquet")).unwrap();
+    assert!(ok.batches.iter().map(|b| b.num_rows()).sum::<usize>() > 0);
 }

@@ -98,6 +98,27 @@ fn typed(strings: &StringArray, fits: Fits) -> ArrayRef {
     }
 }
 
+/// Where a quoted field opens in `raw` (one record's bytes) and is not closed by its end.
+fn unclosed_quote(raw: &[u8]) -> Option<usize> {
+    let (mut open, mut field_start) = (None, true);
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        match open {
+            Some(_) if b == b'"' && raw.get(i + 1) == Some(&b'"') => i += 1,
+            Some(_) if b == b'"' => {
+                open = None;
+                field_start = false;
+            }
+            Some(_) => {}
+            None if b == b'"' && field_start => open = Some(i),
+            None => field_start = matches!(b, b',' | b'\n' | b'\r'),
+        }
+        i += 1;
+    }
+    open
+}
+
 /// CSV arriving in pieces: records are parsed as soon as they are complete (the last record of
 /// what has come so far waits: more bytes could still extend it), as text; column types are
 /// decided at the end from every row, as for a whole file.
@@ -171,6 +192,14 @@ impl Stream {
             let next = reader.position().byte() as usize - lead.len();
             if next >= bytes.len() && !end {
                 break Ok(());
+            }
+            // The last record runs to the end: a quote opened in it and never closed took every
+            // line after it into one field (the csv crate accepts that at the end).
+            if next >= bytes.len() {
+                if let Some(at) = unclosed_quote(&bytes[used..next]) {
+                    let opened = self.lines + newlines + bytes[used..used + at].iter().filter(|c| **c == b'\n').count() + 1;
+                    break Err(Error::decode(&self.source, format!("CSV line {opened}: a quoted field opens here and is never closed (every line after it would be part of it)")));
+                }
             }
             if let Err(e) = self.record(&bytes[used..next], used, newlines, &record, line) {
                 break Err(e);

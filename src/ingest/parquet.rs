@@ -48,6 +48,7 @@ fn read_batches(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(data)
         .map_err(|e| Error::decode(source, codec_hint(format!("Parquet footer/metadata: {e}"))))?;
     check_chunks(builder.metadata(), bytes.len()).map_err(|e| Error::decode(source, format!("Parquet metadata: {e}")))?;
+    check_rows(builder.metadata(), bytes.len()).map_err(|e| Error::decode(source, format!("Parquet metadata: {e}")))?;
     let groups = builder.metadata().num_row_groups();
     let reader = builder.with_batch_size(65_536).build().map_err(|e| Error::decode(source, format!("Parquet: {e}")))?;
     let mut out = Vec::new();
@@ -55,6 +56,21 @@ fn read_batches(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
         out.push(batch.map_err(|e| Error::decode(source, codec_hint(format!("Parquet ({groups} row groups), batch {i}: {e}"))))?);
     }
     Ok(out)
+}
+
+/// Rows a file may declare beyond one per bit of its bytes (as for Arrow IPC,
+/// [`super::ipc_check`]): runs of nulls cost a few bytes for any number of rows, so a tiny file
+/// could otherwise make the reader allocate without bound.
+const FREE_ROWS: u64 = 1 << 24;
+
+/// A file's rows must fit what its bytes can hold: at most one per bit, plus [`FREE_ROWS`].
+fn check_rows(meta: &parquet::file::metadata::ParquetMetaData, file_len: usize) -> std::result::Result<(), String> {
+    let rows: u64 = meta.row_groups().iter().map(|rg| rg.num_rows().max(0) as u64).sum();
+    let bound = (file_len as u64).saturating_mul(8).saturating_add(FREE_ROWS);
+    if rows > bound {
+        return Err(format!("the row groups declare {rows} rows, more than {bound} (one per bit of the {file_len}-byte file, plus {FREE_ROWS}): the file is corrupted or made to exhaust memory"));
+    }
+    Ok(())
 }
 
 /// Every column chunk must lie inside the file: the parquet crate asserts (panics) on negative
