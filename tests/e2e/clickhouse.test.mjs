@@ -88,6 +88,9 @@ test('a ClickHouse table: connect, push a query down, draw it, link it without t
 
   // Another query, then back: the answer comes from the cache, not from ClickHouse.
   await runBuilder(page, { WHERE: '', 'GROUP BY': 'name' }, (s) => s.breakdowns?.[0] === 'name' && !s.filters?.length);
+  // (Its trace list is asked for after the answer is drawn: let it arrive first.)
+  await page.waitForSelector('.ap-trace-list:not([data-pending]) .ap-trace-table');
+  await page.waitForTimeout(300);
   const before = posts.length;
   await page.goBack();
   await page.waitForFunction(() => JSON.parse(document.querySelector('.apiary').dataset.spec).breakdowns?.[0] === 'service.name');
@@ -179,4 +182,34 @@ test('traces on the store: the slowest are the ones the tab lists for the same r
   await page.screenshot({ path: path.join(OUT, 'clickhouse-trace.png'), fullPage: true });
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test('an error ClickHouse sends after a 200 (in the body, as when it had started streaming) is shown in its words', async () => {
+  const odd = spawn(path.join('.tools', 'venv', 'bin', 'python'), [path.join('tests', 'clickhouse', 'server.py'), '--data', path.join('www', 'demo.arrow'), '--port', '0', '--user', 'apiary', '--key', KEY, '--flat-only', '--errors-in-body'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const line = await new Promise((resolve, reject) => {
+      readline.createInterface({ input: odd.stdout }).once('line', resolve);
+      odd.once('exit', (c) => reject(new Error(`the ClickHouse test server exited (${c})`)));
+    });
+    const oddUrl = line.split(' ').pop();
+    const page = await newPage(env.context);
+    await page.goto(env.base);
+    await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+    await page.click('details.ap-ch > summary');
+    await page.fill('.ap-ch-url', oddUrl);
+    await page.fill('.ap-ch-table', 'otel_traces');
+    await page.fill('.ap-ch-user', 'apiary');
+    await page.fill('.ap-ch-key', KEY);
+    await page.click('.ap-ch-connect');
+    // Only the flat table is there: DESCRIBE fails, with HTTP 200 and the exception as the body.
+    await page.waitForSelector('.ap-ch-error:not([hidden])', { timeout: 60_000 });
+    assert.match(await page.textContent('.ap-ch-error'), /Code: 60\. DB::Exception: .*otel_traces/);
+    assert.equal(await page.getAttribute('.apiary', 'data-store'), null);
+    // The demo in the tab is still there, answering.
+    assert.equal(await page.getAttribute('.apiary', 'data-rows'), '100000');
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  } finally {
+    odd.kill();
+  }
 });
