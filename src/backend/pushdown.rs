@@ -18,7 +18,10 @@
 //! - COUNT_DISTINCT: `uniqExact` (exact, nulls left out, not weighted).
 //! - HEATMAP: the local layout ([`crate::query::heatmap`]) from that query's min and max, each
 //!   value's bucket computed by the same arithmetic in SQL.
-//! - CONCURRENCY and RATE_* are not pushed down yet: an error says so.
+//! - CONCURRENCY and RATE_*: ClickHouse sums the local engine's partial aggregates per group and
+//!   bucket (Σx·w, Σw, max; a span's weight added at its first bucket and taken away after its
+//!   last), and the local engine's own `Timed` makes the totals and series from them. Ordering
+//!   or a having by one of them with GROUP BY is not pushed down yet (an error says so).
 
 use std::collections::HashMap;
 
@@ -67,9 +70,15 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
     // The local engine's own checks (columns, types, values, havings, orders), on no rows.
     crate::query::run_with(&ds, spec, &RunOptions { heatmap_scale: opts.heatmap_scale, within: None })?;
     let calcs = spec.effective_calculations();
-    for (i, c) in calcs.iter().enumerate() {
-        if matches!(c.op, CalcOp::Concurrency | CalcOp::RateAvg | CalcOp::RateSum | CalcOp::RateMax) {
-            return Err(Error::spec(format!("calculations[{i}]"), format!("{} is not pushed down to ClickHouse yet: bring the matching events into the tab to compute it", c.key())));
+    if !spec.breakdowns.is_empty() {
+        let keys = crate::query::order::sort_keys(spec, &calcs);
+        let sorted_by = keys.iter().find_map(|k| match k {
+            crate::query::order::SortKey::Calc(i, _) if timed(calcs[*i].op) => Some(calcs[*i].key()),
+            _ => None,
+        });
+        let had = spec.havings.iter().find(|h| timed(h.calculate_op)).map(|h| h.calculate_op.name().to_string());
+        if let Some(k) = sorted_by.or(had) {
+            return Err(Error::spec("orders", format!("ordering or a having by {k} with GROUP BY is not pushed down to ClickHouse yet: order by another calculation or a breakdown, or bring the matching events into the tab")));
         }
     }
     let weight = ds.sample_rate_column().and_then(|n| table.column(n)).map(|c| (c, c.data_type == DataType::Int64));
@@ -188,6 +197,36 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
         let mut keys: Vec<(i64, usize)> = cells.keys().copied().collect();
         keys.sort_unstable();
         series = keys.into_iter().map(|k| SeriesPoint { time_ms: k.0, row: k.1, values: cells.remove(&k).unwrap_or_default() }).collect();
+    }
+
+    // CONCURRENCY and RATE_*: partial aggregates per kept group and bucket, finished locally.
+    if let (Some((lo, hi)), false) = (ctx.range, results.is_empty()) {
+        let g = spec.granularity.unwrap_or_else(|| crate::query::spec::auto_granularity((hi - lo) / 1000)) * 1000;
+        let nbk = ((hi - lo + g - 1) / g) as u32;
+        for (ci, c) in ctx.calcs.iter().enumerate().filter(|(_, c)| timed(c.op)) {
+            let kind = match c.op {
+                CalcOp::Concurrency => crate::query::aggregate::TimedKind::Concurrency,
+                CalcOp::RateAvg => crate::query::aggregate::TimedKind::RateAvg,
+                CalcOp::RateSum => crate::query::aggregate::TimedKind::RateSum,
+                _ => crate::query::aggregate::TimedKind::RateMax,
+            };
+            let mut t = crate::query::aggregate::Timed::new(None, kind, lo, g, nbk);
+            for (key, bucket, cell) in ctx.timed_cells(client, c, lo, g, nbk).await? {
+                if let Some(&row) = index.get(&key) {
+                    t.add_cell(row as u32, bucket, cell);
+                }
+            }
+            for (row, r) in results.iter_mut().enumerate() {
+                r.values[ci] = t.total(row as u32);
+            }
+            if spec.granularity.is_some() {
+                let per_row: Vec<HashMap<u32, f64>> = (0..results.len()).map(|row| t.series(row as u32).into_iter().collect()).collect();
+                for p in &mut series {
+                    let b = ((p.time_ms - lo) / g) as u32;
+                    p.values[ci] = per_row[p.row].get(&b).map_or(Output::Null, |v| Output::Float(*v));
+                }
+            }
+        }
     }
 
     // Rows in range, and matching.
@@ -437,7 +476,7 @@ impl Ctx<'_> {
                 inner.push(format!("uniqExact({}) AS __a{k}", x()));
                 format!("toInt64(__a{k})")
             }
-            CalcOp::Heatmap => return Ok(None),
+            CalcOp::Heatmap | CalcOp::Concurrency | CalcOp::RateAvg | CalcOp::RateSum | CalcOp::RateMax => return Ok(None),
             op => {
                 let Some(p) = op.quantile() else { return Err(Error::spec("calculations", format!("{} is not pushed down", c.key()))) };
                 inner.push(format!("arraySort(__e -> __e.1, groupArrayIf((assumeNotNull(toFloat64({})), {wf}), isNotNull({}))) AS __a{k}", x(), x()));
@@ -510,7 +549,9 @@ impl Ctx<'_> {
         let order: Vec<String> = keys
             .iter()
             .filter_map(|k| match k {
-                crate::query::order::SortKey::Calc(i, desc) => (self.calcs[*i].op != CalcOp::Heatmap).then(|| format!("__o{i} {} NULLS LAST", if *desc { "DESC" } else { "ASC" })),
+                // (A HEATMAP orders nothing; CONCURRENCY and RATE_* order only without GROUP BY,
+                // where there is one group.)
+                crate::query::order::SortKey::Calc(i, desc) => in_sql(self.calcs[*i].op).then(|| format!("__o{i} {} NULLS LAST", if *desc { "DESC" } else { "ASC" })),
                 crate::query::order::SortKey::Breakdown(i, desc) => Some(format!("__g{i} {} NULLS LAST", if *desc { "DESC" } else { "ASC" })),
             })
             .collect();
@@ -599,6 +640,64 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// CONCURRENCY's or RATE_*'s partial aggregates per kept group and bucket (of `g` ms from
+    /// `lo`, `n` of them): `(group key, bucket, [Σx·w, Σw, max, concurrency delta])`.
+    async fn timed_cells<C: Client>(&self, client: &mut C, c: &Calculation, lo: i64, g: i64, n: u32) -> Result<Vec<(String, u32, [f64; 4])>> {
+        let mut q = Sql::new();
+        let ms = self.time.and_then(|t| t.time_ms(&mut q)).unwrap_or_default();
+        let w = self.weight_sql(&mut q).map_or("toFloat64(1)".to_string(), |w| format!("toFloat64({w})"));
+        let mut gs = Vec::new();
+        let mut cols = Vec::new();
+        for (i, b) in self.spec.breakdowns.iter().enumerate() {
+            let e = self.column(b)?.sql(&mut q);
+            cols.push(format!("{e} AS __g{i}"));
+            gs.push(e);
+        }
+        let names: Vec<String> = (0..gs.len()).map(|i| format!("__g{i}")).collect();
+        let mut cond = self.where_sql(&mut q)?;
+        if !gs.is_empty() {
+            let kept = self.kept_sql(&mut q)?;
+            let tuple = if gs.len() == 1 { gs[0].clone() } else { format!("({})", gs.join(", ")) };
+            cond = format!("{cond} AND {tuple} IN ({kept})");
+        }
+        let (lo_p, g_p, n_p) = (q.int(lo), q.int(g), q.int(n as i64));
+        let from = from(&mut q, self.backend);
+        let group = names.iter().map(|n| format!("{n}, ")).collect::<String>();
+        let sel = cols.iter().map(|c| format!("{c}, ")).collect::<String>();
+        let first = format!("toUInt32(greatest(intDiv({ms} - {lo_p}, {g_p}), 0))");
+        if c.op == CalcOp::Concurrency {
+            let dur = crate::query::execute::DURATION_COLUMN_NAMES
+                .iter()
+                .find_map(|n| self.table.column(n).filter(|c| matches!(Kind::of(&c.data_type), Kind::Int | Kind::Float)))
+                .ok_or_else(|| Error::spec("calculations", "CONCURRENCY needs a span duration column"))?;
+            let d = dur.sql(&mut q);
+            // A span covers [t, t + d]: +w from its first bucket, −w after its last.
+            let last = format!("toUInt32(least(greatest(floor(((toFloat64({ms}) + greatest(ifNull(toFloat64({d}), 0), 0)) - toFloat64({lo_p})) / toFloat64({g_p})), 0), toFloat64({n_p} - 1)))");
+            q.push(&format!(
+                "SELECT {group}__b, sum(__w) FROM (SELECT {sel}{first} AS __b, {w} AS __w FROM {from} WHERE {cond} UNION ALL SELECT {sel}{last} + 1 AS __b, -{w} AS __w FROM {from} WHERE {cond} AND {last} + 1 < {n_p}) GROUP BY {group}__b"
+            ));
+        } else {
+            let x = self.column(c.column.as_deref().unwrap_or(""))?.sql(&mut q);
+            q.push(&format!(
+                "SELECT {sel}{first} AS __b, sum(toFloat64({x}) * {w}), sum({w}), max(toFloat64({x})) FROM {from} WHERE {cond} AND isNotNull({x}) GROUP BY {group}__b"
+            ));
+        }
+        let nb = gs.len();
+        let mut out = Vec::new();
+        for b in self.backend.fetch(client, &q).await? {
+            for r in 0..b.num_rows() {
+                let group: Vec<Value> = (0..nb).map(|i| value_at(b.column(i), r)).collect();
+                let bucket = output_at(b.column(nb), r).as_f64().unwrap_or(0.0) as u32;
+                let f = |i: usize| output_at(b.column(nb + 1 + i), r).as_f64().unwrap_or(0.0);
+                let cell = if c.op == CalcOp::Concurrency { [0.0, 0.0, f64::NEG_INFINITY, f(0)] } else { [f(0), f(1), f(2), 0.0] };
+                out.push((group_key(&group), bucket, cell));
+            }
+        }
+        Ok(out)
+    }
+}
+
 fn cmp_sql(op: FilterOp) -> Option<&'static str> {
     Some(match op {
         FilterOp::Eq => "=",
@@ -618,13 +717,23 @@ fn outputs(calcs: &[Calculation], b: &RecordBatch, r: usize, first: usize) -> Ve
     calcs
         .iter()
         .map(|c| {
-            if c.op == CalcOp::Heatmap {
+            if !in_sql(c.op) {
                 return Output::Null;
             }
             k += 1;
             output_at(b.column(k - 1), r)
         })
         .collect()
+}
+
+/// CONCURRENCY and RATE_*: made from partial aggregates per time bucket.
+fn timed(op: CalcOp) -> bool {
+    matches!(op, CalcOp::Concurrency | CalcOp::RateAvg | CalcOp::RateSum | CalcOp::RateMax)
+}
+
+/// Whether a calculation's output is a column of the totals and series answers.
+fn in_sql(op: CalcOp) -> bool {
+    op != CalcOp::Heatmap && !timed(op)
 }
 
 /// A group's breakdown values as one comparable key.

@@ -542,6 +542,16 @@ impl Timed {
         Timed { column, kind, cells: HashMap::new(), bucket_ms, start_ms, buckets }
     }
 
+    /// Add partial aggregates computed elsewhere (a ClickHouse push-down): for slot `slot` and
+    /// bucket `bucket`, (Σx·w, Σw, max, concurrency delta), as [`Timed::update`] keeps them.
+    pub fn add_cell(&mut self, slot: u32, bucket: u32, cell: [f64; 4]) {
+        let c = self.cells.entry(slot).or_default().entry(bucket).or_insert([0.0, 0.0, f64::NEG_INFINITY, 0.0]);
+        c[0] += cell[0];
+        c[1] += cell[1];
+        c[2] = c[2].max(cell[2]);
+        c[3] += cell[3];
+    }
+
     pub fn update(&mut self, input: &Input) {
         let Some(col) = self.column.map(|c| input.batch.column(c)) else { return };
         let Some(nc) = numeric(col) else { return };
