@@ -17,7 +17,7 @@ pub mod pushdown;
 pub mod sql;
 pub mod table;
 
-pub use pushdown::{matching_rows, query, slowest, table_range, trace_spans, Options};
+pub use pushdown::{bubbleup, matching_rows, query, slowest, table_range, trace_spans, Options};
 pub use sql::Sql;
 pub use table::Table;
 

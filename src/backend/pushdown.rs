@@ -849,3 +849,189 @@ pub async fn trace_spans<C: Client>(client: &mut C, backend: &Backend, table: &T
     let list: Vec<String> = ids.iter().map(|i| q.string(i)).collect();
     rows_where(client, backend, table, q, &format!("{t} IN ({})", list.join(", ")), None).await
 }
+
+/// BubbleUp for `selection` against the rest of what `spec` matches, on the store: ClickHouse
+/// tallies each column (dimensions: weight per value among the query's rows and the selected
+/// ones; measures: the range of their finite values, then weight per bucket), and the local
+/// engine turns the tallies into the same report ([`crate::bubbleup::report`]). Values are
+/// tallied in value order, so among values whose shares differ equally the order can differ
+/// from the tab's (which keeps first-seen order). `only`: compare these columns only.
+pub async fn bubbleup<C: Client>(client: &mut C, backend: &Backend, table: &Table, spec: &QuerySpec, selection: &crate::bubbleup::Selection, sample_rate: SampleRate, only: Option<&[String]>) -> Result<crate::bubbleup::BubbleUp> {
+    use crate::bubbleup::{BubbleUp, Tally, DIMENSION_MAX_DISTINCT, MAX_DISTINCT, MEASURE_BUCKETS};
+    let ds = table.dataset(sample_rate)?;
+    // The local engine's checks of the query and the selection, on no rows.
+    crate::bubbleup::run_on(&ds, spec, selection, only)?;
+    let weight = ds.sample_rate_column().and_then(|n| table.column(n)).map(|c| (c, c.data_type == DataType::Int64));
+    let time = ds.time_column().and_then(|n| table.column(n));
+    let mut ctx = Ctx { backend, table, spec, calcs: Vec::new(), weight, time, range: None };
+    if let Some(t) = time {
+        let latest = if spec.start_time.is_none() && spec.end_time.is_none() { table_range(client, backend, t).await?.map_or(0, |r| r.1) } else { 0 };
+        ctx.range = Some(crate::query::execute::range_at(spec, latest));
+    }
+    // The selection inside the query's rows: its time range and its filters, ANDed.
+    let sel_sql = |q: &mut Sql| -> Result<String> {
+        let mut parts = Vec::new();
+        if let (Some(t), true) = (time, selection.start_time.is_some() || selection.end_time.is_some()) {
+            let ms = t.time_ms(q).unwrap_or_default();
+            if let Some(s) = selection.start_time {
+                parts.push(format!("{ms} >= {}", q.int(s.saturating_mul(1000))));
+            }
+            if let Some(e) = selection.end_time {
+                parts.push(format!("{ms} < {}", q.int(e.saturating_mul(1000))));
+            }
+        }
+        for f in &selection.filters {
+            parts.push(ctx.filter_sql(q, f)?);
+        }
+        Ok(if parts.is_empty() { "1".into() } else { format!("({})", parts.join(" AND ")) })
+    };
+    let sel_cols = selection.columns();
+    let mut out = BubbleUp::default();
+    let (mut dims, mut measures): (Vec<&Column>, Vec<&Column>) = (Vec::new(), Vec::new());
+    for c in &table.columns {
+        let kind = Kind::of(&c.data_type);
+        if only.is_some_and(|o| !o.iter().any(|n| n == &c.name)) {
+            continue;
+        } else if Some(c.name.as_str()) == ds.time_column() {
+            out.skipped.push((c.name.clone(), "the time column".into()));
+        } else if sel_cols.contains(&c.name.as_str()) {
+            out.skipped.push((c.name.clone(), "used by the selection".into()));
+        } else if Some(c.name.as_str()) == ds.sample_rate_column() {
+            out.skipped.push((c.name.clone(), "the sample rate".into()));
+        } else if kind == Kind::Other {
+            out.skipped.push((c.name.clone(), format!("nested or binary ({})", c.data_type)));
+        } else if kind == Kind::Float {
+            measures.push(c);
+        } else {
+            dims.push(c);
+        }
+    }
+    let w_of = |q: &mut Sql| ctx.weight_sql(q).map_or("toFloat64(1)".to_string(), |w| format!("toFloat64({w})"));
+
+    // The populations.
+    let mut q = Sql::new();
+    let (w, s, cond) = (w_of(&mut q), sel_sql(&mut q)?, ctx.where_sql(&mut q)?);
+    let from_t = from(&mut q, backend);
+    q.push(&format!("SELECT sum({w}), sumIf({w}, {s}) FROM {from_t} WHERE {cond}"));
+    let b = backend.fetch(client, &q).await?;
+    let (all, sel) = b.iter().find(|b| b.num_rows() > 0).map_or((0.0, 0.0), |b| (output_at(b.column(0), 0).as_f64().unwrap_or(0.0), output_at(b.column(1), 0).as_f64().unwrap_or(0.0)));
+    out.selection_count = sel;
+    out.baseline_count = all - sel;
+
+    // Dimensions: weight per value (as text, read back by type), at most MAX_DISTINCT + 2 rows
+    // each (the values past MAX_DISTINCT, and null).
+    let mut tallies: Vec<(String, Tally)> = Vec::new();
+    let mut values: Vec<Vec<(Json, f64, f64)>> = vec![Vec::new(); dims.len()];
+    if !dims.is_empty() {
+        let mut q = Sql::new();
+        let (w, s, cond) = (w_of(&mut q), sel_sql(&mut q)?, ctx.where_sql(&mut q)?);
+        let from_t = from(&mut q, backend);
+        let cap = q.int(MAX_DISTINCT as i64 + 2);
+        let parts: Vec<String> = dims
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let x = c.sql(&mut q);
+                format!("SELECT toUInt32({i}) AS __col, toString({x}) AS __v, sum({w}) AS __a, sumIf({w}, {s}) AS __s FROM {from_t} WHERE {cond} GROUP BY __v ORDER BY __v LIMIT {cap}")
+            })
+            .collect();
+        q.push(&parts.iter().map(|p| format!("SELECT * FROM ({p})")).collect::<Vec<_>>().join(" UNION ALL "));
+        for b in backend.fetch(client, &q).await? {
+            for r in 0..b.num_rows() {
+                let i = output_at(b.column(0), r).as_f64().unwrap_or(0.0) as usize;
+                let Some(c) = dims.get(i) else { continue };
+                let v = match value_at(b.column(1), r) {
+                    Value::Str(t) => match Kind::of(&c.data_type) {
+                        Kind::Int => t.parse::<i64>().map_or(Json::String(t.clone()), Json::from),
+                        Kind::Bool => Json::Bool(t == "true"),
+                        _ => Json::String(t),
+                    },
+                    _ => Json::Null,
+                };
+                let (a, s) = (output_at(b.column(2), r).as_f64().unwrap_or(0.0), output_at(b.column(3), r).as_f64().unwrap_or(0.0));
+                if a > 0.0 {
+                    values[i].push((v, a, s));
+                }
+            }
+        }
+        // The tab lists null first (its code 0), then the values.
+        for v in &mut values {
+            v.sort_by_key(|(x, _, _)| !x.is_null());
+        }
+    }
+    let mut int_measures: Vec<&Column> = Vec::new();
+    for (c, vals) in dims.iter().zip(values) {
+        let distinct = vals.iter().filter(|(v, _, _)| !v.is_null()).count();
+        if Kind::of(&c.data_type) == Kind::Int && distinct > DIMENSION_MAX_DISTINCT {
+            // Integers with many values are measures after all.
+            int_measures.push(c);
+        } else if distinct > MAX_DISTINCT {
+            tallies.push((c.name.clone(), Tally::Overflow));
+        } else {
+            tallies.push((c.name.clone(), Tally::Values(vals)));
+        }
+    }
+
+    // Measures: the range of their finite values, then weight per bucket.
+    let measures: Vec<&Column> = measures.into_iter().chain(int_measures).collect();
+    if !measures.is_empty() {
+        let mut q = Sql::new();
+        let cond = ctx.where_sql(&mut q)?;
+        let from_t = from(&mut q, backend);
+        let cols: Vec<String> = measures
+            .iter()
+            .map(|c| {
+                let x = c.sql(&mut q);
+                format!("min(if(isFinite(toFloat64({x})), toFloat64({x}), NULL)), max(if(isFinite(toFloat64({x})), toFloat64({x}), NULL))")
+            })
+            .collect();
+        q.push(&format!("SELECT {} FROM {from_t} WHERE {cond}", cols.join(", ")));
+        let b = backend.fetch(client, &q).await?;
+        let row = b.iter().find(|b| b.num_rows() > 0);
+        let ranges: Vec<(f64, f64)> = (0..measures.len())
+            .map(|i| {
+                let at = |k: usize| row.and_then(|b| output_at(b.column(k), 0).as_f64());
+                (at(2 * i).unwrap_or(f64::INFINITY), at(2 * i + 1).unwrap_or(f64::NEG_INFINITY))
+            })
+            .collect();
+        let mut q = Sql::new();
+        let (w, s, cond) = (w_of(&mut q), sel_sql(&mut q)?, ctx.where_sql(&mut q)?);
+        let from_t = from(&mut q, backend);
+        let nulls = q.int(MEASURE_BUCKETS as i64);
+        let parts: Vec<String> = measures
+            .iter()
+            .zip(&ranges)
+            .enumerate()
+            .map(|(i, (c, (lo, hi)))| {
+                let x = c.sql(&mut q);
+                let width = (hi - lo) / MEASURE_BUCKETS as f64;
+                // As the tab buckets: null and non-finite last; truncation is floor (the range
+                // came from these rows).
+                let slot = if width > 0.0 {
+                    let (lo, width, top) = (q.float(*lo), q.float(width), q.int(MEASURE_BUCKETS as i64 - 1));
+                    format!("multiIf(isNull({x}) OR NOT isFinite(toFloat64({x})), toUInt64({nulls}), least(toUInt64(greatest((toFloat64({x}) - {lo}) / {width}, 0)), toUInt64({top})))")
+                } else {
+                    format!("if(isNull({x}) OR NOT isFinite(toFloat64({x})), toUInt64({nulls}), toUInt64(0))")
+                };
+                format!("SELECT toUInt32({i}) AS __col, {slot} AS __b, sum({w}) AS __a, sumIf({w}, {s}) AS __s FROM {from_t} WHERE {cond} GROUP BY __b")
+            })
+            .collect();
+        q.push(&parts.iter().map(|p| format!("SELECT * FROM ({p})")).collect::<Vec<_>>().join(" UNION ALL "));
+        let mut buckets: Vec<(Vec<f64>, Vec<f64>)> = vec![(vec![0.0; MEASURE_BUCKETS + 1], vec![0.0; MEASURE_BUCKETS + 1]); measures.len()];
+        for b in backend.fetch(client, &q).await? {
+            for r in 0..b.num_rows() {
+                let i = output_at(b.column(0), r).as_f64().unwrap_or(0.0) as usize;
+                let k = (output_at(b.column(1), r).as_f64().unwrap_or(0.0) as usize).min(MEASURE_BUCKETS);
+                if let Some((a, s)) = buckets.get_mut(i) {
+                    a[k] += output_at(b.column(2), r).as_f64().unwrap_or(0.0);
+                    s[k] += output_at(b.column(3), r).as_f64().unwrap_or(0.0);
+                }
+            }
+        }
+        for ((c, (lo, hi)), (a, s)) in measures.iter().zip(ranges).zip(buckets) {
+            tallies.push((c.name.clone(), Tally::Buckets { min: lo, max: hi, all: a, sel: s }));
+        }
+    }
+    // The tab reports columns in schema order before ranking; ranking is by score, then name.
+    Ok(crate::bubbleup::report(out, tallies))
+}

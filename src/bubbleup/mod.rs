@@ -243,24 +243,46 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, selection: &Selection, on
         }
     }
 
-    // Shares and scores.
-    let (ns, nb) = (out.selection_count.max(f64::MIN_POSITIVE), out.baseline_count.max(f64::MIN_POSITIVE));
-    let share = |value: Json, range: Option<(f64, f64)>, s: f64, b: f64| ValueShare { value, range, selection: s / ns, baseline: b / nb, selection_count: s, baseline_count: b };
+    // Tallies per column, then shares and scores.
+    let mut tallies = Vec::with_capacity(candidates.len());
     for (col, acc) in candidates {
         let name = schema.field(col).name().clone();
-        let (measure, mut values) = match acc {
-            Acc::Values(v) if v.overflow => {
+        tallies.push((
+            name,
+            match acc {
+                Acc::Values(v) if v.overflow => Tally::Overflow,
+                Acc::Values(v) => Tally::Values((0..v.len()).filter(|g| v.all[*g] > 0.0).map(|g| (v.value(g).to_json(), v.all[g], v.sel[g])).collect()),
+                Acc::Numbers { min, max, all, sel } => Tally::Buckets { min, max, all, sel },
+            },
+        ));
+    }
+    Ok(report(out, tallies))
+}
+
+/// What BubbleUp found for one column among the query's rows (`all`) and the selected ones.
+pub enum Tally {
+    /// A dimension: each value seen (JSON; null included) with its weight among all and selected.
+    Values(Vec<(Json, f64, f64)>),
+    /// More than [`MAX_DISTINCT`] distinct values: not compared.
+    Overflow,
+    /// A measure: the range of its finite values, and [`MEASURE_BUCKETS`] + 1 weights each (the
+    /// last for null or non-finite values).
+    Buckets { min: f64, max: f64, all: Vec<f64>, sel: Vec<f64> },
+}
+
+/// The report from per-column tallies (`out` has the population counts and the columns skipped
+/// so far): shares, scores, ranking. Shared by the local engine and the ClickHouse push-down.
+pub fn report(mut out: BubbleUp, tallies: Vec<(String, Tally)>) -> BubbleUp {
+    let (ns, nb) = (out.selection_count.max(f64::MIN_POSITIVE), out.baseline_count.max(f64::MIN_POSITIVE));
+    let share = |value: Json, range: Option<(f64, f64)>, s: f64, b: f64| ValueShare { value, range, selection: s / ns, baseline: b / nb, selection_count: s, baseline_count: b };
+    for (name, tally) in tallies {
+        let (measure, mut values) = match tally {
+            Tally::Overflow => {
                 out.skipped.push((name, format!("more than {MAX_DISTINCT} distinct values")));
                 continue;
             }
-            Acc::Values(v) => {
-                let vals: Vec<ValueShare> = (0..v.len())
-                    .filter(|g| v.all[*g] > 0.0)
-                    .map(|g| share(v.value(g).to_json(), None, v.sel[g], v.all[g] - v.sel[g]))
-                    .collect();
-                (false, vals)
-            }
-            Acc::Numbers { min, max, all, sel } => {
+            Tally::Values(vals) => (false, vals.into_iter().map(|(v, all, sel)| share(v, None, sel, all - sel)).collect::<Vec<_>>()),
+            Tally::Buckets { min, max, all, sel } => {
                 if all.is_empty() {
                     continue;
                 }
@@ -286,7 +308,7 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, selection: &Selection, on
         out.columns.push(ColumnReport { column: name, measure, score, values });
     }
     out.columns.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.column.cmp(&b.column)));
-    Ok(out)
+    out
 }
 
 /// Widen `[min, max]` to the finite values of numeric column `col` in `rows`.

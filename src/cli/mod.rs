@@ -102,10 +102,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = HeatmapScale::Linear)]
         heatmap_scale: HeatmapScale,
     },
-    /// BubbleUp: which columns and values set the selected events apart from the rest.
+    /// BubbleUp: which columns and values set the selected events apart from the rest (with
+    /// --backend, ClickHouse tallies the columns).
     Bubbleup {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "backend")]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        store: Store,
         /// The query (time range, filters) as JSON, inline or @path.
         #[arg(long)]
         spec: String,
@@ -238,13 +241,30 @@ fn run(cmd: Command) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Bubbleup { files, spec, selection, format, sample_rate, columns } => {
+        Command::Bubbleup { files, store, spec, selection, format, sample_rate, columns } => {
             let spec = QuerySpec::from_json_str(&inline_or_file(spec, "spec")?).map_err(|e| e.to_string())?;
             let sel_json: serde_json::Value = serde_json::from_str(&inline_or_file(selection, "selection")?).map_err(|e| format!("selection is not JSON: {e}"))?;
             let selection = apiary::bubbleup::Selection::from_json(&sel_json).map_err(|e| e.to_string())?;
-            let mut ds = load_all(&files)?;
-            set_sample_rate(&mut ds, sample_rate)?;
-            let b = apiary::bubbleup::run_on(&ds, &spec, &selection, columns.as_deref()).map_err(|e| e.to_string())?;
+            let b = match store.backend()? {
+                Some(backend) => {
+                    let mut http = clickhouse::Http::new();
+                    let mode = match sample_rate {
+                        None => SampleRate::Auto,
+                        Some(s) if s == "none" => SampleRate::Off,
+                        Some(s) => SampleRate::Column(s),
+                    };
+                    apiary::pace::finish(async {
+                        let table = apiary::backend::Table::discover(&backend, &mut http).await?;
+                        apiary::backend::bubbleup(&mut http, &backend, &table, &spec, &selection, mode, columns.as_deref()).await
+                    })
+                    .map_err(|e| e.to_string())?
+                }
+                None => {
+                    let mut ds = load_all(&files)?;
+                    set_sample_rate(&mut ds, sample_rate)?;
+                    apiary::bubbleup::run_on(&ds, &spec, &selection, columns.as_deref()).map_err(|e| e.to_string())?
+                }
+            };
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&b.to_json()).unwrap_or_default()),
                 _ => print!("{}", output::bubbleup_table(&b)),

@@ -125,6 +125,46 @@ def main():
             report(first_difference(l, p, 1e-9), f"spec {n} {' '.join(extra)}: {s}")
         print(f"{nonempty} of {a.specs} specs had results, {series} series points compared")
 
+        # BubbleUp: ClickHouse tallies the columns, the local engine reports. Values whose shares
+        # differ equally may be ranked in another order (the tab keeps first-seen order).
+        def bubble_diff(l, p):
+            if not close(l["selection"], p["selection"], 1e-9) or not close(l["baseline"], p["baseline"], 1e-9):
+                return f"populations: {l['selection']} {l['baseline']} vs {p['selection']} {p['baseline']}"
+            if sorted(map(json.dumps, l["skipped"])) != sorted(map(json.dumps, p["skipped"])):
+                return f"skipped: {l['skipped']} vs {p['skipped']}"
+            lc, pc = {c["column"]: c for c in l["columns"]}, {c["column"]: c for c in p["columns"]}
+            if lc.keys() != pc.keys():
+                return f"columns: {sorted(lc)} vs {sorted(pc)}"
+            for name, a in lc.items():
+                b = pc[name]
+                if a["kind"] != b["kind"] or not close(a["score"], b["score"], 1e-9) or len(a["values"]) != len(b["values"]):
+                    return f"{name}: {a['kind']} {a['score']} {len(a['values'])} vs {b['kind']} {b['score']} {len(b['values'])}"
+                key = lambda v: round(v["selection"] - v["baseline"], 9)
+                cut = min((key(v) for v in a["values"]), default=0)
+                above = lambda vs: sorted(json.dumps([v["value"], round(v["selection_count"], 6), round(v["baseline_count"], 6)]) for v in vs if key(v) > cut)
+                if above(a["values"]) != above(b["values"]) or sorted(map(key, a["values"])) != sorted(map(key, b["values"])):
+                    return f"{name}: values differ\n    {a['values'][:3]}\n    {b['values'][:3]}"
+            order = [c["column"] for c in l["columns"]]
+            return None if order == [c["column"] for c in p["columns"]] or all(close(x["score"], y["score"], 1e-9) for x, y in zip(l["columns"], p["columns"])) else f"ranking: {order[:6]} vs {[c['column'] for c in p['columns']][:6]}"
+        for n in range(24):
+            lo_s, hi_s = lo_ms // 1000, hi_ms // 1000 + 1
+            spec = {"start_time": lo_s, "end_time": hi_s} if n % 3 else {"time_range": rng.choice([3600, 21600])}
+            if n % 4 == 1:
+                spec["filters"] = [gen.filter()]
+            a0 = rng.randint(lo_s, hi_s - 1800)
+            sel = {"start_time": a0, "end_time": a0 + rng.choice([300, 1800, 7200])} if n % 2 == 0 else {}
+            if n % 3 != 1:
+                sel["filters"] = [rng.choice([{"column": "duration_ms", "op": ">=", "value": rng.choice([100, 500, 1000])}, {"column": "region", "op": "=", "value": "eu-west-1"}, {"column": "error", "op": "=", "value": True}])]
+            extra = [] if n % 2 else ["--sample-rate", "none"]
+            s_, t_ = json.dumps(spec), json.dumps(sel)
+            rc1, local, err1 = run([a.apiary, "bubbleup", data, "--spec", s_, "--selection", t_] + extra)
+            rc2, pushed, err2 = run([a.apiary, "bubbleup", "--backend", url, "--table", "demo", "--spec", s_, "--selection", t_] + extra, env)
+            if rc1 or rc2:
+                ok = None if rc1 and rc2 and err1 == err2 else f"local exit {rc1} ({err1}), pushed down exit {rc2} ({err2})"
+                report(ok, f"bubbleup {s_} {t_}")
+                continue
+            report(bubble_diff(json.loads(local), json.loads(pushed)), f"bubbleup {' '.join(extra)}: {s_} selection {t_}")
+
         # CONCURRENCY and RATE_* (not in the generator): partial aggregates pushed down.
         end_s = hi_ms // 1000 + 1
         for spec in [

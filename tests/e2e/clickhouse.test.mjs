@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import zlib from 'node:zlib';
 import { start, newPage, canvasStats, runBuilder, box, OUT } from './browser.mjs';
 
 const KEY = 's3cret-key-7';
@@ -180,6 +181,27 @@ test('traces on the store: the slowest are the ones the tab lists for the same r
   await page.waitForSelector('.ap-span-details:not([hidden]) .ap-attrs');
   assert.match(await page.textContent('.ap-span-details'), new RegExp(local[0]));
   await page.screenshot({ path: path.join(OUT, 'clickhouse-trace.png'), fullPage: true });
+
+  // BubbleUp on the store: brush the last tenth of the line chart, "BubbleUp & traces"; the
+  // columns are ranked as the engine ranks them on the same rows in the tab.
+  const [left, top, right, bottom] = (await page.getAttribute('canvas.ap-chart', 'data-plot')).split(',').map(Number);
+  const c = await page.locator('canvas.ap-chart').boundingBox();
+  await page.mouse.move(c.x + left + (right - left) * 0.9, c.y + (top + bottom) / 2);
+  await page.mouse.down();
+  await page.mouse.move(c.x + right - 1, c.y + (top + bottom) / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.click('.ap-brush-menu:not([hidden]) [data-brush=select]');
+  await page.waitForSelector('.ap-bubbleup:not([hidden]) .ap-bu-col', { timeout: 60_000 });
+  const cols = await page.$$eval('.ap-bu-col', (x) => x.map((e) => e.dataset.column));
+  assert.ok(cols.slice(0, 3).includes('app.version'), cols.join(', '));
+  const state = JSON.parse(zlib.inflateRawSync(Buffer.from(new URL(page.url()).hash.slice(4), 'base64url')));
+  const inTab = JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['bubbleup', path.join('www', 'demo.arrow'), '--spec', JSON.stringify(state.query), '--selection', JSON.stringify(state.view.selection)], { encoding: 'utf8' }));
+  // (The page shows dimensions, then measures, each ranked.)
+  for (const kind of ['dimension', 'measure']) {
+    const shown = await page.$$eval(`.ap-bu-grid[data-kind=${kind}s] .ap-bu-col`, (x) => x.map((e) => e.dataset.column));
+    assert.deepEqual(shown, inTab.columns.filter((x) => x.kind === kind).map((x) => x.column), kind);
+  }
+  await page.waitForFunction(() => /in the selection/.test(document.querySelector('.ap-traces').textContent));
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -12,12 +12,19 @@ impl App {
     /// (a newer BubbleUp or query stops it).
     pub(super) fn run_bubbleup(&mut self, sel: Selection, push: bool) {
         let Some(spec) = self.model.spec.clone() else { return };
-        if self.model.store.is_some() {
-            self.show_error("BubbleUp compares events in the tab: bring the matching events into the tab (ClickHouse, above) to compare them");
-            return;
-        }
         let run = self.work.bubble_runs.get() + 1;
         self.work.bubble_runs.set(run);
+        if let Some(store) = &self.model.store {
+            // ClickHouse tallies the columns; the local engine reports.
+            let (b, table, d) = (store.backend.clone(), store.table.clone(), self.dispatch.clone());
+            let mode = if self.model.weighted { crate::dataset::SampleRate::Auto } else { crate::dataset::SampleRate::Off };
+            let _ = self.parts.root.set_attribute("data-bubbleup", "running");
+            wasm_bindgen_futures::spawn_local(async move {
+                let out = crate::backend::bubbleup(&mut crate::web::fetch::Post { signal: None }, &b, &table, &spec, &sel, mode, None).await;
+                d.send(Msg::BubbleUpDone { run, selection: sel, push, out });
+            });
+            return;
+        }
         let data = self.model.data.clone();
         let d = self.dispatch.clone();
         let mut pace = self.pace(&self.work.bubble_runs, run, true);
