@@ -186,10 +186,18 @@ fn inline_or_file(arg: String, what: &str) -> Result<String, String> {
     }
 }
 
+/// `--sample-rate`: a column, `none` (weighting off), or auto-detection when not given.
+fn sample_rate_mode(arg: Option<String>) -> SampleRate {
+    match arg {
+        None => SampleRate::Auto,
+        Some(s) if s == "none" => SampleRate::Off,
+        Some(s) => SampleRate::Column(s),
+    }
+}
+
 fn set_sample_rate(ds: &mut DataSet, sample_rate: Option<String>) -> Result<(), String> {
-    if let Some(sr) = sample_rate {
-        let mode = if sr == "none" { SampleRate::Off } else { SampleRate::Column(sr) };
-        ds.set_sample_rate(mode).map_err(|e| e.to_string())?;
+    if sample_rate.is_some() {
+        ds.set_sample_rate(sample_rate_mode(sample_rate)).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -248,11 +256,7 @@ fn run(cmd: Command) -> Result<(), String> {
             let b = match store.backend()? {
                 Some(backend) => {
                     let mut http = clickhouse::Http::new();
-                    let mode = match sample_rate {
-                        None => SampleRate::Auto,
-                        Some(s) if s == "none" => SampleRate::Off,
-                        Some(s) => SampleRate::Column(s),
-                    };
+                    let mode = sample_rate_mode(sample_rate);
                     apiary::pace::finish(async {
                         let table = apiary::backend::Table::discover(&backend, &mut http).await?;
                         apiary::backend::bubbleup(&mut http, &backend, &table, &spec, &selection, mode, columns.as_deref()).await
@@ -310,11 +314,7 @@ fn run(cmd: Command) -> Result<(), String> {
             let result = match store.backend()? {
                 Some(b) => {
                     let mut http = clickhouse::Http::new();
-                    let sample_rate = match sample_rate {
-                        None => SampleRate::Auto,
-                        Some(s) if s == "none" => SampleRate::Off,
-                        Some(s) => SampleRate::Column(s),
-                    };
+                    let sample_rate = sample_rate_mode(sample_rate);
                     apiary::pace::finish(async {
                         let table = apiary::backend::Table::discover(&b, &mut http).await?;
                         apiary::backend::query(&mut http, &b, &table, &spec, &apiary::backend::Options { heatmap_scale: scale, sample_rate }).await
