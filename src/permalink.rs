@@ -94,7 +94,15 @@ impl FileRef {
         if self.name != name || self.size != bytes.len() as u64 {
             return Ok(false);
         }
-        if self.hash != content_hash(bytes) {
+        self.matches_hash(name, bytes.len(), &content_hash(bytes))
+    }
+
+    /// [`FileRef::matches`] for a file whose content hash is already known.
+    pub fn matches_hash(&self, name: &str, size: usize, hash: &str) -> Result<bool, String> {
+        if self.name != name || self.size != size as u64 {
+            return Ok(false);
+        }
+        if self.hash != hash {
             return Err(format!("{name} has the name and size the link asks for, but different content: the view may differ from the one linked"));
         }
         Ok(true)

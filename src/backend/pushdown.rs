@@ -85,20 +85,7 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
     let time = ds.time_column().and_then(|n| table.column(n));
     let mut ctx = Ctx { backend, table, spec, calcs, weight, time, range: None };
 
-    // The time range, as the local engine resolves it.
-    if let Some(t) = time {
-        let latest = match (spec.start_time, spec.end_time) {
-            (None, None) => {
-                let mut q = Sql::new();
-                let ms = t.time_ms(&mut q).unwrap_or_default();
-                let from = from(&mut q, backend);
-                q.push(&format!("SELECT toInt64(max({ms})) FROM {from}"));
-                first_int(&backend.fetch(client, &q).await?).unwrap_or(0)
-            }
-            _ => 0,
-        };
-        ctx.range = Some(crate::query::execute::range_at(spec, latest));
-    }
+    ctx.range = resolve_range(client, backend, spec, time).await?;
 
     // HEATMAP layouts: one per column, from its matching values' min and max.
     let mut layouts: HashMap<String, Option<Layout>> = HashMap::new();
@@ -258,10 +245,7 @@ pub async fn matching_rows<C: Client>(client: &mut C, backend: &Backend, table: 
     crate::query::run_with(&ds, spec, &RunOptions::default())?;
     let time = ds.time_column().and_then(|n| table.column(n));
     let mut ctx = Ctx { backend, table, spec, calcs: Vec::new(), weight: None, time, range: None };
-    if let Some(t) = time {
-        let latest = if spec.start_time.is_none() && spec.end_time.is_none() { table_range(client, backend, t).await?.map_or(0, |r| r.1) } else { 0 };
-        ctx.range = Some(crate::query::execute::range_at(spec, latest));
-    }
+    ctx.range = resolve_range(client, backend, spec, time).await?;
     let mut q = Sql::new();
     let w = ctx.where_sql(&mut q)?;
     rows_where(client, backend, table, q, &w, Some(cap)).await
@@ -291,6 +275,24 @@ async fn rows_where<C: Client>(client: &mut C, backend: &Backend, table: &Table,
             RecordBatch::try_new(schema.clone(), cols).map_err(Error::from)
         })
         .collect()
+}
+
+/// `spec`'s time range `[start_ms, end_ms)` on the table, as the local engine resolves it (a
+/// relative range ends just after the table's latest event: one request); `None` without a
+/// time column.
+async fn resolve_range<C: Client>(client: &mut C, backend: &Backend, spec: &QuerySpec, time: Option<&Column>) -> Result<Option<(i64, i64)>> {
+    let Some(t) = time else { return Ok(None) };
+    let latest = match (spec.start_time, spec.end_time) {
+        (None, None) => {
+            let mut q = Sql::new();
+            let ms = t.time_ms(&mut q).unwrap_or_default();
+            let from = from(&mut q, backend);
+            q.push(&format!("SELECT toInt64(max({ms})) FROM {from}"));
+            first_int(&backend.fetch(client, &q).await?).unwrap_or(0)
+        }
+        _ => 0,
+    };
+    Ok(Some(crate::query::execute::range_at(spec, latest)))
 }
 
 /// The table's first and last event time in ms (`None` when it has no rows).
@@ -800,9 +802,7 @@ pub async fn slowest<C: Client>(client: &mut C, backend: &Backend, table: &Table
     // The range resolved here, so the local ranking over the fetched spans uses the same one.
     let mut spec = spec.clone();
     let time = ds.time_column().and_then(|n| table.column(n));
-    if let Some(t) = time {
-        let latest = if spec.start_time.is_none() && spec.end_time.is_none() { table_range(client, backend, t).await?.map_or(0, |r| r.1) } else { 0 };
-        let (lo, hi) = crate::query::execute::range_at(&spec, latest);
+    if let Some((lo, hi)) = resolve_range(client, backend, &spec, time).await? {
         (spec.start_time, spec.end_time, spec.time_range) = (Some(lo / 1000), Some(hi / 1000), None);
     }
     let mut narrowed = spec.clone();
@@ -864,10 +864,7 @@ pub async fn bubbleup<C: Client>(client: &mut C, backend: &Backend, table: &Tabl
     let weight = ds.sample_rate_column().and_then(|n| table.column(n)).map(|c| (c, c.data_type == DataType::Int64));
     let time = ds.time_column().and_then(|n| table.column(n));
     let mut ctx = Ctx { backend, table, spec, calcs: Vec::new(), weight, time, range: None };
-    if let Some(t) = time {
-        let latest = if spec.start_time.is_none() && spec.end_time.is_none() { table_range(client, backend, t).await?.map_or(0, |r| r.1) } else { 0 };
-        ctx.range = Some(crate::query::execute::range_at(spec, latest));
-    }
+    ctx.range = resolve_range(client, backend, spec, time).await?;
     // The selection inside the query's rows: its time range and its filters, ANDed.
     let sel_sql = |q: &mut Sql| -> Result<String> {
         let mut parts = Vec::new();

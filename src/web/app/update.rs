@@ -216,14 +216,12 @@ impl App {
                 // but the content differs).
                 let before = self.model.wanted.len();
                 let mut warning = None;
-                self.model.wanted.retain(|w| {
-                    if w.name != name || w.size != size as u64 {
-                        return true;
+                self.model.wanted.retain(|w| match w.matches_hash(&name, size, &hash) {
+                    Ok(found) => !found,
+                    Err(e) => {
+                        warning = Some(e);
+                        false
                     }
-                    if w.hash != hash {
-                        warning = Some(format!("{name} has the name and size the link asks for, but different content: the view may differ from the one linked"));
-                    }
-                    false
                 });
                 if self.model.wanted.len() != before {
                     self.views.sources.show_wanted(&self.model.wanted);
