@@ -122,3 +122,25 @@ fn value_counts_agree_with_the_query_engine_for_every_column_kind() {
         }
     }
 }
+
+/// The report does not depend on the order of the rows: equal differences rank in value
+/// order, whichever value came first.
+#[test]
+fn ranking_does_not_depend_on_row_order() {
+    let rows = [("b", true, 7), ("a", true, 3), ("d", false, 7), ("c", false, 3), ("a", false, 5), ("b", false, 5)];
+    let report = |order: &[usize]| {
+        let lines: String = order.iter().map(|&i| format!("{{\"k\":\"{}\",\"e\":{},\"n\":{}}}\n", rows[i].0, rows[i].1, rows[i].2)).collect();
+        let ds = DataSet::from_batches(apiary::ingest::load("rows.ndjson", lines.as_bytes()).unwrap().batches).unwrap();
+        let sel = Selection::from_json(&json!({"filters": [{"column": "e", "op": "=", "value": true}]})).unwrap();
+        let b = bubbleup::run(&ds, &QuerySpec::from_json(&json!({})).unwrap(), &sel).unwrap();
+        b.columns.iter().map(|c| (c.column.clone(), c.values.iter().map(|v| v.value.clone()).collect::<Vec<_>>())).collect::<Vec<_>>()
+    };
+    let forward = report(&[0, 1, 2, 3, 4, 5]);
+    assert_eq!(forward, report(&[5, 4, 3, 2, 1, 0]));
+    assert_eq!(forward, report(&[3, 0, 5, 2, 4, 1]));
+    let k = &forward.iter().find(|c| c.0 == "k").unwrap().1;
+    // a and b: ½ of the selection, ¼ of the rest; c and d: none of it, ¼ of the rest.
+    assert_eq!(k, &vec![json!("a"), json!("b"), json!("c"), json!("d")]);
+    let n = &forward.iter().find(|c| c.0 == "n").unwrap().1;
+    assert_eq!(n, &vec![json!(3), json!(7), json!(5)]);
+}

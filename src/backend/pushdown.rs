@@ -20,8 +20,10 @@
 //!   value's bucket computed by the same arithmetic in SQL.
 //! - CONCURRENCY and RATE_*: ClickHouse sums the local engine's partial aggregates per group and
 //!   bucket (Σx·w, Σw, max; a span's weight added at its first bucket and taken away after its
-//!   last), and the local engine's own `Timed` makes the totals and series from them. Ordering
-//!   or a having by one of them with GROUP BY is not pushed down yet (an error says so).
+//!   last), and the local engine's own `Timed` makes the series from them. Their totals (peak
+//!   concurrency; the mean of the rates between consecutive buckets) are made in the totals
+//!   query by the same arithmetic over `sumMap`s per group, so havings, orders and the limit
+//!   by them stay in SQL.
 
 use std::collections::HashMap;
 
@@ -70,17 +72,6 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
     // The local engine's own checks (columns, types, values, havings, orders), on no rows.
     crate::query::run_with(&ds, spec, &RunOptions { heatmap_scale: opts.heatmap_scale, within: None })?;
     let calcs = spec.effective_calculations();
-    if !spec.breakdowns.is_empty() {
-        let keys = crate::query::order::sort_keys(spec, &calcs);
-        let sorted_by = keys.iter().find_map(|k| match k {
-            crate::query::order::SortKey::Calc(i, _) if timed(calcs[*i].op) => Some(calcs[*i].key()),
-            _ => None,
-        });
-        let had = spec.havings.iter().find(|h| timed(h.calculate_op)).map(|h| h.calculate_op.name().to_string());
-        if let Some(k) = sorted_by.or(had) {
-            return Err(Error::spec("orders", format!("ordering or a having by {k} with GROUP BY is not pushed down to ClickHouse yet: order by another calculation or a breakdown, or bring the matching events into the tab")));
-        }
-    }
     let weight = ds.sample_rate_column().and_then(|n| table.column(n)).map(|c| (c, c.data_type == DataType::Int64));
     let time = ds.time_column().and_then(|n| table.column(n));
     let mut ctx = Ctx { backend, table, spec, calcs, weight, time, range: None };
@@ -117,7 +108,7 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
     for b in backend.fetch(client, &q).await? {
         for r in 0..b.num_rows() {
             let group = (0..nb).map(|i| value_at(b.column(i), r)).collect();
-            results.push(ResultRow { group, values: outputs(&ctx.calcs, &b, r, nb) });
+            results.push(ResultRow { group, values: outputs(&ctx.calcs, &b, r, nb, true) });
         }
     }
     let index: HashMap<String, usize> = results.iter().enumerate().map(|(i, r)| (group_key(&r.group), i)).collect();
@@ -162,7 +153,7 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
                     let t = output_at(b.column(0), r).as_f64().unwrap_or(0.0) as i64;
                     let group: Vec<Value> = (0..nb).map(|i| value_at(b.column(i + 1), r)).collect();
                     let Some(&row) = index.get(&group_key(&group)) else { continue };
-                    cells.insert((t, row), outputs(&ctx.calcs, &b, r, nb + 1));
+                    cells.insert((t, row), outputs(&ctx.calcs, &b, r, nb + 1, false));
                 }
             }
         }
@@ -186,10 +177,9 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
         series = keys.into_iter().map(|k| SeriesPoint { time_ms: k.0, row: k.1, values: cells.remove(&k).unwrap_or_default() }).collect();
     }
 
-    // CONCURRENCY and RATE_*: partial aggregates per kept group and bucket, finished locally.
-    if let (Some((lo, hi)), false) = (ctx.range, results.is_empty()) {
-        let g = spec.granularity.unwrap_or_else(|| crate::query::spec::auto_granularity((hi - lo) / 1000)) * 1000;
-        let nbk = ((hi - lo + g - 1) / g) as u32;
+    // CONCURRENCY and RATE_* series: partial aggregates per kept group and bucket, finished by
+    // the local engine (their totals came with the others).
+    if let (Some((lo, g, nbk)), Some(_), false) = (ctx.timed_grid(), spec.granularity, results.is_empty()) {
         for (ci, c) in ctx.calcs.iter().enumerate().filter(|(_, c)| timed(c.op)) {
             let kind = match c.op {
                 CalcOp::Concurrency => crate::query::aggregate::TimedKind::Concurrency,
@@ -203,15 +193,10 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
                     t.add_cell(row as u32, bucket, cell);
                 }
             }
-            for (row, r) in results.iter_mut().enumerate() {
-                r.values[ci] = t.total(row as u32);
-            }
-            if spec.granularity.is_some() {
-                let per_row: Vec<HashMap<u32, f64>> = (0..results.len()).map(|row| t.series(row as u32).into_iter().collect()).collect();
-                for p in &mut series {
-                    let b = ((p.time_ms - lo) / g) as u32;
-                    p.values[ci] = per_row[p.row].get(&b).map_or(Output::Null, |v| Output::Float(*v));
-                }
+            let per_row: Vec<HashMap<u32, f64>> = (0..results.len()).map(|row| t.series(row as u32).into_iter().collect()).collect();
+            for p in &mut series {
+                let b = ((p.time_ms - lo) / g) as u32;
+                p.values[ci] = per_row[p.row].get(&b).map_or(Output::Null, |v| Output::Float(*v));
             }
         }
     }
@@ -519,7 +504,12 @@ impl Ctx<'_> {
         inner.push("count() AS __n".to_string());
         let mut outs = Vec::new();
         for (k, c) in self.calcs.iter().enumerate() {
-            if let Some(o) = self.calc_sql(q, k, c, &mut inner)? {
+            let o = match (timed(c.op), bucket) {
+                (true, None) => Some(self.timed_total_sql(q, k, c, &mut inner)?),
+                (true, Some(_)) => None,
+                (false, _) => self.calc_sql(q, k, c, &mut inner)?,
+            };
+            if let Some(o) = o {
                 outer.push(format!("{o} AS __o{k}"));
                 outs.push(k);
             }
@@ -551,9 +541,8 @@ impl Ctx<'_> {
         let order: Vec<String> = keys
             .iter()
             .filter_map(|k| match k {
-                // (A HEATMAP orders nothing; CONCURRENCY and RATE_* order only without GROUP BY,
-                // where there is one group.)
-                crate::query::order::SortKey::Calc(i, desc) => in_sql(self.calcs[*i].op).then(|| format!("__o{i} {} NULLS LAST", if *desc { "DESC" } else { "ASC" })),
+                // (A HEATMAP orders nothing.)
+                crate::query::order::SortKey::Calc(i, desc) => (self.calcs[*i].op != CalcOp::Heatmap).then(|| format!("__o{i} {} NULLS LAST", if *desc { "DESC" } else { "ASC" })),
                 crate::query::order::SortKey::Breakdown(i, desc) => Some(format!("__g{i} {} NULLS LAST", if *desc { "DESC" } else { "ASC" })),
             })
             .collect();
@@ -643,11 +632,65 @@ impl Ctx<'_> {
 }
 
 impl Ctx<'_> {
+    /// CONCURRENCY's and RATE_*'s time buckets: (first bucket's start ms, width ms, how many),
+    /// the query's granularity or the automatic one; `None` without a time range.
+    fn timed_grid(&self) -> Option<(i64, i64, u32)> {
+        let (lo, hi) = self.range?;
+        let g = self.spec.granularity.unwrap_or_else(|| crate::query::spec::auto_granularity((hi - lo) / 1000)) * 1000;
+        Some((lo, g, ((hi - lo + g - 1) / g) as u32))
+    }
+
+    /// A row's first bucket and, for CONCURRENCY, its last: SQL over the row.
+    fn timed_buckets(&self, q: &mut Sql, c: &Calculation, (lo, g, n): (i64, i64, u32)) -> Result<(String, Option<String>, String)> {
+        let ms = self.time.and_then(|t| t.time_ms(q)).unwrap_or_default();
+        let (lo_p, g_p, n_p) = (q.int(lo), q.int(g), q.int(n as i64));
+        let first = format!("toUInt32(greatest(intDiv({ms} - {lo_p}, {g_p}), 0))");
+        if c.op != CalcOp::Concurrency {
+            return Ok((first, None, n_p));
+        }
+        let dur = crate::query::execute::DURATION_COLUMN_NAMES
+            .iter()
+            .find_map(|n| self.table.column(n).filter(|c| matches!(Kind::of(&c.data_type), Kind::Int | Kind::Float)))
+            .ok_or_else(|| Error::spec("calculations", "CONCURRENCY needs a span duration column"))?;
+        let d = dur.sql(q);
+        // A span covers [t, t + d]: +w from its first bucket, −w after its last.
+        let last = format!("toUInt32(least(greatest(floor(((toFloat64({ms}) + greatest(ifNull(toFloat64({d}), 0), 0)) - toFloat64({lo_p})) / toFloat64({g_p})), 0), toFloat64({n_p} - 1)))");
+        Ok((first, Some(last), n_p))
+    }
+
+    /// CONCURRENCY's or RATE_*'s total per group, as `Timed::total` makes it from the cells:
+    /// the cells per bucket as a `sumMap` (keys in bucket order), then the peak of their running
+    /// sum, or the mean of the rates between consecutive buckets (summed in bucket order).
+    fn timed_total_sql(&self, q: &mut Sql, k: usize, c: &Calculation, inner: &mut Vec<String>) -> Result<String> {
+        let Some(grid) = self.timed_grid() else { return Ok("CAST(NULL AS Nullable(Float64))".into()) };
+        let (first, last, n) = self.timed_buckets(q, c, grid)?;
+        let w = self.weight_sql(q).map_or("toFloat64(1)".to_string(), |w| format!("toFloat64({w})"));
+        let a = format!("__a{k}");
+        if let Some(last) = last {
+            inner.push(format!("sumMap(if({last} + 1 < {n}, [{first}, {last} + 1], [{first}]), if({last} + 1 < {n}, [{w}, -{w}], [{w}])) AS {a}"));
+            return Ok(format!("toFloat64(greatest(if(empty({a}.2), 0, arrayMax(arrayCumSum({a}.2))), 0))"));
+        }
+        let x = self.column(c.column.as_deref().unwrap_or(""))?.sql(q);
+        inner.push(format!("sumMapIf([{first}], [toFloat64({x}) * {w}], [{w}], isNotNull({x})) AS {a}"));
+        let values = match c.op {
+            CalcOp::RateAvg => format!("arrayMap((__s, __w) -> __s / __w, {a}.2, {a}.3)"),
+            CalcOp::RateSum => format!("{a}.2"),
+            _ => {
+                inner.push(format!("maxMapIf([{first}], [toFloat64({x})], isNotNull({x})) AS {a}_m"));
+                format!("{a}_m.2")
+            }
+        };
+        let secs = q.float(grid.1 as f64 / 1000.0);
+        Ok(format!(
+            "if(empty(arrayFilter(__i -> {a}.1[__i] = {a}.1[__i - 1] + 1, range(2, length({a}.1) + 1)) AS __p{k}), NULL, \
+             arrayFold((__acc, __r) -> __acc + __r, arrayMap(__i -> ((({values}) AS __v{k})[__i] - __v{k}[__i - 1]) / {secs}, __p{k}), toFloat64(0)) / length(__p{k}))"
+        ))
+    }
+
     /// CONCURRENCY's or RATE_*'s partial aggregates per kept group and bucket (of `g` ms from
     /// `lo`, `n` of them): `(group key, bucket, [Σx·w, Σw, max, concurrency delta])`.
     async fn timed_cells<C: Client>(&self, client: &mut C, c: &Calculation, lo: i64, g: i64, n: u32) -> Result<Vec<(String, u32, [f64; 4])>> {
         let mut q = Sql::new();
-        let ms = self.time.and_then(|t| t.time_ms(&mut q)).unwrap_or_default();
         let w = self.weight_sql(&mut q).map_or("toFloat64(1)".to_string(), |w| format!("toFloat64({w})"));
         let mut gs = Vec::new();
         let mut cols = Vec::new();
@@ -663,19 +706,11 @@ impl Ctx<'_> {
             let tuple = if gs.len() == 1 { gs[0].clone() } else { format!("({})", gs.join(", ")) };
             cond = format!("{cond} AND {tuple} IN ({kept})");
         }
-        let (lo_p, g_p, n_p) = (q.int(lo), q.int(g), q.int(n as i64));
+        let (first, last, n_p) = self.timed_buckets(&mut q, c, (lo, g, n))?;
         let from = from(&mut q, self.backend);
         let group = names.iter().map(|n| format!("{n}, ")).collect::<String>();
         let sel = cols.iter().map(|c| format!("{c}, ")).collect::<String>();
-        let first = format!("toUInt32(greatest(intDiv({ms} - {lo_p}, {g_p}), 0))");
-        if c.op == CalcOp::Concurrency {
-            let dur = crate::query::execute::DURATION_COLUMN_NAMES
-                .iter()
-                .find_map(|n| self.table.column(n).filter(|c| matches!(Kind::of(&c.data_type), Kind::Int | Kind::Float)))
-                .ok_or_else(|| Error::spec("calculations", "CONCURRENCY needs a span duration column"))?;
-            let d = dur.sql(&mut q);
-            // A span covers [t, t + d]: +w from its first bucket, −w after its last.
-            let last = format!("toUInt32(least(greatest(floor(((toFloat64({ms}) + greatest(ifNull(toFloat64({d}), 0), 0)) - toFloat64({lo_p})) / toFloat64({g_p})), 0), toFloat64({n_p} - 1)))");
+        if let Some(last) = last {
             q.push(&format!(
                 "SELECT {group}__b, sum(__w) FROM (SELECT {sel}{first} AS __b, {w} AS __w FROM {from} WHERE {cond} UNION ALL SELECT {sel}{last} + 1 AS __b, -{w} AS __w FROM {from} WHERE {cond} AND {last} + 1 < {n_p}) GROUP BY {group}__b"
             ));
@@ -713,13 +748,14 @@ fn cmp_sql(op: FilterOp) -> Option<&'static str> {
 }
 
 /// Row `r`'s outputs, one per calculation, read from the columns from `first` on (HEATMAP has
-/// none there: null until its counts are filled in).
-fn outputs(calcs: &[Calculation], b: &RecordBatch, r: usize, first: usize) -> Vec<Output> {
+/// none there: null until its counts are filled in; CONCURRENCY and RATE_* are there in
+/// `totals` only).
+fn outputs(calcs: &[Calculation], b: &RecordBatch, r: usize, first: usize, totals: bool) -> Vec<Output> {
     let mut k = first;
     calcs
         .iter()
         .map(|c| {
-            if !in_sql(c.op) {
+            if !(in_sql(c.op) || totals && timed(c.op)) {
                 return Output::Null;
             }
             k += 1;
@@ -853,9 +889,8 @@ pub async fn trace_spans<C: Client>(client: &mut C, backend: &Backend, table: &T
 /// BubbleUp for `selection` against the rest of what `spec` matches, on the store: ClickHouse
 /// tallies each column (dimensions: weight per value among the query's rows and the selected
 /// ones; measures: the range of their finite values, then weight per bucket), and the local
-/// engine turns the tallies into the same report ([`crate::bubbleup::report`]). Values are
-/// tallied in value order, so among values whose shares differ equally the order can differ
-/// from the tab's (which keeps first-seen order). `only`: compare these columns only.
+/// engine turns the tallies into the same report ([`crate::bubbleup::report`]), in the same
+/// order. `only`: compare these columns only.
 pub async fn bubbleup<C: Client>(client: &mut C, backend: &Backend, table: &Table, spec: &QuerySpec, selection: &crate::bubbleup::Selection, sample_rate: SampleRate, only: Option<&[String]>) -> Result<crate::bubbleup::BubbleUp> {
     use crate::bubbleup::{BubbleUp, Tally, DIMENSION_MAX_DISTINCT, MAX_DISTINCT, MEASURE_BUCKETS};
     let ds = table.dataset(sample_rate)?;

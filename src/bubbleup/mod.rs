@@ -302,13 +302,33 @@ pub fn report(mut out: BubbleUp, tallies: Vec<(String, Tally)>) -> BubbleUp {
         };
         let score = values.iter().map(|v| v.selection - v.baseline).fold(0.0, f64::max);
         if !measure {
-            values.sort_by(|a, b| (b.selection - b.baseline).total_cmp(&(a.selection - a.baseline)));
+            // Equal differences in value order, so the ranking does not depend on the order
+            // the rows came in (nor on where they were tallied: here or in ClickHouse).
+            values.sort_by(|a, b| (b.selection - b.baseline).total_cmp(&(a.selection - a.baseline)).then_with(|| value_order(&a.value, &b.value)));
             values.truncate(MAX_VALUES);
         }
         out.columns.push(ColumnReport { column: name, measure, score, values });
     }
     out.columns.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.column.cmp(&b.column)));
     out
+}
+
+/// Values in a stable order: false before true, then numbers, then strings (by bytes), null
+/// last.
+fn value_order(a: &Json, b: &Json) -> std::cmp::Ordering {
+    let rank = |v: &Json| match v {
+        Json::Bool(_) => 0,
+        Json::Number(_) => 1,
+        Json::String(_) => 2,
+        Json::Null => 4,
+        _ => 3,
+    };
+    match (a, b) {
+        (Json::Bool(x), Json::Bool(y)) => x.cmp(y),
+        (Json::Number(x), Json::Number(y)) => x.as_f64().unwrap_or(0.0).total_cmp(&y.as_f64().unwrap_or(0.0)),
+        (Json::String(x), Json::String(y)) => x.cmp(y),
+        _ => rank(a).cmp(&rank(b)).then_with(|| a.to_string().cmp(&b.to_string())),
+    }
 }
 
 /// Widen `[min, max]` to the finite values of numeric column `col` in `rows`.
