@@ -55,12 +55,36 @@ pub struct Request {
     pub body: String,
 }
 
-/// What came back: the HTTP status, ClickHouse's exception code header, and the body.
+/// What came back: the HTTP status, ClickHouse's exception code header, what ClickHouse says
+/// the query read, and the body.
 #[derive(Debug, Clone, Default)]
 pub struct Response {
     pub status: u16,
     pub exception_code: Option<String>,
+    pub summary: Option<Summary>,
     pub body: Vec<u8>,
+}
+
+/// What ClickHouse read for one statement, from its `X-ClickHouse-Summary` header (final, as
+/// requests wait for the end of the query).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Summary {
+    pub read_rows: u64,
+    pub read_bytes: u64,
+}
+
+impl Summary {
+    /// The header's JSON (`{"read_rows":"123","read_bytes":"4567",…}`: numbers as strings, or
+    /// as numbers); `None` when it holds neither.
+    pub fn from_header(text: &str) -> Option<Summary> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let num = |k: &str| match v.get(k)? {
+            serde_json::Value::String(s) => s.parse::<u64>().ok(),
+            n => n.as_u64(),
+        };
+        let (rows, bytes) = (num("read_rows"), num("read_bytes"));
+        (rows.is_some() || bytes.is_some()).then(|| Summary { read_rows: rows.unwrap_or(0), read_bytes: bytes.unwrap_or(0) })
+    }
 }
 
 /// Posts requests to ClickHouse (natively a blocking HTTP client, in the page `fetch`).
@@ -177,15 +201,24 @@ mod tests {
 
     #[test]
     fn clickhouse_errors_are_read_from_the_status_or_the_body() {
-        let err = read(Response { status: 500, exception_code: Some("60".into()), body: b"Code: 60. DB::Exception: Unknown table expression identifier 'nope'. (UNKNOWN_TABLE)\n".to_vec() }).unwrap_err();
+        let err = read(Response { status: 500, exception_code: Some("60".into()), summary: None, body: b"Code: 60. DB::Exception: Unknown table expression identifier 'nope'. (UNKNOWN_TABLE)\n".to_vec() }).unwrap_err();
         assert!(err.to_string().contains("HTTP 500 (code 60): Code: 60. DB::Exception: Unknown table"), "{err}");
         // After a 200, in place of the Arrow stream.
-        let err = read(Response { status: 200, exception_code: None, body: b"Code: 241. DB::Exception: Memory limit exceeded. (MEMORY_LIMIT_EXCEEDED)".to_vec() }).unwrap_err();
+        let err = read(Response { status: 200, exception_code: None, summary: None, body: b"Code: 241. DB::Exception: Memory limit exceeded. (MEMORY_LIMIT_EXCEEDED)".to_vec() }).unwrap_err();
         assert!(err.to_string().contains("Memory limit exceeded"), "{err}");
         // After a 200, after some of the stream.
         let mut body = vec![0xff, 0xff, 0xff, 0xff, 8, 0, 0, 0, 1, 2, 3];
         body.extend_from_slice(b"Code: 159. DB::Exception: Timeout exceeded. (TIMEOUT_EXCEEDED)");
-        let err = read(Response { status: 200, exception_code: None, body }).unwrap_err();
+        let err = read(Response { status: 200, exception_code: None, summary: None, body }).unwrap_err();
         assert!(err.to_string().contains("Timeout exceeded"), "{err}");
+    }
+
+    #[test]
+    fn summaries_are_read_from_the_header() {
+        let s = Summary::from_header(r#"{"read_rows":"10000000","read_bytes":"2100000000","written_rows":"0","total_rows_to_read":"10000000","result_rows":"3","elapsed_ns":"812000000"}"#);
+        assert_eq!(s, Some(Summary { read_rows: 10_000_000, read_bytes: 2_100_000_000 }));
+        assert_eq!(Summary::from_header(r#"{"read_rows":12,"read_bytes":96}"#), Some(Summary { read_rows: 12, read_bytes: 96 }));
+        assert_eq!(Summary::from_header("not json"), None);
+        assert_eq!(Summary::from_header(r#"{"elapsed_ns":"5"}"#), None);
     }
 }

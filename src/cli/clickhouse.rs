@@ -22,8 +22,9 @@ impl Client for Http {
         let mut resp = r.send(req.body.as_bytes()).map_err(|e| Error::Other(format!("ClickHouse: cannot reach {}: {e}", req.url.split('?').next().unwrap_or(""))))?;
         let status = resp.status().as_u16();
         let exception_code = resp.headers().get("X-ClickHouse-Exception-Code").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let summary = resp.headers().get("X-ClickHouse-Summary").and_then(|v| v.to_str().ok()).and_then(apiary::backend::Summary::from_header);
         let body = resp.body_mut().with_config().limit(u64::MAX).read_to_vec().map_err(|e| Error::Other(format!("ClickHouse: reading the answer: {e}")))?;
-        Ok(Response { status, exception_code, body })
+        Ok(Response { status, exception_code, summary, body })
     }
 }
 

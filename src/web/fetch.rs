@@ -1,5 +1,8 @@
 //! Getting bytes into the page: HTTP fetch with progress and cancel, and local files.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -89,9 +92,44 @@ pub async fn file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
 }
 
 /// ClickHouse's HTTP interface through `fetch` (the page's [`crate::backend::Client`]); `signal`
-/// cancels the request in flight.
+/// cancels the request in flight; `tally` counts what the work has cost so far.
+#[derive(Default)]
 pub struct Post {
     pub signal: Option<AbortSignal>,
+    pub tally: Option<Rc<Cell<Tally>>>,
+}
+
+/// What one piece of work on a store has cost so far: requests sent and answered, what
+/// ClickHouse says it read (its `X-ClickHouse-Summary`), the bytes that came back.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    pub started_ms: f64,
+    pub sent: u32,
+    pub answered: u32,
+    pub read_rows: u64,
+    pub read_bytes: u64,
+    pub received: u64,
+}
+
+impl Tally {
+    pub fn new() -> Rc<Cell<Tally>> {
+        Rc::new(Cell::new(Tally { started_ms: super::dom::now(), ..Default::default() }))
+    }
+
+    /// "request 2 · read 1,234 rows (5.1 MB) · 0.4 s" (as it goes) or, once done,
+    /// "2 requests · read 1,234 rows (5.1 MB) · 0.4 s · 12 KB back".
+    pub fn text(&self, done: bool) -> String {
+        let secs = (super::dom::now() - self.started_ms).max(0.0) / 1000.0;
+        let mut parts = vec![if done { format!("{} request{}", self.sent, if self.sent == 1 { "" } else { "s" }) } else { format!("request {}", self.sent.max(1)) }];
+        if self.read_rows > 0 || self.read_bytes > 0 {
+            parts.push(format!("read {} rows ({})", super::dom::thousands(self.read_rows), super::dom::bytes(self.read_bytes as usize)));
+        }
+        parts.push(format!("{secs:.1} s"));
+        if done {
+            parts.push(format!("{} back", super::dom::bytes(self.received as usize)));
+        }
+        parts.join(" · ")
+    }
 }
 
 impl crate::backend::Client for Post {
@@ -110,12 +148,24 @@ impl crate::backend::Client for Post {
             headers.set(k, v).map_err(fail)?;
         }
         init.set_headers(&headers);
+        let count = |f: &dyn Fn(&mut Tally)| {
+            if let Some(t) = &self.tally {
+                let mut v = t.get();
+                f(&mut v);
+                t.set(v);
+            }
+        };
+        count(&|t| t.sent += 1);
         let resp: Response = JsFuture::from(win.fetch_with_str_and_init(&req.url, &init)).await.map_err(fail)?.dyn_into().map_err(fail)?;
         let buf = JsFuture::from(resp.array_buffer().map_err(fail)?).await.map_err(fail)?;
-        Ok(crate::backend::Response {
-            status: resp.status(),
-            exception_code: resp.headers().get("X-ClickHouse-Exception-Code").ok().flatten(),
-            body: Uint8Array::new(&buf).to_vec(),
-        })
+        let summary = resp.headers().get("X-ClickHouse-Summary").ok().flatten().and_then(|h| crate::backend::Summary::from_header(&h));
+        let body = Uint8Array::new(&buf).to_vec();
+        count(&|t| {
+            t.answered += 1;
+            t.read_rows += summary.map_or(0, |s| s.read_rows);
+            t.read_bytes += summary.map_or(0, |s| s.read_bytes);
+            t.received += body.len() as u64;
+        });
+        Ok(crate::backend::Response { status: resp.status(), exception_code: resp.headers().get("X-ClickHouse-Exception-Code").ok().flatten(), summary, body })
     }
 }

@@ -10,6 +10,7 @@ It answers as a ClickHouse server does on :8123 for what Apiary uses:
 - errors as ClickHouse sends them: `Code: N. DB::Exception: ... (NAME)` in the body, the code in
   `X-ClickHouse-Exception-Code`; with `--errors-in-body` they arrive with HTTP 200, as they do when
   ClickHouse had already started streaming a result;
+- `X-ClickHouse-Summary` with what the query read (rows and bytes, as strings);
 - CORS when asked (`add_http_cors_header=1`) and for preflight requests.
 
 Tables (from an Arrow IPC stream written by `apiary demo`): `demo` holds the rows as they are (flat
@@ -23,6 +24,7 @@ Prints `listening on http://127.0.0.1:PORT` once the tables are loaded.
 
 import argparse
 import base64
+import json
 import re
 import sys
 import tempfile
@@ -120,7 +122,9 @@ class Server:
             sql += " SETTINGS " + ", ".join(f"{k} = {v if re.match(r'^-?[0-9.]+$', v) else repr(v)}" for k, v in settings.items())
         with self.lock:
             res = self.sess.query(sql, fmt, params=params)
-        return res.bytes() if hasattr(res, "bytes") else bytes(res)
+        # ClickHouse's X-ClickHouse-Summary: what the query read from its tables, counts as strings.
+        summary = {"read_rows": str(res.storage_rows_read()), "read_bytes": str(res.storage_bytes_read()), "result_rows": str(res.rows_read()), "elapsed_ns": str(int(res.elapsed() * 1e9))}
+        return (res.bytes() if hasattr(res, "bytes") else bytes(res)), summary
 
 
 def handler(srv):
@@ -137,9 +141,11 @@ def handler(srv):
                 self.send_header("Access-Control-Allow-Methods", "POST, GET, OPTIONS")
                 self.send_header("Access-Control-Expose-Headers", "X-ClickHouse-Exception-Code, X-ClickHouse-Summary")
 
-        def reply(self, status, body, url_params, ctype="text/plain; charset=UTF-8", code=None):
+        def reply(self, status, body, url_params, ctype="text/plain; charset=UTF-8", code=None, summary=None):
             self.send_response(status)
             self.send_header("Content-Type", ctype)
+            if summary is not None:
+                self.send_header("X-ClickHouse-Summary", json.dumps(summary, separators=(",", ":")))
             self.send_header("Content-Length", str(len(body)))
             if code is not None:
                 self.send_header("X-ClickHouse-Exception-Code", str(code))
@@ -189,7 +195,7 @@ def handler(srv):
                 msg = f"Code: 81. DB::Exception: Database {p['database']} does not exist. (UNKNOWN_DATABASE)\n"
                 return self.reply(404, msg.encode(), p, code=81)
             try:
-                out = srv.run(sql, params, p.get("default_format", "TabSeparated"), settings)
+                out, summary = srv.run(sql, params, p.get("default_format", "TabSeparated"), settings)
             except Exception as e:  # chdb raises with ClickHouse's own message
                 msg = str(e).strip() + "\n"
                 code = re.match(r"Code: (\d+)", msg)
@@ -198,7 +204,7 @@ def handler(srv):
                 return self.reply(500 if not code or code.group(1) != "164" else 403, msg.encode(), p, code=code.group(1) if code else None)
             fmt = p.get("default_format", "TabSeparated")
             ctype = "application/vnd.apache.arrow.stream" if "Arrow" in fmt or "ArrowStream" in sql[-40:] else "text/plain; charset=UTF-8"
-            self.reply(200, out, p, ctype=ctype)
+            self.reply(200, out, p, ctype=ctype, summary=summary)
 
     return H
 

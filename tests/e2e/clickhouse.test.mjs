@@ -71,8 +71,20 @@ test('a ClickHouse table: connect, push a query down, draw it, link it without t
   await page.fill(box('GROUP BY'), '');
   await page.keyboard.press('Escape');
 
+  // While ClickHouse works, the page says which request and what it has read; after, the cost
+  // goes next to the store's name (rows read from ClickHouse's X-ClickHouse-Summary).
+  await page.evaluate(() => {
+    window.__running = [];
+    new MutationObserver(() => window.__running.push(document.querySelector('.ap-running').textContent)).observe(document.querySelector('.ap-running'), { childList: true, characterData: true, subtree: true });
+  });
   const got = await runBuilder(page, { VISUALIZE: 'COUNT, P99(duration_ms)', WHERE: 'error = true', 'GROUP BY': 'service.name' }, (s) => s.breakdowns?.[0] === 'service.name' && s.filters?.length === 1);
   const want = cli(got);
+  const shown = await page.evaluate(() => window.__running);
+  assert.ok(shown.some((t) => /^ClickHouse: request \d+ · .*\d\.\d s$/.test(t)), `progress shown: ${JSON.stringify(shown)}`);
+  const cost = (await page.textContent('.ap-summary')).match(/last query: (\d+) requests · read ([\d,]+) rows \(([^)]+)\) · [\d.]+ s · .+ back$/);
+  assert.ok(cost, await page.textContent('.ap-summary'));
+  const matched = Number((await page.textContent('.ap-query')).match(/([\d,]+) matching events/)[1].replaceAll(',', ''));
+  assert.ok(Number(cost[1]) >= 3 && Number(cost[2].replaceAll(',', '')) >= matched, `${cost[0]} for ${matched} matching events`);
   const rows = await tableRows(page);
   assert.ok(rows.length >= 3, `services with errors: ${rows.length}`);
   assert.deepEqual(rows, want.results.map((r) => [r.data['service.name'], String(r.data.COUNT), String(r.data['P99(duration_ms)'])]));

@@ -98,8 +98,11 @@ pub struct Work {
     pub error_run: Cell<u64>,
     /// A mismatch warning for the local file being read (shown once it is added).
     pub file_warning: Option<String>,
-    /// The store's query in flight (Cancel aborts it).
+    /// The store's query in flight (Cancel aborts it), what it has cost so far, and the timer
+    /// that shows that while it runs.
     pub store_query: Option<web_sys::AbortController>,
+    pub store_tally: Option<Rc<Cell<crate::web::fetch::Tally>>>,
+    pub store_tick: Option<gloo_timers::callback::Interval>,
 }
 
 pub struct App {

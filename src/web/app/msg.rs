@@ -39,6 +39,8 @@ pub enum Msg {
     Connected(crate::Result<(crate::backend::Backend, crate::backend::Table, Option<(i64, i64)>)>),
     /// Cancel the store's query in flight.
     CancelQuery,
+    /// Show how far the store's query has come (a timer, while it runs).
+    StoreTick,
     /// A trace's spans arrived from the store.
     TraceFetched { trace: super::OpenTrace, push: bool, out: crate::Result<Vec<arrow_array::RecordBatch>> },
 }

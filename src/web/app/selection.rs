@@ -20,7 +20,7 @@ impl App {
             let mode = if self.model.weighted { crate::dataset::SampleRate::Auto } else { crate::dataset::SampleRate::Off };
             let _ = self.parts.root.set_attribute("data-bubbleup", "running");
             wasm_bindgen_futures::spawn_local(async move {
-                let out = crate::backend::bubbleup(&mut crate::web::fetch::Post { signal: None }, &b, &table, &spec, &sel, mode, None).await;
+                let out = crate::backend::bubbleup(&mut crate::web::fetch::Post::default(), &b, &table, &spec, &sel, mode, None).await;
                 d.send(Msg::BubbleUpDone { run, selection: sel, push, out });
             });
             return;

@@ -28,7 +28,7 @@ impl App {
         self.views.sources.store.connecting(true);
         let d = self.dispatch.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let mut client = Post { signal: None };
+            let mut client = Post::default();
             let out = async {
                 let table = Table::discover(&b, &mut client).await?;
                 let ds = table.dataset(crate::dataset::SampleRate::Auto)?;
@@ -109,14 +109,18 @@ impl App {
         }
         let ctrl = web_sys::AbortController::new().ok();
         self.work.store_query = ctrl.clone();
-        self.parts.running.set_text_content(Some("Waiting for ClickHouse…"));
+        let tally = crate::web::fetch::Tally::new();
+        self.work.store_tally = Some(tally.clone());
+        let tick = self.dispatch.clone();
+        self.work.store_tick = Some(gloo_timers::callback::Interval::new(200, move || tick.send(Msg::StoreTick)));
+        self.parts.running.set_text_content(Some("ClickHouse: request 1 · 0.0 s"));
         let _ = self.parts.running.set_attribute("data-stage", "clickhouse");
         let _ = self.parts.running.remove_attribute("hidden");
         let _ = self.parts.cancel_query.remove_attribute("hidden");
         let (b, table, d) = (store.backend.clone(), store.table.clone(), self.dispatch.clone());
         let opts = backend::Options { heatmap_scale: scale, sample_rate: if self.model.weighted { crate::dataset::SampleRate::Auto } else { crate::dataset::SampleRate::Off } };
         wasm_bindgen_futures::spawn_local(async move {
-            let mut client = Post { signal: ctrl.map(|c| c.signal()) };
+            let mut client = Post { signal: ctrl.map(|c| c.signal()), tally: Some(tally) };
             let out = backend::query(&mut client, &b, &table, &spec, &opts).await;
             d.send(Msg::QueryDone { run, spec, push, out });
         });
@@ -140,6 +144,26 @@ impl App {
         if let Some(c) = self.work.store_query.take() {
             c.abort();
         }
+        self.work.store_tick = None;
+        self.work.store_tally = None;
+    }
+
+    /// While the store works: which request, what ClickHouse has read so far, the time.
+    pub(super) fn show_store_progress(&self) {
+        if let (Some(t), Some(_)) = (&self.work.store_tally, &self.work.store_query) {
+            self.parts.running.set_text_content(Some(&format!("ClickHouse: {}", t.get().text(false))));
+        }
+    }
+
+    /// The store's query came back: its cost goes next to the store's name.
+    pub(super) fn store_query_ended(&mut self, ok: bool) {
+        self.work.store_query = None;
+        self.work.store_tick = None;
+        let (Some(t), Some(store)) = (self.work.store_tally.take(), &self.model.store) else { return };
+        if ok {
+            let b = &store.backend;
+            self.parts.summary.set_text_content(Some(&format!("ClickHouse · {}.{} · last query: {}", b.database, b.table, t.get().text(true))));
+        }
     }
 
     /// Fetch the events the current query matches (at most [`clickhouse::BRING_CAP`]) into the
@@ -150,7 +174,7 @@ impl App {
         let name = format!("ClickHouse {}.{} (up to {} matching events)", b.database, b.table, dom::thousands(clickhouse::BRING_CAP as u64));
         self.views.sources.show_busy(&name, "Arrow");
         wasm_bindgen_futures::spawn_local(async move {
-            let mut client = Post { signal: None };
+            let mut client = Post::default();
             let out = backend::matching_rows(&mut client, &b, &table, &spec, clickhouse::BRING_CAP).await;
             let bytes = out.as_ref().map_or(0, |b| crate::dataset::batches_byte_size(b));
             let out = out.map(|batches| crate::ingest::Loaded { format: crate::ingest::Format::ArrowStream, batches }).map_err(|e| e.to_string());

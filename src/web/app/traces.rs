@@ -24,7 +24,7 @@ impl App {
             if !fetched {
                 let (b, table, d) = (store.backend.clone(), store.table.clone(), self.dispatch.clone());
                 wasm_bindgen_futures::spawn_local(async move {
-                    let out = crate::backend::trace_spans(&mut crate::web::fetch::Post { signal: None }, &b, &table, std::slice::from_ref(&t.id)).await;
+                    let out = crate::backend::trace_spans(&mut crate::web::fetch::Post::default(), &b, &table, std::slice::from_ref(&t.id)).await;
                     d.send(Msg::TraceFetched { trace: t, push, out });
                 });
                 return;
@@ -128,7 +128,7 @@ impl App {
             }
             let (b, table) = (store.backend.clone(), store.table.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let out = crate::backend::slowest(&mut crate::web::fetch::Post { signal: None }, &b, &table, &spec, within.as_ref(), 10).await;
+                let out = crate::backend::slowest(&mut crate::web::fetch::Post::default(), &b, &table, &spec, within.as_ref(), 10).await;
                 d.send(Msg::TracesDone { due, scope, out, cache: Some(key) });
             });
             return;

@@ -112,7 +112,7 @@ impl App {
             }
             Msg::QueryDone { run, spec, push, out } => {
                 if run == self.work.runs.get() {
-                    self.work.store_query = None;
+                    self.store_query_ended(out.is_ok());
                     if let Ok(r) = &out {
                         self.remember_answer(&spec, r);
                     }
@@ -131,6 +131,7 @@ impl App {
             Msg::TracesDue(due) => self.start_trace_list(due),
             Msg::Connected(out) => self.connected(out),
             Msg::CancelQuery => self.cancel_query(),
+            Msg::StoreTick => self.show_store_progress(),
             Msg::TraceFetched { trace, push, out } => match out.and_then(crate::dataset::DataSet::from_batches) {
                 Ok(ds) => {
                     self.model.trace_data = Some(Rc::new(ds));
