@@ -135,6 +135,34 @@ impl DataSet {
         Ok(())
     }
 
+    /// This data set with more columns (`fields`, and per batch their arrays, in order): the
+    /// batches, times, weights and string codes already made are shared, not copied. Derived
+    /// columns are added this way for one query.
+    pub fn with_columns(&self, fields: Vec<Field>, columns: Vec<Vec<ArrayRef>>) -> Result<DataSet> {
+        let mut all: Vec<Field> = self.schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        all.extend(fields);
+        let schema = Arc::new(Schema::new(all));
+        let batches = self
+            .batches
+            .iter()
+            .zip(columns)
+            .map(|(b, extra)| RecordBatch::try_new(schema.clone(), b.columns().iter().cloned().chain(extra).collect()).map_err(Error::from))
+            .collect::<Result<Vec<_>>>()?;
+        let mut string_codes = self.string_codes.clone();
+        string_codes.resize_with(schema.fields().len(), std::sync::OnceLock::new);
+        Ok(DataSet {
+            schema,
+            string_codes,
+            batches,
+            rows: self.rows,
+            time_column: self.time_column.clone(),
+            times: self.times.clone(),
+            time_spans: self.time_spans.clone(),
+            sample_rate: self.sample_rate.clone(),
+            weights: self.weights.clone(),
+        })
+    }
+
     fn rebuild_times(&mut self) -> Result<()> {
         self.times = match &self.time_column {
             None => Vec::new(),

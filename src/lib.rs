@@ -8,6 +8,7 @@ pub mod backend;
 pub mod bubbleup;
 pub mod dataset;
 pub mod demo;
+pub mod derive;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzz_support;
@@ -19,7 +20,7 @@ pub mod render;
 pub mod trace;
 pub mod value;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "decoder")))]
 pub mod web;
 
 /// Deterministic pseudo-random numbers for the unit tests (xorshift64; the integration tests

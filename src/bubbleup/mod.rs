@@ -138,6 +138,9 @@ pub fn run_on(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Optio
 /// [`run_on`], ticking `pace` after each batch of the first pass, while a string column is
 /// encoded, and per measure in the second. Same result.
 pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, selection: &Selection, only: Option<&[String]>, pace: &mut Pace<'_>) -> Result<BubbleUp> {
+    // The query's derived columns are columns here too (compared like the others).
+    let mut derived = None;
+    let ds = crate::derive::for_spec(ds, spec, &mut derived)?;
     if let Some(only) = only {
         if let Some(c) = only.iter().find(|c| ds.column_index(c).is_none()) {
             return Err(Error::spec("columns", format!("no column named {c:?}")));

@@ -41,3 +41,53 @@ pub fn answer(bytes: &[u8]) -> Result<(Format, &[u8]), String> {
     let format = *FORMATS.get(f as usize).ok_or("an answer with an unknown format")?;
     Ok((format, ipc))
 }
+
+/// The exports a Worker calls (the page's module and the decoder module alike): plain numbers in
+/// and out, no bindings.
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub mod exports {
+    use std::cell::RefCell;
+
+    thread_local! {
+        static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Worker side: room for a request of `len` bytes; returns where to write it.
+    #[no_mangle]
+    pub extern "C" fn apiary_isolated_input(len: usize) -> *mut u8 {
+        INPUT.with(|i| {
+            let mut i = i.borrow_mut();
+            i.clear();
+            i.resize(len, 0);
+            i.as_mut_ptr()
+        })
+    }
+
+    /// Worker side: serve the request; 0 when the output is an answer, 1 when it is an error text.
+    #[no_mangle]
+    pub extern "C" fn apiary_isolated_run() -> u32 {
+        let request = INPUT.with(|i| std::mem::take(&mut *i.borrow_mut()));
+        let (status, out) = match super::serve(&request) {
+            Ok(a) => (0, a),
+            Err(e) => (1, e.into_bytes()),
+        };
+        OUTPUT.with(|o| *o.borrow_mut() = out);
+        status
+    }
+
+    /// Worker side: the output's address and length (written to `at`: two u32).
+    #[no_mangle]
+    pub extern "C" fn apiary_isolated_output(at: *mut u32) {
+        OUTPUT.with(|o| {
+            let o = o.borrow();
+            // SAFETY: the worker script passes the address of 8 bytes it allocated in this memory.
+            unsafe {
+                *at = o.as_ptr() as u32;
+                *at.add(1) = o.len() as u32;
+            }
+        })
+    }
+
+}

@@ -10,6 +10,7 @@ mod ipc_decode;
 mod lines;
 pub mod ndjson;
 pub mod otlp;
+#[cfg(feature = "parquet")]
 pub mod parquet;
 mod receive;
 
@@ -95,7 +96,11 @@ pub fn load(source: &str, bytes: &[u8]) -> Result<Loaded> {
     let batches = match format {
         Format::ArrowFile => arrow_ipc::read_file(source, bytes)?,
         Format::ArrowStream => arrow_ipc::read_stream(source, bytes)?,
+        #[cfg(feature = "parquet")]
         Format::Parquet => parquet::read(source, bytes)?,
+        // The page's module: Parquet decodes in the decoder module (web::decode_worker).
+        #[cfg(not(feature = "parquet"))]
+        Format::Parquet => return Err(Error::Data(format!("{source}: Parquet is read by the decoder module, which did not load"))),
         Format::Csv => csv::read(source, bytes)?,
         Format::NdJson => ndjson::read(source, bytes)?,
         Format::OtlpJson => otlp::read(source, bytes)?,

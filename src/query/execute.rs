@@ -374,9 +374,9 @@ const GROUP_COST: u64 = 1024;
 /// and series cells are finished (see [`TICK_COST`]), per partition round or merge of a large
 /// slot's percentiles, and while a string column is encoded for the first time. Same result.
 pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: &mut Pace<'_>) -> Result<QueryResult> {
-    if let Some(cf) = spec.calculated_fields.first() {
-        return Err(Error::spec("calculated_fields[0]", format!("derived columns are not supported yet ({:?})", cf.name)));
-    }
+    // Derived columns: computed for this query, beside the data set's own.
+    let mut derived = None;
+    let ds = crate::derive::for_spec(ds, spec, &mut derived)?;
     let range = resolve_range(ds, spec);
     if spec.granularity.is_some() && range.is_none() {
         return Err(Error::spec("granularity", "the data has no time column"));

@@ -38,6 +38,8 @@ pub fn slowest(ds: &DataSet, spec: &crate::QuerySpec, within: Option<&Selection>
 
 /// [`slowest`], ticking `pace` after each batch (the spans, then the listed traces' rows).
 pub async fn slowest_paced(ds: &DataSet, spec: &crate::QuerySpec, within: Option<&Selection>, limit: usize, pace: &mut crate::pace::Pace<'_>) -> Result<Vec<TraceSummary>> {
+    let mut derived = None;
+    let ds = crate::derive::for_spec(ds, spec, &mut derived)?;
     let cols = SpanColumns::detect(ds)?;
     let (dur, _) = cols.duration.clone().ok_or_else(|| Error::Data("no span duration column (duration_ms, durationNano…)".into()))?;
     let dcol = ds.column_index(&dur).ok_or_else(|| Error::Data(format!("no column {dur:?}")))?;

@@ -6,6 +6,25 @@ use wasm_bindgen::prelude::*;
 use crate::dataset::{DataSet, SampleRate};
 use crate::{ingest, query, QuerySpec};
 
+/// Decode a file of any format Apiary reads into an Arrow IPC stream that `Engine.load` takes
+/// without copying its buffers: Parquet in the decoder module (fetched on first use), CSV,
+/// NDJSON and OTLP in a worker; an Arrow file or stream comes back as it is.
+#[wasm_bindgen]
+pub async fn decode(name: String, bytes: Vec<u8>) -> Result<Vec<u8>, JsError> {
+    let format = ingest::detect(&name, &bytes).map_err(js)?;
+    if matches!(format, ingest::Format::ArrowStream | ingest::Format::ArrowFile) {
+        return Ok(bytes);
+    }
+    match super::decode_worker::decode(&name, &bytes, None).await {
+        super::decode_worker::Outcome::Decoded(_, ipc) => Ok(ipc),
+        super::decode_worker::Outcome::Failed(e) => Err(JsError::new(&e)),
+        super::decode_worker::Outcome::Unavailable => {
+            let loaded = ingest::load(&name, &bytes).map_err(js)?;
+            ingest::arrow_ipc::write_stream_plain(&loaded.batches).map_err(js)
+        }
+    }
+}
+
 #[wasm_bindgen]
 pub struct Engine {
     data: DataSet,
@@ -24,8 +43,8 @@ impl Engine {
         Engine { data: DataSet::empty(), last_load_ms: 0.0 }
     }
 
-    /// Decode a file's bytes (format detected from content) and append them. Returns the row
-    /// count of the data set. On error nothing already loaded is lost. The bytes are copied into
+    /// Decode a file's bytes (format detected from content; Parquet through `decode` first)
+    /// and append them. Returns the row count of the data set. On error nothing already loaded is lost. The bytes are copied into
     /// wasm memory once; an Arrow IPC stream's batches then point into that copy.
     pub fn load(&mut self, name: &str, bytes: Vec<u8>) -> Result<u32, JsError> {
         let t = super::dom::now();

@@ -1,8 +1,12 @@
-//! Decode a file in a Worker, in a fresh instance of this same WebAssembly module (see
+//! Decode a file in a Worker, in a fresh instance of a WebAssembly module (see
 //! `ingest::isolated`): the page stays responsive while CSV, NDJSON, OTLP or Parquet decode, and
-//! a decoder that panics kills only the worker's instance. The worker gets the compiled module
-//! (`wasm_bindgen::module()`), instantiates it with stand-ins for the page's imports (decoding
-//! calls none) and talks to it through the three exports below.
+//! a decoder that panics kills only the worker's instance. CSV, NDJSON and OTLP decode in this
+//! same module (`wasm_bindgen::module()`); Parquet in the decoder module, fetched and compiled
+//! the first time a Parquet file comes (`apiary-decoder.wasm` beside this module, or the host's
+//! `data-decoder-url`): the page's own download leaves the Parquet reader out. The worker
+//! instantiates the module with stand-ins for its imports (decoding calls none) and talks to it
+//! through `ingest::isolated`'s three exports. Where no worker can start, the decoder module
+//! runs in the page the same way.
 
 use std::cell::RefCell;
 
@@ -11,47 +15,6 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::ingest::{isolated, Format};
-
-thread_local! {
-    static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Worker side: room for a request of `len` bytes; returns where to write it.
-#[no_mangle]
-pub extern "C" fn apiary_isolated_input(len: usize) -> *mut u8 {
-    INPUT.with(|i| {
-        let mut i = i.borrow_mut();
-        i.clear();
-        i.resize(len, 0);
-        i.as_mut_ptr()
-    })
-}
-
-/// Worker side: serve the request; 0 when the output is an answer, 1 when it is an error text.
-#[no_mangle]
-pub extern "C" fn apiary_isolated_run() -> u32 {
-    let request = INPUT.with(|i| std::mem::take(&mut *i.borrow_mut()));
-    let (status, out) = match isolated::serve(&request) {
-        Ok(a) => (0, a),
-        Err(e) => (1, e.into_bytes()),
-    };
-    OUTPUT.with(|o| *o.borrow_mut() = out);
-    status
-}
-
-/// Worker side: the output's address and length (written to `at`: two u32).
-#[no_mangle]
-pub extern "C" fn apiary_isolated_output(at: *mut u32) {
-    OUTPUT.with(|o| {
-        let o = o.borrow();
-        // SAFETY: the worker script passes the address of 8 bytes it allocated in this memory.
-        unsafe {
-            *at = o.as_ptr() as u32;
-            *at.add(1) = o.len() as u32;
-        }
-    })
-}
 
 /// The worker's script: instantiate the module, run one request, post the answer, or say how it
 /// failed (an error text, or the instance trapped: a panic).
@@ -103,13 +66,76 @@ pub enum Outcome {
     Unavailable,
 }
 
+thread_local! {
+    /// The decoder module, compiled once (a promise of a `WebAssembly.Module`).
+    static DECODER: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+    /// Where the decoder module is, when the host says (`data-decoder-url`).
+    static DECODER_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The host's address for the decoder module (`data-decoder-url`); the first app's wins.
+pub fn set_decoder_url(url: &str) {
+    DECODER_URL.with(|u| {
+        u.borrow_mut().get_or_insert_with(|| url.to_string());
+    });
+}
+
+/// `apiary-decoder.wasm` beside the page's own module (trunk preloads it), else beside the page.
+fn decoder_url() -> String {
+    if let Some(u) = DECODER_URL.with(|u| u.borrow().clone()) {
+        return u;
+    }
+    let doc = crate::web::dom::document().ok();
+    let main = doc.as_ref().and_then(|d| d.query_selector("link[href$='_bg.wasm']").ok().flatten()).and_then(|l| l.get_attribute("href"));
+    let base = doc.and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default();
+    let beside = main.as_deref().and_then(|m| web_sys::Url::new_with_base(m, &base).ok()).map(|u| u.href()).unwrap_or(base);
+    web_sys::Url::new_with_base("apiary-decoder.wasm", &beside).map(|u| u.href()).unwrap_or_else(|_| "apiary-decoder.wasm".into())
+}
+
+/// The decoder module, fetched and compiled on first use (a failure is tried again next time).
+async fn decoder_module() -> Result<JsValue, String> {
+    let url = decoder_url();
+    let promise = DECODER.with(|d| {
+        d.borrow_mut()
+            .get_or_insert_with(|| {
+                let url = url.clone();
+                wasm_bindgen_futures::future_to_promise(async move {
+                    let win = crate::web::dom::window()?;
+                    let r: web_sys::Response = JsFuture::from(win.fetch_with_str(&url)).await?.dyn_into()?;
+                    if !r.ok() {
+                        return Err(format!("HTTP {}", r.status()).into());
+                    }
+                    let buf = JsFuture::from(r.array_buffer()?).await?;
+                    JsFuture::from(js_sys::WebAssembly::compile(&buf)).await
+                })
+            })
+            .clone()
+    });
+    match JsFuture::from(promise).await {
+        Ok(m) => Ok(m),
+        Err(e) => {
+            DECODER.with(|d| *d.borrow_mut() = None);
+            Err(format!("the Parquet decoder module ({url}) did not load: {}", crate::web::fetch::js_err(&e)))
+        }
+    }
+}
+
 /// Decode `bytes` in a worker; `signal` (Cancel) stops it.
 pub async fn decode(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSignal>) -> Outcome {
-    let Ok(url) = script_url() else { return Outcome::Unavailable };
-    let Ok(worker) = web_sys::Worker::new(&url) else { return Outcome::Unavailable };
+    let parquet = crate::ingest::detect(name, bytes).is_ok_and(|f| f == Format::Parquet);
+    let module = if parquet {
+        match decoder_module().await {
+            Ok(m) => m,
+            Err(e) => return Outcome::Failed(format!("cannot read {name}: {e}")),
+        }
+    } else {
+        wasm_bindgen::module()
+    };
     let request = Uint8Array::from(isolated::request(name, bytes).as_slice());
+    let worker = script_url().and_then(|url| web_sys::Worker::new(&url));
+    let Ok(worker) = worker else { return if parquet { in_page(name, &module, &request).await } else { Outcome::Unavailable } };
     let message = Object::new();
-    let _ = Reflect::set(&message, &"module".into(), &wasm_bindgen::module());
+    let _ = Reflect::set(&message, &"module".into(), &module);
     let _ = Reflect::set(&message, &"request".into(), &request);
     let done = js_sys::Promise::new(&mut |resolve, reject| {
         worker.set_onmessage(Some(&resolve));
@@ -136,11 +162,18 @@ pub async fn decode(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSign
             // A worker that could not start at all (a content security policy without
             // `worker-src blob:` blocks it after `new Worker` returned) fires a plain `error`
             // event; an error inside a running worker is an ErrorEvent, with a message.
-            let Some(m) = Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()) else { return Outcome::Unavailable };
+            let Some(m) = Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()) else {
+                return if parquet { in_page(name, &module, &Uint8Array::from(isolated::request(name, bytes).as_slice())).await } else { Outcome::Unavailable };
+            };
             return Outcome::Failed(format!("cannot read {name}: the decoder stopped ({m})"));
         }
     };
-    let field = |k: &str| Reflect::get(&data, &k.into()).ok().filter(|v| !v.is_undefined());
+    reply(name, &data)
+}
+
+/// What the worker (or the module run in the page) posted: an answer, an error, or a crash.
+fn reply(name: &str, data: &JsValue) -> Outcome {
+    let field = |k: &str| Reflect::get(data, &k.into()).ok().filter(|v| !v.is_undefined());
     if let Some(a) = field("answer").and_then(|a| a.dyn_into::<Uint8Array>().ok()) {
         let answer = a.to_vec();
         return match isolated::answer(&answer) {
@@ -153,4 +186,55 @@ pub async fn decode(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSign
     }
     let why = field("crashed").and_then(|e| e.as_string()).unwrap_or_default();
     Outcome::Failed(format!("cannot read {name}: the decoder crashed on this file ({why}); it is probably corrupted. Nothing was added."))
+}
+
+/// No worker here: run `module` in the page, through the same three exports (its imports stand
+/// in as functions that throw, as in the worker).
+async fn in_page(name: &str, module: &JsValue, request: &Uint8Array) -> Outcome {
+    let run = async {
+        let module: js_sys::WebAssembly::Module = module.clone().dyn_into()?;
+        let imports = Object::new();
+        for i in js_sys::WebAssembly::Module::imports(&module).iter() {
+            let m = Reflect::get(&i, &"module".into())?;
+            let f = Reflect::get(&i, &"name".into())?;
+            let ns = match Reflect::get(&imports, &m)? {
+                v if v.is_object() => v,
+                _ => {
+                    let o = Object::new().into();
+                    Reflect::set(&imports, &m, &o)?;
+                    o
+                }
+            };
+            Reflect::set(&ns, &f, &js_sys::Function::new_no_args("throw new Error('the decoder called the page')"))?;
+        }
+        let instance: js_sys::WebAssembly::Instance = JsFuture::from(js_sys::WebAssembly::instantiate_module(&module, &imports)).await?.dyn_into()?;
+        let x = instance.exports();
+        let call = |f: &str, args: &[JsValue]| -> Result<JsValue, JsValue> {
+            let f: js_sys::Function = Reflect::get(&x, &f.into())?.dyn_into()?;
+            f.apply(&JsValue::NULL, &args.iter().collect::<Array>())
+        };
+        let memory = || -> Result<JsValue, JsValue> { Reflect::get(&Reflect::get(&x, &"memory".into())?, &"buffer".into()) };
+        let at = call("apiary_isolated_input", &[request.length().into()])?.as_f64().unwrap_or(0.0) as u32;
+        Uint8Array::new_with_byte_offset_and_length(&memory()?, at, request.length()).set(request, 0);
+        let status = call("apiary_isolated_run", &[])?.as_f64().unwrap_or(1.0);
+        let slot = call("apiary_isolated_input", &[8.into()])?.as_f64().unwrap_or(0.0) as u32;
+        call("apiary_isolated_output", &[slot.into()])?;
+        let pl = js_sys::Uint32Array::new_with_byte_offset_and_length(&memory()?, slot, 2).to_vec();
+        let out = Uint8Array::new_with_byte_offset_and_length(&memory()?, pl[0], pl[1]).slice(0, pl[1]);
+        let data = Object::new();
+        if status == 0.0 {
+            Reflect::set(&data, &"answer".into(), &out)?;
+        } else {
+            Reflect::set(&data, &"error".into(), &String::from_utf8_lossy(&out.to_vec()).into_owned().into())?;
+        }
+        Ok::<JsValue, JsValue>(data.into())
+    };
+    match run.await {
+        Ok(data) => reply(name, &data),
+        Err(e) => {
+            let data = Object::new();
+            let _ = Reflect::set(&data, &"crashed".into(), &crate::web::fetch::js_err(&e).into());
+            reply(name, &data.into())
+        }
+    }
 }

@@ -24,13 +24,22 @@ async function readyPage() {
 
 test('add files of several formats, a bad one, remove one', async () => {
   const page = await readyPage();
+  // The Parquet reader is in a module of its own, fetched only when a Parquet file comes.
+  const decoder = [];
+  page.on('request', (r) => { if (/apiary-decoder\.wasm$/.test(r.url())) decoder.push(r.url()); });
   assert.equal(await rows(page), 100000);
+  await page.setInputFiles('.ap-file', [path.join('tests', 'fixtures', 'otlp_sdk.jsonl')]);
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 30_000 });
+  assert.deepEqual(decoder, [], 'no Parquet, no decoder module');
+  await page.click('button[aria-label="Remove otlp_sdk.jsonl"]');
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 1);
 
   const fx = (n) => path.join('tests', 'fixtures', n);
   // pyarrow's Arrow IPC file (nested columns) and stream (flat columns) too.
   await page.setInputFiles('.ap-file', [fx('otlp_sdk.json'), fx('wide_snappy.parquet'), fx('otlp_sdk.jsonl'), fx('wide.arrow'), fx('flat.arrows')]);
   await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 6, null, { timeout: 30_000 });
   assert.equal(await rows(page), 100000 + 4 + 6 + 8 + 6 + 6);
+  assert.equal(decoder.length, 1, decoder.join(' '));
   const labels = await page.$$eval('.ap-source span', (s) => s.map((x) => x.textContent));
   assert.ok(labels.some((l) => /otlp_sdk\.json · OTLP\/JSON traces · 4 rows/.test(l)), labels.join(' | '));
   assert.ok(labels.some((l) => /wide_snappy\.parquet · Parquet · 6 rows/.test(l)), labels.join(' | '));
@@ -319,9 +328,10 @@ test('a host whose content security policy blocks workers still loads every form
   await page.goto(env.base + 'csp-test.html');
   await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
   const before = await rows(page);
-  await page.setInputFiles('.ap-file', [path.join('tests', 'fixtures', 'otlp_sdk.json')]);
-  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 30_000 });
-  assert.ok(await rows(page) > before);
+  // Parquet too: the decoder module runs in the page.
+  await page.setInputFiles('.ap-file', [path.join('tests', 'fixtures', 'otlp_sdk.json'), path.join('tests', 'fixtures', 'wide_snappy.parquet')]);
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 3, null, { timeout: 30_000 });
+  assert.equal(await rows(page), before + 4 + 6);
   assert.equal(await page.isVisible('.ap-error'), false);
   // The browser reports the blocked worker; nothing else went wrong.
   assert.ok(page.errors.length > 0 && page.errors.every((e) => /Content Security Policy/.test(e)), page.errors.join('\n'));

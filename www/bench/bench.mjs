@@ -1,7 +1,7 @@
 // The browser benchmark: Apiary's wasm engine and DuckDB-Wasm on the same Arrow IPC bytes, in one
 // page load. scripts/bench.mjs opens this page with `?data=FILE&runs=N&warmup=W` and reads `window.benchResult`.
 // Timings only print numbers; whether the two engines agree is checked here and reported.
-import init, { Engine } from './pkg/apiary.js';
+import init, { Engine, decode } from './pkg/apiary.js';
 import * as duckdb from '/node_modules/@duckdb/duckdb-wasm/dist/duckdb-browser.mjs';
 
 const params = new URLSearchParams(location.search);
@@ -223,7 +223,8 @@ async function main() {
       const data = new Uint8Array(await (await fetch(file)).arrayBuffer());
       const e = new Engine();
       const t0 = performance.now();
-      const rows = e.load(file, data);
+      // Parquet decodes in the decoder module (its fetch and compile included, as in the page).
+      const rows = e.load(file, ext === 'parquet' ? await decode(file, data) : data);
       result.formats.push({ name, bytes: data.length, ms: performance.now() - t0, rows });
       e.free();
       log(`apiary load ${name}: ${rows} rows in ${result.formats.at(-1).ms.toFixed(1)} ms`);

@@ -254,6 +254,9 @@ impl App {
         };
         let first_source = source_url(&host, owns_url);
         // A host may point the app at its ClickHouse (`data-backend` and friends) instead.
+        if let Some(u) = host.get_attribute("data-decoder-url") {
+            crate::web::decode_worker::set_decoder_url(&u);
+        }
         let host_store = host.get_attribute("data-backend").map(|url| {
             let attr = |n: &str| host.get_attribute(n).unwrap_or_default();
             super::sources::clickhouse::Connect { url, database: attr("data-backend-database"), table: attr("data-backend-table"), user: attr("data-backend-user"), key: attr("data-backend-key") }
