@@ -26,6 +26,7 @@ fn every_clause_becomes_the_spec_honeycomb_would_send() {
         order_by: "P99(duration_ms) desc, service.name".into(),
         limit: "20".into(),
         having: "COUNT > 10, P99(duration_ms) <= 2.5".into(),
+        derived: String::new(),
     };
     let v = spec_of(&c);
     assert_eq!(v["calculations"], json!([{"op":"COUNT"},{"op":"P99","column":"duration_ms"},{"op":"HEATMAP","column":"duration_ms"},{"op":"COUNT_DISTINCT","column":"user.id"}]));
@@ -119,4 +120,45 @@ fn completions_follow_what_the_item_needs_next() {
     let ctx = SuggestContext { schema: &s, calcs: &[], breakdowns: &[], values: &none, max: 5 };
     let first = &suggest(Clause::GroupBy, "region, http.ro", 15, &ctx)[0];
     assert_eq!((first.from, first.insert.as_str()), (8, "http.route"));
+}
+
+/// DERIVED COLUMNS: `name = formula, …` becomes `calculated_fields`; the other clauses read the
+/// derived columns like any column; the text round-trips; errors point into the formula;
+/// completions offer columns after `$` and functions after an upper-case word.
+#[test]
+fn derived_columns_in_the_builder() {
+    let c = Clauses {
+        derived: r#"sli = IF(NOT(EXISTS($trace.parent_id)), LT($duration_ms, 1000)), "slow, or not" = REG_MATCH($name, `^(GET|POST), x`), twice = $duration_ms * 2"#.into(),
+        visualize: "COUNT, MAX(twice)".into(),
+        group_by: r#"sli, "slow, or not""#.into(),
+        r#where: "sli exists".into(),
+        ..Default::default()
+    };
+    let v = spec_of(&c);
+    assert_eq!(
+        v["calculated_fields"],
+        json!([
+            {"name": "sli", "expression": "IF(NOT(EXISTS($trace.parent_id)), LT($duration_ms, 1000))"},
+            {"name": "slow, or not", "expression": "REG_MATCH($name, `^(GET|POST), x`)"},
+            {"name": "twice", "expression": "$duration_ms * 2"}
+        ])
+    );
+    assert_eq!(v["breakdowns"], json!(["sli", "slow, or not"]));
+    assert_eq!(v["calculations"], json!([{"op": "COUNT"}, {"op": "MAX", "column": "twice"}]));
+    let spec = QuerySpec::from_json(&v).unwrap();
+    assert_eq!(Clauses::from_spec(&spec).derived, c.derived);
+    // Errors name the clause, the column and the character.
+    let mut spec = QuerySpec::default();
+    let e = Clauses { derived: "x = LT($nope, 1)".into(), ..Default::default() }.apply(&mut spec, &schema()).unwrap_err();
+    assert_eq!(e.clause, Clause::Derived);
+    assert!(e.message.contains("x: no column named \"nope\" at character 4"), "{}", e.message);
+    let e = Clauses { derived: "x LT($duration_ms, 1)".into(), ..Default::default() }.apply(&mut spec, &schema()).unwrap_err();
+    assert!(e.message.contains("expected = after x"), "{}", e.message);
+    let e = Clauses { derived: "region = 1".into(), ..Default::default() }.apply(&mut spec, &schema()).unwrap_err();
+    assert!(e.message.contains("region is already a column"), "{}", e.message);
+    // Completions.
+    assert!(labels(Clause::Derived, "x = LT($dur", &[]).contains(&"duration_ms".to_string()));
+    let f = labels(Clause::Derived, "x = RE", &[]);
+    assert_eq!(f, vec!["REG_MATCH", "REG_VALUE", "REG_COUNT"]);
+    assert!(labels(Clause::Derived, "x", &[]).is_empty());
 }

@@ -68,6 +68,7 @@ struct Ctx<'a> {
 
 /// Run `spec` on `backend`'s table, whose columns are `table`.
 pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, spec: &QuerySpec, opts: &Options) -> Result<QueryResult> {
+    not_derived(spec)?;
     let ds = table.dataset(opts.sample_rate.clone())?;
     // The local engine's own checks (columns, types, values, havings, orders), on no rows.
     crate::query::run_with(&ds, spec, &RunOptions { heatmap_scale: opts.heatmap_scale, within: None })?;
@@ -226,6 +227,7 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
 /// The rows `spec` matches (its time range and filters), at most `cap`, every offered column
 /// under its name here: events to bring into the tab.
 pub async fn matching_rows<C: Client>(client: &mut C, backend: &Backend, table: &Table, spec: &QuerySpec, cap: usize) -> Result<Vec<RecordBatch>> {
+    not_derived(spec)?;
     let ds = table.dataset(SampleRate::Auto)?;
     crate::query::run_with(&ds, spec, &RunOptions::default())?;
     let time = ds.time_column().and_then(|n| table.column(n));
@@ -764,6 +766,14 @@ fn outputs(calcs: &[Calculation], b: &RecordBatch, r: usize, first: usize, total
         .collect()
 }
 
+/// Derived columns are computed by the local engine only (for now): a clear error, not SQL.
+fn not_derived(spec: &QuerySpec) -> Result<()> {
+    match spec.calculated_fields.first() {
+        Some(f) => Err(Error::spec("calculated_fields[0]", format!("derived columns ({:?}) are not pushed down to ClickHouse yet: bring the matching events into the tab and use them there", f.name))),
+        None => Ok(()),
+    }
+}
+
 /// CONCURRENCY and RATE_*: made from partial aggregates per time bucket.
 fn timed(op: CalcOp) -> bool {
     matches!(op, CalcOp::Concurrency | CalcOp::RateAvg | CalcOp::RateSum | CalcOp::RateMax)
@@ -831,6 +841,7 @@ fn value_at(col: &ArrayRef, r: usize) -> Value {
 /// fetched (and nothing else) and summarised by the local engine, which ranks them as it would
 /// the whole table.
 pub async fn slowest<C: Client>(client: &mut C, backend: &Backend, table: &Table, spec: &QuerySpec, within: Option<&crate::bubbleup::Selection>, n: usize) -> Result<Vec<crate::trace::TraceSummary>> {
+    not_derived(spec)?;
     let ds = table.dataset(SampleRate::Auto)?;
     let cols = crate::trace::SpanColumns::detect(&ds)?;
     let (dur, _) = cols.duration.clone().ok_or_else(|| Error::Data("no span duration column (duration_ms, durationNano…)".into()))?;
@@ -892,6 +903,7 @@ pub async fn trace_spans<C: Client>(client: &mut C, backend: &Backend, table: &T
 /// engine turns the tallies into the same report ([`crate::bubbleup::report`]), in the same
 /// order. `only`: compare these columns only.
 pub async fn bubbleup<C: Client>(client: &mut C, backend: &Backend, table: &Table, spec: &QuerySpec, selection: &crate::bubbleup::Selection, sample_rate: SampleRate, only: Option<&[String]>) -> Result<crate::bubbleup::BubbleUp> {
+    not_derived(spec)?;
     use crate::bubbleup::{BubbleUp, Tally, DIMENSION_MAX_DISTINCT, MAX_DISTINCT, MEASURE_BUCKETS};
     let ds = table.dataset(sample_rate)?;
     // The local engine's checks of the query and the selection, on no rows.

@@ -20,7 +20,7 @@ use arrow_schema::Schema;
 use serde_json::Value as Json;
 
 use crate::query::column::Kind;
-use crate::query::spec::{CalcOp, Calculation, CmpOp, Combination, Filter, FilterOp, Having, Order, QuerySpec, CALC_OPS, FILTER_OPS, MAX_LIMIT};
+use crate::query::spec::{CalcOp, CalculatedField, Calculation, CmpOp, Combination, Filter, FilterOp, Having, Order, QuerySpec, CALC_OPS, FILTER_OPS, MAX_LIMIT};
 
 /// The builder's text, one string per clause.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,6 +32,8 @@ pub struct Clauses {
     pub order_by: String,
     pub limit: String,
     pub having: String,
+    /// Derived columns: `name = formula, …` (the query's `calculated_fields`).
+    pub derived: String,
 }
 
 /// Which clause a piece of text belongs to.
@@ -43,6 +45,7 @@ pub enum Clause {
     OrderBy,
     Limit,
     Having,
+    Derived,
 }
 
 impl Clause {
@@ -54,6 +57,7 @@ impl Clause {
             Clause::OrderBy => "ORDER BY",
             Clause::Limit => "LIMIT",
             Clause::Having => "HAVING",
+            Clause::Derived => "DERIVED COLUMNS",
         }
     }
 }
@@ -92,8 +96,13 @@ pub fn quote_name(name: &str) -> String {
 /// Split at top-level commas (outside quotes and parentheses); each item with its byte offset.
 fn items(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
-    let (mut depth, mut quoted, mut escaped, mut start) = (0i32, false, false, 0);
+    let (mut depth, mut quoted, mut escaped, mut start, mut raw) = (0i32, false, false, 0, false);
     for (i, c) in text.char_indices() {
+        // A formula's raw string (`…`): nothing inside counts.
+        if raw {
+            raw = c != '`';
+            continue;
+        }
         if quoted {
             match c {
                 _ if escaped => escaped = false,
@@ -105,6 +114,7 @@ fn items(text: &str) -> Vec<(usize, &str)> {
         }
         match c {
             '"' => quoted = true,
+            '`' => raw = true,
             '(' => depth += 1,
             ')' => depth -= 1,
             ',' if depth <= 0 => {
@@ -278,7 +288,7 @@ fn parse_having(s: &str, schema: &Schema) -> Result<Having, String> {
     Ok(Having { calculate_op: calc.op, column: calc.column, op, value })
 }
 
-fn each<T>(clause: Clause, text: &str, f: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, ClauseError> {
+fn each<T>(clause: Clause, text: &str, mut f: impl FnMut(&str) -> Result<T, String>) -> Result<Vec<T>, ClauseError> {
     let all = items(text);
     let n = all.len();
     all.into_iter()
@@ -334,12 +344,34 @@ impl Clauses {
                 .join(", "),
             limit: spec.limit.map(|l| l.to_string()).unwrap_or_default(),
             having: spec.havings.iter().map(|h| format!("{} {} {}", calc(h.calculate_op, &h.column), h.op.name(), crate::value::float_json(h.value))).collect::<Vec<_>>().join(", "),
+            derived: spec.calculated_fields.iter().map(|f| format!("{} = {}", quote_name(&f.name), f.expression.trim())).collect::<Vec<_>>().join(", "),
         }
+    }
+
+    /// The derived columns the DERIVED COLUMNS box defines, each checked against `schema` and
+    /// the ones before it; and the schema with them (what the other clauses read).
+    pub fn derived(&self, schema: &Schema) -> Result<(Vec<CalculatedField>, Schema), ClauseError> {
+        let mut schema = schema.clone();
+        let fields = each(Clause::Derived, &self.derived, |s| {
+            let (name, rest) = take_name(s)?;
+            let formula = rest.trim_start().strip_prefix('=').ok_or_else(|| format!("expected = after {} (name = formula)", quote_name(&name)))?.trim();
+            if schema.field_with_name(&name).is_ok() {
+                return Err(format!("{} is already a column", quote_name(&name)));
+            }
+            let d = crate::derive::compile(&name, formula, &schema).map_err(|e| format!("{}: {}", quote_name(&name), e.to_string().trim_start_matches("error: ")))?;
+            let mut all: Vec<arrow_schema::Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+            all.push(arrow_schema::Field::new(&name, d.data_type(), true));
+            schema = Schema::new(all);
+            Ok(CalculatedField { name, expression: formula.to_string() })
+        })?;
+        Ok((fields, schema))
     }
 
     /// Put the clauses into `spec` (its time range and other fields stay), checked against the
     /// schema. On error `spec` is unchanged and the error names the clause and item.
     pub fn apply(&self, spec: &mut QuerySpec, schema: &Schema) -> Result<(), ClauseError> {
+        let (calculated_fields, schema) = self.derived(schema)?;
+        let schema = &schema;
         let calculations = each(Clause::Visualize, &self.visualize, |s| parse_calc(s, schema))?;
         let filters = each(Clause::Where, &self.r#where, |s| parse_filter(s, schema))?;
         let breakdowns = each(Clause::GroupBy, &self.group_by, |s| {
@@ -372,6 +404,7 @@ impl Clauses {
                 return Err(ClauseError { clause: Clause::Having, message: format!("{} is not a calculation in VISUALIZE (HEATMAP cannot be compared)", Calculation { op: h.calculate_op, column: h.column.clone() }.key()) });
             }
         }
+        spec.calculated_fields = calculated_fields;
         spec.calculations = calculations;
         spec.filters = filters;
         spec.filter_combination = self.combination;
@@ -438,6 +471,25 @@ pub fn suggest(clause: Clause, text: &str, cursor: usize, ctx: &SuggestContext) 
     let calcs = if ctx.calcs.is_empty() { &default_calc[..] } else { ctx.calcs };
     let calc_items = |prefix: &str| -> Vec<(String, String)> { calcs.iter().map(|c| c.key()).filter(|k| matches(k, prefix)).map(|k| (k, "calculation".into())).collect() };
     match clause {
+        // After `name =`: columns after `$`, functions after an upper-case word.
+        Clause::Derived => {
+            let Some(eq) = item.find('=') else { return out };
+            let formula = &item[eq + 1..];
+            let start = formula.rfind(|c: char| !(c.is_ascii_alphanumeric() || "_.$-/:@\"".contains(c))).map_or(0, |i| i + 1);
+            let token = &formula[start..];
+            let from = item_from + eq + 1 + start;
+            if let Some(prefix) = token.strip_prefix('$') {
+                for (name, ty) in columns(prefix.trim_start_matches('"'), false) {
+                    let plain = !name.starts_with(|c: char| c.is_ascii_digit()) && name.bytes().all(|c| c.is_ascii_alphanumeric() || b"_.-/:@".contains(&c));
+                    let insert = if plain { format!("${name}") } else { format!("${}", Json::String(name.clone())) };
+                    push(name.clone(), ty, from, insert);
+                }
+            } else if !token.is_empty() && token.bytes().all(|c| c.is_ascii_uppercase() || c == b'_') {
+                for f in crate::derive::check::function_names().filter(|f| f.starts_with(token)) {
+                    push(f.to_string(), "function".into(), from, format!("{f}("));
+                }
+            }
+        }
         Clause::Visualize => match item.find('(') {
             None => {
                 for op in CALC_OPS.iter().filter(|o| matches(o.name(), item)) {

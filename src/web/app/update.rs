@@ -355,7 +355,11 @@ impl App {
     /// Completions for builder box `i` from the schema, the query, and the data's top values.
     fn builder_suggest(&mut self, i: usize) {
         let data = self.model.target();
-        let schema = data.schema().clone();
+        // The derived columns the builder defines are columns for the other boxes too.
+        let schema = match self.views.builder.clauses().derived(data.schema()) {
+            Ok((_, s)) => std::sync::Arc::new(s),
+            Err(_) => data.schema().clone(),
+        };
         let spec = self.model.spec.clone().unwrap_or_default();
         let values = |col: &str| run::top_values(data, col);
         let calcs = spec.effective_calculations();

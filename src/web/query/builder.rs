@@ -122,6 +122,7 @@ impl Builder {
             (Clause::OrderBy, "COUNT desc"),
             (Clause::Limit, "1000"),
             (Clause::Having, "COUNT > 10"),
+            (Clause::Derived, "sli = IF(NOT(EXISTS($trace.parent_id)), LT($duration_ms, 1000)), kind = IF(GTE($http.status_code, 500), \"error\", \"ok\")"),
         ];
         for (clause, hint) in placeholders {
             let cell = el("div", "ap-clause")?;
@@ -197,6 +198,7 @@ impl Builder {
             order_by: v(Clause::OrderBy),
             limit: v(Clause::Limit),
             having: v(Clause::Having),
+            derived: v(Clause::Derived),
         }
     }
 
@@ -239,6 +241,7 @@ impl Builder {
                 Clause::OrderBy => &c.order_by,
                 Clause::Limit => &c.limit,
                 Clause::Having => &c.having,
+                Clause::Derived => &c.derived,
             };
             let is_focused = focused.as_ref().is_some_and(|e| e == f.input.unchecked_ref::<Element>());
             if !is_focused {
