@@ -16,8 +16,10 @@ pub mod ingest;
 pub mod pace;
 pub mod permalink;
 pub mod query;
+pub mod slo;
 pub mod render;
 pub mod trace;
+pub mod trigger;
 pub mod value;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "decoder")))]

@@ -124,6 +124,37 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         columns: Option<Vec<String>>,
     },
+    /// An SLO over the files' events: compliance, error budget, burn-down, daily history, burn
+    /// rates and which burn alerts fire, as of the data's latest event (or --at), as JSON.
+    Slo {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The SLO JSON, inline or @path: {"name", "sli", "target_percentage", "time_period_days", "burn_alerts"?}.
+        #[arg(long)]
+        slo: String,
+        /// As of this time: epoch seconds or RFC 3339 (default: just after the latest event).
+        #[arg(long)]
+        at: Option<String>,
+        /// Sample-rate column, or `none` to turn weighting off (default: auto-detect).
+        #[arg(long)]
+        sample_rate: Option<String>,
+    },
+    /// A trigger over the files' events: its query's value per group, which cross the threshold,
+    /// and the state (OK or TRIGGERED), as of the data's latest event (or --at), as JSON shaped
+    /// like Honeycomb's webhook payload.
+    Trigger {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The trigger JSON, inline or @path: {"name", "query", "threshold": {"op", "value"}, "frequency"?, "alert_type"?}.
+        #[arg(long)]
+        trigger: String,
+        /// As of this time: epoch seconds or RFC 3339 (default: just after the latest event).
+        #[arg(long)]
+        at: Option<String>,
+        /// Sample-rate column, or `none` to turn weighting off (default: auto-detect).
+        #[arg(long)]
+        sample_rate: Option<String>,
+    },
     /// Assemble one trace: spans as a tree with depth, self time and the critical path (with
     /// --backend, only that trace's spans are fetched from ClickHouse).
     Trace {
@@ -227,6 +258,24 @@ fn run(cmd: Command) -> Result<(), String> {
             } else {
                 bench::run(&rows, runs.max(1))
             }
+        }
+        Command::Slo { files, slo, at, sample_rate } => {
+            let slo = apiary::slo::Slo::from_json_str(&inline_or_file(slo, "slo")?).map_err(|e| e.to_string())?;
+            let at_ms = at_ms(at.as_deref())?;
+            let mut ds = load_all(&files)?;
+            set_sample_rate(&mut ds, sample_rate)?;
+            let out = apiary::slo::evaluate(&ds, &slo, at_ms).map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            Ok(())
+        }
+        Command::Trigger { files, trigger, at, sample_rate } => {
+            let trigger = apiary::trigger::Trigger::from_json_str(&inline_or_file(trigger, "trigger")?).map_err(|e| e.to_string())?;
+            let at_ms = at_ms(at.as_deref())?;
+            let mut ds = load_all(&files)?;
+            set_sample_rate(&mut ds, sample_rate)?;
+            let out = apiary::trigger::evaluate(&ds, &trigger, at_ms).map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            Ok(())
         }
         Command::Trace { files, store, trace_id, format } => {
             let ds = match store.backend()? {
@@ -336,4 +385,14 @@ fn run(cmd: Command) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `--at`: epoch seconds or an RFC 3339 time, in ms.
+fn at_ms(at: Option<&str>) -> Result<Option<i64>, String> {
+    let Some(t) = at else { return Ok(None) };
+    let secs = match t.parse::<f64>() {
+        Ok(s) => s,
+        Err(_) => apiary::derive::time::parse_rfc3339(t).ok_or_else(|| format!("--at {t:?}: expected epoch seconds or an RFC 3339 time"))?,
+    };
+    Ok(Some((secs * 1000.0) as i64))
 }

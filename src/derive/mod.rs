@@ -9,7 +9,7 @@
 pub mod check;
 pub mod eval;
 pub mod parse;
-mod time;
+pub mod time;
 
 use arrow_schema::{DataType, Field, Schema};
 
