@@ -12,6 +12,7 @@ pub mod app;
 pub mod bubbleup;
 pub mod query;
 pub mod results;
+pub mod slo;
 pub mod sources;
 pub mod traces;
 // Below every part: plumbing they share (no views).

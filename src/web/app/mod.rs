@@ -83,6 +83,7 @@ pub struct Views {
     pub table: ResultsTable,
     pub bubble: BubbleUpView,
     pub traces: TraceView,
+    pub slo: crate::web::slo::SloView,
 }
 
 /// Work in flight: each kind's latest request number (an older one stops at its next step).
@@ -207,6 +208,7 @@ impl App {
         let builder = Builder::build(&root)?;
         let json = QueryPanel::build(&root)?;
         let history = History::build(&root)?;
+        let slo = crate::web::slo::SloView::build(&root)?;
         let bar = el("div", "ap-bar")?;
         let query_line = el("div", "ap-query")?;
         append(&bar, &query_line)?;
@@ -264,7 +266,7 @@ impl App {
         let app = Rc::new_cyclic(|me: &Weak<RefCell<App>>| {
             RefCell::new(App {
                 model: Model::default(),
-                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces },
+                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo },
                 parts: Parts { host, root, summary, query_line, running, cancel_query, weighting, weighting_box, error, canvas },
                 config,
                 work: Work::default(),
@@ -327,6 +329,7 @@ impl App {
         all.extend(v.builder.listen(&d.map(Msg::Builder)));
         all.extend(v.json.listen(&d.map(Msg::Json)));
         all.extend(v.history.listen(&d.map(Msg::History)));
+        all.extend(v.slo.listen(&d.map(Msg::Slo)));
         all.extend(v.tools.listen(&d.map(Msg::Tools)));
         all.extend(v.bubble.listen(&self.parts.canvas, &d.map(Msg::BubbleUp)));
         all.extend(Crosshair::listen(&self.parts.canvas, &d.map(Msg::Crosshair)));

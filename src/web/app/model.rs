@@ -53,6 +53,8 @@ pub struct Model {
     pub heat_scale: Option<Scale>,
     /// The trace search's filters ("traces with a span where …"), as typed.
     pub trace_where: String,
+    /// The SLO on view (its report drawn from the data in the tab).
+    pub slo: Option<crate::slo::Slo>,
     pub trace: Option<OpenTrace>,
     /// The open trace's spans when they came from the store (else they are in `data`).
     pub trace_data: Option<Rc<DataSet>>,
@@ -88,6 +90,7 @@ impl Default for Model {
             selection: None,
             heat_scale: None,
             trace_where: String::new(),
+            slo: None,
             trace: None,
             trace_data: None,
             weighted: true,
@@ -151,6 +154,9 @@ impl Model {
                 v["zoom"] = serde_json::json!([us(z0), us(z1)]);
             }
         }
+        if let Some(s) = self.slo.as_ref().and_then(|s| serde_json::to_value(s).ok()) {
+            v["slo"] = s;
+        }
         if let Some(s) = &self.store {
             v["store"] = s.backend.link();
         } else if let Some(w) = &self.store_wanted {
@@ -186,6 +192,7 @@ impl Model {
         self.trace_where = view.get("trace_where").and_then(|v| v.as_str()).unwrap_or("").to_string();
         self.store_wanted = view.get("store").filter(|s| s.get("url").and_then(|u| u.as_str()).is_some()).cloned();
         self.heat_scale = view.get("heat_scale").and_then(|v| v.as_str()).and_then(Scale::parse);
+        self.slo = view.get("slo").and_then(|s| crate::slo::Slo::from_json_str(&s.to_string()).ok());
         if let Some(w) = view.get("weight").and_then(|w| w.as_bool()) {
             let _ = self.set_weighted(w);
         }

@@ -19,6 +19,7 @@ pub enum Msg {
     CalcCharts(results::calc_charts::Msg),
     Table(results::table::Msg),
     BubbleUp(bubbleup::Msg),
+    Slo(crate::web::slo::Msg),
     Traces(traces::Msg),
     /// The weighting toggle.
     Weighting(bool),

@@ -80,6 +80,18 @@ impl App {
                 Some(table::Out::SelectGroup(i)) => self.select_group(i),
                 None => {}
             },
+            Msg::Slo(m) => {
+                for out in self.views.slo.update(m) {
+                    match out {
+                        crate::web::slo::Out::Show(slo) => {
+                            self.model.slo = slo;
+                            self.show_slo();
+                            self.write_url(true);
+                        }
+                        crate::web::slo::Out::BubbleUp(slo) => self.slo_bubbleup(slo),
+                    }
+                }
+            }
             Msg::BubbleUp(m) => match self.views.bubble.update(m) {
                 Some(bubbleup::Out::SelectCell(x, y)) => self.select_cell(x, y),
                 Some(bubbleup::Out::SelectBox(mut sel)) => {
@@ -171,6 +183,7 @@ impl App {
         match url::state_from_url() {
             Some(Ok(state)) => {
                 self.apply_link(&state);
+                self.show_slo();
                 if let Some(spec) = self.model.chosen.clone() {
                     self.run(spec, false);
                 }
@@ -287,6 +300,41 @@ impl App {
         self.data_changed();
     }
 
+    /// The SLO on view, reported from the data in the tab (a connected store: not yet).
+    pub(super) fn show_slo(&mut self) {
+        let report = self.model.slo.as_ref().map(|slo| {
+            if self.model.store.is_some() {
+                return Err("SLOs are computed from the events in the tab: bring the events into the tab, or disconnect the store".to_string());
+            }
+            crate::slo::evaluate(&self.model.data, slo, None).map_err(|e| e.to_string())
+        });
+        let slo = self.model.slo.clone();
+        self.views.slo.render(slo.as_ref(), report, dom::theme());
+    }
+
+    /// BubbleUp of `slo`'s bad events against its good ones: the query becomes the SLI's
+    /// qualified events as a heatmap of the duration (the SLI a derived column), the selection
+    /// its bad ones.
+    fn slo_bubbleup(&mut self, slo: crate::slo::Slo) {
+        let mut spec = self.model.spec.clone().unwrap_or_else(|| self.default_spec());
+        let name = "sli";
+        spec.calculated_fields = vec![crate::query::spec::CalculatedField { name: name.into(), expression: slo.sli.clone() }];
+        spec.filters = vec![crate::query::spec::Filter { column: name.into(), op: crate::query::spec::FilterOp::Exists, value: None }];
+        spec.breakdowns.clear();
+        spec.havings.clear();
+        spec.orders.clear();
+        let dur = crate::query::execute::DURATION_COLUMN_NAMES.iter().find(|c| self.model.data.column_index(c).is_some());
+        spec.calculations = match dur {
+            Some(d) => vec![crate::query::spec::Calculation { op: crate::query::spec::CalcOp::Heatmap, column: Some(d.to_string()) }],
+            None => vec![crate::query::spec::Calculation { op: crate::query::spec::CalcOp::Count, column: None }],
+        };
+        let sel = crate::bubbleup::Selection { start_time: None, end_time: None, filters: vec![crate::query::spec::Filter { column: name.into(), op: crate::query::spec::FilterOp::Eq, value: Some(serde_json::json!(false)) }] };
+        self.model.selection = Some(sel);
+        self.model.chosen = Some(spec.clone());
+        self.views.history.remember(&spec.to_json().to_string());
+        self.run(spec, true);
+    }
+
     pub(super) fn data_changed(&mut self) {
         let data = &self.model.data;
         let label = format!("{} events · {} in memory", dom::thousands(data.num_rows() as u64), dom::bytes(data.byte_size()));
@@ -294,6 +342,9 @@ impl App {
         let _ = self.parts.root.set_attribute("data-rows", &data.num_rows().to_string());
         self.views.sources.render(&self.model.sources, data);
         self.show_weighting();
+        if self.model.slo.is_some() {
+            self.show_slo();
+        }
         match self.model.chosen.clone() {
             Some(spec) => self.run(spec, false),
             None => self.run_default(),
