@@ -33,6 +33,10 @@ pub struct Trigger {
     pub alert_type: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Where to POST the payload when the trigger notifies (never in links: such URLs are
+    /// often secrets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
 }
 
 fn default_frequency() -> u32 {
@@ -99,44 +103,60 @@ impl Trigger {
 /// Evaluate `t` on `ds` as of `at_ms` (the data's latest event when `None`): every group's
 /// value, which cross the threshold, and the status.
 pub fn evaluate(ds: &DataSet, t: &Trigger, at_ms: Option<i64>) -> Result<Json> {
-    let mut spec = t.spec()?;
-    let op = t.op()?;
-    // Without a time range, the query looks back one frequency.
-    let range = spec.time_range.unwrap_or(t.frequency as i64);
     let end_ms = match at_ms {
         Some(a) => a,
         None => ds.time_range().map(|(_, hi)| hi + 1).ok_or_else(|| Error::Data("a trigger needs events with a time column".into()))?,
     };
-    // The query's relative range, ending at `end_ms` (whole seconds, the latest event included).
-    let end_s = (end_ms + 999).div_euclid(1000);
-    (spec.start_time, spec.end_time, spec.time_range) = (Some(end_s - range), Some(end_s), None);
+    let spec = t.query_at(end_ms)?;
     let result = crate::query::run(ds, &spec)?;
-    let json = result.to_json();
-    let key = spec.effective_calculations()[0].key();
-    let mut groups = Vec::new();
-    let mut crossed = Vec::new();
-    for r in json["results"].as_array().into_iter().flatten() {
-        let data = &r["data"];
-        let group: serde_json::Map<String, Json> = spec.breakdowns.iter().map(|b| (b.clone(), data[b].clone())).collect();
-        let value = data[&key].as_f64();
-        let entry = serde_json::json!({"Group": group, "Result": data[&key]});
-        if value.is_some_and(|v| op.test(v, t.threshold.value)) {
-            crossed.push(entry.clone());
-        }
-        groups.push(entry);
+    t.judge(&spec, &result, end_ms)
+}
+
+impl Trigger {
+    /// The trigger's query over its range ending at `end_ms` (whole seconds, the latest event
+    /// included); without a time range it looks back one frequency.
+    pub fn query_at(&self, end_ms: i64) -> Result<QuerySpec> {
+        let mut spec = self.spec()?;
+        let range = spec.time_range.unwrap_or(self.frequency as i64);
+        let end_s = (end_ms + 999).div_euclid(1000);
+        (spec.start_time, spec.end_time, spec.time_range) = (Some(end_s - range), Some(end_s), None);
+        Ok(spec)
     }
-    Ok(serde_json::json!({
-        "name": t.name,
-        "status": if crossed.is_empty() { "OK" } else { "TRIGGERED" },
-        "summary": format!("{}: {} {} {} for {} of {} group{}", t.name, key, t.threshold.op, t.threshold.value, crossed.len(), groups.len(), if groups.len() == 1 { "" } else { "s" }),
-        "description": t.description,
-        "operator": t.threshold.op,
-        "threshold": t.threshold.value,
-        "frequency": t.frequency,
-        "alert_type": t.alert_type,
-        "evaluated_at": crate::query::result::iso8601(end_ms),
-        "time_range": [crate::query::result::iso8601((end_s - range) * 1000), crate::query::result::iso8601(end_s * 1000)],
-        "result_groups": groups,
-        "result_groups_triggered": crossed,
-    }))
+
+    /// The evaluation of `result` (the answer to [`Trigger::query_at`]`(end_ms)`, from the tab
+    /// or a store): each group's value against the threshold, the status.
+    pub fn judge(&self, spec: &QuerySpec, result: &crate::QueryResult, end_ms: i64) -> Result<Json> {
+        let op = self.op()?;
+        let json = result.to_json();
+        let key = spec.effective_calculations()[0].key();
+        let mut groups = Vec::new();
+        let mut crossed = Vec::new();
+        for r in json["results"].as_array().into_iter().flatten() {
+            let data = &r["data"];
+            let group: serde_json::Map<String, Json> = spec.breakdowns.iter().map(|b| (b.clone(), data[b].clone())).collect();
+            let value = data[&key].as_f64();
+            let entry = serde_json::json!({"Group": group, "Result": data[&key]});
+            if value.is_some_and(|v| op.test(v, self.threshold.value)) {
+                crossed.push(entry.clone());
+            }
+            groups.push(entry);
+        }
+        let (from, to) = (spec.start_time.unwrap_or(0), spec.end_time.unwrap_or(0));
+        Ok(serde_json::json!({
+            "version": "v0.1.0",
+            "name": self.name,
+            "status": if crossed.is_empty() { "OK" } else { "TRIGGERED" },
+            "summary": format!("{}: {} {} {} for {} of {} group{}", self.name, key, self.threshold.op, self.threshold.value, crossed.len(), groups.len(), if groups.len() == 1 { "" } else { "s" }),
+            "description": self.description,
+            "operator": self.threshold.op,
+            "threshold": self.threshold.value,
+            "frequency": self.frequency,
+            "alert_type": self.alert_type,
+            "evaluated_at": crate::query::result::iso8601(end_ms),
+            "time_range": [crate::query::result::iso8601(from * 1000), crate::query::result::iso8601(to * 1000)],
+            "result_groups": groups,
+            "result_groups_triggered": crossed,
+            "is_test": false,
+        }))
+    }
 }

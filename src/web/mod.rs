@@ -13,6 +13,7 @@ pub mod bubbleup;
 pub mod query;
 pub mod results;
 pub mod slo;
+pub mod triggers;
 pub mod sources;
 pub mod traces;
 // Below every part: plumbing they share (no views).

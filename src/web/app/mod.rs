@@ -26,6 +26,7 @@ mod run;
 mod selection;
 mod store;
 mod traces;
+mod triggers;
 mod update;
 pub mod url;
 
@@ -53,6 +54,8 @@ pub struct Config {
     /// Whether this app keeps its view in the page's address (the first app on a page does,
     /// unless its element says `data-url="off"`; the others keep theirs to themselves).
     pub owns_url: bool,
+    /// How much faster than their frequency triggers run (`data-trigger-speed`; 1).
+    pub trigger_speed: f64,
 }
 
 /// The app's own elements (outside any one view).
@@ -84,6 +87,7 @@ pub struct Views {
     pub bubble: BubbleUpView,
     pub traces: TraceView,
     pub slo: crate::web::slo::SloView,
+    pub triggers: crate::web::triggers::TriggersView,
 }
 
 /// Work in flight: each kind's latest request number (an older one stops at its next step).
@@ -104,6 +108,8 @@ pub struct Work {
     pub store_query: Option<web_sys::AbortController>,
     pub store_tally: Option<Rc<Cell<crate::web::fetch::Tally>>>,
     pub store_tick: Option<gloo_timers::callback::Interval>,
+    /// The triggers' schedule.
+    pub trigger_tick: Option<gloo_timers::callback::Interval>,
 }
 
 pub struct App {
@@ -209,6 +215,7 @@ impl App {
         let json = QueryPanel::build(&root)?;
         let history = History::build(&root)?;
         let slo = crate::web::slo::SloView::build(&root)?;
+        let triggers = crate::web::triggers::TriggersView::build(&root)?;
         let bar = el("div", "ap-bar")?;
         let query_line = el("div", "ap-query")?;
         append(&bar, &query_line)?;
@@ -252,6 +259,7 @@ impl App {
             memory_cap: host.get_attribute("data-memory-cap").and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MEMORY_CAP),
             decode_slice_ms: num("data-decode-slice-ms").unwrap_or(DEFAULT_DECODE_SLICE_MS),
             query_slice_ms: num("data-query-slice-ms").unwrap_or(DEFAULT_QUERY_SLICE_MS),
+            trigger_speed: num("data-trigger-speed").filter(|s| *s > 0.0).unwrap_or(1.0),
             owns_url,
         };
         let first_source = source_url(&host, owns_url);
@@ -266,7 +274,7 @@ impl App {
         let app = Rc::new_cyclic(|me: &Weak<RefCell<App>>| {
             RefCell::new(App {
                 model: Model::default(),
-                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo },
+                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo, triggers },
                 parts: Parts { host, root, summary, query_line, running, cancel_query, weighting, weighting_box, error, canvas },
                 config,
                 work: Work::default(),
@@ -278,11 +286,16 @@ impl App {
         MOUNTED.with(|m| m.borrow_mut().push(app.clone()));
         let mut a = app.borrow_mut();
         a.listen()?;
+        a.start_trigger_clock();
+        a.model.triggers = a.views.triggers.saved.clone();
         // A link's state wins over src= and the demo.
         let mut urls = if host_store.is_some() { Vec::new() } else { vec![first_source] };
         match a.config.owns_url.then(url::state_from_url).flatten() {
             Some(Ok(state)) => {
                 a.apply_link(&state);
+                let link_triggers = a.model.triggers.clone();
+                a.views.triggers.adopt(link_triggers);
+                a.model.triggers = a.views.triggers.saved.clone();
                 if !state.sources.is_empty() || !state.files.is_empty() {
                     // Only what the link names: never the demo in place of its local files.
                     urls = state.sources.clone();
@@ -330,6 +343,7 @@ impl App {
         all.extend(v.json.listen(&d.map(Msg::Json)));
         all.extend(v.history.listen(&d.map(Msg::History)));
         all.extend(v.slo.listen(&d.map(Msg::Slo)));
+        all.extend(v.triggers.listen(&d.map(Msg::Triggers)));
         all.extend(v.tools.listen(&d.map(Msg::Tools)));
         all.extend(v.bubble.listen(&self.parts.canvas, &d.map(Msg::BubbleUp)));
         all.extend(Crosshair::listen(&self.parts.canvas, &d.map(Msg::Crosshair)));

@@ -55,6 +55,8 @@ pub struct Model {
     pub trace_where: String,
     /// The SLO on view (its report drawn from the data in the tab).
     pub slo: Option<crate::slo::Slo>,
+    /// The triggers (in links without their webhooks).
+    pub triggers: Vec<crate::trigger::Trigger>,
     pub trace: Option<OpenTrace>,
     /// The open trace's spans when they came from the store (else they are in `data`).
     pub trace_data: Option<Rc<DataSet>>,
@@ -91,6 +93,7 @@ impl Default for Model {
             heat_scale: None,
             trace_where: String::new(),
             slo: None,
+            triggers: Vec::new(),
             trace: None,
             trace_data: None,
             weighted: true,
@@ -157,6 +160,10 @@ impl Model {
         if let Some(s) = self.slo.as_ref().and_then(|s| serde_json::to_value(s).ok()) {
             v["slo"] = s;
         }
+        if !self.triggers.is_empty() {
+            let bare: Vec<crate::trigger::Trigger> = self.triggers.iter().map(|t| crate::trigger::Trigger { webhook_url: None, ..t.clone() }).collect();
+            v["triggers"] = serde_json::to_value(bare).unwrap_or_default();
+        }
         if let Some(s) = &self.store {
             v["store"] = s.backend.link();
         } else if let Some(w) = &self.store_wanted {
@@ -193,6 +200,7 @@ impl Model {
         self.store_wanted = view.get("store").filter(|s| s.get("url").and_then(|u| u.as_str()).is_some()).cloned();
         self.heat_scale = view.get("heat_scale").and_then(|v| v.as_str()).and_then(Scale::parse);
         self.slo = view.get("slo").and_then(|s| crate::slo::Slo::from_json_str(&s.to_string()).ok());
+        self.triggers = view.get("triggers").and_then(|t| t.as_array()).map(|a| a.iter().filter_map(|t| crate::trigger::Trigger::from_json_str(&t.to_string()).ok()).collect()).unwrap_or_default();
         if let Some(w) = view.get("weight").and_then(|w| w.as_bool()) {
             let _ = self.set_weighted(w);
         }

@@ -20,6 +20,13 @@ pub enum Msg {
     Table(results::table::Msg),
     BubbleUp(bubbleup::Msg),
     Slo(crate::web::slo::Msg),
+    Triggers(crate::web::triggers::Msg),
+    /// The triggers' schedule ticks: evaluate those due.
+    TriggerTick,
+    /// A trigger's evaluation (the payload, or why it failed).
+    TriggerDone { trigger: crate::trigger::Trigger, out: Result<serde_json::Value, String> },
+    /// A trigger's webhook could not be reached.
+    TriggerWebhookFailed(String),
     Traces(traces::Msg),
     /// The weighting toggle.
     Weighting(bool),

@@ -92,6 +92,13 @@ impl App {
                     }
                 }
             }
+            Msg::Triggers(m) => {
+                let outs = self.views.triggers.update(m);
+                self.triggers_out(outs);
+            }
+            Msg::TriggerTick => self.trigger_tick(),
+            Msg::TriggerDone { trigger, out } => self.trigger_done(trigger, out),
+            Msg::TriggerWebhookFailed(e) => self.views.triggers.show_error(&e),
             Msg::BubbleUp(m) => match self.views.bubble.update(m) {
                 Some(bubbleup::Out::SelectCell(x, y)) => self.select_cell(x, y),
                 Some(bubbleup::Out::SelectBox(mut sel)) => {
@@ -184,6 +191,8 @@ impl App {
             Some(Ok(state)) => {
                 self.apply_link(&state);
                 self.show_slo();
+                self.views.triggers.adopt(self.model.triggers.clone());
+                self.model.triggers = self.views.triggers.saved.clone();
                 if let Some(spec) = self.model.chosen.clone() {
                     self.run(spec, false);
                 }

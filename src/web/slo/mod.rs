@@ -278,20 +278,7 @@ impl SloView {
     }
 
     fn download(&self) {
-        let Ok(text) = serde_json::to_string_pretty(&self.saved) else { return };
-        let parts = js_sys::Array::of1(&JsValue::from_str(&text));
-        let opts = web_sys::BlobPropertyBag::new();
-        opts.set_type("application/json");
-        let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
-        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
-        if let Ok(a) = el("a", "") {
-            let _ = a.set_attribute("href", &url);
-            let _ = a.set_attribute("download", "apiary-slos.json");
-            if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
-                a.click();
-            }
-        }
-        let _ = web_sys::Url::revoke_object_url(&url);
+        dom::download("apiary-slos.json", &serde_json::to_string_pretty(&self.saved).unwrap_or_default());
     }
 
     pub fn show_error(&self, msg: Option<&str>) {
