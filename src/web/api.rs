@@ -95,6 +95,18 @@ impl Engine {
         Ok(b.to_json().to_string())
     }
 
+    /// An SLO's report (JSON as `apiary slo` prints it) as of the data's latest event.
+    pub fn slo(&self, slo: &str) -> Result<String, JsError> {
+        let slo = crate::slo::Slo::from_json_str(slo).map_err(js)?;
+        Ok(crate::slo::evaluate(&self.data, &slo, None).map_err(js)?.to_string())
+    }
+
+    /// A trigger's evaluation (JSON as `apiary trigger` prints it) as of the latest event.
+    pub fn trigger(&self, trigger: &str) -> Result<String, JsError> {
+        let t = crate::trigger::Trigger::from_json_str(trigger).map_err(js)?;
+        Ok(crate::trigger::evaluate(&self.data, &t, None).map_err(js)?.to_string())
+    }
+
     /// Sample-rate weighting: a column name, `"none"`, or `"auto"`.
     #[wasm_bindgen(js_name = setSampleRate)]
     pub fn set_sample_rate(&mut self, mode: &str) -> Result<(), JsError> {
