@@ -68,3 +68,106 @@ pub fn history<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, report: &Json,
     let target = report["target_percentage"].as_f64().unwrap_or(99.9);
     percent_chart(area, &pts, target, "compliance", super::palette::series_color(1), true, theme)
 }
+
+/// The SLI's events as a heatmap (time × a value, such as duration): each cell green for good
+/// events, red where any is bad, stronger for more events. `result` is a query with HEATMAP as
+/// its only calculation grouped by the SLI (its rows: true, false), with a granularity.
+pub fn sli_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, result: &crate::QueryResult, value: &str, theme: Theme) -> Result<(), String> {
+    use crate::query::aggregate::Output;
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing the SLI heatmap: {e}");
+    area.fill(&theme.background()).map_err(err)?;
+    let (Some((lo, hi)), Some(g)) = (result.range_ms, result.granularity) else { return Ok(()) };
+    let step = g * 1000;
+    // (time bucket, value bucket) → (good, bad).
+    let mut cells: std::collections::HashMap<(i64, usize), (f64, f64)> = std::collections::HashMap::new();
+    let mut layout = None;
+    for p in &result.series {
+        let Some(Output::Heatmap(h)) = p.values.first() else { continue };
+        let good = matches!(result.results.get(p.row).and_then(|r| r.group.first()), Some(crate::value::Value::Bool(true)));
+        layout = Some(h.layout);
+        for (i, c) in h.counts.iter().enumerate().filter(|(_, c)| **c > 0.0) {
+            let e = cells.entry((p.time_ms, i)).or_default();
+            if good { e.0 += c } else { e.1 += c }
+        }
+    }
+    let Some(layout) = layout else { return Ok(()) };
+    let (max_good, max_bad) = cells.values().fold((1.0f64, 1.0f64), |(a, b), (g, x)| (a.max(*g), b.max(*x)));
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .x_label_area_size(26)
+        .y_label_area_size(58)
+        .build_cartesian_2d((lo..hi).with_key_points(time_ticks(lo, hi, 8)), 0f64..layout.n as f64)
+        .map_err(err)?;
+    let label = |y: &f64| super::timeseries::short_number(layout.lower((*y as usize).min(layout.n - 1)));
+    time_mesh(&mut chart, theme, hi - lo, false, &label, Some(value)).map_err(err)?;
+    let strength = |x: f64, max: f64| 0.25 + 0.75 * ((1.0 + x).ln() / (1.0 + max).ln());
+    let rects = cells.iter().map(|(&(t, i), &(good, bad))| {
+        let colour = if bad > 0.0 { RED.mix(strength(bad, max_bad)) } else { RGBColor(46, 125, 50).mix(strength(good, max_good)) };
+        Rectangle::new([(t, i as f64), ((t + step).min(hi), i as f64 + 1.0)], colour.filled())
+    });
+    chart.draw_series(rects).map_err(err)?;
+    area.present().map_err(err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
+
+    /// Counts the red-ish and green-ish pixels drawn (text skipped).
+    #[derive(Default)]
+    struct Count {
+        red: usize,
+        green: usize,
+    }
+
+    struct Pixels<'a>(&'a std::cell::RefCell<Count>);
+
+    impl DrawingBackend for Pixels<'_> {
+        type ErrorType = std::convert::Infallible;
+        fn get_size(&self) -> (u32, u32) {
+            (400, 200)
+        }
+        fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+            Ok(())
+        }
+        fn present(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+            Ok(())
+        }
+        fn draw_pixel(&mut self, _: BackendCoord, c: BackendColor) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+            let (r, g, b) = c.rgb;
+            let mut n = self.0.borrow_mut();
+            if c.alpha > 0.2 && r > 150 && g < 100 && b < 100 {
+                n.red += 1;
+            } else if c.alpha > 0.2 && g > 100 && r < 100 && b < 100 {
+                n.green += 1;
+            }
+            Ok(())
+        }
+        fn draw_text<S: BackendTextStyle>(&mut self, _: &str, _: &S, _: BackendCoord) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+            Ok(())
+        }
+        fn estimate_text_size<S: BackendTextStyle>(&self, text: &str, _: &S) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+            Ok((text.len() as u32 * 6, 12))
+        }
+    }
+
+    /// Good events draw green cells, bad ones red: the demo's incident is red, the rest green.
+    #[test]
+    fn good_and_bad_in_two_colours() {
+        let ds = crate::DataSet::from_batches(crate::demo::generate(20_000, 3, 8_192)).unwrap();
+        let end = crate::demo::END_MS / 1000;
+        let spec = crate::QuerySpec::from_json(&serde_json::json!({
+            "calculated_fields": [{"name": "sli", "expression": "LT($duration_ms, 1000)"}],
+            "calculations": [{"op": "HEATMAP", "column": "duration_ms"}], "breakdowns": ["sli"], "filters": [{"column": "sli", "op": "exists"}],
+            "start_time": end - 6 * 3600, "end_time": end, "granularity": 600
+        }))
+        .unwrap();
+        let r = crate::query::run_with(&ds, &spec, &crate::query::RunOptions { heatmap_scale: crate::query::heatmap::Scale::Log, within: None }).unwrap();
+        let count = std::cell::RefCell::new(Count::default());
+        sli_heatmap(&Pixels(&count).into_drawing_area(), &r, "duration_ms", Theme::Light).unwrap();
+        let c = count.into_inner();
+        assert!(c.green > 1000 && c.red > 50, "green {} red {}", c.green, c.red);
+    }
+}

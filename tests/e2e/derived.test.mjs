@@ -46,6 +46,15 @@ test('a derived column defined in the builder: grouped by, visualized, the CLI\'
   assert.ok(want.results.some((r) => r.data.sli === false && r.data.COUNT > 0));
   await page.screenshot({ path: path.join(OUT, 'derived.png'), fullPage: true });
 
+  // The trace search reads derived columns too: traces with a bad root span.
+  await page.fill('.ap-trace-where', 'sli = false');
+  await page.press('.ap-trace-where', 'Enter');
+  await page.waitForFunction(() => /with a span where sli = false/.test(document.querySelector('.ap-traces').textContent));
+  await page.waitForSelector('.ap-trace-table tbody tr');
+  const slowest = Number((await page.textContent('.ap-trace-table tbody tr td')).replace(/[^\d.]/g, ''));
+  assert.ok(slowest >= 1000, `a bad root span takes a second or more: ${slowest}`);
+  assert.equal(await page.isVisible('.ap-trace-find .ap-clause-error'), false);
+
   // An error points at the character, under the box; the last answer stays.
   await page.fill(box(DERIVED), 'bad = LT($nope, 1)');
   await page.press(box(DERIVED), 'Enter');

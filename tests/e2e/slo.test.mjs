@@ -41,6 +41,18 @@ test('an SLO on the demo: report equal to the CLI, charts, alerts firing, Bubble
     const s = await canvasStats(page, c, [255, 255, 255]);
     assert.ok(s.other > 300, `${c} is drawn: ${s.other} pixels`);
   }
+  // The SLI's events: good cells green, the incident's bad ones red.
+  const hues = await page.evaluate(() => {
+    const c = document.querySelector('canvas.ap-slo-heatmap');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let red = 0, green = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] > d[i + 1] + 60 && d[i] > d[i + 2] + 60) red++;
+      if (d[i + 1] > d[i] + 30 && d[i + 1] > d[i + 2] + 30) green++;
+    }
+    return { red, green };
+  });
+  assert.ok(hues.green > 1000 && hues.red > 100, JSON.stringify(hues));
   await page.screenshot({ path: path.join(OUT, 'slo.png'), fullPage: true });
 
   // BubbleUp of the bad events against the good: the incident's cohort comes first.

@@ -49,6 +49,10 @@ test('a trigger from the query: evaluated on a schedule, the CLI\'s state, histo
   await runBuilder(page, { VISUALIZE: 'P99(duration_ms)', WHERE: 'trace.parent_id does-not-exist', 'GROUP BY': 'service.name' }, (s) => s.breakdowns?.[0] === 'service.name');
 
   await page.click('details.ap-triggers > summary');
+  // Out of the box the form holds the demo's preset: slow root spans per service.
+  assert.equal(await page.inputValue('.ap-trigger-name'), 'Slow root spans');
+  assert.match(await page.textContent('.ap-trigger-query'), /VISUALIZE P99\(duration_ms\) · WHERE trace\.parent_id does-not-exist · GROUP BY service\.name/);
+  await page.fill('.ap-trigger-name', '');
   await page.click('.ap-trigger-from-query');
   assert.match(await page.textContent('.ap-trigger-query'), /VISUALIZE P99\(duration_ms\) · WHERE trace\.parent_id does-not-exist · GROUP BY service\.name/);
   await page.fill('.ap-trigger-name', 'Slow roots');

@@ -104,7 +104,7 @@ impl App {
             return;
         };
         let text = self.model.trace_where.clone();
-        let found = match crate::query::clause::parse_where(&text, self.model.target().schema()) {
+        let found = match crate::query::clause::parse_where(&text, &self.query_schema()) {
             Ok(f) => f,
             Err(e) => {
                 self.views.traces.show_where_error(Some(&e.message));
@@ -147,10 +147,18 @@ impl App {
         });
     }
 
+    /// The columns the query reads: the data's and its derived columns (the trace search can
+    /// name those too).
+    fn query_schema(&self) -> arrow_schema::Schema {
+        let base = self.model.target().schema();
+        let spec = self.model.spec.clone().unwrap_or_default();
+        crate::query::clause::Clauses::from_spec(&spec).derived(base).map(|(_, s)| s).unwrap_or_else(|_| base.as_ref().clone())
+    }
+
     /// Run the trace search ("traces with a span where …"); an error shows under its box and
     /// the list stays.
     pub(super) fn find_traces(&mut self, text: String) {
-        if let Err(e) = crate::query::clause::parse_where(&text, self.model.target().schema()) {
+        if let Err(e) = crate::query::clause::parse_where(&text, &self.query_schema()) {
             self.views.traces.show_where_error(Some(&e.message));
             return;
         }

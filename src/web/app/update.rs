@@ -317,8 +317,27 @@ impl App {
             }
             crate::slo::evaluate(&self.model.data, slo, None).map_err(|e| e.to_string())
         });
+        let heat = self.model.slo.as_ref().filter(|_| self.model.store.is_none()).and_then(|slo| self.sli_heatmap(slo));
         let slo = self.model.slo.clone();
-        self.views.slo.render(slo.as_ref(), report, dom::theme());
+        self.views.slo.render(slo.as_ref(), report, heat, dom::theme());
+    }
+
+    /// The SLI's events over the SLO's period (what the data has of it) as a heatmap of the span
+    /// duration, grouped good and bad.
+    fn sli_heatmap(&self, slo: &crate::slo::Slo) -> Option<(crate::QueryResult, String)> {
+        let data = &self.model.data;
+        let column = crate::query::execute::DURATION_COLUMN_NAMES.iter().find(|c| data.column_index(c).is_some())?.to_string();
+        let (lo, hi) = data.time_range()?;
+        let end = hi.div_euclid(1000) + 1;
+        let start = (end - slo.time_period_days as i64 * 86_400).max(lo.div_euclid(1000));
+        let spec = QuerySpec::from_json(&serde_json::json!({
+            "calculated_fields": [{"name": "sli", "expression": slo.sli}],
+            "calculations": [{"op": "HEATMAP", "column": column}], "breakdowns": ["sli"], "filters": [{"column": "sli", "op": "exists"}],
+            "start_time": start, "end_time": end, "granularity": auto_granularity(end - start)
+        }))
+        .ok()?;
+        let opts = crate::query::RunOptions { heatmap_scale: crate::query::heatmap::Scale::Log, within: None };
+        crate::query::run_with(data, &spec, &opts).ok().map(|r| (r, column))
     }
 
     /// BubbleUp of `slo`'s bad events against its good ones: the query becomes the SLI's

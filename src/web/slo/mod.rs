@@ -49,6 +49,8 @@ pub struct SloView {
     headline: Element,
     burndown: HtmlCanvasElement,
     history: HtmlCanvasElement,
+    heatmap: HtmlCanvasElement,
+    heat_title: Element,
     rates: Element,
     alerts: Element,
     bubble: Element,
@@ -128,6 +130,9 @@ impl SloView {
         let burndown = canvas("ap-slo-burndown", "error budget burn-down")?;
         append(&report, &text_el("div", "ap-chart-title", "Compliance per day (over the period before it)")?)?;
         let history = canvas("ap-slo-history", "historical compliance")?;
+        let heat_title = text_el("div", "ap-chart-title", "The SLI's events: good green, bad red")?;
+        append(&report, &heat_title)?;
+        let heatmap = canvas("ap-slo-heatmap", "heatmap of the SLI's events, good and bad")?;
         let tables = el("div", "ap-slo-tables")?;
         let rates = el("table", "ap-slo-rates")?;
         let alerts = el("table", "ap-slo-alerts")?;
@@ -139,7 +144,7 @@ impl SloView {
         append(&details, &report)?;
         append(root, &details)?;
         let saved = storage().and_then(|s| s.get_item(KEY).ok().flatten()).and_then(|t| serde_json::from_str::<Vec<Slo>>(&t).ok()).unwrap_or_default();
-        let v = SloView { root: details, name, sli, target, period, save, export, import, list, error, report, headline, burndown, history, rates, alerts, bubble, saved, shown: None };
+        let v = SloView { root: details, name, sli, target, period, save, export, import, list, error, report, headline, burndown, history, heatmap, heat_title, rates, alerts, bubble, saved, shown: None };
         v.fill(None);
         v.render_list();
         Ok(v)
@@ -286,7 +291,8 @@ impl SloView {
     }
 
     /// Show `slo`'s report (or close it).
-    pub fn render(&mut self, slo: Option<&Slo>, report: Option<Result<serde_json::Value, String>>, theme: crate::render::Theme) {
+    /// `heat`: the SLI's events as a heatmap query's answer, and the value column it shows.
+    pub fn render(&mut self, slo: Option<&Slo>, report: Option<Result<serde_json::Value, String>>, heat: Option<(crate::QueryResult, String)>, theme: crate::render::Theme) {
         self.shown = slo.cloned();
         let _ = self.root.set_attribute("data-slo", slo.map_or("", |s| s.name.as_str()));
         let Some(slo) = slo else {
@@ -364,6 +370,16 @@ impl SloView {
         };
         draw(&self.burndown, &|a| crate::render::slo::burndown(a, &r, theme));
         draw(&self.history, &|a| crate::render::slo::history(a, &r, theme));
+        match &heat {
+            Some((result, column)) => {
+                let _ = self.heatmap.remove_attribute("hidden");
+                self.heat_title.set_text_content(Some(&format!("The SLI's events by {column}: good green, bad red")));
+                draw(&self.heatmap, &|a| crate::render::slo::sli_heatmap(a, result, column, theme));
+            }
+            None => {
+                let _ = self.heatmap.set_attribute("hidden", "");
+            }
+        }
     }
 }
 

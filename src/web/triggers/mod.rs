@@ -162,7 +162,13 @@ impl TriggersView {
         append(root, &details)?;
         let saved: Vec<Trigger> = storage().and_then(|s| s.get_item(KEY).ok().flatten()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
         let states = vec![State::default(); saved.len()];
-        let v = TriggersView { root: details, name, query, op, value, range, frequency, alert, webhook, from_query, save, export, import, allow, list, error, notice, history, spec: None, saved, states, selected: None };
+        let mut v = TriggersView { root: details, name, query, op, value, range, frequency, alert, webhook, from_query, save, export, import, allow, list, error, notice, history, spec: None, saved, states, selected: None };
+        // The form starts with the demo's preset: slow root spans per service.
+        if let Ok(preset) = QuerySpec::from_json(&serde_json::json!({"calculations": [{"op": "P99", "column": "duration_ms"}], "filters": [{"column": "trace.parent_id", "op": "does-not-exist"}], "breakdowns": ["service.name"]})) {
+            v.name.set_value("Slow root spans");
+            v.value.set_value("1000");
+            v.fill_from_query(&preset);
+        }
         v.render();
         Ok(v)
     }
