@@ -9,23 +9,23 @@ use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
-use arrow_buffer::NullBuffer;
+use arrow_buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow_schema::DataType;
 
 use super::check::{Func, Ty, Typed, K};
 use super::parse::Lit;
 use crate::error::Result;
 
-/// Per row: valid or null (`None`: every row valid).
-type Mask = Option<Vec<bool>>;
+/// Per row: valid or null (`None`: every row valid); a column's own null buffer, shared.
+type Mask = Option<NullBuffer>;
 
 /// A node's values over a batch.
 pub enum Col {
     /// The same value in every row.
     Const(Lit),
-    Int(Vec<i64>, Mask),
-    Float(Vec<f64>, Mask),
-    Bool(Vec<bool>, Mask),
+    Int(ScalarBuffer<i64>, Mask),
+    Float(ScalarBuffer<f64>, Mask),
+    Bool(BooleanBuffer, Mask),
     Str(StringArray),
 }
 
@@ -40,7 +40,7 @@ pub enum Val<'a> {
 }
 
 fn valid(m: &Mask, i: usize) -> bool {
-    m.as_ref().is_none_or(|m| m[i])
+    m.as_ref().is_none_or(|m| m.is_valid(i))
 }
 
 impl Col {
@@ -55,7 +55,7 @@ impl Col {
             },
             Col::Int(v, m) if valid(m, i) => Val::Int(v[i]),
             Col::Float(v, m) if valid(m, i) => Val::Float(v[i]),
-            Col::Bool(v, m) if valid(m, i) => Val::Bool(v[i]),
+            Col::Bool(v, m) if valid(m, i) => Val::Bool(v.value(i)),
             Col::Str(a) if a.is_valid(i) => Val::Str(a.value(i)),
             _ => Val::Null,
         }
@@ -63,11 +63,10 @@ impl Col {
 
     /// As an Arrow array of `ty` with `n` rows.
     pub fn into_array(self, ty: Ty, n: usize) -> ArrayRef {
-        let nulls = |m: Mask| m.map(|m| NullBuffer::from(m));
         match (self, ty) {
-            (Col::Int(v, m), _) => Arc::new(Int64Array::new(v.into(), nulls(m))),
-            (Col::Float(v, m), _) => Arc::new(Float64Array::new(v.into(), nulls(m))),
-            (Col::Bool(v, m), _) => Arc::new(BooleanArray::new(v.into(), nulls(m))),
+            (Col::Int(v, m), _) => Arc::new(Int64Array::new(v, m)),
+            (Col::Float(v, m), _) => Arc::new(Float64Array::new(v, m)),
+            (Col::Bool(v, m), _) => Arc::new(BooleanArray::new(v, m)),
             (Col::Str(a), _) => Arc::new(a),
             (c @ Col::Const(_), ty) => build(ty, n, |i| c.get(i)).into_array(ty, n),
         }
@@ -167,7 +166,7 @@ fn build<'a>(ty: Ty, n: usize, mut f: impl FnMut(usize) -> Val<'a>) -> Col {
                             }
                         }
                     }
-                    Col::$variant(v, any_null.then_some(mask))
+                    Col::$variant(v.into(), any_null.then(|| NullBuffer::from(mask)))
                 }};
             }
             match ty {
@@ -178,11 +177,20 @@ fn build<'a>(ty: Ty, n: usize, mut f: impl FnMut(usize) -> Val<'a>) -> Col {
                     _ => None,
                 }),
                 Ty::Float => fill!(Float, 0f64, |v: Val<'_>| v.num()),
-                _ => fill!(Bool, false, |v: Val<'_>| match v {
-                    Val::Bool(b) => Some(b),
-                    Val::Null => None,
-                    v => Some(truthy(v)),
-                }),
+                _ => {
+                    let mut v = vec![false; n];
+                    for i in 0..n {
+                        match f(i) {
+                            Val::Bool(b) => v[i] = b,
+                            Val::Null => {
+                                mask[i] = false;
+                                any_null = true;
+                            }
+                            x => v[i] = truthy(x),
+                        }
+                    }
+                    Col::Bool(BooleanBuffer::from(v), any_null.then(|| NullBuffer::from(mask)))
+                }
             }
         }
     }
@@ -196,21 +204,21 @@ pub struct Ctx<'a> {
 
 /// A batch column as a node's values (integers as i64, floats as f64, strings as UTF-8).
 fn column(a: &ArrayRef, ty: Ty) -> Result<Col> {
-    let mask = |a: &dyn Array| a.nulls().map(|n| n.iter().collect::<Vec<bool>>());
+    // The column's own buffers when it has the type already (no copy), else a cast.
     Ok(match ty {
         Ty::Int => {
-            let c = arrow_cast::cast(a, &DataType::Int64)?;
+            let c = if a.data_type() == &DataType::Int64 { a.clone() } else { arrow_cast::cast(a, &DataType::Int64)? };
             let p = c.as_primitive::<Int64Type>();
-            Col::Int(p.values().to_vec(), mask(p))
+            Col::Int(p.values().clone(), p.nulls().cloned())
         }
         Ty::Float => {
-            let c = arrow_cast::cast(a, &DataType::Float64)?;
+            let c = if a.data_type() == &DataType::Float64 { a.clone() } else { arrow_cast::cast(a, &DataType::Float64)? };
             let p = c.as_primitive::<Float64Type>();
-            Col::Float(p.values().to_vec(), mask(p))
+            Col::Float(p.values().clone(), p.nulls().cloned())
         }
         Ty::Bool => {
             let b = a.as_boolean();
-            Col::Bool(b.values().iter().collect(), mask(b))
+            Col::Bool(b.values().clone(), b.nulls().cloned())
         }
         _ => {
             let c = arrow_cast::cast(a, &DataType::Utf8)?;
@@ -252,12 +260,11 @@ pub fn eval(t: &Typed, cx: &Ctx<'_>) -> Result<Col> {
             };
             match f {
                 Func::RegMatch => {
-                    let v: Vec<bool> = (0..n).map(|i| as_text(s.get(i)).is_some_and(|x| re.is_match(&x))).collect();
-                    Col::Bool(v, None)
+                    Col::Bool(BooleanBuffer::collect_bool(n, |i| as_text(s.get(i)).is_some_and(|x| re.is_match(&x))), None)
                 }
                 Func::RegCount => {
                     let v: Vec<i64> = (0..n).map(|i| as_text(s.get(i)).map_or(0, |x| re.find_iter(&x).count() as i64)).collect();
-                    Col::Int(v, None)
+                    Col::Int(v.into(), None)
                 }
                 _ => {
                     let mut b = StringBuilder::with_capacity(n, n * 4);
@@ -277,7 +284,7 @@ fn call(f: Func, ty: Ty, args: &[Typed], cx: &Ctx<'_>, n: usize) -> Result<Col> 
     if f == Func::EventTimestamp {
         let Some(times) = cx.times else { return Ok(Col::Const(Lit::Null)) };
         let v: Vec<i64> = times.values().iter().map(|ms| ms.div_euclid(1000)).collect();
-        return Ok(Col::Int(v, times.nulls().map(|m| m.iter().collect())));
+        return Ok(Col::Int(v.into(), times.nulls().cloned()));
     }
     let a = args.iter().map(|x| eval(x, cx)).collect::<Result<Vec<Col>>>()?;
     // Fast paths over slices: comparisons and arithmetic of numeric columns and constants.
@@ -317,19 +324,18 @@ fn call(f: Func, ty: Ty, args: &[Typed], cx: &Ctx<'_>, n: usize) -> Result<Col> 
                 Func::Gt => o.is_gt(),
                 _ => o.is_ge(),
             };
-            Col::Bool((0..n).map(|i| order(g(0, i), g(1, i)).is_some_and(ok)).collect(), None)
+            Col::Bool(BooleanBuffer::collect_bool(n, |i| order(g(0, i), g(1, i)).is_some_and(ok)), None)
         }
-        Func::Equals => Col::Bool((0..n).map(|i| equals(g(0, i), g(1, i))).collect(), None),
-        Func::In => Col::Bool((0..n).map(|i| (1..a.len()).any(|k| equals(g(0, i), g(k, i)))).collect(), None),
-        Func::Exists => Col::Bool((0..n).map(|i| g(0, i) != Val::Null).collect(), None),
-        Func::Not => Col::Bool((0..n).map(|i| !truthy(g(0, i))).collect(), None),
-        Func::And => Col::Bool((0..n).map(|i| (0..a.len()).all(|k| truthy(g(k, i)))).collect(), None),
-        Func::Or => Col::Bool((0..n).map(|i| (0..a.len()).any(|k| truthy(g(k, i)))).collect(), None),
+        Func::Equals => Col::Bool(BooleanBuffer::collect_bool(n, |i| equals(g(0, i), g(1, i))), None),
+        Func::In => Col::Bool(BooleanBuffer::collect_bool(n, |i| (1..a.len()).any(|k| equals(g(0, i), g(k, i)))), None),
+        Func::Exists => Col::Bool(BooleanBuffer::collect_bool(n, |i| g(0, i) != Val::Null), None),
+        Func::Not => Col::Bool(BooleanBuffer::collect_bool(n, |i| !truthy(g(0, i))), None),
+        Func::And => Col::Bool(BooleanBuffer::collect_bool(n, |i| (0..a.len()).all(|k| truthy(g(k, i)))), None),
+        Func::Or => Col::Bool(BooleanBuffer::collect_bool(n, |i| (0..a.len()).any(|k| truthy(g(k, i)))), None),
         Func::StartsWith | Func::EndsWith | Func::Contains => {
             let (mut x, mut y) = (String::new(), String::new());
             Col::Bool(
-                (0..n)
-                    .map(|i| {
+                BooleanBuffer::collect_bool(n, |i| {
                         let (p, q) = (g(0, i), g(1, i));
                         if p == Val::Null || q == Val::Null {
                             return false;
@@ -343,8 +349,7 @@ fn call(f: Func, ty: Ty, args: &[Typed], cx: &Ctx<'_>, n: usize) -> Result<Col> 
                             Func::EndsWith => x.ends_with(y.as_str()),
                             _ => x.contains(y.as_str()),
                         }
-                    })
-                    .collect(),
+                    }),
                 None,
             )
         }
@@ -530,7 +535,27 @@ fn fast(f: Func, ty: Ty, a: &[Col], n: usize) -> Option<Col> {
                 Func::Gte => p >= q,
                 _ => p == q,
             };
-            Some(Col::Bool((0..n).map(|i| ok(&x, i) && ok(&y, i) && cmp(at(&x, i), at(&y, i))).collect(), None))
+            // The usual case, a float column against a number: one tight loop per operator.
+            if let (Num::F(v, m), Num::C(c)) = (&x, &y) {
+                let c = *c;
+                macro_rules! by {
+                    ($op:tt) => {
+                        match m {
+                            None => BooleanBuffer::collect_bool(n, |i| v[i] $op c),
+                            Some(m) => &BooleanBuffer::collect_bool(n, |i| v[i] $op c) & m.inner(),
+                        }
+                    };
+                }
+                let bits = match f {
+                    Func::Lt => by!(<),
+                    Func::Lte => by!(<=),
+                    Func::Gt => by!(>),
+                    Func::Gte => by!(>=),
+                    _ => by!(==),
+                };
+                return Some(Col::Bool(bits, None));
+            }
+            Some(Col::Bool(BooleanBuffer::collect_bool(n, |i| ok(&x, i) && ok(&y, i) && cmp(at(&x, i), at(&y, i))), None))
         }
         Func::Sub | Func::Div | Func::Mul | Func::Sum if ty == Ty::Float => {
             let mut mask = vec![true; n];
@@ -552,7 +577,7 @@ fn fast(f: Func, ty: Ty, a: &[Col], n: usize) -> Option<Col> {
                     })
                 })
                 .collect();
-            Some(Col::Float(v, any.then_some(mask)))
+            Some(Col::Float(v.into(), any.then(|| NullBuffer::from(mask))))
         }
         _ => None,
     }
