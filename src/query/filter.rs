@@ -127,7 +127,7 @@ pub fn apply(filters: &[CompiledFilter], combination: Combination, batch: &Recor
     match combination {
         Combination::And => {
             for f in filters {
-                if !narrow_compare(f, batch, sel) {
+                if !narrow_compare(f, batch, sel) && !narrow_bool(f, batch, sel) {
                     hits.clear();
                     eval(f, batch, sel, &mut hits);
                     retain(sel, &hits);
@@ -169,6 +169,36 @@ fn narrow_compare(f: &CompiledFilter, batch: &RecordBatch, sel: &mut Vec<u32>) -
             keep_compared(f.op, &as_f64, *x, sel, nulls)
         }
         (Num::F(v), _) => keep_compared(f.op, v, *x, sel, nulls),
+    }
+    true
+}
+
+/// `flag = true` / `flag = false` / `!=` on a boolean column (a derived column's condition, say)
+/// narrows `sel` from the column's bits: a whole batch by scanning for set bits, else row by row
+/// without a bool per row; `false` when `f` is not one.
+fn narrow_bool(f: &CompiledFilter, batch: &RecordBatch, sel: &mut Vec<u32>) -> bool {
+    let want = match (f.kind, f.op, &f.operand) {
+        (Kind::Bool, FilterOp::Eq, Operand::Bool(x)) => *x,
+        (Kind::Bool, FilterOp::Ne, Operand::Bool(x)) => !*x,
+        _ => return false,
+    };
+    let Some(b) = booleans(batch.column(f.column)) else { return false };
+    // The rows whose value is `want` and valid, as bits.
+    let mut bits = if want { b.values().clone() } else { !b.values() };
+    if let Some(n) = arrow_array::Array::nulls(b) {
+        bits = &bits & n.inner();
+    }
+    if sel.len() == bits.len() {
+        sel.clear();
+        sel.extend(bits.set_indices().map(|i| i as u32));
+    } else {
+        let mut w = 0;
+        for r in 0..sel.len() {
+            let i = sel[r];
+            sel[w] = i;
+            w += bits.value(i as usize) as usize;
+        }
+        sel.truncate(w);
     }
     true
 }

@@ -175,9 +175,10 @@ pub async fn decode(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSign
 fn reply(name: &str, data: &JsValue) -> Outcome {
     let field = |k: &str| Reflect::get(data, &k.into()).ok().filter(|v| !v.is_undefined());
     if let Some(a) = field("answer").and_then(|a| a.dyn_into::<Uint8Array>().ok()) {
-        let answer = a.to_vec();
-        return match isolated::answer(&answer) {
-            Ok((format, ipc)) => Outcome::Decoded(format, ipc.to_vec()),
+        // The format byte, then the Arrow stream copied into wasm memory once.
+        let head = if a.length() > 0 { vec![a.get_index(0)] } else { Vec::new() };
+        return match isolated::answer(&head) {
+            Ok((format, _)) => Outcome::Decoded(format, a.subarray(1, a.length()).to_vec()),
             Err(e) => Outcome::Failed(format!("cannot read {name}: {e}")),
         };
     }
