@@ -85,7 +85,10 @@ test('an SLO on the demo: report equal to the CLI, charts, alerts firing, Bubble
   await page.fill('.ap-slo-name', 'Broken');
   await page.click('.ap-slo-save');
   await page.waitForSelector('.ap-slo-error:not([hidden])');
-  assert.match(await page.textContent('.ap-slo-error'), /no column named "nope" at character 4/);
+  assert.match(await page.textContent('.ap-slo-error'), /the SLI: no column named "nope" at character 4/);
+  // Not saved; the SLO on view stays.
+  assert.deepEqual(await page.$$eval('.ap-slo-chip .ap-linkish', (b) => b.map((x) => x.textContent)), [slo.name, 'Imported']);
+  assert.equal(await page.getAttribute('.ap-slo', 'data-slo'), 'Imported');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -44,6 +45,15 @@ const waitFor = async (page, fn, what, ms = 30_000) => {
 test('a trigger from the query: evaluated on a schedule, the CLI\'s state, history, webhook on change and on every run, a link without the webhook', async () => {
   const name = hostPage('trigger-test.html', 'data-apiary', 'data-apiary data-trigger-speed="900"');
   const page = await newPage(env.context);
+  // The browser's notifications, allowed, recorded (a headless browser shows none).
+  await page.addInitScript(() => {
+    window.__notes = [];
+    window.Notification = class {
+      constructor(title, opts) { window.__notes.push([title, opts && opts.body]); }
+      static get permission() { return 'granted'; }
+      static requestPermission() { return Promise.resolve('granted'); }
+    };
+  });
   await page.goto(env.base + name);
   await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
   await runBuilder(page, { VISUALIZE: 'P99(duration_ms)', WHERE: 'trace.parent_id does-not-exist', 'GROUP BY': 'service.name' }, (s) => s.breakdowns?.[0] === 'service.name');
@@ -77,6 +87,10 @@ test('a trigger from the query: evaluated on a schedule, the CLI\'s state, histo
   assert.deepEqual(posts[0].result_groups, want.result_groups);
   assert.ok(posts[0].result_url.startsWith(env.base));
   assert.match(await page.textContent('.ap-trigger-notice'), /TRIGGERED: Slow roots: P99\(duration_ms\) > 1000 for \d+ of \d+ groups?/);
+  const notes = await page.evaluate(() => window.__notes);
+  assert.equal(notes.length, 1);
+  assert.equal(notes[0][0], 'Slow roots TRIGGERED');
+  assert.match(notes[0][1], /P99\(duration_ms\) > 1000/);
 
   // On schedule (15 minutes are a second here): more evaluations, still TRIGGERED, no new webhook.
   await waitFor(page, async () => (await page.locator('.ap-trigger-history tr').count()) >= 4, 'scheduled evaluations');
@@ -90,9 +104,19 @@ test('a trigger from the query: evaluated on a schedule, the CLI\'s state, histo
   await waitFor(page, async () => posts.length >= before + 3, 'webhooks on every run');
   assert.ok(posts.slice(before).every((p) => p.status === 'TRIGGERED' && p.alert_type === 'on_true'));
 
-  // The link carries the trigger, never its webhook.
+  // Export, then import under another name: both kept, the import evaluated at once.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('.ap-trigger-export')]);
+  const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  assert.equal(exported[0].name, 'Slow roots');
+  const file = path.join(OUT, 'trigger-import.json');
+  fs.writeFileSync(file, JSON.stringify([{ ...exported[0], name: 'Imported', threshold: { op: '>', value: 1e9 }, webhook_url: undefined }]));
+  await page.setInputFiles('.ap-trigger-import input', file);
+  await page.waitForFunction(() => [...document.querySelectorAll('.ap-trigger-row')].some((r) => r.querySelector('.ap-trigger-title').textContent === 'Imported' && r.querySelector('.ap-trigger-status').textContent === 'OK'));
+  assert.deepEqual(await page.$$eval('.ap-trigger-row .ap-trigger-title', (t) => t.map((x) => x.textContent)), ['Slow roots', 'Imported']);
+
+  // The link carries the triggers, never a webhook.
   const state = JSON.parse(zlib.inflateRawSync(Buffer.from(new URL(page.url()).hash.slice(4), 'base64url')));
-  assert.equal(state.view.triggers[0].name, 'Slow roots');
+  assert.deepEqual(state.view.triggers.map((t) => t.name), ['Slow roots', 'Imported']);
   assert.equal(state.view.triggers[0].webhook_url, undefined);
   assert.ok(!page.url().includes(encodeURIComponent(hookUrl)) && !JSON.stringify(state).includes(hookUrl));
   // A browser that never saw it: the link alone brings it.
@@ -104,7 +128,7 @@ test('a trigger from the query: evaluated on a schedule, the CLI\'s state, histo
   await fresh.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
   await fresh.click('details.ap-triggers > summary');
   await fresh.waitForSelector('.ap-trigger-row .ap-trigger-title');
-  assert.equal(await fresh.textContent('.ap-trigger-row .ap-trigger-title'), 'Slow roots');
+  assert.deepEqual(await fresh.$$eval('.ap-trigger-row .ap-trigger-title', (t) => t.map((x) => x.textContent)), ['Slow roots', 'Imported']);
   await fresh.close();
   assert.deepEqual(page.errors, []);
   await page.close();

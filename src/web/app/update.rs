@@ -370,6 +370,7 @@ impl App {
         let _ = self.parts.root.set_attribute("data-rows", &data.num_rows().to_string());
         self.views.sources.render(&self.model.sources, data);
         self.show_weighting();
+        self.views.slo.set_schema(self.model.data.schema().clone());
         if self.model.slo.is_some() {
             self.show_slo();
         }

@@ -57,6 +57,8 @@ pub struct SloView {
     saved: Vec<Slo>,
     /// The SLO on view.
     shown: Option<Slo>,
+    /// The columns an SLI may read (the data's, as the app hands them over).
+    schema: Option<arrow_schema::SchemaRef>,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -144,7 +146,7 @@ impl SloView {
         append(&details, &report)?;
         append(root, &details)?;
         let saved = storage().and_then(|s| s.get_item(KEY).ok().flatten()).and_then(|t| serde_json::from_str::<Vec<Slo>>(&t).ok()).unwrap_or_default();
-        let v = SloView { root: details, name, sli, target, period, save, export, import, list, error, report, headline, burndown, history, heatmap, heat_title, rates, alerts, bubble, saved, shown: None };
+        let v = SloView { root: details, name, sli, target, period, save, export, import, list, error, report, headline, burndown, history, heatmap, heat_title, rates, alerts, bubble, saved, shown: None, schema: None };
         v.fill(None);
         v.render_list();
         Ok(v)
@@ -232,6 +234,11 @@ impl SloView {
         }
     }
 
+    /// The data's columns changed: SLIs are checked against these when saved.
+    pub fn set_schema(&mut self, schema: arrow_schema::SchemaRef) {
+        self.schema = Some(schema);
+    }
+
     fn read_form(&self) -> Result<Slo, String> {
         let target: f64 = self.target.value().trim().trim_end_matches('%').parse().map_err(|_| format!("the target {:?} is not a number", self.target.value()))?;
         let slo = Slo {
@@ -248,7 +255,15 @@ impl SloView {
                 BurnAlert::BudgetRate { budget_rate_window_minutes: 60, budget_rate_decrease_percent: 5.0 },
             ],
         };
-        Slo::from_json_str(&serde_json::to_string(&slo).map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+        let slo = Slo::from_json_str(&serde_json::to_string(&slo).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        // The SLI must read the data's columns and say true, false or null.
+        if let Some(schema) = &self.schema {
+            let d = crate::derive::compile("sli", &slo.sli, schema).map_err(|e| format!("the SLI: {}", e.to_string().trim_start_matches("error: ")))?;
+            if d.ty != crate::derive::check::Ty::Bool {
+                return Err("the SLI must be true (good), false (bad) or null (not counted): this formula gives other values".into());
+            }
+        }
+        Ok(slo)
     }
 
     /// The form shows `slo`, or the preset.
