@@ -108,20 +108,10 @@ pub fn theme() -> crate::render::Theme {
     if dark { crate::render::Theme::Dark } else { crate::render::Theme::Light }
 }
 
-/// Offer `text` as a file download named `name` (JSON).
-pub fn download(name: &str, text: &str) {
-
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("application/json");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
-    if let Ok(a) = el("a", "") {
-        let _ = a.set_attribute("href", &url);
-        let _ = a.set_attribute("download", name);
-        if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
-            a.click();
-        }
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
+/// `input` under a small upper-case label, in `parent` (the SLO and trigger forms).
+pub fn labelled(parent: &Element, label: &str, input: &Element) -> Result<(), JsValue> {
+    let l = el("label", "ap-slo-field")?;
+    append(&l, &text_el("span", "ap-clause-name", label)?)?;
+    append(&l, input)?;
+    append(parent, &l)
 }

@@ -24,6 +24,7 @@ pub mod dispatch;
 pub mod dom;
 pub mod fetch;
 pub mod pace;
+pub mod saved;
 
 use wasm_bindgen::prelude::*;
 

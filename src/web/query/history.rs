@@ -15,16 +15,9 @@ pub struct History {
     list: Element,
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    dom::window().ok()?.local_storage().ok().flatten()
-}
-
 /// The stored queries (spec JSON texts), newest first.
 pub fn entries() -> Vec<String> {
-    storage()
-        .and_then(|s| s.get_item(KEY).ok().flatten())
-        .and_then(|t| serde_json::from_str::<Vec<String>>(&t).ok())
-        .unwrap_or_default()
+    crate::web::saved::load(KEY)
 }
 
 impl History {
@@ -54,9 +47,7 @@ impl History {
         all.retain(|e| e != spec);
         all.insert(0, spec.to_string());
         all.truncate(MAX_ENTRIES);
-        if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(&all)) {
-            let _ = s.set_item(KEY, &text);
-        }
+        crate::web::saved::store(KEY, &all);
         self.render();
     }
 

@@ -10,6 +10,7 @@ use web_sys::{Element, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
 use crate::slo::{BurnAlert, Slo};
 use crate::web::dispatch::{send_on, Dispatch, Listeners};
 use crate::web::dom::{self, append, el, text_el};
+use crate::web::saved;
 
 pub const KEY: &str = "apiary.slos.v1";
 
@@ -61,17 +62,6 @@ pub struct SloView {
     schema: Option<arrow_schema::SchemaRef>,
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    dom::window().ok()?.local_storage().ok().flatten()
-}
-
-fn labelled(parent: &Element, label: &str, input: &Element) -> Result<(), JsValue> {
-    let l = el("label", "ap-slo-field")?;
-    append(&l, &text_el("span", "ap-clause-name", label)?)?;
-    append(&l, input)?;
-    append(parent, &l)
-}
-
 impl SloView {
     pub fn build(root: &Element) -> Result<SloView, JsValue> {
         let details = el("details", "ap-slo")?;
@@ -93,10 +83,10 @@ impl SloView {
             o.set_attribute("value", &d.to_string())?;
             append(&period, &o)?;
         }
-        labelled(&form, "NAME", &name)?;
-        labelled(&form, "SLI", &sli)?;
-        labelled(&form, "TARGET %", &target)?;
-        labelled(&form, "PERIOD", &period)?;
+        dom::labelled(&form, "NAME", &name)?;
+        dom::labelled(&form, "SLI", &sli)?;
+        dom::labelled(&form, "TARGET %", &target)?;
+        dom::labelled(&form, "PERIOD", &period)?;
         let save = text_el("button", "ap-button ap-slo-save", "Save and show")?;
         append(&form, &save)?;
         append(&details, &form)?;
@@ -105,14 +95,7 @@ impl SloView {
         append(&tools, &list)?;
         let export = text_el("button", "ap-button ap-slo-export", "Export JSON")?;
         append(&tools, &export)?;
-        let import_label = el("label", "ap-button ap-slo-import")?;
-        append(&import_label, &text_el("span", "", "Import JSON")?)?;
-        let import: HtmlInputElement = el("input", "")?.dyn_into()?;
-        import.set_type("file");
-        import.set_accept(".json,application/json");
-        import.set_attribute("hidden", "")?;
-        append(&import_label, &import)?;
-        append(&tools, &import_label)?;
+        let import = saved::import_button(&tools, "ap-slo-import")?;
         append(&details, &tools)?;
         let error = el("div", "ap-clause-error ap-slo-error")?;
         error.set_attribute("role", "alert")?;
@@ -145,7 +128,7 @@ impl SloView {
         append(&report, &bubble)?;
         append(&details, &report)?;
         append(root, &details)?;
-        let saved = storage().and_then(|s| s.get_item(KEY).ok().flatten()).and_then(|t| serde_json::from_str::<Vec<Slo>>(&t).ok()).unwrap_or_default();
+        let saved = saved::load::<Slo>(KEY);
         let v = SloView { root: details, name, sli, target, period, save, export, import, list, error, report, headline, burndown, history, heatmap, heat_title, rates, alerts, bubble, saved, shown: None, schema: None };
         v.fill(None);
         v.render_list();
@@ -153,8 +136,6 @@ impl SloView {
     }
 
     pub fn listen(&self, d: &Dispatch<Msg>) -> Listeners {
-        let import = self.import.clone();
-        let dd = d.clone();
         vec![
             send_on::<web_sys::MouseEvent, _>(&self.save, "click", d, |_| Some(Msg::Save)),
             send_on::<web_sys::MouseEvent, _>(&self.export, "click", d, |_| Some(Msg::Export)),
@@ -165,17 +146,7 @@ impl SloView {
                 let i = |a: &str| t.closest(&format!("[{a}]")).ok().flatten()?.get_attribute(a)?.parse::<usize>().ok();
                 i("data-slo-remove").map(Msg::Remove).or_else(|| i("data-slo-open").map(Msg::Open))
             }),
-            send_on::<web_sys::Event, _>(&self.import, "change", d, move |_| {
-                let file = import.files()?.get(0)?;
-                import.set_value("");
-                let dd = dd.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                        dd.send(Msg::Import(text.as_string().unwrap_or_default()));
-                    }
-                });
-                None
-            }),
+            saved::on_import(&self.import, d, Msg::Import),
         ]
     }
 
@@ -206,14 +177,11 @@ impl SloView {
                 if self.shown.as_ref().is_some_and(|s| s.name == gone.name) { vec![Out::Show(None)] } else { Vec::new() }
             }
             Msg::Export => {
-                self.download();
+                saved::download("apiary-slos.json", &self.saved);
                 Vec::new()
             }
             Msg::Import(text) => {
-                let got = serde_json::from_str::<Vec<Slo>>(&text).or_else(|_| serde_json::from_str::<Slo>(&text).map(|s| vec![s]));
-                match got.map_err(|e| e.to_string()).and_then(|v| {
-                    v.into_iter().map(|s| Slo::from_json_str(&serde_json::to_string(&s).unwrap_or_default()).map_err(|e| format!("{}: {e}", s.name))).collect::<Result<Vec<_>, _>>()
-                }) {
+                match saved::items(&text).and_then(|v| v.iter().map(|s| Slo::from_json_str(&s.to_string()).map_err(|e| format!("{}: {e}", s["name"].as_str().unwrap_or("?")))).collect::<Result<Vec<_>, _>>()) {
                     Ok(list) if !list.is_empty() => {
                         let first = list[0].clone();
                         for s in list {
@@ -276,9 +244,7 @@ impl SloView {
     }
 
     fn persist(&self) {
-        if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(&self.saved)) {
-            let _ = s.set_item(KEY, &text);
-        }
+        saved::store(KEY, &self.saved);
         self.render_list();
     }
 
@@ -295,10 +261,6 @@ impl SloView {
             let _ = append(&chip, &x);
             let _ = append(&self.list, &chip);
         }
-    }
-
-    fn download(&self) {
-        dom::download("apiary-slos.json", &serde_json::to_string_pretty(&self.saved).unwrap_or_default());
     }
 
     pub fn show_error(&self, msg: Option<&str>) {

@@ -12,6 +12,7 @@ use crate::query::QuerySpec;
 use crate::trigger::{Threshold, Trigger};
 use crate::web::dispatch::{send_on, Dispatch, Listeners};
 use crate::web::dom::{self, append, el, text_el};
+use crate::web::saved;
 
 pub const KEY: &str = "apiary.triggers.v1";
 /// Evaluations kept per trigger.
@@ -82,10 +83,6 @@ pub struct TriggersView {
     selected: Option<usize>,
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    dom::window().ok()?.local_storage().ok().flatten()
-}
-
 fn select(class: &str, options: &[(&str, &str)]) -> Result<HtmlSelectElement, JsValue> {
     let s: HtmlSelectElement = el("select", class)?.dyn_into()?;
     for (v, l) in options {
@@ -94,13 +91,6 @@ fn select(class: &str, options: &[(&str, &str)]) -> Result<HtmlSelectElement, Js
         append(&s, &o)?;
     }
     Ok(s)
-}
-
-fn labelled(parent: &Element, label: &str, input: &Element) -> Result<(), JsValue> {
-    let l = el("label", "ap-slo-field")?;
-    append(&l, &text_el("span", "ap-clause-name", label)?)?;
-    append(&l, input)?;
-    append(parent, &l)
 }
 
 impl TriggersView {
@@ -122,30 +112,25 @@ impl TriggersView {
         let alert = select("ap-trigger-alert", &[("on_change", "notify when the state changes"), ("on_true", "notify on every run while triggered")])?;
         let webhook: HtmlInputElement = el("input", "ap-trigger-webhook ap-clause-input")?.dyn_into()?;
         webhook.set_placeholder("https://… (optional: POST the payload here)");
-        labelled(&form, "NAME", &name)?;
-        labelled(&form, "THRESHOLD", &op)?;
+        dom::labelled(&form, "NAME", &name)?;
+        dom::labelled(&form, "THRESHOLD", &op)?;
         append(&form, &value)?;
-        labelled(&form, "OVER THE", &range)?;
-        labelled(&form, "CHECK", &frequency)?;
-        labelled(&form, "NOTIFY", &alert)?;
-        labelled(&form, "WEBHOOK", &webhook)?;
+        dom::labelled(&form, "OVER THE", &range)?;
+        dom::labelled(&form, "CHECK", &frequency)?;
+        dom::labelled(&form, "NOTIFY", &alert)?;
+        dom::labelled(&form, "WEBHOOK", &webhook)?;
         append(&details, &query)?;
         append(&details, &form)?;
         let tools = el("div", "ap-slo-tools")?;
         let from_query = text_el("button", "ap-button ap-trigger-from-query", "Use the current query")?;
         let save = text_el("button", "ap-button ap-trigger-save", "Save trigger")?;
         let export = text_el("button", "ap-button ap-trigger-export", "Export JSON")?;
-        let import_label = el("label", "ap-button ap-trigger-import")?;
-        append(&import_label, &text_el("span", "", "Import JSON")?)?;
-        let import: HtmlInputElement = el("input", "")?.dyn_into()?;
-        import.set_type("file");
-        import.set_accept(".json,application/json");
-        import.set_attribute("hidden", "")?;
-        append(&import_label, &import)?;
-        let allow = text_el("button", "ap-button ap-trigger-allow", "Allow browser notifications")?;
-        for b in [&from_query, &save, &export, &import_label, &allow] {
+        for b in [&from_query, &save, &export] {
             append(&tools, b)?;
         }
+        let import = saved::import_button(&tools, "ap-trigger-import")?;
+        let allow = text_el("button", "ap-button ap-trigger-allow", "Allow browser notifications")?;
+        append(&tools, &allow)?;
         append(&details, &tools)?;
         let error = el("div", "ap-clause-error ap-trigger-error")?;
         error.set_attribute("role", "alert")?;
@@ -160,7 +145,7 @@ impl TriggersView {
         let history = el("table", "ap-trigger-history")?;
         append(&details, &history)?;
         append(root, &details)?;
-        let saved: Vec<Trigger> = storage().and_then(|s| s.get_item(KEY).ok().flatten()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+        let saved = saved::load::<Trigger>(KEY);
         let states = vec![State::default(); saved.len()];
         let mut v = TriggersView { root: details, name, query, op, value, range, frequency, alert, webhook, from_query, save, export, import, allow, list, error, notice, history, spec: None, saved, states, selected: None };
         // The form starts with the demo's preset: slow root spans per service.
@@ -174,8 +159,6 @@ impl TriggersView {
     }
 
     pub fn listen(&self, d: &Dispatch<Msg>) -> Listeners {
-        let import = self.import.clone();
-        let dd = d.clone();
         vec![
             send_on::<web_sys::MouseEvent, _>(&self.from_query, "click", d, |_| Some(Msg::FromQuery)),
             send_on::<web_sys::MouseEvent, _>(&self.save, "click", d, |_| Some(Msg::Save)),
@@ -186,17 +169,7 @@ impl TriggersView {
                 let i = |a: &str| t.closest(&format!("[{a}]")).ok().flatten()?.get_attribute(a)?.parse::<usize>().ok();
                 i("data-trigger-remove").map(Msg::Remove).or_else(|| i("data-trigger-evaluate").map(Msg::Evaluate)).or_else(|| i("data-trigger-row").map(Msg::Select))
             }),
-            send_on::<web_sys::Event, _>(&self.import, "change", d, move |_| {
-                let file = import.files()?.get(0)?;
-                import.set_value("");
-                let dd = dd.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                        dd.send(Msg::Import(text.as_string().unwrap_or_default()));
-                    }
-                });
-                None
-            }),
+            saved::on_import(&self.import, d, Msg::Import),
         ]
     }
 
@@ -240,14 +213,12 @@ impl TriggersView {
                 Vec::new()
             }
             Msg::Export => {
-                // Webhook addresses stay out of the file too only when asked; they are the
-                // owner's own, so an export keeps them.
-                crate::web::dom::download("apiary-triggers.json", &serde_json::to_string_pretty(&self.saved).unwrap_or_default());
+                // An export is the owner's own file: it keeps the webhooks (links do not).
+                saved::download("apiary-triggers.json", &self.saved);
                 Vec::new()
             }
             Msg::Import(text) => {
-                let got = serde_json::from_str::<Vec<serde_json::Value>>(&text).or_else(|_| serde_json::from_str::<serde_json::Value>(&text).map(|v| vec![v]));
-                let parsed = got.map_err(|e| e.to_string()).and_then(|v| v.iter().map(|t| Trigger::from_json_str(&t.to_string()).map_err(|e| e.to_string())).collect::<Result<Vec<_>, _>>());
+                let parsed = saved::items(&text).and_then(|v| v.iter().map(|t| Trigger::from_json_str(&t.to_string()).map_err(|e| e.to_string())).collect::<Result<Vec<_>, _>>());
                 match parsed {
                     Ok(list) => {
                         let evals: Vec<Out> = list.iter().cloned().map(Out::Evaluate).collect();
@@ -337,9 +308,7 @@ impl TriggersView {
     }
 
     fn persist(&self) {
-        if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(&self.saved)) {
-            let _ = s.set_item(KEY, &text);
-        }
+        saved::store(KEY, &self.saved);
         self.render();
     }
 
