@@ -261,21 +261,11 @@ fn run(cmd: Command) -> Result<(), String> {
         }
         Command::Slo { files, slo, at, sample_rate } => {
             let slo = apiary::slo::Slo::from_json_str(&inline_or_file(slo, "slo")?).map_err(|e| e.to_string())?;
-            let at_ms = at_ms(at.as_deref())?;
-            let mut ds = load_all(&files)?;
-            set_sample_rate(&mut ds, sample_rate)?;
-            let out = apiary::slo::evaluate(&ds, &slo, at_ms).map_err(|e| e.to_string())?;
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-            Ok(())
+            print_as_of(&files, sample_rate, at.as_deref(), |ds, at_ms| apiary::slo::evaluate(ds, &slo, at_ms))
         }
         Command::Trigger { files, trigger, at, sample_rate } => {
             let trigger = apiary::trigger::Trigger::from_json_str(&inline_or_file(trigger, "trigger")?).map_err(|e| e.to_string())?;
-            let at_ms = at_ms(at.as_deref())?;
-            let mut ds = load_all(&files)?;
-            set_sample_rate(&mut ds, sample_rate)?;
-            let out = apiary::trigger::evaluate(&ds, &trigger, at_ms).map_err(|e| e.to_string())?;
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-            Ok(())
+            print_as_of(&files, sample_rate, at.as_deref(), |ds, at_ms| apiary::trigger::evaluate(ds, &trigger, at_ms))
         }
         Command::Trace { files, store, trace_id, format } => {
             let ds = match store.backend()? {
@@ -385,6 +375,16 @@ fn run(cmd: Command) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Load `files`, then print `evaluate`'s JSON as of `--at` (an SLO's or a trigger's report).
+fn print_as_of(files: &[PathBuf], sample_rate: Option<String>, at: Option<&str>, evaluate: impl FnOnce(&DataSet, Option<i64>) -> apiary::Result<serde_json::Value>) -> Result<(), String> {
+    let at_ms = at_ms(at)?;
+    let mut ds = load_all(files)?;
+    set_sample_rate(&mut ds, sample_rate)?;
+    let out = evaluate(&ds, at_ms).map_err(|e| e.to_string())?;
+    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    Ok(())
 }
 
 /// `--at`: epoch seconds or an RFC 3339 time, in ms.

@@ -522,8 +522,6 @@ fn fast(f: Func, ty: Ty, a: &[Col], n: usize) -> Option<Col> {
         return None;
     }
     let (x, y) = (Num::of(&a[0])?, Num::of(&a[1])?);
-    let at = |v: &Num<'_>, i: usize| v.at(i);
-    let ok = |v: &Num<'_>, i: usize| v.ok(i);
     // Integer columns against integers need exact comparisons: only floats here.
     let exact = matches!(&a[0], Col::Int(..)) && matches!(&a[1], Col::Int(..) | Col::Const(Lit::Int(_)));
     match f {
@@ -555,14 +553,14 @@ fn fast(f: Func, ty: Ty, a: &[Col], n: usize) -> Option<Col> {
                 };
                 return Some(Col::Bool(bits, None));
             }
-            Some(Col::Bool(BooleanBuffer::collect_bool(n, |i| ok(&x, i) && ok(&y, i) && cmp(at(&x, i), at(&y, i))), None))
+            Some(Col::Bool(BooleanBuffer::collect_bool(n, |i| x.ok(i) && y.ok(i) && cmp(x.at(i), y.at(i))), None))
         }
         Func::Sub | Func::Div | Func::Mul | Func::Sum if ty == Ty::Float => {
             let mut mask = vec![true; n];
             let mut any = false;
             let v: Vec<f64> = (0..n)
                 .map(|i| {
-                    let (p, q, pv, qv) = (at(&x, i), at(&y, i), ok(&x, i), ok(&y, i));
+                    let (p, q, pv, qv) = (x.at(i), y.at(i), x.ok(i), y.ok(i));
                     let r = match f {
                         Func::Sub if pv && qv => Some(p - q),
                         Func::Mul if pv && qv => Some(p * q),

@@ -163,6 +163,19 @@ def main():
                 continue
             report(bubble_diff(json.loads(local), json.loads(pushed)), f"bubbleup {' '.join(extra)}: {s_} selection {t_}")
 
+        def both(spec, extra, what, table="demo", tol=1e-9):
+            """`spec` run on the file and pushed down to `table`: both answer, the same to `tol`.
+            Returns the local answer (None when either failed)."""
+            s_ = json.dumps(spec)
+            rc1, local, err1 = run([a.apiary, "query", data, "--spec", s_] + extra)
+            rc2, pushed, err2 = run([a.apiary, "query", "--backend", url, "--table", table, "--spec", s_] + extra, env)
+            if rc1 or rc2:
+                report(f"local exit {rc1} ({err1}), pushed down exit {rc2} ({err2})", f"{what} {s_}")
+                return None
+            l = json.loads(local)
+            report(first_difference(l, json.loads(pushed), tol), f"{what} {' '.join(extra)}: {s_}")
+            return l
+
         # CONCURRENCY and RATE_* (not in the generator): partial aggregates pushed down.
         end_s = hi_ms // 1000 + 1
         for spec in [
@@ -173,13 +186,7 @@ def main():
             {"calculations": [{"op": "RATE_AVG", "column": "http.response.body.size"}], "breakdowns": ["service.name"], "orders": [{"column": "service.name"}], "limit": 3, "time_range": 21600},
         ]:
             for extra in ([], ["--sample-rate", "none"]):
-                s_ = json.dumps(spec)
-                rc1, local, err1 = run([a.apiary, "query", data, "--spec", s_] + extra)
-                rc2, pushed, err2 = run([a.apiary, "query", "--backend", url, "--table", "demo", "--spec", s_] + extra, env)
-                if rc1 or rc2:
-                    report(f"local exit {rc1} ({err1}), pushed down exit {rc2} ({err2})", f"timed {s_}")
-                    continue
-                report(first_difference(json.loads(local), json.loads(pushed), 1e-9), f"timed {' '.join(extra)}: {s_}")
+                both(spec, extra, "timed")
         # Havings, orders and limits by one of them with GROUP BY: their totals made in SQL.
         timed_calcs = [{"op": "CONCURRENCY"}, {"op": "RATE_AVG", "column": "duration_ms"}, {"op": "RATE_SUM", "column": "http.response.body.size"}, {"op": "RATE_MAX", "column": "duration_ms"}]
         for n in range(16):
@@ -194,16 +201,7 @@ def main():
                 spec["limit"] = rng.choice([2, 3, 5])
             if n % 5 == 0:
                 spec["granularity"] = rng.choice([300, 900])
-            extra = [] if n % 2 else ["--sample-rate", "none"]
-            s_ = json.dumps(spec)
-            rc1, local, err1 = run([a.apiary, "query", data, "--spec", s_] + extra)
-            rc2, pushed, err2 = run([a.apiary, "query", "--backend", url, "--table", "demo", "--spec", s_] + extra, env)
-            if rc1 or rc2:
-                report(f"local exit {rc1} ({err1}), pushed down exit {rc2} ({err2})", f"timed by group {s_}")
-                continue
-            l = json.loads(local)
-            nonempty += bool(l["results"])
-            report(first_difference(l, json.loads(pushed), 1e-9), f"timed by group {' '.join(extra)}: {s_}")
+            both(spec, [] if n % 2 else ["--sample-rate", "none"], "timed by group")
 
         # The collector's layout: the same spans with attributes in maps.
         end = hi_ms // 1000 + 1
@@ -212,13 +210,7 @@ def main():
             {"calculations": [{"op": "COUNT"}, {"op": "AVG", "column": "duration_ms"}], "breakdowns": ["name", "error"], "filters": [{"column": "http.status_code", "op": ">=", "value": 500}], "start_time": lo_ms // 1000, "end_time": end, "granularity": 1800},
             {"calculations": [{"op": "HEATMAP", "column": "duration_ms"}, {"op": "COUNT_DISTINCT", "column": "trace.trace_id"}], "filters": [{"column": "trace.parent_id", "op": "does-not-exist"}], "time_range": 3600},
         ]:
-            s = json.dumps(spec)
-            rc1, local, err1 = run([a.apiary, "query", data, "--spec", s])
-            rc2, pushed, err2 = run([a.apiary, "query", "--backend", url, "--table", "otel_traces", "--spec", s], env)
-            if rc1 or rc2:
-                report(f"local exit {rc1} ({err1}), pushed down exit {rc2} ({err2})", f"otel_traces: {s}")
-                continue
-            report(first_difference(json.loads(local), json.loads(pushed), 1e-6), f"otel_traces: {s}")
+            both(spec, [], "otel_traces", table="otel_traces", tol=1e-6)
 
         # One trace fetched from ClickHouse (its spans and nothing else) assembles as in the tab.
         rc, out, err = run([a.apiary, "query", data, "--spec", json.dumps({"calculations": [{"op": "MAX", "column": "duration_ms"}], "breakdowns": ["trace.trace_id"], "limit": 3, "time_range": 99999999})])
