@@ -384,4 +384,20 @@ mod tests {
             }
         }
     }
+
+    /// Any text is a tree or an error, never a panic: random mixes of the language's pieces
+    /// and of other characters (multi-byte ones included).
+    #[test]
+    fn any_text_is_a_tree_or_an_error() {
+        let pieces = ["IF(", "LT(", "$a", "$\"x y\"", "\"s\\\"", "`r`", "`", "\"", ")", "(", ",", " ", "1", "2.5e", "-", "!", "!=", "<=", "AND", "OR(", "é", "€", "$", "null", "true", ".", "%"];
+        let mut next = crate::xorshift(0x9E37_79B9_7F4A_7C15);
+        let schema = arrow_schema::Schema::new(vec![arrow_schema::Field::new("a", arrow_schema::DataType::Int64, true)]);
+        for _ in 0..20_000 {
+            let n = (next() % 12) as usize;
+            let text: String = (0..n).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
+            if let Ok(e) = parse(&text) {
+                let _ = super::super::check::check(&text, &e, &schema);
+            }
+        }
+    }
 }
