@@ -15,6 +15,7 @@ pub mod fuzz_support;
 pub mod ingest;
 pub mod pace;
 pub mod permalink;
+pub mod quality;
 pub mod query;
 pub mod slo;
 pub mod render;

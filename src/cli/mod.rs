@@ -139,6 +139,19 @@ enum Command {
         #[arg(long)]
         sample_rate: Option<String>,
     },
+    /// How good the files' instrumentation is, per service.name and overall: field coverage,
+    /// OpenTelemetry semantic conventions (pinned registry), the team's conventions
+    /// (--conventions), distinct values per column, trace health; every finding with the query
+    /// that shows it.
+    Quality {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The team's conventions JSON, inline or @path (see ARCHITECTURE.md, "Telemetry quality").
+        #[arg(long)]
+        conventions: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// A trigger over the files' events: its query's value per group, which cross the threshold,
     /// and the state (OK or TRIGGERED), as of the data's latest event (or --at), as JSON shaped
     /// like Honeycomb's webhook payload.
@@ -262,6 +275,20 @@ fn run(cmd: Command) -> Result<(), String> {
         Command::Slo { files, slo, at, sample_rate } => {
             let slo = apiary::slo::Slo::from_json_str(&inline_or_file(slo, "slo")?).map_err(|e| e.to_string())?;
             print_as_of(&files, sample_rate, at.as_deref(), |ds, at_ms| apiary::slo::evaluate(ds, &slo, at_ms))
+        }
+        Command::Quality { files, conventions, format } => {
+            let conventions = match conventions {
+                Some(c) => Some(apiary::quality::Conventions::parse(&inline_or_file(c, "conventions")?).map_err(|e| e.to_string())?),
+                None => None,
+            };
+            let ds = load_all(&files)?;
+            let report = apiary::quality::evaluate(&ds, conventions.as_ref());
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+                Format::Table => print!("{}", output::quality_text(&report)),
+                Format::Csv => return Err("the quality report is json or table".into()),
+            }
+            Ok(())
         }
         Command::Trigger { files, trigger, at, sample_rate } => {
             let trigger = apiary::trigger::Trigger::from_json_str(&inline_or_file(trigger, "trigger")?).map_err(|e| e.to_string())?;

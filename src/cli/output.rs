@@ -102,23 +102,71 @@ pub fn csv(r: &QueryResult) -> String {
 }
 
 pub fn table(r: &QueryResult) -> String {
-    let head = header(r);
     let rows: Vec<Vec<String>> = (0..r.results.len()).map(|i| row_cells(r, i)).collect();
-    let widths: Vec<usize> =
-        (0..head.len()).map(|c| rows.iter().map(|row| row[c].chars().count()).chain([head[c].chars().count()]).max().unwrap_or(0).min(60)).collect();
-    let line = |cells: &[String]| {
-        cells.iter().zip(&widths).map(|(c, w)| format!("{:<w$}", c.chars().take(60).collect::<String>(), w = *w)).collect::<Vec<_>>().join("  ")
-    };
-    let mut out = line(&head);
-    out += "\n";
-    out += &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  ");
-    for row in &rows {
-        out += "\n";
-        out += &line(row);
-    }
+    let mut out = aligned(&header(r), &rows);
     if rows.is_empty() {
         out += "\n(no matching events)";
     }
+    out
+}
+
+/// Cells in aligned columns under a header and a rule (cells cut at 60 characters).
+pub fn aligned(head: &[String], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> =
+        (0..head.len()).map(|c| rows.iter().map(|row| row[c].chars().count()).chain([head[c].chars().count()]).max().unwrap_or(0).min(60)).collect();
+    let line = |cells: &[String]| {
+        cells.iter().zip(&widths).map(|(c, w)| format!("{:<w$}", c.chars().take(60).collect::<String>(), w = *w)).collect::<Vec<_>>().join("  ").trim_end().to_string()
+    };
+    let mut out = line(head);
+    out += "\n";
+    out += &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  ");
+    for row in rows {
+        out += "\n";
+        out += &line(row);
+    }
+    out
+}
+
+/// The quality report for people: services, findings, trace health, distinct values.
+pub fn quality_text(r: &apiary::quality::Report) -> String {
+    let score = |s: Option<f64>| s.map_or("-".to_string(), |s| format!("{s:.0}%"));
+    let mut out = format!("{} events; semantic conventions {}", r.events, r.semconv_version);
+    if let Some(c) = &r.conventions {
+        out += &format!("; {c}");
+    }
+    out += "\n\n";
+    let head: Vec<String> = ["service", "events", "attributes", "coverage", "semconv", "conventions", "findings"].map(String::from).to_vec();
+    let rows: Vec<Vec<String>> = r
+        .services
+        .iter()
+        .map(|s| vec![s.name.clone(), s.events.to_string(), s.attributes.to_string(), format!("{:.0}%", s.coverage), score(s.semconv), score(s.conventions), s.findings.to_string()])
+        .collect();
+    out += &aligned(&head, &rows);
+    out += "\n\nfindings\n";
+    for f in &r.findings {
+        out += &format!("  {:<7} {:<22} {}\n", format!("{:?}", f.severity).to_lowercase(), f.check, f.message);
+    }
+    if r.findings.is_empty() {
+        out += "  (none)\n";
+    }
+    if let Some(h) = &r.health {
+        out += &format!(
+            "\ntrace health: {} spans in {} traces; {} orphans, {} traces with several roots, {} without a root, {} duplicate span ids, {} spans starting before their parent, {} ending after it\n",
+            h.spans, h.traces, h.orphans, h.traces_with_several_roots, h.traces_without_root, h.duplicate_span_ids, h.starts_before_parent, h.ends_after_parent
+        );
+    }
+    out += "\n";
+    let head: Vec<String> = ["column", "type", "present", "distinct", "notes"].map(String::from).to_vec();
+    let rows: Vec<Vec<String>> = r
+        .columns
+        .iter()
+        .map(|c| {
+            let notes: Vec<&str> = [(c.id_like, "looks like an id"), (c.bubbleup, "good for BubbleUp")].iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect();
+            vec![c.name.clone(), c.kind.to_string(), format!("{:.1}%", c.present), format!("{}{}", if c.exact { "" } else { "~" }, c.distinct), notes.join(", ")]
+        })
+        .collect();
+    out += &aligned(&head, &rows);
+    out += "\n";
     out
 }
 
