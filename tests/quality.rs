@@ -248,3 +248,19 @@ fn the_demo_reports_its_deprecated_names() {
     assert!(r.columns.iter().any(|c| c.name == "user.id" && c.bubbleup), "{:?}", r.columns.iter().filter(|c| c.bubbleup).map(|c| &c.name).collect::<Vec<_>>());
     assert!(r.columns.iter().any(|c| c.name == "trace.span_id" && c.id_like));
 }
+
+#[test]
+fn trace_health_does_not_depend_on_row_order() {
+    let ds = sdk();
+    let batches: Vec<_> = ds.batches().iter().flat_map(|b| (0..b.num_rows()).map(move |i| b.slice(i, 1))).collect();
+    // Every other row, then the rest: most traces' spans now come in two runs.
+    let mixed: Vec<_> = batches.iter().step_by(2).chain(batches.iter().skip(1).step_by(2)).cloned().collect();
+    let shuffled = DataSet::from_batches(mixed).unwrap();
+    let (a, b) = (evaluate(&ds, None).health.unwrap(), evaluate(&shuffled, None).health.unwrap());
+    let counts = |h: &apiary::quality::Health| {
+        (h.spans, h.traces, h.orphans, h.traces_with_several_roots, h.traces_without_root, h.duplicate_span_ids, h.starts_before_parent, h.ends_after_parent)
+    };
+    assert_eq!(counts(&a), counts(&b));
+    assert_eq!(counts(&b), (16, 8, 1, 0, 1, 0, 1, 0));
+    assert_eq!(a.examples.orphans, b.examples.orphans);
+}

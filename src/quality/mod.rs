@@ -558,9 +558,10 @@ pub fn evaluate(ds: &DataSet, conventions: Option<&Conventions>) -> Report {
     for (c, f) in fields.iter().enumerate() {
         let present = overall(c);
         let kind = Kind::of(f.data_type());
+        // Trace health has counted the ids (per trace: a span id two traces share counts twice).
         let from_health = health.as_ref().zip(spans.as_ref()).and_then(|(h, s)| {
             let i = [Some(&s.trace_id), Some(&s.span_id), s.parent_id.as_ref()].iter().position(|n| n.is_some_and(|n| n == f.name()))?;
-            Some((h.distinct[i], true))
+            Some([(h.traces, true), (h.spans - h.duplicate_span_ids, false), (h.parents, false)][i])
         });
         let (distinct, exact) = from_health.unwrap_or_else(|| cardinality::distinct(ds, c));
         let lower = f.name().to_ascii_lowercase();

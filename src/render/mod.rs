@@ -4,6 +4,7 @@
 pub mod heatmap;
 pub mod minimap;
 pub mod palette;
+pub mod quality;
 pub mod slo;
 pub mod timeseries;
 

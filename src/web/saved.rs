@@ -46,8 +46,14 @@ pub fn download<T: Serialize>(name: &str, list: &[T]) {
 
 /// An "Import JSON" button (a label around a hidden file input) in `parent`; returns the input.
 pub fn import_button(parent: &Element, class: &str) -> Result<HtmlInputElement, JsValue> {
+    file_button(parent, class, "Import JSON")
+}
+
+/// A button saying `text` that picks a JSON file (a label around a hidden file input) in
+/// `parent`; returns the input ([`on_import`] reads what is picked).
+pub fn file_button(parent: &Element, class: &str, text: &str) -> Result<HtmlInputElement, JsValue> {
     let label = el("label", &format!("ap-button {class}"))?;
-    append(&label, &text_el("span", "", "Import JSON")?)?;
+    append(&label, &text_el("span", "", text)?)?;
     let input: HtmlInputElement = el("input", "")?.dyn_into()?;
     input.set_type("file");
     input.set_accept(".json,application/json");

@@ -22,6 +22,7 @@ use super::traces::TraceView;
 
 mod model;
 mod msg;
+mod quality;
 mod run;
 mod selection;
 mod store;
@@ -30,7 +31,7 @@ mod triggers;
 mod update;
 pub mod url;
 
-pub use model::{Model, OpenTrace};
+pub use model::{Model, OpenTrace, QualityState};
 pub use msg::Msg;
 
 /// Where the page loads data from when nothing else is asked for.
@@ -88,6 +89,7 @@ pub struct Views {
     pub traces: TraceView,
     pub slo: crate::web::slo::SloView,
     pub triggers: crate::web::triggers::TriggersView,
+    pub quality: crate::web::quality::QualityView,
 }
 
 /// Work in flight: each kind's latest request number (an older one stops at its next step).
@@ -110,6 +112,10 @@ pub struct Work {
     pub store_tick: Option<gloo_timers::callback::Interval>,
     /// The triggers' schedule.
     pub trigger_tick: Option<gloo_timers::callback::Interval>,
+    /// The latest quality check, and the timer that starts it once the page has shown it is
+    /// checking.
+    pub quality_runs: Cell<u64>,
+    pub quality_start: Option<gloo_timers::callback::Timeout>,
 }
 
 pub struct App {
@@ -250,6 +256,7 @@ impl App {
         let hover = Crosshair::build(&wrap)?;
         let table = ResultsTable::build(&root)?;
         let traces = TraceView::build(&root)?;
+        let quality = crate::web::quality::QualityView::build(&root)?;
         append(&host, &root)?;
         root.set_attribute("data-state", "loading")?;
 
@@ -274,7 +281,7 @@ impl App {
         let app = Rc::new_cyclic(|me: &Weak<RefCell<App>>| {
             RefCell::new(App {
                 model: Model::default(),
-                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo, triggers },
+                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo, triggers, quality },
                 parts: Parts { host, root, summary, query_line, running, cancel_query, weighting, weighting_box, error, canvas },
                 config,
                 work: Work::default(),
@@ -350,6 +357,7 @@ impl App {
         all.extend(v.calc_charts.listen(&d.map(Msg::CalcCharts)));
         all.extend(v.table.listen(&d.map(Msg::Table)));
         all.extend(v.traces.listen(&d.map(Msg::Traces)));
+        all.extend(v.quality.listen(&d.map(Msg::Quality)));
         let input = self.parts.weighting_box.clone();
         all.push(send_on::<web_sys::Event, _>(&self.parts.weighting_box, "change", &d, move |_| Some(Msg::Weighting(input.checked()))));
         all.push(send_on::<web_sys::Event, _>(&self.parts.cancel_query, "click", &d, |_| Some(Msg::CancelQuery)));

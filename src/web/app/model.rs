@@ -26,6 +26,13 @@ pub struct Store {
     pub range: Option<(i64, i64)>,
 }
 
+/// The quality report on view: the team conventions it checks, the service in focus.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QualityState {
+    pub conventions: Option<crate::quality::Conventions>,
+    pub service: Option<String>,
+}
+
 /// The trace open in the waterfall.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OpenTrace {
@@ -57,6 +64,8 @@ pub struct Model {
     pub slo: Option<crate::slo::Slo>,
     /// The triggers (in links without their webhooks).
     pub triggers: Vec<crate::trigger::Trigger>,
+    /// The quality report, when one was asked for.
+    pub quality: Option<QualityState>,
     pub trace: Option<OpenTrace>,
     /// The open trace's spans when they came from the store (else they are in `data`).
     pub trace_data: Option<Rc<DataSet>>,
@@ -94,6 +103,7 @@ impl Default for Model {
             trace_where: String::new(),
             slo: None,
             triggers: Vec::new(),
+            quality: None,
             trace: None,
             trace_data: None,
             weighted: true,
@@ -164,6 +174,16 @@ impl Model {
             let bare: Vec<crate::trigger::Trigger> = self.triggers.iter().map(|t| crate::trigger::Trigger { webhook_url: None, ..t.clone() }).collect();
             v["triggers"] = serde_json::to_value(bare).unwrap_or_default();
         }
+        if let Some(q) = &self.quality {
+            let mut o = serde_json::json!({});
+            if let Some(c) = q.conventions.as_ref().and_then(|c| serde_json::to_value(c).ok()) {
+                o["conventions"] = c;
+            }
+            if let Some(s) = &q.service {
+                o["service"] = serde_json::json!(s);
+            }
+            v["quality"] = o;
+        }
         if let Some(s) = &self.store {
             v["store"] = s.backend.link();
         } else if let Some(w) = &self.store_wanted {
@@ -201,6 +221,10 @@ impl Model {
         self.heat_scale = view.get("heat_scale").and_then(|v| v.as_str()).and_then(Scale::parse);
         self.slo = view.get("slo").and_then(|s| crate::slo::Slo::from_json_str(&s.to_string()).ok());
         self.triggers = view.get("triggers").and_then(|t| t.as_array()).map(|a| a.iter().filter_map(|t| crate::trigger::Trigger::from_json_str(&t.to_string()).ok()).collect()).unwrap_or_default();
+        self.quality = view.get("quality").filter(|q| q.is_object()).map(|q| QualityState {
+            conventions: q.get("conventions").and_then(|c| crate::quality::Conventions::parse(&c.to_string()).ok()),
+            service: q.get("service").and_then(|s| s.as_str()).map(str::to_string),
+        });
         if let Some(w) = view.get("weight").and_then(|w| w.as_bool()) {
             let _ = self.set_weighted(w);
         }

@@ -21,6 +21,9 @@ pub enum Msg {
     BubbleUp(bubbleup::Msg),
     Slo(crate::web::slo::Msg),
     Triggers(crate::web::triggers::Msg),
+    Quality(crate::web::quality::Msg),
+    /// Quality check `run` ended (`took`: ms).
+    QualityDone { run: u64, out: Result<crate::quality::Report, String>, took: f64 },
     /// The triggers' schedule ticks: evaluate those due.
     TriggerTick,
     /// A trigger's evaluation (the payload, or why it failed).

@@ -96,6 +96,11 @@ impl App {
                 let outs = self.views.triggers.update(m);
                 self.triggers_out(outs);
             }
+            Msg::Quality(m) => {
+                let outs = self.views.quality.update(m);
+                self.quality_out(outs);
+            }
+            Msg::QualityDone { run, out, took } => self.quality_done(run, out, took),
             Msg::TriggerTick => self.trigger_tick(),
             Msg::TriggerDone { trigger, out } => self.trigger_done(trigger, out),
             Msg::TriggerWebhookFailed(e) => self.views.triggers.show_error(&e),
@@ -122,6 +127,7 @@ impl App {
                 if let Err(e) = self.render() {
                     self.show_error(&e);
                 }
+                self.views.quality.draw(dom::theme());
             }
             Msg::PopState => self.restore_from_url(),
             Msg::Progress(p) => {
@@ -178,6 +184,7 @@ impl App {
         if let Err(e) = res {
             self.views.builder.show_query_error(Some(&e));
         }
+        self.views.quality.set_conventions(self.model.quality.as_ref().and_then(|q| q.conventions.clone()));
         if self.model.selection.is_none() {
             self.views.bubble.clear();
         }
@@ -191,6 +198,7 @@ impl App {
             Some(Ok(state)) => {
                 self.apply_link(&state);
                 self.show_slo();
+                self.show_quality();
                 self.views.triggers.adopt(self.model.triggers.clone());
                 self.model.triggers = self.views.triggers.saved.clone();
                 if let Some(spec) = self.model.chosen.clone() {
@@ -374,6 +382,7 @@ impl App {
         if self.model.slo.is_some() {
             self.show_slo();
         }
+        self.check_quality();
         match self.model.chosen.clone() {
             Some(spec) => self.run(spec, false),
             None => self.run_default(),
@@ -514,7 +523,7 @@ impl App {
     }
 
     /// Run the editor's query JSON; its errors show next to it and the last result stays.
-    fn run_editor(&mut self, text: &str) {
+    pub(super) fn run_editor(&mut self, text: &str) {
         match QuerySpec::from_json_str(text) {
             Ok(spec) => {
                 self.views.json.show_error(None);

@@ -1,0 +1,68 @@
+//! The app's quality report: checked on the events in the tab when asked, again when the data
+//! changes while it is on view, and from a link; each finding's query opens in the builder.
+
+use super::*;
+use crate::web::quality::Out;
+
+impl App {
+    pub(super) fn quality_out(&mut self, outs: Vec<Out>) {
+        for out in outs {
+            match out {
+                Out::Check(conventions) => {
+                    let service = self.model.quality.take().and_then(|q| q.service);
+                    self.model.quality = Some(QualityState { conventions, service });
+                    self.write_url(true);
+                    self.check_quality();
+                }
+                Out::Focus(service) => {
+                    let q = self.model.quality.get_or_insert_with(QualityState::default);
+                    q.service = service.clone();
+                    self.views.quality.set_focus(service);
+                    self.write_url(false);
+                }
+                Out::Query(query) => {
+                    let text = query.to_string();
+                    self.views.json.editor.set_value(&text);
+                    self.run_editor(&text);
+                    self.parts.canvas.scroll_into_view();
+                }
+            }
+        }
+    }
+
+    /// Back/forward or a link: the report it names, or none.
+    pub(super) fn show_quality(&mut self) {
+        self.check_quality();
+    }
+
+    /// Report on the events in the tab, when a report is on view: the page first says it is
+    /// checking, then the check runs in one go (at 5M events, about a second).
+    pub(super) fn check_quality(&mut self) {
+        let Some(q) = self.model.quality.clone() else { return };
+        if self.model.store.is_some() {
+            self.views.quality.render(Err("The quality report reads the events in the tab: bring the events into the tab, or disconnect the store".into()), q.service, 0.0, dom::theme());
+            return;
+        }
+        if self.model.data.num_rows() == 0 {
+            return;
+        }
+        let run = self.work.quality_runs.get() + 1;
+        self.work.quality_runs.set(run);
+        self.views.quality.busy(Some(&format!("checking {} events…", dom::thousands(self.model.data.num_rows() as u64))));
+        let data = Rc::clone(&self.model.data);
+        let d = self.dispatch.clone();
+        self.work.quality_start = Some(gloo_timers::callback::Timeout::new(20, move || {
+            let t0 = dom::now();
+            let report = crate::quality::evaluate(&data, q.conventions.as_ref());
+            d.send(Msg::QualityDone { run, out: Ok(report), took: dom::now() - t0 });
+        }));
+    }
+
+    pub(super) fn quality_done(&mut self, run: u64, out: Result<crate::quality::Report, String>, took: f64) {
+        if run != self.work.quality_runs.get() {
+            return;
+        }
+        let focus = self.model.quality.as_ref().and_then(|q| q.service.clone());
+        self.views.quality.render(out, focus, took, dom::theme());
+    }
+}
