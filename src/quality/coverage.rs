@@ -79,7 +79,7 @@ impl Tally {
 
 /// Per service, events whose value in string column `col` fails `allowed`, and the failing
 /// values with their counts (most first). `None` when `col` is not a string column.
-pub fn bad_values(ds: &DataSet, col: usize, tally: &Tally, allowed: &dyn Fn(&str) -> bool) -> Option<(Vec<u64>, Vec<(String, u64)>)> {
+pub fn bad_values(ds: &DataSet, col: usize, tally: &Tally, allowed: &dyn Fn(&str) -> bool) -> Option<super::facts::BadValues> {
     let ids = ValueIds::of(ds, col)?;
     let ok: Vec<bool> = std::iter::once(true).chain(ids.values.iter().map(|v| allowed(v))).collect();
     let mut per_service = vec![0u64; tally.services.len()];

@@ -65,6 +65,9 @@ pub struct Examples {
 
 type Ids<V> = HashMap<u64, V, BuildHasherDefault<super::cardinality::Passthrough>>;
 
+/// What is done with each span (its trace id, the span).
+type Visit<'a> = Box<dyn FnMut(&str, Span) + 'a>;
+
 #[inline]
 fn h(s: &str) -> u64 {
     twox_hash::XxHash3_64::oneshot(s.as_bytes())
@@ -199,7 +202,7 @@ pub fn check(ds: &DataSet, tally: &Tally) -> Option<Health> {
     };
 
     // Every span, a run of one trace id at a time.
-    let spans_of = |bi: usize, mut each: Box<dyn FnMut(&str, Span) + '_>| {
+    let spans_of = |bi: usize, mut each: Visit| {
         let b = &ds.batches()[bi];
         let (Some(t), Some(s)) = (strings(b.column(ti)), strings(b.column(si))) else { return };
         let p = pi.and_then(|c| strings(b.column(c)));

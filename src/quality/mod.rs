@@ -10,17 +10,21 @@
 
 use std::collections::BTreeMap;
 
+use arrow_schema::Fields;
 use serde::Serialize;
 use serde_json::{json, Value as Json};
 
 pub mod cardinality;
 pub mod conventions;
 pub mod coverage;
+pub mod facts;
 pub mod health;
 pub mod registry;
+mod semconv;
 mod values;
 
 pub use conventions::Conventions;
+pub use facts::{Allowed, Facts, Local};
 pub use health::Health;
 pub use registry::Registry;
 
@@ -114,15 +118,21 @@ pub struct Report {
 }
 
 /// Service column names, in the order they are looked for.
-const SERVICE_COLUMNS: [&str; 4] = ["service.name", "serviceName", "service_name", "service"];
+pub const SERVICE_COLUMNS: [&str; 4] = ["service.name", "serviceName", "service_name", "service"];
+
+/// The service column of `ds`, if it has one.
+pub fn service_column(ds: &DataSet) -> Option<usize> {
+    SERVICE_COLUMNS.iter().find_map(|n| ds.column_index(n))
+}
 
 /// Columns that are the event's shape rather than its attributes: the time, the sample rate, the
-/// span fields, Honeycomb's `meta.*`.
-fn intrinsic(ds: &DataSet, spans: Option<&SpanColumns>) -> Vec<bool> {
+/// span fields, Honeycomb's `meta.*`, and the service column.
+pub fn intrinsic(ds: &DataSet) -> Vec<bool> {
+    let spans = SpanColumns::detect(ds).ok();
     let mut names: Vec<&str> = vec!["span.kind", "status.code", "status.message", "library.name", "library.version", "error", "name", "duration_ms"];
     names.extend(ds.time_column());
     names.extend(ds.sample_rate_column());
-    if let Some(s) = spans {
+    if let Some(s) = &spans {
         names.extend([s.trace_id.as_str(), s.span_id.as_str()]);
         names.extend(s.parent_id.as_deref());
         names.extend(s.duration.as_ref().map(|d| d.0.as_str()));
@@ -132,17 +142,33 @@ fn intrinsic(ds: &DataSet, spans: Option<&SpanColumns>) -> Vec<bool> {
         names.extend(s.links.as_deref());
         names.extend(s.annotation.as_deref());
     }
-    ds.schema().fields().iter().map(|f| names.contains(&f.name().as_str()) || f.name().starts_with("meta.")).collect()
+    let service = service_column(ds);
+    ds.schema().fields().iter().enumerate().map(|(i, f)| Some(i) == service || names.contains(&f.name().as_str()) || f.name().starts_with("meta.")).collect()
 }
 
-/// A query over all the data's time: `filters`, grouped by `breakdowns`, COUNT.
-fn query(ds: &DataSet, filters: Vec<Json>, breakdowns: Vec<&str>) -> Json {
-    let mut q = json!({ "calculations": [{ "op": "COUNT" }], "filters": filters, "breakdowns": breakdowns, "orders": [{ "op": "COUNT", "order": "descending" }], "limit": 100 });
-    if let Some((lo, hi)) = ds.time_range() {
-        q["start_time"] = json!(lo.div_euclid(1000));
-        q["end_time"] = json!(hi.div_euclid(1000) + 1);
+/// The text checks a report makes (column, what it allows): string enums of the registry and
+/// the conventions' allowed values. A store is asked for these ahead.
+pub fn value_checks(ds: &DataSet, conventions: Option<&Conventions>) -> Vec<(usize, Allowed)> {
+    let registry = Registry::pinned();
+    let skip = intrinsic(ds);
+    let service = service_column(ds);
+    let fields = ds.schema().fields();
+    let mut out = Vec::new();
+    for (c, f) in fields.iter().enumerate() {
+        if skip[c] && Some(c) != service {
+            continue;
+        }
+        if let Some(ok) = registry.find(f.name()).and_then(|found| semconv::allowed(found.attribute, Kind::of(f.data_type()))) {
+            out.push((c, ok));
+        }
     }
-    q
+    for (name, rule) in conventions.map(|c| &c.attributes).into_iter().flatten() {
+        let Some(c) = ds.column_index(name) else { continue };
+        if let Some(ok) = rule.allowed().filter(|_| Kind::of(fields[c].data_type()) == Kind::Str) {
+            out.push((c, ok));
+        }
+    }
+    out
 }
 
 fn exists(col: &str) -> Json {
@@ -154,16 +180,6 @@ fn pct(part: u64, whole: u64) -> f64 {
         0.0
     } else {
         part as f64 * 100.0 / whole as f64
-    }
-}
-
-/// Services (by index) in words: "checkout, payments and 3 more".
-fn named(tally: &Tally, services: &[usize]) -> String {
-    let names: Vec<&str> = services.iter().map(|&s| tally.services[s].as_str()).collect();
-    match names.len() {
-        0 => String::new(),
-        1..=3 => names.join(", "),
-        n => format!("{} and {} more", names[..3].join(", "), n - 3),
     }
 }
 
@@ -190,29 +206,89 @@ impl Score {
     }
 }
 
+/// What every check reads: the facts, the tally, services in order, the attributes.
+struct Cx<'a> {
+    facts: &'a dyn Facts,
+    tally: &'a Tally,
+    /// Service indexes with events, most events first.
+    order: Vec<usize>,
+    fields: &'a Fields,
+    service_col: Option<usize>,
+    /// Attribute columns some event carries.
+    attrs: Vec<usize>,
+    /// Mixed columns' kinds of value per service.
+    mixed: BTreeMap<usize, Vec<[u64; 4]>>,
+    range: Option<(i64, i64)>,
+}
+
+impl Cx<'_> {
+    /// A query over all the data's time: `filters`, grouped by `breakdowns`, COUNT.
+    fn query(&self, filters: Vec<Json>, breakdowns: Vec<&str>) -> Json {
+        let mut q = json!({ "calculations": [{ "op": "COUNT" }], "filters": filters, "breakdowns": breakdowns, "orders": [{ "op": "COUNT", "order": "descending" }], "limit": 100 });
+        if let Some((lo, hi)) = self.range {
+            q["start_time"] = json!(lo.div_euclid(1000));
+            q["end_time"] = json!(hi.div_euclid(1000) + 1);
+        }
+        q
+    }
+    fn carriers(&self, c: usize) -> Vec<usize> {
+        self.order.iter().copied().filter(|&s| self.tally.present[c][s] > 0).collect()
+    }
+    fn events(&self, c: usize) -> u64 {
+        self.tally.present[c].iter().sum()
+    }
+    fn names(&self, services: &[usize]) -> Vec<String> {
+        services.iter().map(|&s| self.tally.services[s].clone()).collect()
+    }
+    /// Services in words: "checkout, payments and 3 more".
+    fn named(&self, services: &[usize]) -> String {
+        let names: Vec<&str> = services.iter().map(|&s| self.tally.services[s].as_str()).collect();
+        match names.len() {
+            0 => String::new(),
+            1..=3 => names.join(", "),
+            n => format!("{} and {} more", names[..3].join(", "), n - 3),
+        }
+    }
+    fn service_name(&self) -> Option<&str> {
+        self.service_col.map(|s| self.fields[s].name().as_str())
+    }
+    /// Group by the service, then by column `c`.
+    fn by_service(&self, c: usize) -> Vec<&str> {
+        let mut b: Vec<&str> = self.service_name().into_iter().collect();
+        if !b.contains(&self.fields[c].name().as_str()) {
+            b.push(self.fields[c].name());
+        }
+        b
+    }
+}
+
 /// The quality report of the loaded events, against the pinned registry and, when given, the
 /// team's conventions.
 pub fn evaluate(ds: &DataSet, conventions: Option<&Conventions>) -> Report {
+    report(&Local::new(ds, service_column(ds)), conventions)
+}
+
+/// The quality report from `facts` (the tab's events, or a store's answers).
+pub fn report(facts: &dyn Facts, conventions: Option<&Conventions>) -> Report {
     let registry = Registry::pinned();
-    let service_col = SERVICE_COLUMNS.iter().find_map(|n| ds.column_index(n));
+    let ds = facts.data();
+    let tally = facts.tally();
+    let service_col = service_column(ds);
     let spans = SpanColumns::detect(ds).ok();
-    let tally = Tally::of(ds, service_col);
     let order = tally.order();
     let real: Vec<usize> = order.iter().copied().filter(|&s| s != 0 || service_col.is_none()).collect();
     let n = tally.services.len();
-    let mut skip = intrinsic(ds, spans.as_ref());
+    let skip = intrinsic(ds);
     let fields = ds.schema().fields();
-    let total_events = ds.num_rows() as u64;
+    let total_events: u64 = tally.events.iter().sum();
     let mut findings = Vec::new();
-    let carriers = |c: usize| -> Vec<usize> { order.iter().copied().filter(|&s| tally.present[c][s] > 0).collect() };
+    let attrs: Vec<usize> = (0..fields.len()).filter(|&c| !skip[c] && tally.present[c].iter().any(|&p| p > 0)).collect();
+    let mixed = (0..fields.len()).filter(|&c| is_mixed(&fields[c])).filter_map(|c| Some((c, facts.mixed_kinds(c)?))).collect();
+    let cx = Cx { facts, tally, order, fields, service_col, attrs, mixed, range: facts.time_range() };
 
     // Coverage: attributes most services send and some lack.
-    if let Some(sc) = service_col {
-        skip[sc] = true;
-    }
-    let attrs: Vec<usize> = (0..fields.len()).filter(|&c| !skip[c] && tally.present[c].iter().any(|&p| p > 0)).collect();
     if real.len() >= 3 {
-        for &c in &attrs {
+        for &c in &cx.attrs {
             let have: Vec<usize> = real.iter().copied().filter(|&s| tally.present[c][s] > 0).collect();
             if have.len() < 2 || have.len() * 5 < real.len() * 3 || have.len() == real.len() {
                 continue;
@@ -226,268 +302,22 @@ pub fn evaluate(ds: &DataSet, conventions: Option<&Conventions>) -> Report {
                     services: vec![tally.services[s].clone()],
                     message: format!("{} sends no {name}, which {} of {} services send", tally.services[s], have.len(), real.len()),
                     events: tally.events[s],
-                    query: query(ds, vec![exists(name)], vec![ds.schema().field(service_col.unwrap_or(c)).name()]),
+                    query: cx.query(vec![exists(name)], cx.service_name().into_iter().collect()),
                 });
             }
         }
     }
-    let by_service = |c: usize| -> Vec<&str> {
-        let mut b: Vec<&str> = service_col.map(|s| fields[s].name().as_str()).into_iter().collect();
-        if !b.contains(&fields[c].name().as_str()) {
-            b.push(fields[c].name());
-        }
-        b
-    };
-    let service_name = service_col.map(|s| fields[s].name().as_str());
 
-    // Semantic conventions.
     let mut sem = Score::new(n);
+    semconv::check(&cx, &mut findings, &mut sem);
+    mixed_types(&cx, &mut findings);
     let mut conv = Score::new(n);
-    let mut mixed: BTreeMap<usize, Vec<[u64; 4]>> = BTreeMap::new();
-    for c in 0..fields.len() {
-        if is_mixed(&fields[c]) {
-            if let Some(k) = coverage::mixed_kinds(ds, c, &tally) {
-                mixed.insert(c, k);
-            }
-        }
-    }
-    for &c in attrs.iter().chain(service_col.iter()) {
-        let f = &fields[c];
-        let name = f.name();
-        let have = carriers(c);
-        let events: u64 = tally.present[c].iter().sum();
-        let Some(found) = registry.find(name) else {
-            if let Some(ns) = registry.namespace_of(name) {
-                findings.push(Finding {
-                    check: "semconv.namespace",
-                    severity: Severity::Info,
-                    attribute: Some(name.clone()),
-                    services: have.iter().map(|&s| tally.services[s].clone()).collect(),
-                    message: format!("{name} is not in semantic conventions {}, though {ns}.* is theirs: a later version may give it another meaning", registry.version),
-                    events,
-                    query: query(ds, vec![exists(name)], by_service(c)),
-                });
-            }
-            continue;
-        };
-        let a = found.attribute;
-        let mut fails = vec![false; n];
-        if a.deprecated.is_some() {
-            have.iter().for_each(|&s| fails[s] = true);
-            findings.push(Finding {
-                check: "semconv.deprecated",
-                severity: Severity::Warning,
-                attribute: Some(name.clone()),
-                services: have.iter().map(|&s| tally.services[s].clone()).collect(),
-                message: format!("{name} is deprecated in semantic conventions {}: {} (sent by {})", registry.version, a.replacement(), named(&tally, &have)),
-                events,
-                query: query(ds, vec![exists(name)], by_service(c)),
-            });
-        }
-        if let Some(expects) = a.expects() {
-            let kind = Kind::of(f.data_type());
-            let wrong: Vec<usize> = match mixed.get(&c) {
-                Some(kinds) => {
-                    let by_look: Vec<usize> = have.iter().copied().filter(|&s| MIXED_KINDS.iter().enumerate().any(|(k, kind)| kinds[s][k] > 0 && !expects.contains(kind))).collect();
-                    // Text that reads as a number ("200") was sent as text by someone: the
-                    // reader noted the types it saw, not who sent which.
-                    if by_look.is_empty() && held_kinds(f).iter().any(|k| !expects.contains(k)) { have.clone() } else { by_look }
-                }
-                None if !expects.contains(&kind) => have.clone(),
-                None => Vec::new(),
-            };
-            if !wrong.is_empty() {
-                wrong.iter().for_each(|&s| fails[s] = true);
-                let held = if mixed.contains_key(&c) { format!("{} values", held_kinds(f).iter().map(|k| k.name()).collect::<Vec<_>>().join(" and ")) } else { format!("{} values", kind.name()) };
-                findings.push(Finding {
-                    check: "semconv.type",
-                    severity: Severity::Error,
-                    attribute: Some(name.clone()),
-                    services: wrong.iter().map(|&s| tally.services[s].clone()).collect(),
-                    message: format!("{name} should be {} (semantic conventions {}); {} sends {held}", a.type_name(), registry.version, named(&tally, &wrong)),
-                    events: wrong.iter().map(|&s| tally.present[c][s]).sum(),
-                    query: query(ds, vec![exists(name)], by_service(c)),
-                });
-            }
-        }
-        if let Some(members) = a.string_values().filter(|_| Kind::of(f.data_type()) == Kind::Str) {
-            if let Some((per_service, bad)) = coverage::bad_values(ds, c, &tally, &|v| members.contains(&v)) {
-                if !bad.is_empty() {
-                    let offenders: Vec<usize> = order.iter().copied().filter(|&s| per_service[s] > 0).collect();
-                    offenders.iter().for_each(|&s| fails[s] = true);
-                    findings.push(Finding {
-                        check: "semconv.enum",
-                        severity: Severity::Warning,
-                        attribute: Some(name.clone()),
-                        services: offenders.iter().map(|&s| tally.services[s].clone()).collect(),
-                        message: format!("{name} has values semantic conventions {} do not list: {}", registry.version, some_values(&bad)),
-                        events: per_service.iter().sum(),
-                        query: query(ds, vec![exists(name), json!({ "column": name, "op": "not-in", "value": members })], by_service(c)),
-                    });
-                }
-            }
-        }
-        for &s in &have {
-            sem.add(s, !fails[s]);
-        }
-    }
-
-    // Mixed types across services.
-    for (&c, kinds) in &mixed {
-        let name = fields[c].name();
-        let mut parts = Vec::new();
-        for &s in &order {
-            let ks: Vec<&str> = MIXED_KINDS.iter().enumerate().filter(|(k, _)| kinds[s][*k] > 0).map(|(_, k)| k.name()).collect();
-            if !ks.is_empty() {
-                parts.push(format!("{} in {}", ks.join(" and "), tally.services[s]));
-            }
-        }
-        findings.push(Finding {
-            check: "mixed_types",
-            severity: Severity::Warning,
-            attribute: Some(name.clone()),
-            services: carriers(c).iter().map(|&s| tally.services[s].clone()).collect(),
-            message: format!("{name} was sent as {} values: {}", held_kinds(&fields[c]).iter().map(|k| k.name()).collect::<Vec<_>>().join(" and "), parts.join("; ")),
-            events: tally.present[c].iter().sum(),
-            query: query(ds, vec![exists(name)], by_service(c)),
-        });
-    }
-
-    // The team's conventions.
     if let Some(cv) = conventions {
-        for rule in &cv.required {
-            let (applies, missing) = conventions::required(ds, &tally, rule);
-            let when: Vec<String> = rule.when.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-            let scope = if when.is_empty() { "events".to_string() } else { format!("events with {}", when.join(" and ")) };
-            for (k, attr) in rule.attributes.iter().enumerate() {
-                for &s in &order {
-                    if applies[s] == 0 {
-                        continue;
-                    }
-                    let miss = missing[k][s];
-                    conv.add(s, miss == 0);
-                    if miss == 0 {
-                        continue;
-                    }
-                    let mut filters: Vec<Json> = rule.when.iter().map(|(k, v)| json!({ "column": k, "op": "=", "value": v })).collect();
-                    if ds.column_index(attr).is_some() {
-                        filters.push(json!({ "column": attr, "op": "does-not-exist" }));
-                    }
-                    if let Some(sn) = service_name {
-                        filters.push(if s == 0 { json!({ "column": sn, "op": "does-not-exist" }) } else { json!({ "column": sn, "op": "=", "value": tally.services[s] }) });
-                    }
-                    let group: Vec<&str> = ["name"].into_iter().filter(|c| ds.column_index(c).is_some()).collect();
-                    findings.push(Finding {
-                        check: "conventions.required",
-                        severity: Severity::Error,
-                        attribute: Some(attr.clone()),
-                        services: vec![tally.services[s].clone()],
-                        message: format!("{}: {} of {} {scope} lack {attr} ({})", tally.services[s], miss, applies[s], cv.label()),
-                        events: miss,
-                        query: query(ds, filters, group),
-                    });
-                }
-            }
-        }
-        if let Some(p) = &cv.name_pattern {
-            if let Ok(re) = regex_lite::Regex::new(p) {
-                for &c in &attrs {
-                    let name = fields[c].name();
-                    let ok = re.is_match(name);
-                    let have = carriers(c);
-                    have.iter().for_each(|&s| conv.add(s, ok));
-                    if !ok {
-                        findings.push(Finding {
-                            check: "conventions.name",
-                            severity: Severity::Warning,
-                            attribute: Some(name.clone()),
-                            services: have.iter().map(|&s| tally.services[s].clone()).collect(),
-                            message: format!("{name} does not match the name pattern {p} ({}; sent by {})", cv.label(), named(&tally, &have)),
-                            events: tally.present[c].iter().sum(),
-                            query: query(ds, vec![exists(name)], by_service(c)),
-                        });
-                    }
-                }
-            }
-        }
-        for (name, rule) in &cv.attributes {
-            let Some(c) = ds.column_index(name) else { continue };
-            let have = carriers(c);
-            let mut fails = vec![false; n];
-            let kind = Kind::of(fields[c].data_type());
-            if let Some(expects) = rule.expects().filter(|e| !e.contains(&kind)) {
-                let _ = expects;
-                have.iter().for_each(|&s| fails[s] = true);
-                findings.push(Finding {
-                    check: "conventions.type",
-                    severity: Severity::Error,
-                    attribute: Some(name.clone()),
-                    services: have.iter().map(|&s| tally.services[s].clone()).collect(),
-                    message: format!("{name} should be {} ({}); it holds {} values", rule.kind.as_deref().unwrap_or(""), cv.label(), kind.name()),
-                    events: tally.present[c].iter().sum(),
-                    query: query(ds, vec![exists(name)], by_service(c)),
-                });
-            }
-            if (!rule.values.is_empty() || rule.pattern.is_some()) && kind == Kind::Str {
-                let re = rule.pattern.as_deref().and_then(|p| regex_lite::Regex::new(p).ok());
-                let allows = rule.allows(re.as_ref());
-                if let Some((per_service, bad)) = coverage::bad_values(ds, c, &tally, &allows) {
-                    if !bad.is_empty() {
-                        let offenders: Vec<usize> = order.iter().copied().filter(|&s| per_service[s] > 0).collect();
-                        offenders.iter().for_each(|&s| fails[s] = true);
-                        let mut filters = vec![exists(name)];
-                        if !rule.values.is_empty() {
-                            filters.push(json!({ "column": name, "op": "not-in", "value": rule.values }));
-                        }
-                        findings.push(Finding {
-                            check: "conventions.values",
-                            severity: Severity::Error,
-                            attribute: Some(name.clone()),
-                            services: offenders.iter().map(|&s| tally.services[s].clone()).collect(),
-                            message: format!("{name} has values {} does not allow: {}", cv.label(), some_values(&bad)),
-                            events: per_service.iter().sum(),
-                            query: query(ds, filters, by_service(c)),
-                        });
-                    }
-                }
-            }
-            for &s in &have {
-                conv.add(s, !fails[s]);
-            }
-        }
+        conventions::check(&cx, cv, &mut findings, &mut conv);
     }
-
-    // Trace health.
-    let health = health::check(ds, &tally);
+    let health = facts.health();
     if let (Some(h), Some(cols)) = (&health, &spans) {
-        let traces = |ids: &[String]| query(ds, vec![json!({ "column": cols.trace_id, "op": "in", "value": ids })], vec![cols.trace_id.as_str()]);
-        let per = |v: &[u64]| -> Vec<String> { order.iter().copied().filter(|&s| v[s] > 0).map(|s| tally.services[s].clone()).collect() };
-        let mut add = |check, severity, count: u64, services: Vec<String>, message: String, ids: &[String]| {
-            if count > 0 {
-                findings.push(Finding { check, severity, attribute: None, services, message, events: count, query: traces(ids) });
-            }
-        };
-        add("trace.orphans", Severity::Warning, h.orphans, per(&h.per_service.orphans),
-            format!("{} spans name a parent no span here has (their parent's service may not send spans, or drops them)", h.orphans), &h.examples.orphans);
-        add("trace.roots", Severity::Warning, h.traces_with_several_roots, Vec::new(),
-            format!("{} traces have more than one root span (a lost trace context)", h.traces_with_several_roots), &h.examples.several_roots);
-        add("trace.no_root", Severity::Warning, h.traces_without_root, Vec::new(),
-            format!("{} traces have no root span (it was never sent)", h.traces_without_root), &h.examples.without_root);
-        add("trace.skew", Severity::Warning, h.starts_before_parent, per(&h.per_service.starts_before),
-            format!("{} spans start before their parent: clock skew between hosts", h.starts_before_parent), &h.examples.starts_before);
-        add("trace.ends_after_parent", Severity::Info, h.ends_after_parent, per(&h.per_service.ends_after),
-            format!("{} spans end after their parent (work it did not wait for, or clock skew)", h.ends_after_parent), &h.examples.ends_after);
-        if h.duplicate_span_ids > 0 {
-            findings.push(Finding {
-                check: "trace.duplicate_ids",
-                severity: Severity::Warning,
-                attribute: Some(cols.span_id.clone()),
-                services: Vec::new(),
-                message: format!("{} spans reuse another span's id", h.duplicate_span_ids),
-                events: h.duplicate_span_ids,
-                query: query(ds, Vec::new(), vec![cols.span_id.as_str()]),
-            });
-        }
+        trace_findings(&cx, h, cols, &mut findings);
     }
     match service_col {
         None if total_events > 0 => findings.push(Finding {
@@ -497,7 +327,7 @@ pub fn evaluate(ds: &DataSet, conventions: Option<&Conventions>) -> Report {
             services: Vec::new(),
             message: "no event has a service.name: nothing can be told apart by service".into(),
             events: total_events,
-            query: query(ds, Vec::new(), Vec::new()),
+            query: cx.query(Vec::new(), Vec::new()),
         }),
         Some(sc) if tally.events[0] > 0 => {
             let group: Vec<&str> = ["name"].into_iter().filter(|c| ds.column_index(c).is_some()).collect();
@@ -508,16 +338,15 @@ pub fn evaluate(ds: &DataSet, conventions: Option<&Conventions>) -> Report {
                 services: vec![NO_SERVICE.into()],
                 message: format!("{} events have no {}", tally.events[0], fields[sc].name()),
                 events: tally.events[0],
-                query: query(ds, vec![json!({ "column": fields[sc].name(), "op": "does-not-exist" })], group),
+                query: cx.query(vec![json!({ "column": fields[sc].name(), "op": "does-not-exist" })], group),
             });
         }
         _ => {}
     }
-
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(b.events.cmp(&a.events)).then_with(|| a.message.cmp(&b.message)));
 
     // The grid: attributes by overall coverage.
-    let mut grid_attrs = attrs.clone();
+    let mut grid_attrs = cx.attrs.clone();
     let overall = |c: usize| tally.present[c].iter().sum::<u64>();
     grid_attrs.sort_by(|&a, &b| overall(b).cmp(&overall(a)).then_with(|| fields[a].name().cmp(fields[b].name())));
     let row = |s: Option<usize>| -> Vec<f64> {
@@ -526,9 +355,6 @@ pub fn evaluate(ds: &DataSet, conventions: Option<&Conventions>) -> Report {
             None => pct(overall(c), total_events),
         }).collect()
     };
-    let mut coverage = vec![row(None)];
-    let mut services = Vec::new();
-    let finding_count = |name: &str| findings.iter().filter(|f| f.services.iter().any(|s| s == name)).count();
     let sent = |s: Option<usize>| -> (usize, f64) {
         let carried: Vec<f64> = grid_attrs.iter().filter_map(|&c| {
             let (p, e) = match s { Some(s) => (tally.present[c][s], tally.events[s]), None => (overall(c), total_events) };
@@ -537,9 +363,11 @@ pub fn evaluate(ds: &DataSet, conventions: Option<&Conventions>) -> Report {
         let mean = if carried.is_empty() { 0.0 } else { carried.iter().sum::<f64>() / carried.len() as f64 };
         (carried.len(), mean)
     };
+    let finding_count = |name: &str| findings.iter().filter(|f| f.services.iter().any(|s| s == name)).count();
+    let mut coverage = vec![row(None)];
     let (a, cov) = sent(None);
-    services.push(ServiceReport { name: "all services".into(), events: total_events, attributes: a, coverage: cov, semconv: sem.total(), conventions: conv.total(), findings: findings.len() });
-    for &s in &order {
+    let mut services = vec![ServiceReport { name: "all services".into(), events: total_events, attributes: a, coverage: cov, semconv: sem.total(), conventions: conv.total(), findings: findings.len() }];
+    for &s in &cx.order {
         let (a, cov) = sent(Some(s));
         services.push(ServiceReport {
             name: tally.services[s].clone(),
@@ -552,37 +380,12 @@ pub fn evaluate(ds: &DataSet, conventions: Option<&Conventions>) -> Report {
         });
         coverage.push(row(Some(s)));
     }
-
-    // Distinct values per column.
-    let mut columns: Vec<ColumnReport> = Vec::with_capacity(fields.len());
-    for (c, f) in fields.iter().enumerate() {
-        let present = overall(c);
-        let kind = Kind::of(f.data_type());
-        // Trace health has counted the ids (per trace: a span id two traces share counts twice).
-        let from_health = health.as_ref().zip(spans.as_ref()).and_then(|(h, s)| {
-            let i = [Some(&s.trace_id), Some(&s.span_id), s.parent_id.as_ref()].iter().position(|n| n.is_some_and(|n| n == f.name()))?;
-            Some([(h.traces, true), (h.spans - h.duplicate_span_ids, false), (h.parents, false)][i])
-        });
-        let (distinct, exact) = from_health.unwrap_or_else(|| cardinality::distinct(ds, c));
-        let lower = f.name().to_ascii_lowercase();
-        let id_name = lower.ends_with(".id") || lower.ends_with("_id") || lower.ends_with("id") && lower.len() > 2 && f.name().ends_with("Id");
-        let id_like = present >= 100 && matches!(kind, Kind::Str | Kind::Int)
-            && (distinct as f64 >= 0.9 * present as f64 || id_name && distinct as f64 >= 0.05 * present as f64 && values_look_like_ids(ds, c));
-        columns.push(ColumnReport { name: f.name().clone(), kind: kind.name(), present: pct(present, total_events), distinct, exact, id_like, bubbleup: false });
-    }
-    let mut candidates: Vec<usize> = (0..columns.len())
-        .filter(|&c| !skip[c] && !columns[c].id_like && columns[c].kind == "string" && columns[c].distinct >= 10 && overall(c) >= 2 * columns[c].distinct)
-        .collect();
-    candidates.sort_by(|&a, &b| columns[b].distinct.cmp(&columns[a].distinct).then_with(|| columns[a].name.cmp(&columns[b].name)));
-    for &c in candidates.iter().take(8) {
-        columns[c].bubbleup = true;
-    }
-
+    let columns = columns(&cx, &skip, health.as_ref(), spans.as_ref(), total_events);
     Report {
         events: total_events,
         semconv_version: registry.version.clone(),
         conventions: conventions.map(|c| c.label().to_string()),
-        service_column: service_name.map(String::from),
+        service_column: cx.service_name().map(String::from),
         services,
         attributes: grid_attrs.iter().map(|&c| fields[c].name().clone()).collect(),
         coverage,
@@ -592,13 +395,87 @@ pub fn evaluate(ds: &DataSet, conventions: Option<&Conventions>) -> Report {
     }
 }
 
-/// Whether a string column's first values are hex or UUID text of at least 16 characters (trace
-/// and span ids, request ids), as opposed to ids people read (`u-123`, emails).
-fn values_look_like_ids(ds: &DataSet, col: usize) -> bool {
-    let Some(b) = ds.batches().first() else { return false };
-    let Some(s) = crate::query::column::strings(b.column(col)) else { return false };
-    let sample: Vec<&str> = (0..b.num_rows()).filter_map(|i| s.get(i)).take(50).collect();
-    !sample.is_empty() && sample.iter().all(|v| v.len() >= 16 && v.bytes().all(|c| c.is_ascii_hexdigit() || c == b'-'))
+/// One attribute, several types across services.
+fn mixed_types(cx: &Cx, findings: &mut Vec<Finding>) {
+    for (&c, kinds) in &cx.mixed {
+        let name = cx.fields[c].name();
+        let mut parts = Vec::new();
+        for &s in &cx.order {
+            let ks: Vec<&str> = MIXED_KINDS.iter().enumerate().filter(|(k, _)| kinds[s][*k] > 0).map(|(_, k)| k.name()).collect();
+            if !ks.is_empty() {
+                parts.push(format!("{} in {}", ks.join(" and "), cx.tally.services[s]));
+            }
+        }
+        findings.push(Finding {
+            check: "mixed_types",
+            severity: Severity::Warning,
+            attribute: Some(name.clone()),
+            services: cx.names(&cx.carriers(c)),
+            message: format!("{name} was sent as {} values: {}", held_kinds(&cx.fields[c]).iter().map(|k| k.name()).collect::<Vec<_>>().join(" and "), parts.join("; ")),
+            events: cx.events(c),
+            query: cx.query(vec![exists(name)], cx.by_service(c)),
+        });
+    }
+}
+
+fn trace_findings(cx: &Cx, h: &Health, cols: &SpanColumns, findings: &mut Vec<Finding>) {
+    let traces = |ids: &[String]| cx.query(vec![json!({ "column": cols.trace_id, "op": "in", "value": ids })], vec![cols.trace_id.as_str()]);
+    let per = |v: &[u64]| -> Vec<String> { cx.order.iter().copied().filter(|&s| v[s] > 0).map(|s| cx.tally.services[s].clone()).collect() };
+    let mut add = |check, severity, count: u64, services: Vec<String>, message: String, ids: &[String]| {
+        if count > 0 {
+            findings.push(Finding { check, severity, attribute: None, services, message, events: count, query: traces(ids) });
+        }
+    };
+    add("trace.orphans", Severity::Warning, h.orphans, per(&h.per_service.orphans),
+        format!("{} spans name a parent no span here has (their parent's service may not send spans, or drops them)", h.orphans), &h.examples.orphans);
+    add("trace.roots", Severity::Warning, h.traces_with_several_roots, Vec::new(),
+        format!("{} traces have more than one root span (a lost trace context)", h.traces_with_several_roots), &h.examples.several_roots);
+    add("trace.no_root", Severity::Warning, h.traces_without_root, Vec::new(),
+        format!("{} traces have no root span (it was never sent)", h.traces_without_root), &h.examples.without_root);
+    add("trace.skew", Severity::Warning, h.starts_before_parent, per(&h.per_service.starts_before),
+        format!("{} spans start before their parent: clock skew between hosts", h.starts_before_parent), &h.examples.starts_before);
+    add("trace.ends_after_parent", Severity::Info, h.ends_after_parent, per(&h.per_service.ends_after),
+        format!("{} spans end after their parent (work it did not wait for, or clock skew)", h.ends_after_parent), &h.examples.ends_after);
+    if h.duplicate_span_ids > 0 {
+        findings.push(Finding {
+            check: "trace.duplicate_ids",
+            severity: Severity::Warning,
+            attribute: Some(cols.span_id.clone()),
+            services: Vec::new(),
+            message: format!("{} spans reuse another span's id", h.duplicate_span_ids),
+            events: h.duplicate_span_ids,
+            query: cx.query(Vec::new(), vec![cols.span_id.as_str()]),
+        });
+    }
+}
+
+/// Distinct values per column, ids, and the columns BubbleUp reads best.
+fn columns(cx: &Cx, skip: &[bool], health: Option<&Health>, spans: Option<&SpanColumns>, total_events: u64) -> Vec<ColumnReport> {
+    let mut columns: Vec<ColumnReport> = Vec::with_capacity(cx.fields.len());
+    for (c, f) in cx.fields.iter().enumerate() {
+        let present = cx.events(c);
+        let kind = Kind::of(f.data_type());
+        // Trace health has counted the ids (per trace: a span id two traces share counts twice).
+        let from_health = health.zip(spans).and_then(|(h, s)| {
+            let i = [Some(&s.trace_id), Some(&s.span_id), s.parent_id.as_ref()].iter().position(|n| n.is_some_and(|n| n == f.name()))?;
+            Some([(h.traces, true), (h.spans - h.duplicate_span_ids, false), (h.parents, false)][i])
+        });
+        let (distinct, exact) = from_health.unwrap_or_else(|| cx.facts.distinct(c));
+        let lower = f.name().to_ascii_lowercase();
+        let id_name = lower.ends_with(".id") || lower.ends_with("_id") || lower.ends_with("id") && lower.len() > 2 && f.name().ends_with("Id");
+        let id_like = present >= 100
+            && matches!(kind, Kind::Str | Kind::Int)
+            && (distinct as f64 >= 0.9 * present as f64 || id_name && distinct as f64 >= 0.05 * present as f64 && cx.facts.looks_like_ids(c));
+        columns.push(ColumnReport { name: f.name().clone(), kind: kind.name(), present: pct(present, total_events), distinct, exact, id_like, bubbleup: false });
+    }
+    let mut candidates: Vec<usize> = (0..columns.len())
+        .filter(|&c| !skip[c] && !columns[c].id_like && columns[c].kind == "string" && columns[c].distinct >= 10 && cx.events(c) >= 2 * columns[c].distinct)
+        .collect();
+    candidates.sort_by(|&a, &b| columns[b].distinct.cmp(&columns[a].distinct).then_with(|| columns[a].name.cmp(&columns[b].name)));
+    for &c in candidates.iter().take(8) {
+        columns[c].bubbleup = true;
+    }
+    columns
 }
 
 /// The kinds of value a mixed column's reader saw (its field metadata).
