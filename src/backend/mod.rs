@@ -14,6 +14,7 @@ use arrow_array::RecordBatch;
 use crate::error::{Error, Result};
 
 pub mod pushdown;
+pub mod quality;
 pub mod sql;
 pub mod table;
 

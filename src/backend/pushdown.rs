@@ -294,7 +294,7 @@ pub async fn table_range<C: Client>(client: &mut C, backend: &Backend, time: &Co
     Ok((n > 0.0).then(|| (output_at(b.column(0), 0).as_f64().unwrap_or(0.0) as i64, output_at(b.column(1), 0).as_f64().unwrap_or(0.0) as i64)))
 }
 
-fn from(q: &mut Sql, b: &Backend) -> String {
+pub(super) fn from(q: &mut Sql, b: &Backend) -> String {
     let db = q.ident(if b.database.is_empty() { "default" } else { &b.database });
     let t = q.ident(&b.table);
     format!("{db}.{t}")
@@ -799,7 +799,7 @@ fn first_int(batches: &[RecordBatch]) -> Option<i64> {
 }
 
 /// A calculation's output from an answer's column.
-fn output_at(col: &ArrayRef, r: usize) -> Output {
+pub(super) fn output_at(col: &ArrayRef, r: usize) -> Output {
     if col.is_null(r) {
         return Output::Null;
     }
@@ -819,7 +819,7 @@ fn output_at(col: &ArrayRef, r: usize) -> Output {
 }
 
 /// A breakdown value from an answer's column.
-fn value_at(col: &ArrayRef, r: usize) -> Value {
+pub(super) fn value_at(col: &ArrayRef, r: usize) -> Value {
     if col.is_null(r) {
         return Value::Null;
     }

@@ -144,8 +144,10 @@ enum Command {
     /// (--conventions), distinct values per column, trace health; every finding with the query
     /// that shows it.
     Quality {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "backend")]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        store: Store,
         /// The team's conventions JSON, inline or @path (see ARCHITECTURE.md, "Telemetry quality").
         #[arg(long)]
         conventions: Option<String>,
@@ -276,13 +278,22 @@ fn run(cmd: Command) -> Result<(), String> {
             let slo = apiary::slo::Slo::from_json_str(&inline_or_file(slo, "slo")?).map_err(|e| e.to_string())?;
             print_as_of(&files, sample_rate, at.as_deref(), |ds, at_ms| apiary::slo::evaluate(ds, &slo, at_ms))
         }
-        Command::Quality { files, conventions, format } => {
+        Command::Quality { files, store, conventions, format } => {
             let conventions = match conventions {
                 Some(c) => Some(apiary::quality::Conventions::parse(&inline_or_file(c, "conventions")?).map_err(|e| e.to_string())?),
                 None => None,
             };
-            let ds = load_all(&files)?;
-            let report = apiary::quality::evaluate(&ds, conventions.as_ref());
+            let report = match store.backend()? {
+                Some(b) => {
+                    let mut http = clickhouse::Http::new();
+                    apiary::pace::finish(async {
+                        let table = apiary::backend::Table::discover(&b, &mut http).await?;
+                        apiary::backend::quality::report(&mut http, &b, &table, conventions.as_ref()).await
+                    })
+                    .map_err(|e| e.to_string())?
+                }
+                None => apiary::quality::evaluate(&load_all(&files)?, conventions.as_ref()),
+            };
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
                 Format::Table => print!("{}", output::quality_text(&report)),

@@ -248,6 +248,41 @@ def main():
         rc, out, err = run([a.apiary, "query", "--backend", url, "--table", "demo", "--spec", '{"time_range": 99999999}'], env)
         report(None if rc == 0 and json.loads(out)["results"][0]["data"]["COUNT"] > 0 else f"the demo table after the injections: {rc} {err}", "tables intact")
 
+        # The quality report from the store equals the tab's: services, coverage, scores, every
+        # finding but trace health's (a store's report has none), distinct values (exact ones
+        # equal, estimates within 3%: HyperLogLog++ here, uniqCombined64 there).
+        conventions = json.dumps({
+            "name": "pushdown conventions",
+            "required": [{"when": {"span.kind": "server"}, "attributes": ["http.route", "customer.plan", "nope.absent"]},
+                         {"when": {"region": "eu-west-1", "span.kind": "client"}, "attributes": ["db.system"]}],
+            "name_pattern": "^[a-z][a-z_]*(\\.[a-z][a-z_]*)*$",
+            "attributes": {"team": {"type": "string", "values": ["storefront", "payments"]},
+                           "customer.plan": {"pattern": "^(free|pro)$"}, "retry.count": {"type": "string"}}})
+        for extra in ([], ["--conventions", conventions]):
+            rc1, local, err1 = run([a.apiary, "quality", data, "--format", "json"] + extra)
+            rc2, pushed, err2 = run([a.apiary, "quality", "--backend", url, "--table", "demo", "--format", "json"] + extra, env)
+            what = f"quality report{' with conventions' if extra else ''}"
+            if rc1 != 0 or rc2 != 0:
+                report(f"local {rc1} {err1}, pushed down {rc2} {err2}", what)
+                continue
+            lq, pq = json.loads(local), json.loads(pushed)
+            lq["findings"] = [f for f in lq["findings"] if not f["check"].startswith("trace.")]
+            diff = None
+            for key in ("events", "services", "attributes", "coverage", "findings", "conventions", "service_column"):
+                diff = diff or first_difference(lq.get(key), pq.get(key), 1e-9, f"$.{key}")
+            for lc, pc in zip(lq["columns"], pq["columns"]):
+                if (lc["name"], lc["type"], lc["present"]) != (pc["name"], pc["type"], pc["present"]):
+                    diff = diff or f"column {lc} vs {pc}"
+                elif lc["exact"] and pc["exact"] and lc["distinct"] != pc["distinct"]:
+                    diff = diff or f"distinct {lc} vs {pc}"
+                elif abs(lc["distinct"] - pc["distinct"]) > 0.03 * max(lc["distinct"], 1):
+                    diff = diff or f"estimate {lc} vs {pc}"
+                elif (lc["id_like"], lc["bubbleup"]) != (pc["id_like"], pc["bubbleup"]):
+                    diff = diff or f"notes {lc} vs {pc}"
+            report(diff, what)
+            if extra and diff is None and not any(f["check"] == "conventions.required" for f in pq["findings"]):
+                report("no conventions.required finding", what)
+
         # A bad key is ClickHouse's own words; an unknown table too.
         rc, out, err = run([a.apiary, "query", "--backend", url, "--table", "demo", "--spec", "{}"], dict(env, APIARY_CLICKHOUSE_KEY="wrong"))
         report(None if rc != 0 and "AUTHENTICATION_FAILED" in err and "wrong" not in err else f"{rc} {err}", "a wrong key")
