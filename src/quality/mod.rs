@@ -113,6 +113,9 @@ pub struct Report {
     pub coverage: Vec<Vec<f64>>,
     pub columns: Vec<ColumnReport>,
     pub health: Option<Health>,
+    /// Why there is no trace health.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_note: Option<String>,
     /// Errors first, then warnings, then notes; most events first.
     pub findings: Vec<Finding>,
 }
@@ -390,6 +393,11 @@ pub fn report(facts: &dyn Facts, conventions: Option<&Conventions>) -> Report {
         attributes: grid_attrs.iter().map(|&c| fields[c].name().clone()).collect(),
         coverage,
         columns,
+        health_note: match (&health, &spans) {
+            (Some(_), _) => None,
+            (None, Some(_)) => Some("Trace health reads the spans themselves: bring the events into the tab to see it.".into()),
+            (None, None) => Some("No trace and span id columns: these events are not spans.".into()),
+        },
         health,
         findings,
     }

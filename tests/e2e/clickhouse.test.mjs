@@ -247,3 +247,36 @@ test('an error ClickHouse sends after a 200 (in the body, as when it had started
     odd.kill();
   }
 });
+
+test('the quality report on the store: counted by ClickHouse, equal to the CLI\'s push-down report; a finding\'s query runs there', async () => {
+  const page = await newPage(env.context);
+  const posts = [];
+  page.on('request', (r) => { if (r.url().startsWith(url) && r.method() === 'POST') posts.push(r.postData() || ''); });
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  await connect(page, 'otel_traces', KEY);
+  await page.waitForSelector('.apiary[data-store=connected][data-state=ready]', { timeout: 60_000 });
+  await page.click('details.ap-quality > summary');
+  const before = posts.length;
+  await page.click('.ap-quality-check');
+  await page.waitForSelector('.ap-quality[data-state=done]', { timeout: 60_000 });
+  const want = JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['quality', '--backend', url, '--table', 'otel_traces', '--format', 'json'],
+    { encoding: 'utf8', env: { ...process.env, APIARY_CLICKHOUSE_USER: 'apiary', APIARY_CLICKHOUSE_KEY: KEY } }));
+  // Counted there: a few requests, the coverage among them.
+  const asked = posts.slice(before);
+  assert.ok(asked.length >= 2 && asked.length <= 8, `${asked.length} requests`);
+  assert.ok(asked.some((p) => /countIf\(isNotNull/.test(p)), asked.join('\n'));
+  const messages = await page.$$eval('.ap-quality-msg', (m) => m.map((x) => x.textContent));
+  assert.deepEqual(messages, want.findings.map((f) => f.message));
+  assert.ok(messages.some((m) => m.startsWith('http.method is deprecated')), messages.join('\n'));
+  const services = await page.$$eval('.ap-quality-services tr[data-service]', (trs) => trs.map((tr) => [tr.children[0].textContent, tr.children[1].textContent]));
+  assert.deepEqual(services.slice(1), want.services.slice(1).map((s) => [s.name, s.events.toLocaleString('en-US')]));
+  assert.match(await page.textContent('.ap-quality-health'), /bring the events into the tab/);
+  // A finding's query is pushed down like any other.
+  await page.locator('.ap-quality-open').first().click();
+  await page.waitForSelector('.apiary[data-store=connected][data-state=ready]', { timeout: 60_000 });
+  assert.deepEqual((await spec(page)).filters, want.findings[0].query.filters);
+  assert.ok((await tableRows(page)).length > 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -1,5 +1,6 @@
-//! The app's quality report: checked on the events in the tab when asked, again when the data
-//! changes while it is on view, and from a link; each finding's query opens in the builder.
+//! The app's quality report: checked on the events in the tab (or counted by the connected
+//! ClickHouse) when asked, again when the data or the store changes while it is on view, and
+//! from a link; each finding's query opens in the builder.
 
 use super::*;
 use crate::web::quality::Out;
@@ -39,15 +40,23 @@ impl App {
     /// checking, then the check runs in one go (at 5M events, about a second).
     pub(super) fn check_quality(&mut self) {
         let Some(q) = self.model.quality.clone() else { return };
-        if self.model.store.is_some() {
-            self.views.quality.render(Err("The quality report reads the events in the tab: bring the events into the tab, or disconnect the store".into()), q.service, 0.0, dom::theme());
+        let run = self.work.quality_runs.get() + 1;
+        self.work.quality_runs.set(run);
+        if let Some(store) = &self.model.store {
+            // Counted by ClickHouse; trace health needs the spans in the tab.
+            self.views.quality.busy(Some(&format!("checking {}.{} in ClickHouse…", store.backend.database, store.backend.table)));
+            let (backend, table, d) = (store.backend.clone(), Rc::clone(&store.table), self.dispatch.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let t0 = dom::now();
+                let mut client = crate::web::fetch::Post::default();
+                let out = crate::backend::quality::report(&mut client, &backend, &table, q.conventions.as_ref()).await.map_err(|e| e.to_string());
+                d.send(Msg::QualityDone { run, out, took: dom::now() - t0 });
+            });
             return;
         }
         if self.model.data.num_rows() == 0 {
             return;
         }
-        let run = self.work.quality_runs.get() + 1;
-        self.work.quality_runs.set(run);
         self.views.quality.busy(Some(&format!("checking {} events…", dom::thousands(self.model.data.num_rows() as u64))));
         let data = Rc::clone(&self.model.data);
         let d = self.dispatch.clone();

@@ -71,6 +71,7 @@ impl App {
         self.model.cache.clear();
         self.model.trace_cache.clear();
         self.show_weighting();
+        self.check_quality();
         match self.model.chosen.clone() {
             Some(spec) => self.run(spec, false),
             None => self.run_default(),

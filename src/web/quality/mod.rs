@@ -302,7 +302,7 @@ impl QualityView {
                 dom::thousands(h.starts_before_parent),
                 dom::thousands(h.ends_after_parent)
             ),
-            None => "No trace and span id columns: these events are not spans.".to_string(),
+            None => r.health_note.clone().unwrap_or_default(),
         };
         self.health.set_text_content(Some(&text));
     }
