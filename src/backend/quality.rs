@@ -15,9 +15,9 @@ use super::pushdown::{from, output_at, table_range, value_at};
 use super::{Backend, Client, Sql, Table};
 use crate::dataset::{DataSet, SampleRate};
 use crate::error::Result;
-use crate::quality::conventions::Required;
-use crate::quality::coverage::{Tally, NO_SERVICE};
-use crate::quality::facts::{Allowed, BadValues, Facts, RequiredCounts};
+use crate::quality::conventions::{Required, RequiredCounts};
+use crate::quality::coverage::{Allowed, BadValues, Tally, NO_SERVICE};
+use crate::quality::facts::Facts;
 use crate::quality::{cardinality::EXACT_BOUND, Conventions, Health};
 use crate::query::column::Kind;
 use crate::value::Value;
@@ -159,7 +159,7 @@ pub async fn facts<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
                             Value::Str(s) => Some(s),
                             _ => None,
                         }).collect();
-                        ids[c] = crate::quality::facts::looks_like_ids(&sample.iter().map(String::as_str).collect::<Vec<_>>());
+                        ids[c] = crate::quality::local::looks_like_ids(&sample.iter().map(String::as_str).collect::<Vec<_>>());
                     }
                     at += 1;
                 }

@@ -2,6 +2,7 @@
 //! the checks read (values outside an allowed set, the kinds of values in a mixed column).
 
 use arrow_array::Array;
+use serde::Serialize;
 
 use super::values::ValueIds;
 use crate::dataset::DataSet;
@@ -77,9 +78,39 @@ impl Tally {
     }
 }
 
+/// Values a column may hold: one of `values` (when given) and matching `pattern` (when given).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Allowed {
+    pub values: Option<Vec<String>>,
+    pub pattern: Option<String>,
+}
+
+impl Allowed {
+    /// Whether `v` is allowed (a pattern that does not compile allows nothing).
+    pub fn test(&self) -> impl Fn(&str) -> bool + '_ {
+        let re = self.pattern.as_deref().map(regex_lite::Regex::new);
+        move |v: &str| {
+            self.values.as_ref().is_none_or(|vals| vals.iter().any(|x| x == v))
+                && match &re {
+                    None => true,
+                    Some(Ok(r)) => r.is_match(v),
+                    Some(Err(_)) => false,
+                }
+        }
+    }
+
+    /// A key for the answers of a store fetched ahead.
+    pub fn key(&self, col: usize) -> String {
+        format!("{col}:{}", serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
+/// Per service, events whose value is not allowed; and the values with their counts, most first.
+pub type BadValues = (Vec<u64>, Vec<(String, u64)>);
+
 /// Per service, events whose value in string column `col` fails `allowed`, and the failing
 /// values with their counts (most first). `None` when `col` is not a string column.
-pub fn bad_values(ds: &DataSet, col: usize, tally: &Tally, allowed: &dyn Fn(&str) -> bool) -> Option<super::facts::BadValues> {
+pub fn bad_values(ds: &DataSet, col: usize, tally: &Tally, allowed: &dyn Fn(&str) -> bool) -> Option<BadValues> {
     let ids = ValueIds::of(ds, col)?;
     let ok: Vec<bool> = std::iter::once(true).chain(ids.values.iter().map(|v| allowed(v))).collect();
     let mut per_service = vec![0u64; tally.services.len()];

@@ -19,12 +19,16 @@ pub mod conventions;
 pub mod coverage;
 pub mod facts;
 pub mod health;
+pub mod local;
 pub mod registry;
 mod semconv;
+mod team;
 mod values;
 
 pub use conventions::Conventions;
-pub use facts::{Allowed, Facts, Local};
+pub use coverage::Allowed;
+pub use facts::Facts;
+pub use local::Local;
 pub use health::Health;
 pub use registry::Registry;
 
@@ -316,7 +320,7 @@ pub fn report(facts: &dyn Facts, conventions: Option<&Conventions>) -> Report {
     mixed_types(&cx, &mut findings);
     let mut conv = Score::new(n);
     if let Some(cv) = conventions {
-        conventions::check(&cx, cv, &mut findings, &mut conv);
+        team::check(&cx, cv, &mut findings, &mut conv);
     }
     let health = facts.health();
     if let (Some(h), Some(cols)) = (&health, &spans) {

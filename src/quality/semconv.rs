@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::facts::Allowed;
+use super::coverage::Allowed;
 use super::registry::Attribute;
 use super::{exists, held_kinds, some_values, Cx, Finding, Score, Severity};
 use crate::query::column::Kind;

@@ -95,6 +95,16 @@ impl Engine {
         Ok(b.to_json().to_string())
     }
 
+    /// The instrumentation quality report (JSON as `apiary quality --format json` prints it);
+    /// `conventions`: the team's conventions JSON, or empty.
+    pub fn quality(&self, conventions: &str) -> Result<String, JsError> {
+        let conventions = match conventions.trim() {
+            "" => None,
+            c => Some(crate::quality::Conventions::parse(c).map_err(js)?),
+        };
+        serde_json::to_string(&crate::quality::evaluate(&self.data, conventions.as_ref())).map_err(js)
+    }
+
     /// An SLO's report (JSON as `apiary slo` prints it) as of the data's latest event.
     pub fn slo(&self, slo: &str) -> Result<String, JsError> {
         let slo = crate::slo::Slo::from_json_str(slo).map_err(js)?;

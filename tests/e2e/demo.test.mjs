@@ -88,6 +88,9 @@ test('the JS API reports bad input as an Error with the engine message', async (
     results.loaded = engine.load('demo.arrow', bytes);
     results.callMs = performance.now() - t;
     results.engineMs = engine.lastLoadMs;
+    // The quality report through the API; a conventions file with a mistake says where.
+    results.quality = JSON.parse(engine.quality(''));
+    try { engine.quality('{"required": [{"attributes": []}]}'); } catch (e) { results.conventions = [e instanceof Error, e.message]; }
     return results;
   });
   assert.equal(out.failedLoadMs, 0);
@@ -98,6 +101,11 @@ test('the JS API reports bad input as an Error with the engine message', async (
   assert.deepEqual(out.query[0], true);
   assert.match(out.query[1], /calculations\[0\]\.column/);
   assert.equal(out.rows, 0);
+  const want = JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['quality', path.join('www', 'demo.arrow'), '--format', 'json'], { encoding: 'utf8' }));
+  assert.deepEqual(out.quality.findings.map((f) => f.message), want.findings.map((f) => f.message));
+  assert.deepEqual(out.quality.services, want.services);
+  assert.deepEqual(out.conventions[0], true);
+  assert.match(out.conventions[1], /required\[0\]/);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -210,7 +210,10 @@ async function main() {
     burn_alerts: [{ type: 'multi_window' }, { type: 'exhaustion_time', exhaustion_minutes: 240 }, { type: 'budget_rate', budget_rate_window_minutes: 60, budget_rate_decrease_percent: 5 }] });
   const slo = await median(() => JSON.parse(engine.slo(sloJson)));
   result.queries.push({ name: 'SLO report: 30 days, burn-down, daily compliance, burn alerts (Apiary only)', apiary_ms: slo.ms, apiary_first_ms: slo.first });
-  log(`apiary derived ${derived.ms.toFixed(2)} ms vs plain ${plain.ms.toFixed(2)} ms; SLO ${slo.ms.toFixed(2)} ms`);
+  // The instrumentation quality report (coverage, semantic conventions, distinct values, trace health).
+  const quality = await median(() => JSON.parse(engine.quality('')));
+  result.queries.push({ name: 'instrumentation quality report: coverage, conventions, distinct values, trace health (Apiary only)', apiary_ms: quality.ms, apiary_first_ms: quality.first });
+  log(`apiary derived ${derived.ms.toFixed(2)} ms vs plain ${plain.ms.toFixed(2)} ms; SLO ${slo.ms.toFixed(2)} ms; quality ${quality.ms.toFixed(2)} ms`);
   // Kept for the comparison with DuckDB, not part of the report.
   Object.defineProperty(result, 'apiaryAnswers', { value: apiaryAnswers, enumerable: false });
   Object.defineProperty(result, 'apiaryQ7', { value: a7.last, enumerable: false });
