@@ -209,3 +209,26 @@ fn demo_as_parquet_and_ndjson_has_the_same_rows_as_arrow() {
         assert_eq!(got, want, "{format}");
     }
 }
+
+#[test]
+fn quality_prints_a_table_or_json_and_refuses_a_bad_conventions_file() {
+    let fixture = "tests/fixtures/quality_sdk.jsonl";
+    let (code, out, err) = apiary(&["quality", fixture, "--format", "json", "--conventions", "@tests/fixtures/quality_conventions.json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Json = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["events"], 16);
+    assert_eq!(v["conventions"], "Storefront conventions");
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["check"] == "conventions.required"));
+    // The table: services, the coverage grid as text, the findings.
+    let (code, out, err) = apiary(&["quality", fixture]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("coverage: % of each service's events"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("http.method") && l.split_whitespace().collect::<Vec<_>>() == ["http.method", "50", "100", "-", "-"]), "{out}");
+    assert!(out.contains("http.method is deprecated"), "{out}");
+    let (code, _, err) = apiary(&["quality", fixture, "--conventions", "{\"required\": [{\"attributes\": 7}]}"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("conventions file, line 1"), "{err}");
+    let (code, _, err) = apiary(&["quality", fixture, "--format", "csv"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("json or table"), "{err}");
+}

@@ -142,6 +142,16 @@ pub fn quality_text(r: &apiary::quality::Report) -> String {
         .map(|s| vec![s.name.clone(), s.events.to_string(), s.attributes.to_string(), format!("{:.0}%", s.coverage), score(s.semconv), score(s.conventions), s.findings.to_string()])
         .collect();
     out += &aligned(&head, &rows);
+    // Coverage: attributes down, services across (the page's grid).
+    out += "\n\ncoverage: % of each service's events carrying the attribute\n";
+    let head: Vec<String> = std::iter::once("attribute".to_string()).chain(r.services.iter().map(|s| if s.name == "all services" { "all".to_string() } else { s.name.clone() })).collect();
+    let rows: Vec<Vec<String>> = r
+        .attributes
+        .iter()
+        .enumerate()
+        .map(|(a, name)| std::iter::once(name.clone()).chain(r.coverage.iter().map(|row| if row[a] > 0.0 { format!("{:.0}", row[a]) } else { "-".into() })).collect())
+        .collect();
+    out += &aligned(&head, &rows);
     out += "\n\nfindings\n";
     for f in &r.findings {
         out += &format!("  {:<7} {:<22} {}\n", format!("{:?}", f.severity).to_lowercase(), f.check, f.message);
