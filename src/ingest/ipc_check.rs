@@ -211,6 +211,21 @@ fn check_message(meta: &[u8], body: &[u8], what: &str, layouts: &mut Layouts, to
     Ok(())
 }
 
+/// Whether the first record batch of an Arrow IPC stream or file is ZSTD-compressed: `None`
+/// while `bytes` (the start of the source) do not reach that batch's metadata yet.
+pub fn first_batch_zstd(bytes: &[u8]) -> Option<bool> {
+    // A file starts with its magic, then its messages as a stream has them.
+    let mut at = if bytes.starts_with(b"ARROW1") { 8 } else { 0 };
+    loop {
+        let (meta_at, body_at) = frame(bytes, at, "").ok()??;
+        let msg = root_as_message(&bytes[meta_at..body_at]).ok()?;
+        if let Some(batch) = msg.header_as_record_batch() {
+            return Some(batch.compression().is_some_and(|c| c.codec() == arrow_ipc::CompressionType::ZSTD));
+        }
+        at = body_at + usize::try_from(msg.bodyLength()).ok()?;
+    }
+}
+
 /// Read the framing of the message at `at`: (metadata, body start). `None` at end of stream.
 pub(super) fn frame(bytes: &[u8], at: usize, what: &str) -> Result<Option<(usize, usize)>, String> {
     let Some(first) = le_i32(bytes, at) else {
@@ -330,4 +345,25 @@ pub fn check_file(bytes: &[u8]) -> Result<(arrow_schema::Schema, Vec<Span>), Str
     let schema = footer.schema().ok_or("no schema in the footer")?;
     let schema = arrow_ipc::convert::try_fb_to_schema(schema).map_err(|e| format!("footer schema: {e}"))?;
     Ok((schema, spans))
+}
+
+#[cfg(test)]
+mod zstd_tests {
+    use super::first_batch_zstd;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("tests/fixtures/{name}")).unwrap()
+    }
+
+    #[test]
+    fn the_first_batch_tells_zstd_from_the_rest() {
+        let zstd = fixture("wide_zstd.arrows");
+        assert_eq!(first_batch_zstd(&zstd), Some(true));
+        // Not known until the first batch's metadata has arrived.
+        assert_eq!(first_batch_zstd(&zstd[..64]), None);
+        assert_eq!(first_batch_zstd(&fixture("flat.arrows")), Some(false));
+        // A file (LZ4 buffers): past its magic, the same walk.
+        assert_eq!(first_batch_zstd(&fixture("wide.arrow")), Some(false));
+        assert_eq!(first_batch_zstd(b"not arrow at all"), None);
+    }
 }

@@ -16,6 +16,16 @@ mod receive;
 
 pub use receive::Receiving;
 
+/// Whether this build decodes ZSTD (natively always; in the browser only the decoder module,
+/// built with the `zstd` feature: the page hands such sources to it).
+pub const ZSTD: bool = !cfg!(target_arch = "wasm32") || cfg!(feature = "zstd");
+
+/// Whether `bytes` are an Arrow IPC stream or file whose batches this build cannot decompress
+/// (ZSTD in the page's module): the decoder module reads them.
+pub fn needs_zstd(bytes: &[u8]) -> bool {
+    !ZSTD && ipc_check::first_batch_zstd(bytes) == Some(true)
+}
+
 use arrow_array::RecordBatch;
 
 use crate::error::{Error, Result};
@@ -210,10 +220,11 @@ impl Decoding {
     }
 }
 
-/// Map a codec error to the message the browser shows for ZSTD, which needs C there.
+/// Map a codec error to the message the browser shows for ZSTD, which only the decoder module
+/// reads there.
 pub(crate) fn codec_hint(msg: String) -> String {
-    if cfg!(target_arch = "wasm32") && msg.to_ascii_lowercase().contains("zstd") {
-        format!("{msg} (ZSTD-compressed data is not supported in the browser; the apiary CLI reads it)")
+    if !ZSTD && msg.to_ascii_lowercase().contains("zstd") {
+        format!("{msg} (ZSTD is read by the decoder module: the page hands such files to it; through the JavaScript API, decode(name, bytes) first)")
     } else {
         msg
     }

@@ -25,6 +25,9 @@ pub struct Receiving {
     limit: usize,
     received: usize,
     state: State,
+    /// An Arrow stream's bytes until its first record batch shows its compression, in a build
+    /// without ZSTD: a ZSTD stream is then collected whole for the decoder module.
+    start: Option<Vec<u8>>,
 }
 
 enum State {
@@ -41,7 +44,7 @@ impl Receiving {
     /// `limit`: the most bytes this source may have (the memory cap left, or the announced size);
     /// a message declaring more is refused before its bytes are awaited.
     pub fn new(source: &str, limit: usize) -> Receiving {
-        Receiving { source: source.to_string(), limit, received: 0, state: State::Undecided(Vec::new()) }
+        Receiving { source: source.to_string(), limit, received: 0, state: State::Undecided(Vec::new()), start: (!super::ZSTD).then(Vec::new) }
     }
 
     /// Take the next piece of the bytes. An Arrow stream decodes every message this completes;
@@ -77,6 +80,25 @@ impl Receiving {
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<()> {
+        if let (State::Arrow(_), Some(start)) = (&self.state, &mut self.start) {
+            start.extend_from_slice(chunk);
+            match super::ipc_check::first_batch_zstd(start) {
+                None => return Ok(()),
+                Some(true) => {
+                    self.state = State::Collect(std::mem::take(start));
+                    self.start = None;
+                    return Ok(());
+                }
+                Some(false) => {
+                    // Not ZSTD: the stream decodes as it arrives, from its first byte.
+                    let bytes = std::mem::take(start);
+                    self.start = None;
+                    if let State::Arrow(a) = &mut self.state {
+                        return a.push(&bytes);
+                    }
+                }
+            }
+        }
         match &mut self.state {
             State::Arrow(a) => a.push(chunk),
             State::NdJson(s) => s.push(chunk),
@@ -118,7 +140,13 @@ impl Receiving {
     /// last piece (an error if it stopped mid-message); other formats start decoding here.
     pub fn finish(self) -> Result<Decoding> {
         match self.state {
-            State::Arrow(a) => Ok(Decoding::decoded(Format::ArrowStream, a.finish()?)),
+            State::Arrow(mut a) => {
+                // A stream that ended before any record batch: its bytes were held back.
+                if let Some(start) = self.start.filter(|s| !s.is_empty()) {
+                    a.push(&start)?;
+                }
+                Ok(Decoding::decoded(Format::ArrowStream, a.finish()?))
+            }
             State::NdJson(s) => Ok(Decoding::conforming(Format::NdJson, s.end()?)),
             State::Otlp(s) => Ok(Decoding::conforming(Format::OtlpJson, s.end()?)),
             State::Csv(s) => Ok(Decoding::typing(s.end()?)),

@@ -7,12 +7,13 @@ use crate::dataset::{DataSet, SampleRate};
 use crate::{ingest, query, QuerySpec};
 
 /// Decode a file of any format Apiary reads into an Arrow IPC stream that `Engine.load` takes
-/// without copying its buffers: Parquet in the decoder module (fetched on first use), CSV,
-/// NDJSON and OTLP in a worker; an Arrow file or stream comes back as it is.
+/// without copying its buffers: Parquet and ZSTD-compressed Arrow in the decoder module (fetched
+/// on first use), CSV, NDJSON and OTLP in a worker; other Arrow files and streams come back as
+/// they are.
 #[wasm_bindgen]
 pub async fn decode(name: String, bytes: Vec<u8>) -> Result<Vec<u8>, JsError> {
     let format = ingest::detect(&name, &bytes).map_err(js)?;
-    if matches!(format, ingest::Format::ArrowStream | ingest::Format::ArrowFile) {
+    if matches!(format, ingest::Format::ArrowStream | ingest::Format::ArrowFile) && !ingest::needs_zstd(&bytes) {
         return Ok(bytes);
     }
     match super::decode_worker::decode(&name, &bytes, None).await {

@@ -115,14 +115,15 @@ async fn decoder_module() -> Result<JsValue, String> {
         Ok(m) => Ok(m),
         Err(e) => {
             DECODER.with(|d| *d.borrow_mut() = None);
-            Err(format!("the Parquet decoder module ({url}) did not load: {}", crate::web::fetch::js_err(&e)))
+            Err(format!("the decoder module for Parquet and ZSTD ({url}) did not load: {}", crate::web::fetch::js_err(&e)))
         }
     }
 }
 
 /// Decode `bytes` in a worker; `signal` (Cancel) stops it.
 pub async fn decode(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSignal>) -> Outcome {
-    let parquet = crate::ingest::detect(name, bytes).is_ok_and(|f| f == Format::Parquet);
+    // Parquet and ZSTD are in the decoder module; CSV, NDJSON and OTLP in this one.
+    let parquet = crate::ingest::detect(name, bytes).is_ok_and(|f| f == Format::Parquet) || crate::ingest::needs_zstd(bytes);
     let module = if parquet {
         match decoder_module().await {
             Ok(m) => m,

@@ -3,10 +3,11 @@
 // with progress and Cancel.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { start, newPage, smallBatches, hostPage, runBuilder, OUT } from './browser.mjs';
+import { start, newPage, smallBatches, hostPage, runBuilder, OUT, DIST } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -65,6 +66,49 @@ test('add files of several formats, a bad one, remove one', async () => {
   await page.screenshot({ path: path.join(OUT, 'sources.png'), fullPage: true });
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test('ZSTD from pyarrow: Parquet and an Arrow IPC stream, dropped and from a URL; the decoder module reads them, with the values the CLI reads', async () => {
+  const fx = (n) => path.join('tests', 'fixtures', n);
+  fs.copyFileSync(fx('wide_zstd.arrows'), path.join(DIST, 'zstd-stream.arrows'));
+  const page = await readyPage();
+  const decoder = [];
+  page.on('request', (r) => { if (/apiary-decoder\.wasm$/.test(r.url())) decoder.push(r.url()); });
+  // ZSTD Parquet (v1, and v2 with DELTA_* encodings), an Arrow IPC stream and file with ZSTD buffers.
+  await page.setInputFiles('.ap-file', [fx('wide_zstd.parquet'), fx('encodings_zstd.parquet'), fx('wide_zstd.arrows'), fx('wide_zstd.arrow')]);
+  await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 5, null, { timeout: 60_000 });
+  const labels = await page.$$eval('.ap-source span', (s) => s.map((x) => x.textContent));
+  assert.ok(labels.some((l) => /wide_zstd\.parquet · Parquet · 6 rows/.test(l)), labels.join(' | '));
+  assert.ok(labels.some((l) => /encodings_zstd\.parquet · Parquet · 100 rows/.test(l)), labels.join(' | '));
+  assert.ok(labels.some((l) => /wide_zstd\.arrows · Arrow IPC stream · 6 rows/.test(l)), labels.join(' | '));
+  assert.ok(labels.some((l) => /wide_zstd\.arrow · Arrow IPC file · 6 rows/.test(l)), labels.join(' | '));
+  assert.equal(await page.getAttribute('.apiary', 'data-rows'), String(100000 + 6 + 100 + 6 + 6));
+  assert.equal(decoder.length, 1, decoder.join(' '));
+  assert.equal(await page.isHidden('.ap-error'), true, await page.textContent('.ap-error'));
+  // The values: the page's engine on the ZSTD stream alone equals the CLI's.
+  const spec = { calculations: [{ op: 'COUNT' }, { op: 'SUM', column: 'duration_ms' }], breakdowns: ['service.name'], time_range: 999999999 };
+  const want = JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['query', fx('wide_zstd.arrows'), '--spec', JSON.stringify(spec)], { encoding: 'utf8' }));
+  const got = await page.evaluate(async ([s]) => {
+    const e = new window.wasmBindings.Engine();
+    const bytes = new Uint8Array(await (await fetch('zstd-stream.arrows')).arrayBuffer());
+    let direct;
+    try { e.load('wide_zstd.arrows', bytes); direct = 'loaded'; } catch (err) { direct = err.message; }
+    const ipc = await window.wasmBindings.decode('wide_zstd.arrows', bytes);
+    e.load('wide_zstd.arrows', ipc);
+    return [direct, JSON.parse(e.query(JSON.stringify(s)))];
+  }, [spec]).catch((e) => [String(e)]);
+  assert.ok(got.length === 2, String(got[0]));
+  assert.match(String(got[0]), /ZSTD/, 'the page\'s own module says ZSTD is the decoder module\'s');
+  assert.deepEqual(got[1].results, want.results);
+  await page.close();
+
+  // From a URL: the stream is collected (not decoded as it arrives) and read by the decoder module.
+  const url = await newPage(env.context);
+  await url.goto(env.base + '?src=zstd-stream.arrows');
+  await url.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  assert.equal(await url.getAttribute('.apiary', 'data-rows'), '6');
+  assert.deepEqual(url.errors, []);
+  await url.close();
 });
 
 test('a Parquet file that crashes its decoder is an error; the page and its data carry on', async () => {

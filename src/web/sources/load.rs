@@ -92,13 +92,14 @@ pub fn files(files: Vec<web_sys::File>, limits: Limits, d: Dispatch<Event>) {
 }
 
 /// Decode a whole file: Arrow IPC in the page (an IPC stream's batches slice the bytes: no copy,
-/// decoded in slices), every other format in a worker ([`decode_worker`]: the page stays
+/// decoded in slices; ZSTD-compressed IPC goes to the decoder module), every other format in a worker ([`decode_worker`]: the page stays
 /// responsive and a decoder that crashes takes only the worker down), or in the page when no
 /// worker can start.
 async fn decode_file(name: &str, bytes: Vec<u8>, limits: Limits, signal: Option<&web_sys::AbortSignal>, d: &Dispatch<Event>) -> Result<ingest::Loaded, String> {
     let len = bytes.len();
     let format = ingest::detect(name, &bytes).map_err(|e| e.to_string())?;
-    if !matches!(format, ingest::Format::ArrowStream | ingest::Format::ArrowFile) {
+    // Arrow IPC decodes in the page unless its buffers are ZSTD (C: only the decoder module has it).
+    if !matches!(format, ingest::Format::ArrowStream | ingest::Format::ArrowFile) || ingest::needs_zstd(&bytes) {
         d.send(Event::Busy { what: name.to_string(), format: format.name() });
         match decode_worker::decode(name, &bytes, signal).await {
             decode_worker::Outcome::Decoded(format, ipc) => {
