@@ -1,6 +1,6 @@
 //! How the CLI prints: inspect reports, CSV and aligned tables of query results.
 
-use apiary::query::result::{iso8601, output_json};
+use apiary::query::result::iso8601;
 use apiary::{DataSet, QueryResult};
 use serde_json::{json, Value as Json};
 
@@ -67,39 +67,8 @@ pub fn inspect_text(r: &Json) -> String {
     out
 }
 
-fn cell(v: &Json) -> String {
-    match v {
-        Json::Null => String::new(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn header(r: &QueryResult) -> Vec<String> {
-    r.breakdowns.iter().chain(r.keys.iter()).cloned().collect()
-}
-
-fn row_cells(r: &QueryResult, i: usize) -> Vec<String> {
-    let row = &r.results[i];
-    row.group.iter().map(|v| cell(&v.to_json())).chain(row.values.iter().map(|v| cell(&output_json(v)))).collect()
-}
-
-pub fn csv(r: &QueryResult) -> String {
-    let mut out = header(r).iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
-    for i in 0..r.results.len() {
-        out += "\n";
-        out += &row_cells(r, i).iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",");
-    }
-    out
-}
+pub use apiary::query::export::csv;
+use apiary::query::export::{cell, header, row_cells};
 
 pub fn table(r: &QueryResult) -> String {
     let rows: Vec<Vec<String>> = (0..r.results.len()).map(|i| row_cells(r, i)).collect();

@@ -7,6 +7,7 @@ pub mod breakdown;
 pub mod clause;
 pub mod column;
 pub mod execute;
+pub mod export;
 pub mod filter;
 mod heat_pass;
 pub mod heatmap;

@@ -6,6 +6,7 @@ pub mod minimap;
 pub mod palette;
 pub mod quality;
 pub mod slo;
+pub mod svg;
 pub mod timeseries;
 
 pub use palette::Theme;

@@ -29,19 +29,29 @@ pub fn store<T: Serialize>(key: &str, list: &[T]) {
 /// Offer `list` as a JSON file download named `name`.
 pub fn download<T: Serialize>(name: &str, list: &[T]) {
     let Ok(text) = serde_json::to_string_pretty(list) else { return };
-    let parts = js_sys::Array::of1(&JsValue::from_str(&text));
+    download_bytes(name, "application/json", text.as_bytes());
+}
+
+/// Offer `bytes` as a file download named `name` of type `mime`.
+pub fn download_bytes(name: &str, mime: &str, bytes: &[u8]) {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("application/json");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts) else { return };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    download_url(name, &url);
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Offer what `url` holds (an object or `data:` URL) as a file download named `name`.
+pub fn download_url(name: &str, url: &str) {
     if let Ok(a) = el("a", "") {
-        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("href", url);
         let _ = a.set_attribute("download", name);
         if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
             a.click();
         }
     }
-    let _ = web_sys::Url::revoke_object_url(&url);
 }
 
 /// An "Import JSON" button (a label around a hidden file input) in `parent`; returns the input.

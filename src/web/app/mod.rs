@@ -20,6 +20,7 @@ use super::results::{calc_charts::CalcCharts, crosshair::Crosshair, table::Resul
 use super::sources::SourcePanel;
 use super::traces::TraceView;
 
+mod export;
 mod model;
 mod msg;
 mod quality;
@@ -90,6 +91,7 @@ pub struct Views {
     pub slo: crate::web::slo::SloView,
     pub triggers: crate::web::triggers::TriggersView,
     pub quality: crate::web::quality::QualityView,
+    pub export: crate::web::export::ExportMenu,
 }
 
 /// Work in flight: each kind's latest request number (an older one stops at its next step).
@@ -232,6 +234,7 @@ impl App {
         let cancel_query = text_el("button", "ap-button ap-cancel-query", "Cancel")?;
         cancel_query.set_attribute("hidden", "")?;
         append(&bar, &cancel_query)?;
+        let export = crate::web::export::ExportMenu::build(&bar)?;
         let weighting = el("label", "ap-toggle")?;
         weighting.set_attribute("hidden", "")?;
         let weighting_box: web_sys::HtmlInputElement = el("input", "")?.dyn_into()?;
@@ -281,7 +284,7 @@ impl App {
         let app = Rc::new_cyclic(|me: &Weak<RefCell<App>>| {
             RefCell::new(App {
                 model: Model::default(),
-                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo, triggers, quality },
+                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo, triggers, quality, export },
                 parts: Parts { host, root, summary, query_line, running, cancel_query, weighting, weighting_box, error, canvas },
                 config,
                 work: Work::default(),
@@ -358,6 +361,7 @@ impl App {
         all.extend(v.table.listen(&d.map(Msg::Table)));
         all.extend(v.traces.listen(&d.map(Msg::Traces)));
         all.extend(v.quality.listen(&d.map(Msg::Quality)));
+        all.extend(v.export.listen(&d.map(Msg::Export)));
         let input = self.parts.weighting_box.clone();
         all.push(send_on::<web_sys::Event, _>(&self.parts.weighting_box, "change", &d, move |_| Some(Msg::Weighting(input.checked()))));
         all.push(send_on::<web_sys::Event, _>(&self.parts.cancel_query, "click", &d, |_| Some(Msg::CancelQuery)));

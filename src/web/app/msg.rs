@@ -22,6 +22,7 @@ pub enum Msg {
     Slo(crate::web::slo::Msg),
     Triggers(crate::web::triggers::Msg),
     Quality(crate::web::quality::Msg),
+    Export(crate::web::export::Msg),
     /// Quality check `run` ended (`took`: ms).
     QualityDone { run: u64, out: Result<crate::quality::Report, String>, took: f64 },
     /// The triggers' schedule ticks: evaluate those due.

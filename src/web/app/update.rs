@@ -101,6 +101,11 @@ impl App {
                 self.quality_out(outs);
             }
             Msg::QualityDone { run, out, took } => self.quality_done(run, out, took),
+            Msg::Export(m) => {
+                if let Some(crate::web::export::Out::Export(kind)) = self.views.export.update(m) {
+                    self.export(kind);
+                }
+            }
             Msg::TriggerTick => self.trigger_tick(),
             Msg::TriggerDone { trigger, out } => self.trigger_done(trigger, out),
             Msg::TriggerWebhookFailed(e) => self.views.triggers.show_error(&e),

@@ -1,0 +1,23 @@
+//! The main chart as an SVG document (plotters' SVG backend): the same drawing as on the page's
+//! canvas, for "Export SVG".
+
+use plotters::prelude::{IntoDrawingArea, SVGBackend};
+
+use super::{heatmap, timeseries, Theme};
+use crate::query::QueryResult;
+
+/// Calculation 0 of `result` drawn as the page draws it (`heatmap`: its HEATMAP for row
+/// `highlight` or the first; else lines, `highlight` full strength), `size` pixels.
+pub fn chart(result: &QueryResult, heatmap: bool, zero_fill: bool, highlight: Option<usize>, size: (u32, u32), theme: Theme) -> Result<String, String> {
+    let mut out = String::new();
+    {
+        let area = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        if heatmap {
+            heatmap::draw(&area, result, 0, highlight.unwrap_or(0), theme)?;
+        } else {
+            timeseries::draw(&area, result, 0, zero_fill, theme, highlight)?;
+        }
+        area.present().map_err(|e| format!("drawing the SVG: {e}"))?;
+    }
+    Ok(out)
+}
