@@ -64,15 +64,19 @@ pub fn short_number(v: f64) -> String {
 }
 
 /// `HH:MM` (UTC) of an instant in ms, with the date when the range spans days.
-/// A tick label: `HH:MM`, with the date (`MM-DD HH:MM`) over ranges longer than a day, with
-/// seconds (`HH:MM:SS`) over ranges shorter than 15 minutes.
+/// A tick label: `HH:MM`, with the date (`MM-DD HH:MM`) over ranges longer than a day, the date
+/// alone (`YYYY-MM-DD`) over ranges of most of a year or more, with seconds (`HH:MM:SS`) over
+/// ranges shorter than 15 minutes.
 pub fn time_label(ms: i64, span_ms: i64) -> String {
     if span_ms < 15 * 60_000 {
         let iso = crate::query::result::iso8601(ms - ms.rem_euclid(1000));
         return iso[11..19].to_string();
     }
     let iso = crate::query::result::iso8601(ms - ms.rem_euclid(60_000));
-    if span_ms > 86_400_000 {
+    if span_ms > 300 * 86_400_000 {
+        // Over years, the date with its year (month and day alone would repeat).
+        iso[..10].to_string()
+    } else if span_ms > 86_400_000 {
         format!("{} {}", &iso[5..10], &iso[11..16])
     } else {
         iso[11..16].to_string()
@@ -241,5 +245,19 @@ mod tests {
         let dot = pixels_of(&r, 2);
         assert!((9..=60).contains(&dot), "the lone value is a small dot, {dot} pixels");
         assert_eq!(pixels_of(&r, 0), 0, "a group without values draws nothing");
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::time_label;
+
+    #[test]
+    fn labels_carry_the_year_over_years_the_date_over_days() {
+        let t = 1_793_534_400_000; // 2026-11-01T12:00:00Z
+        assert_eq!(time_label(t, 30 * 365 * 86_400_000), "2026-11-01");
+        assert_eq!(time_label(t, 3 * 86_400_000), "11-01 12:00");
+        assert_eq!(time_label(t, 3_600_000), "12:00");
+        assert_eq!(time_label(t + 5_000, 60_000), "12:00:05");
     }
 }

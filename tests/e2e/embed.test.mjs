@@ -84,3 +84,49 @@ test('two apps on one page keep to their own elements, data, queries and address
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('<apiary-view>: two elements with their own source and query, events, setQuery, attributes, removal', async () => {
+  fs.copyFileSync(path.join('tests', 'fixtures', 'otlp_sdk.jsonl'), path.join(DIST, 'element-otlp.jsonl'));
+  const q = JSON.stringify({ calculations: [{ op: 'COUNT' }], breakdowns: ['service.name'], time_range: 999999999 });
+  const name = hostPage('element-two.html', '<main data-apiary></main>',
+    `<apiary-view id="a"></apiary-view><apiary-view id="b" src="element-otlp.jsonl" query='${q}'></apiary-view>
+     <script>window.events = []; for (const n of ['query-run', 'selection', 'error']) document.addEventListener(n, (e) => window.events.push([e.target.id, n, e.detail]));</script>`);
+  const page = await newPage(env.context);
+  await page.goto(env.base + name);
+  const el = (id) => `apiary-view#${id} .apiary`;
+  await page.waitForSelector(`${el('a')}[data-state=ready]`, { timeout: 90_000 });
+  await page.waitForSelector(`${el('b')}[data-state=ready]`, { timeout: 90_000 });
+  assert.equal(await page.getAttribute(el('a'), 'data-rows'), '100000');
+  assert.ok(Number(await page.getAttribute(el('b'), 'data-rows')) < 100);
+  // The query attribute ran in b, as the CLI has it; a kept the default query.
+  const specB = JSON.parse(await page.getAttribute(el('b'), 'data-spec'));
+  assert.deepEqual(specB.breakdowns, ['service.name']);
+  assert.notDeepEqual(JSON.parse(await page.getAttribute(el('a'), 'data-spec')).breakdowns, ['service.name']);
+  // An element does not take over the host's address.
+  assert.doesNotMatch(page.url(), /#v1\./);
+  // Events: each element's query runs, with its spec.
+  let events = await page.evaluate(() => window.events);
+  assert.ok(events.some(([id, n, d]) => id === 'b' && n === 'query-run' && d.spec.breakdowns[0] === 'service.name' && d.rows > 0), JSON.stringify(events));
+  assert.ok(events.some(([id, n]) => id === 'a' && n === 'query-run'));
+
+  // setQuery runs a query in that element only.
+  const before = await page.getAttribute(el('b'), 'data-spec');
+  await page.evaluate(() => document.getElementById('a').setQuery({ calculations: [{ op: 'P99', column: 'duration_ms' }], breakdowns: ['region'], time_range: 999999999 }));
+  await page.waitForFunction(() => JSON.parse(document.querySelector('apiary-view#a .apiary').dataset.spec).breakdowns?.[0] === 'region');
+  assert.equal(await page.getAttribute(el('b'), 'data-spec'), before);
+  // A bad query is an error event, with the engine's words.
+  await page.evaluate(() => { window.events = []; document.getElementById('b').setAttribute('query', '{"calculations":[{"op":"P99"}]}'); });
+  await page.waitForFunction(() => window.events.some(([id, n, d]) => id === 'b' && n === 'error' && /calculations\[0\]\.column/.test(d.message)), null, { timeout: 10_000 });
+  assert.ok(!(await page.evaluate(() => window.events)).some(([id]) => id === 'a'));
+  // Changing src remounts b with that source.
+  await page.evaluate(() => document.getElementById('b').setAttribute('src', 'demo.arrow'));
+  await page.waitForFunction(() => document.querySelector('apiary-view#b .apiary')?.dataset.rows === '100000', null, { timeout: 90_000 });
+  // Removed from the page: its app goes; the other carries on.
+  await page.evaluate(() => document.getElementById('b').remove());
+  await page.evaluate(() => document.getElementById('a').setQuery('{"calculations":[{"op":"COUNT"}],"time_range":999999999}'));
+  await page.waitForFunction(() => JSON.parse(document.querySelector('apiary-view#a .apiary').dataset.spec).breakdowns === undefined
+    || JSON.parse(document.querySelector('apiary-view#a .apiary').dataset.spec).breakdowns.length === 0);
+  assert.deepEqual(page.errors, []);
+  await page.screenshot({ path: path.join(OUT, 'element.png') });
+  await page.close();
+});

@@ -20,6 +20,7 @@ use super::results::{calc_charts::CalcCharts, crosshair::Crosshair, table::Resul
 use super::sources::SourcePanel;
 use super::traces::TraceView;
 
+mod element;
 mod export;
 mod model;
 mod msg;
@@ -32,6 +33,7 @@ mod triggers;
 mod update;
 pub mod url;
 
+pub use element::define as define_element;
 pub use model::{Model, OpenTrace, QualityState};
 pub use msg::Msg;
 
@@ -263,10 +265,16 @@ impl App {
         append(&host, &root)?;
         root.set_attribute("data-state", "loading")?;
 
-        let num = |name: &str| host.get_attribute(name).and_then(|v| v.parse::<f64>().ok()).filter(|v| *v >= 0.0);
-        let owns_url = host.get_attribute("data-url").as_deref() != Some("off") && !MOUNTED.with(|m| m.borrow().iter().any(|a| a.try_borrow().is_ok_and(|a| a.config.owns_url)));
+        // `data-x` on any element; on `<apiary-view>`, plain `x` too.
+        let element = host.tag_name().eq_ignore_ascii_case("apiary-view");
+        let attr = |name: &str| host.get_attribute(name).or_else(|| element.then(|| host.get_attribute(name.trim_start_matches("data-"))).flatten());
+        let num = |name: &str| attr(name).and_then(|v| v.parse::<f64>().ok()).filter(|v| *v >= 0.0);
+        // An element keeps the page's address only when it says `url="on"`.
+        let url_choice = attr("data-url");
+        let wants_url = if element { url_choice.as_deref() == Some("on") } else { url_choice.as_deref() != Some("off") };
+        let owns_url = wants_url && !MOUNTED.with(|m| m.borrow().iter().any(|a| a.try_borrow().is_ok_and(|a| a.config.owns_url)));
         let config = Config {
-            memory_cap: host.get_attribute("data-memory-cap").and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MEMORY_CAP),
+            memory_cap: attr("data-memory-cap").and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MEMORY_CAP),
             decode_slice_ms: num("data-decode-slice-ms").unwrap_or(DEFAULT_DECODE_SLICE_MS),
             query_slice_ms: num("data-query-slice-ms").unwrap_or(DEFAULT_QUERY_SLICE_MS),
             trigger_speed: num("data-trigger-speed").filter(|s| *s > 0.0).unwrap_or(1.0),
@@ -274,13 +282,14 @@ impl App {
         };
         let first_source = source_url(&host, owns_url);
         // A host may point the app at its ClickHouse (`data-backend` and friends) instead.
-        if let Some(u) = host.get_attribute("data-decoder-url") {
+        if let Some(u) = attr("data-decoder-url") {
             crate::web::decode_worker::set_decoder_url(&u);
         }
-        let host_store = host.get_attribute("data-backend").map(|url| {
-            let attr = |n: &str| host.get_attribute(n).unwrap_or_default();
+        let host_store = attr("data-backend").map(|url| {
+            let attr = |n: &str| attr(n).unwrap_or_default();
             super::sources::clickhouse::Connect { url, database: attr("data-backend-database"), table: attr("data-backend-table"), user: attr("data-backend-user"), key: attr("data-backend-key") }
         });
+        let first_query = element.then(|| host.get_attribute("query")).flatten().and_then(|q| crate::QuerySpec::from_json_str(&q).ok());
         let app = Rc::new_cyclic(|me: &Weak<RefCell<App>>| {
             RefCell::new(App {
                 model: Model::default(),
@@ -295,6 +304,10 @@ impl App {
         });
         MOUNTED.with(|m| m.borrow_mut().push(app.clone()));
         let mut a = app.borrow_mut();
+        // The element's `query` attribute: the first query (a link's still wins).
+        if let Some(q) = first_query {
+            a.model.chosen = Some(q);
+        }
         a.listen()?;
         a.start_trigger_clock();
         a.model.triggers = a.views.triggers.saved.clone();
@@ -406,10 +419,12 @@ impl App {
 /// `src=` in the page URL wins (for the app that owns the address), then the host's `data-src`,
 /// then the built-in demo.
 fn source_url(host: &Element, owns_url: bool) -> String {
+    let element = host.tag_name().eq_ignore_ascii_case("apiary-view");
+    let own = element.then(|| host.get_attribute("src")).flatten();
     let from_query = owns_url
         .then(|| dom::window().ok()?.location().search().ok())
         .flatten()
         .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
         .and_then(|p| p.get("src"));
-    from_query.or_else(|| host.get_attribute("data-src")).unwrap_or_else(|| DEMO_URL.to_string())
+    from_query.or(own).or_else(|| host.get_attribute("data-src")).unwrap_or_else(|| DEMO_URL.to_string())
 }

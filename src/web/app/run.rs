@@ -95,6 +95,7 @@ impl App {
                 if m.table.isolated.is_some_and(|i| i >= result.results.len()) {
                     m.table.isolated = None;
                 }
+                let ran = serde_json::json!({ "spec": spec.to_json(), "rows": result.results.len(), "matched": result.rows_matched });
                 m.result = Some(result);
                 m.spec = Some(spec);
                 if let Err(e) = self.render() {
@@ -114,9 +115,11 @@ impl App {
                 }
                 let _ = self.parts.root.set_attribute("data-state", "ready");
                 self.write_url(push);
+                self.emit("query-run", &ran);
             }
             Err(e) => {
                 // Inline, next to the query; the last good result stays visible.
+                self.emit("error", &serde_json::json!({ "message": e.to_string() }));
                 self.views.json.show_error(Some(&e.to_string()));
                 self.views.builder.show_query_error(Some(&e.to_string()));
                 let _ = self.parts.root.set_attribute("data-state", "ready");
@@ -160,6 +163,7 @@ impl App {
     }
 
     pub fn show_error(&self, msg: &str) {
+        self.emit("error", &serde_json::json!({ "message": msg }));
         self.work.error_run.set(self.work.runs.get());
         self.parts.error.set_text_content(Some(msg));
         let _ = self.parts.error.remove_attribute("hidden");

@@ -51,6 +51,7 @@ impl App {
     pub(super) fn show_bubbleup(&mut self, sel: Selection, push: bool, out: crate::Result<crate::bubbleup::BubbleUp>) {
         match out {
             Ok(b) => {
+                self.emit("selection", &serde_json::json!({ "selection": sel.to_json(), "selected": b.selection_count, "baseline": b.baseline_count }));
                 self.model.selection = Some(sel);
                 if let Err(e) = self.views.bubble.render(&b) {
                     self.show_error(&fetch::js_err(&e));
@@ -81,6 +82,9 @@ impl App {
 
     /// No selection any more: BubbleUp's brush and panel hide.
     pub(super) fn drop_selection(&mut self) {
+        if self.model.selection.is_some() {
+            self.emit("selection", &serde_json::Value::Null);
+        }
         self.model.selection = None;
         self.views.bubble.clear();
     }

@@ -534,7 +534,10 @@ impl App {
                 self.views.json.show_error(None);
                 self.choose(spec);
             }
-            Err(e) => self.views.json.show_error(Some(&e.to_string())),
+            Err(e) => {
+                self.views.json.show_error(Some(&e.to_string()));
+                self.emit("error", &serde_json::json!({ "message": e.to_string() }));
+            }
         }
     }
 
