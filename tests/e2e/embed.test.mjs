@@ -130,3 +130,42 @@ test('<apiary-view>: two elements with their own source and query, events, setQu
   await page.screenshot({ path: path.join(OUT, 'element.png') });
   await page.close();
 });
+
+test('the iframe embed: a host on another origin drives the app by postMessage; other origins are not heard', async () => {
+  // The host page at http://localhost, the app at http://127.0.0.1: two origins.
+  const port = new URL(env.base).port;
+  const hostOrigin = `http://localhost:${port}`;
+  const appUrl = (origin) => `http://127.0.0.1:${port}/index.html?embed-origin=${encodeURIComponent(origin)}`;
+  fs.writeFileSync(path.join(DIST, 'iframe-host.html'), `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body>
+<iframe id="ok" src="${appUrl(hostOrigin)}" style="width:1200px;height:700px"></iframe>
+<iframe id="other" src="${appUrl('http://example.invalid')}" style="width:1200px;height:300px"></iframe>
+<script>
+  window.got = [];
+  window.addEventListener('message', (e) => { if (e.data && e.data.apiary === 1) window.got.push([e.origin, e.source === document.getElementById('ok').contentWindow ? 'ok' : 'other', e.data]); });
+  window.send = (id, m) => document.getElementById(id).contentWindow.postMessage({ apiary: 1, ...m }, '*');
+</script></body></html>`);
+  const page = await newPage(env.context);
+  await page.goto(`${hostOrigin}/iframe-host.html`);
+  const frame = (id) => page.frameLocator(`#${id}`);
+  await frame('ok').locator('.apiary[data-state=ready]').waitFor({ timeout: 90_000 });
+  await frame('other').locator('.apiary[data-state=ready]').waitFor({ timeout: 90_000 });
+  // The app says it is ready, to its host's origin only; the other app names another origin and says nothing here.
+  await page.waitForFunction(() => window.got.some(([, from, m]) => from === 'ok' && m.type === 'ready' && m.rows === 100000), null, { timeout: 10_000 })
+    .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await page.evaluate(() => window.got))}`); });
+  assert.ok((await page.evaluate(() => window.got)).every(([origin, from]) => origin === `http://127.0.0.1:${port}` && from === 'ok'));
+  // setQuery: the query runs in the frame; query-run comes back with its spec.
+  const q = { calculations: [{ op: 'COUNT' }], breakdowns: ['region'], time_range: 999999999 };
+  await page.evaluate((q) => { window.got = []; window.send('ok', { type: 'setQuery', query: q }); window.send('other', { type: 'setQuery', query: q }); }, q);
+  await page.waitForFunction(() => window.got.some(([, , m]) => m.type === 'query-run' && m.detail.spec.breakdowns?.[0] === 'region'), null, { timeout: 20_000 })
+    .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await page.evaluate(() => window.got))}`); });
+  assert.deepEqual(JSON.parse(await frame('ok').locator('.apiary').getAttribute('data-spec')).breakdowns, ['region']);
+  // getState answers; a bad query is an error message.
+  await page.evaluate(() => { window.send('ok', { type: 'getState' }); window.send('ok', { type: 'setQuery', query: '{"calculations":[{"op":"P99"}]}' }); });
+  await page.waitForFunction(() => window.got.some(([, , m]) => m.type === 'state' && m.rows === 100000) && window.got.some(([, , m]) => m.type === 'error'));
+  // The app that names another origin ignored the host: its query is still the default.
+  await page.waitForTimeout(500);
+  assert.notDeepEqual(JSON.parse(await frame('other').locator('.apiary').getAttribute('data-spec')).breakdowns, ['region']);
+  assert.ok((await page.evaluate(() => window.got)).every(([, from]) => from === 'ok'));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -76,14 +76,14 @@ pub fn define() {
 
 impl App {
     /// Tell the host: a bubbling `CustomEvent` named `name` on the app's element, `detail` as
-    /// plain data.
+    /// plain data; embedded in an iframe, a message to the host page as well.
     pub(super) fn emit(&self, name: &str, detail: &serde_json::Value) {
         let init = web_sys::CustomEventInit::new();
         init.set_bubbles(true);
-        let detail = js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL);
-        init.set_detail(&detail);
+        init.set_detail(&js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL));
         if let Ok(e) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
             let _ = self.parts.host.dispatch_event(&e);
         }
+        self.post_to_host(serde_json::json!({ "type": name, "detail": detail }));
     }
 }

@@ -21,6 +21,7 @@ use super::sources::SourcePanel;
 use super::traces::TraceView;
 
 mod element;
+mod embed;
 mod export;
 mod model;
 mod msg;
@@ -60,6 +61,9 @@ pub struct Config {
     pub owns_url: bool,
     /// How much faster than their frequency triggers run (`data-trigger-speed`; 1).
     pub trigger_speed: f64,
+    /// The host page's origin when the app is embedded in an iframe (`?embed-origin=`): the
+    /// only origin it takes messages from and posts to (see `embed`).
+    pub embed_origin: Option<String>,
 }
 
 /// The app's own elements (outside any one view).
@@ -278,6 +282,7 @@ impl App {
             decode_slice_ms: num("data-decode-slice-ms").unwrap_or(DEFAULT_DECODE_SLICE_MS),
             query_slice_ms: num("data-query-slice-ms").unwrap_or(DEFAULT_QUERY_SLICE_MS),
             trigger_speed: num("data-trigger-speed").filter(|s| *s > 0.0).unwrap_or(1.0),
+            embed_origin: owns_url.then(embed::origin_from_address).flatten(),
             owns_url,
         };
         let first_source = source_url(&host, owns_url);
@@ -378,6 +383,9 @@ impl App {
         let input = self.parts.weighting_box.clone();
         all.push(send_on::<web_sys::Event, _>(&self.parts.weighting_box, "change", &d, move |_| Some(Msg::Weighting(input.checked()))));
         all.push(send_on::<web_sys::Event, _>(&self.parts.cancel_query, "click", &d, |_| Some(Msg::CancelQuery)));
+        if let Some(origin) = &self.config.embed_origin {
+            all.extend(embed::listen(origin, &d));
+        }
         if self.config.owns_url {
             let win: web_sys::EventTarget = dom::window()?.into();
             all.push(send_on::<web_sys::Event, _>(&win, "popstate", &d, |_| Some(Msg::PopState)));

@@ -23,6 +23,8 @@ pub enum Msg {
     Triggers(crate::web::triggers::Msg),
     Quality(crate::web::quality::Msg),
     Export(crate::web::export::Msg),
+    /// A message from the page that embeds this one in an iframe.
+    Embed(super::embed::Ask),
     /// Quality check `run` ended (`took`: ms).
     QualityDone { run: u64, out: Result<crate::quality::Report, String>, took: f64 },
     /// The triggers' schedule ticks: evaluate those due.

@@ -101,6 +101,7 @@ impl App {
                 self.quality_out(outs);
             }
             Msg::QualityDone { run, out, took } => self.quality_done(run, out, took),
+            Msg::Embed(ask) => self.embed(ask),
             Msg::Export(m) => {
                 if let Some(crate::web::export::Out::Export(kind)) = self.views.export.update(m) {
                     self.export(kind);
@@ -383,6 +384,7 @@ impl App {
         let _ = self.parts.root.set_attribute("data-rows", &data.num_rows().to_string());
         self.views.sources.render(&self.model.sources, data);
         self.show_weighting();
+        self.post_to_host(serde_json::json!({ "type": "ready", "rows": self.model.data.num_rows() }));
         self.views.slo.set_schema(self.model.data.schema().clone());
         if self.model.slo.is_some() {
             self.show_slo();
