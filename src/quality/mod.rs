@@ -267,6 +267,25 @@ impl Cx<'_> {
         }
         b
     }
+
+    /// A finding about column `c`, sent by `services`, with the query that shows its events by
+    /// service and value: those carrying it, `more` filters ANDed.
+    #[allow(clippy::too_many_arguments)]
+    fn about(&self, c: usize, check: &'static str, severity: Severity, services: &[usize], events: u64, message: String, more: Vec<Json>) -> Finding {
+        let name = self.fields[c].name();
+        let filters = std::iter::once(exists(name)).chain(more).collect();
+        Finding { check, severity, attribute: Some(name.clone()), services: self.names(services), message, events, query: self.query(filters, self.by_service(c)) }
+    }
+
+    /// Column `c`'s values that `ok` refuses, as a finding (`None` when none are); the services
+    /// that send them are marked in `fails`. `message` says it, given the values in words.
+    fn refused(&self, c: usize, ok: &Allowed, check: &'static str, severity: Severity, fails: &mut [bool], message: impl FnOnce(String) -> String) -> Option<Finding> {
+        let (per_service, bad) = self.facts.bad_values(c, ok).filter(|(_, bad)| !bad.is_empty())?;
+        let offenders: Vec<usize> = self.order.iter().copied().filter(|&s| per_service[s] > 0).collect();
+        offenders.iter().for_each(|&s| fails[s] = true);
+        let not_in = ok.values.iter().map(|values| json!({ "column": self.fields[c].name(), "op": "not-in", "value": values })).collect();
+        Some(self.about(c, check, severity, &offenders, per_service.iter().sum(), message(some_values(&bad)), not_in))
+    }
 }
 
 /// The quality report of the loaded events, against the pinned registry and, when given, the
@@ -418,15 +437,8 @@ fn mixed_types(cx: &Cx, findings: &mut Vec<Finding>) {
                 parts.push(format!("{} in {}", ks.join(" and "), cx.tally.services[s]));
             }
         }
-        findings.push(Finding {
-            check: "mixed_types",
-            severity: Severity::Warning,
-            attribute: Some(name.clone()),
-            services: cx.names(&cx.carriers(c)),
-            message: format!("{name} was sent as {} values: {}", held_kinds(&cx.fields[c]).iter().map(|k| k.name()).collect::<Vec<_>>().join(" and "), parts.join("; ")),
-            events: cx.events(c),
-            query: cx.query(vec![exists(name)], cx.by_service(c)),
-        });
+        let held = held_kinds(&cx.fields[c]).iter().map(|k| k.name()).collect::<Vec<_>>().join(" and ");
+        findings.push(cx.about(c, "mixed_types", Severity::Warning, &cx.carriers(c), cx.events(c), format!("{name} was sent as {held} values: {}", parts.join("; ")), Vec::new()));
     }
 }
 

@@ -1,11 +1,9 @@
 //! The OpenTelemetry semantic conventions' findings: names the registry lacks in its
 //! namespaces, deprecated names, types, enum values; and each service's conformance.
 
-use serde_json::json;
-
 use super::coverage::Allowed;
 use super::registry::Attribute;
-use super::{exists, held_kinds, some_values, Cx, Finding, Score, Severity};
+use super::{held_kinds, Cx, Finding, Score, Severity};
 use crate::query::column::Kind;
 
 /// The values a string enum allows (`None`: not a string enum, or not a text column).
@@ -23,15 +21,8 @@ pub(super) fn check(cx: &Cx, findings: &mut Vec<Finding>, score: &mut Score) {
         let have = cx.carriers(c);
         let Some(found) = registry.find(name) else {
             if let Some(ns) = registry.namespace_of(name) {
-                findings.push(Finding {
-                    check: "semconv.namespace",
-                    severity: Severity::Info,
-                    attribute: Some(name.clone()),
-                    services: cx.names(&have),
-                    message: format!("{name} is not in semantic conventions {v}, though {ns}.* is theirs: a later version may give it another meaning"),
-                    events: cx.events(c),
-                    query: cx.query(vec![exists(name)], cx.by_service(c)),
-                });
+                let message = format!("{name} is not in semantic conventions {v}, though {ns}.* is theirs: a later version may give it another meaning");
+                findings.push(cx.about(c, "semconv.namespace", Severity::Info, &have, cx.events(c), message, Vec::new()));
             }
             continue;
         };
@@ -39,15 +30,8 @@ pub(super) fn check(cx: &Cx, findings: &mut Vec<Finding>, score: &mut Score) {
         let mut fails = vec![false; cx.tally.services.len()];
         if a.deprecated.is_some() {
             have.iter().for_each(|&s| fails[s] = true);
-            findings.push(Finding {
-                check: "semconv.deprecated",
-                severity: Severity::Warning,
-                attribute: Some(name.clone()),
-                services: cx.names(&have),
-                message: format!("{name} is deprecated in semantic conventions {v}: {} (sent by {})", a.replacement(), cx.named(&have)),
-                events: cx.events(c),
-                query: cx.query(vec![exists(name)], cx.by_service(c)),
-            });
+            let message = format!("{name} is deprecated in semantic conventions {v}: {} (sent by {})", a.replacement(), cx.named(&have));
+            findings.push(cx.about(c, "semconv.deprecated", Severity::Warning, &have, cx.events(c), message, Vec::new()));
         }
         let kind = Kind::of(f.data_type());
         if let Some(expects) = a.expects() {
@@ -72,31 +56,12 @@ pub(super) fn check(cx: &Cx, findings: &mut Vec<Finding>, score: &mut Score) {
             if !wrong.is_empty() {
                 wrong.iter().for_each(|&s| fails[s] = true);
                 let held = if cx.mixed.contains_key(&c) { held_kinds(f).iter().map(|k| k.name()).collect::<Vec<_>>().join(" and ") } else { kind.name().to_string() };
-                findings.push(Finding {
-                    check: "semconv.type",
-                    severity: Severity::Error,
-                    attribute: Some(name.clone()),
-                    services: cx.names(&wrong),
-                    message: format!("{name} should be {} (semantic conventions {v}); {} sends {held} values", a.type_name(), cx.named(&wrong)),
-                    events: wrong.iter().map(|&s| cx.tally.present[c][s]).sum(),
-                    query: cx.query(vec![exists(name)], cx.by_service(c)),
-                });
+                let message = format!("{name} should be {} (semantic conventions {v}); {} sends {held} values", a.type_name(), cx.named(&wrong));
+                findings.push(cx.about(c, "semconv.type", Severity::Error, &wrong, wrong.iter().map(|&s| cx.tally.present[c][s]).sum(), message, Vec::new()));
             }
         }
         if let Some(ok) = allowed(a, kind) {
-            if let Some((per_service, bad)) = cx.facts.bad_values(c, &ok).filter(|(_, bad)| !bad.is_empty()) {
-                let offenders: Vec<usize> = cx.order.iter().copied().filter(|&s| per_service[s] > 0).collect();
-                offenders.iter().for_each(|&s| fails[s] = true);
-                findings.push(Finding {
-                    check: "semconv.enum",
-                    severity: Severity::Warning,
-                    attribute: Some(name.clone()),
-                    services: cx.names(&offenders),
-                    message: format!("{name} has values semantic conventions {v} do not list: {}", some_values(&bad)),
-                    events: per_service.iter().sum(),
-                    query: cx.query(vec![exists(name), json!({ "column": name, "op": "not-in", "value": ok.values })], cx.by_service(c)),
-                });
-            }
+            findings.extend(cx.refused(c, &ok, "semconv.enum", Severity::Warning, &mut fails, |bad| format!("{name} has values semantic conventions {v} do not list: {bad}")));
         }
         for &s in &have {
             score.add(s, !fails[s]);

@@ -4,7 +4,7 @@
 use serde_json::{json, Value as Json};
 
 use super::conventions::Conventions;
-use super::{exists, some_values, Cx, Finding, Score, Severity};
+use super::{Cx, Finding, Score, Severity};
 use crate::query::column::Kind;
 
 /// The team's conventions' findings, and each service's conformance.
@@ -52,15 +52,8 @@ pub(super) fn check(cx: &Cx, cv: &Conventions, findings: &mut Vec<Finding>, scor
             let have = cx.carriers(c);
             have.iter().for_each(|&s| score.add(s, ok));
             if !ok {
-                findings.push(Finding {
-                    check: "conventions.name",
-                    severity: Severity::Warning,
-                    attribute: Some(name.clone()),
-                    services: cx.names(&have),
-                    message: format!("{name} does not match the name pattern {} ({label}; sent by {})", re.as_str(), cx.named(&have)),
-                    events: cx.events(c),
-                    query: cx.query(vec![exists(name)], cx.by_service(c)),
-                });
+                let message = format!("{name} does not match the name pattern {} ({label}; sent by {})", re.as_str(), cx.named(&have));
+                findings.push(cx.about(c, "conventions.name", Severity::Warning, &have, cx.events(c), message, Vec::new()));
             }
         }
     }
@@ -71,34 +64,11 @@ pub(super) fn check(cx: &Cx, cv: &Conventions, findings: &mut Vec<Finding>, scor
         let kind = Kind::of(cx.fields[c].data_type());
         if rule.expects().is_some_and(|e| !e.contains(&kind)) {
             have.iter().for_each(|&s| fails[s] = true);
-            findings.push(Finding {
-                check: "conventions.type",
-                severity: Severity::Error,
-                attribute: Some(name.clone()),
-                services: cx.names(&have),
-                message: format!("{name} should be {} ({label}); it holds {} values", rule.kind.as_deref().unwrap_or(""), kind.name()),
-                events: cx.events(c),
-                query: cx.query(vec![exists(name)], cx.by_service(c)),
-            });
+            let message = format!("{name} should be {} ({label}); it holds {} values", rule.kind.as_deref().unwrap_or(""), kind.name());
+            findings.push(cx.about(c, "conventions.type", Severity::Error, &have, cx.events(c), message, Vec::new()));
         }
         if let Some(ok) = rule.allowed().filter(|_| kind == Kind::Str) {
-            if let Some((per_service, bad)) = cx.facts.bad_values(c, &ok).filter(|(_, bad)| !bad.is_empty()) {
-                let offenders: Vec<usize> = cx.order.iter().copied().filter(|&s| per_service[s] > 0).collect();
-                offenders.iter().for_each(|&s| fails[s] = true);
-                let mut filters = vec![exists(name)];
-                if let Some(values) = &ok.values {
-                    filters.push(json!({ "column": name, "op": "not-in", "value": values }));
-                }
-                findings.push(Finding {
-                    check: "conventions.values",
-                    severity: Severity::Error,
-                    attribute: Some(name.clone()),
-                    services: cx.names(&offenders),
-                    message: format!("{name} has values {label} does not allow: {}", some_values(&bad)),
-                    events: per_service.iter().sum(),
-                    query: cx.query(filters, cx.by_service(c)),
-                });
-            }
+            findings.extend(cx.refused(c, &ok, "conventions.values", Severity::Error, &mut fails, |bad| format!("{name} has values {label} does not allow: {bad}")));
         }
         for &s in &have {
             score.add(s, !fails[s]);
