@@ -25,7 +25,7 @@ use crate::value::Value;
 /// A store's answers, read by the report as the tab's events are.
 pub struct Fetched {
     ds: DataSet,
-    tally: Tally,
+    tally: Tally<'static>,
     range: Option<(i64, i64)>,
     bad: HashMap<String, BadValues>,
     required: HashMap<String, RequiredCounts>,
@@ -37,7 +37,7 @@ impl Facts for Fetched {
     fn data(&self) -> &DataSet {
         &self.ds
     }
-    fn tally(&self) -> &Tally {
+    fn tally(&self) -> &Tally<'_> {
         &self.tally
     }
     fn time_range(&self) -> Option<(i64, i64)> {
@@ -120,7 +120,7 @@ pub async fn facts<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
             present[c][i] += x;
         }
     }
-    let tally = Tally { services, rows: Vec::new(), events, present };
+    let tally = Tally { services, rows: Vec::new().into(), events, present };
     let service_index = |name: Option<String>| name.map_or(Some(0), |n| index.get(&n).copied());
 
     // Distinct values, and a sample of each id-named text column.

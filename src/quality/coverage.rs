@@ -1,6 +1,8 @@
 //! Field coverage: per service, how many events carry each column, and the per-service tallies
 //! the checks read (values outside an allowed set, the kinds of values in a mixed column).
 
+use std::borrow::Cow;
+
 use arrow_array::Array;
 use serde::Serialize;
 
@@ -12,18 +14,18 @@ use crate::query::column::Kind;
 pub const NO_SERVICE: &str = "(no service.name)";
 
 /// Events per service and columns present per service.
-pub struct Tally {
+pub struct Tally<'a> {
     /// Index 0: events without a service name; then the service column's values.
     pub services: Vec<String>,
     /// Per batch, per row: the row's service index.
-    pub rows: Vec<Vec<u32>>,
+    pub rows: Cow<'a, [Vec<u32>]>,
     pub events: Vec<u64>,
     /// Per column, per service: events where the column is not null.
     pub present: Vec<Vec<u64>>,
 }
 
-impl Tally {
-    pub fn of(ds: &DataSet, service_col: Option<usize>) -> Tally {
+impl<'a> Tally<'a> {
+    pub fn of(ds: &'a DataSet, service_col: Option<usize>) -> Tally<'a> {
         let ids = service_col.and_then(|c| ValueIds::of(ds, c));
         let (services, rows) = match ids {
             Some(v) => {
@@ -31,12 +33,12 @@ impl Tally {
                 services.extend(v.values);
                 (services, v.batches)
             }
-            None => (vec![NO_SERVICE.to_string()], ds.batches().iter().map(|b| vec![0; b.num_rows()]).collect()),
+            None => (vec![NO_SERVICE.to_string()], Cow::Owned(ds.batches().iter().map(|b| vec![0; b.num_rows()]).collect())),
         };
         let n = services.len();
         let mut events = vec![0u64; n];
         let mut per_batch = Vec::with_capacity(rows.len());
-        for r in &rows {
+        for r in rows.iter() {
             let mut c = vec![0u64; n];
             for &s in r {
                 c[s as usize] += 1;

@@ -12,7 +12,7 @@ pub trait Facts {
     /// are detected on it as on loaded data).
     fn data(&self) -> &DataSet;
     /// Events per service, and per column per service.
-    fn tally(&self) -> &Tally;
+    fn tally(&self) -> &Tally<'_>;
     /// The first and last event time (ms).
     fn time_range(&self) -> Option<(i64, i64)>;
     /// Text column `col`'s values that `allowed` refuses (`None`: not a text column).

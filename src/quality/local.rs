@@ -9,7 +9,7 @@ use crate::dataset::DataSet;
 /// The facts of the events in the tab.
 pub struct Local<'a> {
     ds: &'a DataSet,
-    tally: Tally,
+    tally: Tally<'a>,
 }
 
 impl<'a> Local<'a> {
@@ -22,7 +22,7 @@ impl Facts for Local<'_> {
     fn data(&self) -> &DataSet {
         self.ds
     }
-    fn tally(&self) -> &Tally {
+    fn tally(&self) -> &Tally<'_> {
         &self.tally
     }
     fn time_range(&self) -> Option<(i64, i64)> {

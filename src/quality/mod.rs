@@ -216,7 +216,7 @@ impl Score {
 /// What every check reads: the facts, the tally, services in order, the attributes.
 struct Cx<'a> {
     facts: &'a dyn Facts,
-    tally: &'a Tally,
+    tally: &'a Tally<'a>,
     /// Service indexes with events, most events first.
     order: Vec<usize>,
     fields: &'a Fields,

@@ -2,23 +2,26 @@
 //! enum values, allowed values, mixed types): plain strings through the data set's cached codes
 //! (shared with queries), dictionary columns by mapping each batch's dictionary once.
 
+use std::borrow::Cow;
+
 use hashbrown::HashMap;
 
 use crate::dataset::DataSet;
 use crate::query::column::{strings, StrCol};
 
-/// Per batch, per row: 0 for null, else 1 + the index of the row's value in `values`.
-pub struct ValueIds {
+/// Per batch, per row: 0 for null, else 1 + the index of the row's value in `values`. A plain
+/// string column's ids are the data set's cached codes, read in place.
+pub struct ValueIds<'a> {
     pub values: Vec<String>,
-    pub batches: Vec<Vec<u32>>,
+    pub batches: Cow<'a, [Vec<u32>]>,
 }
 
-impl ValueIds {
+impl<'a> ValueIds<'a> {
     /// Column `col`'s ids, when it is a string column.
-    pub fn of(ds: &DataSet, col: usize) -> Option<ValueIds> {
+    pub fn of(ds: &'a DataSet, col: usize) -> Option<ValueIds<'a>> {
         if let Some(codes) = ds.string_codes(col) {
             let values = (0..codes.interner.len() as u32).map(|c| codes.interner.get(c).to_string()).collect();
-            return Some(ValueIds { values, batches: codes.batches.clone() });
+            return Some(ValueIds { values, batches: Cow::Borrowed(&codes.batches) });
         }
         let mut index: HashMap<String, u32> = HashMap::new();
         let mut values = Vec::new();
@@ -41,7 +44,7 @@ impl ValueIds {
                 .collect();
             batches.push(ids);
         }
-        Some(ValueIds { values, batches })
+        Some(ValueIds { values, batches: Cow::Owned(batches) })
     }
 
 }

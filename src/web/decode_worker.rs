@@ -123,8 +123,8 @@ async fn decoder_module() -> Result<JsValue, String> {
 /// Decode `bytes` in a worker; `signal` (Cancel) stops it.
 pub async fn decode(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSignal>) -> Outcome {
     // Parquet and ZSTD are in the decoder module; CSV, NDJSON and OTLP in this one.
-    let parquet = crate::ingest::detect(name, bytes).is_ok_and(|f| f == Format::Parquet) || crate::ingest::needs_zstd(bytes);
-    let module = if parquet {
+    let in_decoder = crate::ingest::detect(name, bytes).is_ok_and(|f| f == Format::Parquet) || crate::ingest::needs_zstd(bytes);
+    let module = if in_decoder {
         match decoder_module().await {
             Ok(m) => m,
             Err(e) => return Outcome::Failed(format!("cannot read {name}: {e}")),
@@ -134,7 +134,7 @@ pub async fn decode(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSign
     };
     let request = Uint8Array::from(isolated::request(name, bytes).as_slice());
     let worker = script_url().and_then(|url| web_sys::Worker::new(&url));
-    let Ok(worker) = worker else { return if parquet { in_page(name, &module, &request).await } else { Outcome::Unavailable } };
+    let Ok(worker) = worker else { return if in_decoder { in_page(name, &module, &request).await } else { Outcome::Unavailable } };
     let message = Object::new();
     let _ = Reflect::set(&message, &"module".into(), &module);
     let _ = Reflect::set(&message, &"request".into(), &request);
@@ -164,7 +164,7 @@ pub async fn decode(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSign
             // `worker-src blob:` blocks it after `new Worker` returned) fires a plain `error`
             // event; an error inside a running worker is an ErrorEvent, with a message.
             let Some(m) = Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()) else {
-                return if parquet { in_page(name, &module, &Uint8Array::from(isolated::request(name, bytes).as_slice())).await } else { Outcome::Unavailable };
+                return if in_decoder { in_page(name, &module, &Uint8Array::from(isolated::request(name, bytes).as_slice())).await } else { Outcome::Unavailable };
             };
             return Outcome::Failed(format!("cannot read {name}: the decoder stopped ({m})"));
         }

@@ -115,3 +115,13 @@ pub fn labelled(parent: &Element, label: &str, input: &Element) -> Result<(), Js
     append(&l, input)?;
     append(parent, &l)
 }
+
+/// A table row of text cells (each set as text, never markup) appended to `table`, with `class`.
+pub fn text_row(table: &Element, cells: &[String], class: &str) -> Option<Element> {
+    let tr = el("tr", class).ok()?;
+    for c in cells {
+        append(&tr, &text_el("td", "", c).ok()?).ok()?;
+    }
+    append(table, &tr).ok()?;
+    Some(tr)
+}

@@ -75,10 +75,7 @@ impl App {
 
     pub(super) fn embed(&mut self, ask: Ask) {
         match ask {
-            Ask::SetQuery(text) => {
-                self.views.json.editor.set_value(&text);
-                self.run_editor(&text);
-            }
+            Ask::SetQuery(text) => self.open_query(&text),
             Ask::Load(url) => self.dispatch.send(Msg::Sources(crate::web::sources::Msg::LoadUrl(url))),
             Ask::GetState => {
                 let spec = self.model.spec.as_ref().map(|s| s.to_json());

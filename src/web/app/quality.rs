@@ -22,9 +22,7 @@ impl App {
                     self.write_url(false);
                 }
                 Out::Query(query) => {
-                    let text = query.to_string();
-                    self.views.json.editor.set_value(&text);
-                    self.run_editor(&text);
+                    self.open_query(&query.to_string());
                     self.parts.canvas.scroll_into_view();
                 }
             }

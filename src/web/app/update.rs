@@ -37,10 +37,7 @@ impl App {
                 }
                 None => {}
             },
-            Msg::History(text) => {
-                self.views.json.editor.set_value(&text);
-                self.run_editor(&text);
-            }
+            Msg::History(text) => self.open_query(&text),
             Msg::Tools(m) => match self.views.tools.update(m) {
                 Some(tools::Out::Scale(s)) => self.set_heatmap_scale(s),
                 Some(tools::Out::Zoom(start, end)) => self.zoom_time(start, end),
@@ -530,6 +527,12 @@ impl App {
     }
 
     /// Run the editor's query JSON; its errors show next to it and the last result stays.
+    /// Show a query's JSON text in the editor and run it (a recent query, a finding's, a host's).
+    pub(super) fn open_query(&mut self, text: &str) {
+        self.views.json.editor.set_value(text);
+        self.run_editor(text);
+    }
+
     pub(super) fn run_editor(&mut self, text: &str) {
         match QuerySpec::from_json_str(text) {
             Ok(spec) => {

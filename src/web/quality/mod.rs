@@ -365,14 +365,7 @@ fn severity(f: &crate::quality::Finding) -> &'static str {
 
 /// A table row of text cells; `service`: the row focuses that service when clicked.
 fn row(table: &Element, cells: &[String], class: &str, service: Option<&str>) {
-    let Ok(tr) = el("tr", class) else { return };
-    if let Some(s) = service {
+    if let (Some(tr), Some(s)) = (dom::text_row(table, cells, class), service) {
         let _ = tr.set_attribute("data-service", s);
     }
-    for c in cells {
-        if let Ok(td) = text_el("td", "", c) {
-            let _ = append(&tr, &td);
-        }
-    }
-    let _ = append(table, &tr);
 }

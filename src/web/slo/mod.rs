@@ -309,14 +309,7 @@ impl SloView {
         // Burn rates per window, then each alert.
         dom::clear(&self.rates);
         let row = |table: &Element, cells: &[String], class: &str| {
-            if let Ok(tr) = el("tr", class) {
-                for c in cells {
-                    if let Ok(td) = text_el("td", "", c) {
-                        let _ = append(&tr, &td);
-                    }
-                }
-                let _ = append(table, &tr);
-            }
+            dom::text_row(table, cells, class);
         };
         row(&self.rates, &["window".into(), "burn rate".into()], "ap-slo-th");
         for (w, _) in crate::slo::WINDOWS {
