@@ -144,10 +144,6 @@ impl Check<'_> {
 
     /// The spans of one run of a trace id.
     fn run(&mut self, trace: u64, run: &[Span]) {
-        let roots = run.iter().filter(|s| s.parent.is_none()).count() as u32;
-        let info = self.traces.entry(trace).or_insert(TraceInfo { runs: 0, roots: 0, dups: 0, first: run[0].at });
-        info.runs += 1;
-        info.roots += roots;
         // Most runs are a few spans: compared directly; longer ones through a table.
         let small = run.len() <= 16;
         let mut dups = 0;
@@ -161,9 +157,11 @@ impl Check<'_> {
                 }
             }
         }
-        if let Some(info) = self.traces.get_mut(&trace) {
-            info.dups += dups;
-        }
+        let roots = run.iter().filter(|s| s.parent.is_none()).count() as u32;
+        let info = self.traces.entry(trace).or_insert(TraceInfo { runs: 0, roots: 0, dups: 0, first: run[0].at });
+        info.runs += 1;
+        info.roots += roots;
+        info.dups += dups;
         self.out.duplicate_span_ids += dups as u64;
         self.marks.clear();
         self.marks.resize(run.len(), false);

@@ -29,11 +29,6 @@ impl App {
         }
     }
 
-    /// Back/forward or a link: the report it names, or none.
-    pub(super) fn show_quality(&mut self) {
-        self.check_quality();
-    }
-
     /// Report on the events in the tab, when a report is on view: the page first says it is
     /// checking, then the check runs in one go (at 5M events, about a second).
     pub(super) fn check_quality(&mut self) {

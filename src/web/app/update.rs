@@ -201,7 +201,7 @@ impl App {
             Some(Ok(state)) => {
                 self.apply_link(&state);
                 self.show_slo();
-                self.show_quality();
+                self.check_quality();
                 self.views.triggers.adopt(self.model.triggers.clone());
                 self.model.triggers = self.views.triggers.saved.clone();
                 if let Some(spec) = self.model.chosen.clone() {
