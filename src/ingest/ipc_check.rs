@@ -222,7 +222,8 @@ pub fn first_batch_zstd(bytes: &[u8]) -> Option<bool> {
         if let Some(batch) = msg.header_as_record_batch() {
             return Some(batch.compression().is_some_and(|c| c.codec() == arrow_ipc::CompressionType::ZSTD));
         }
-        at = body_at + usize::try_from(msg.bodyLength()).ok()?;
+        // A lying body length must not wrap around (on wasm32) and walk back: the walk only goes forward.
+        at = body_at.checked_add(usize::try_from(msg.bodyLength()).ok()?)?;
     }
 }
 
@@ -365,5 +366,12 @@ mod zstd_tests {
         // A file (LZ4 buffers): past its magic, the same walk.
         assert_eq!(first_batch_zstd(&fixture("wide.arrow")), Some(false));
         assert_eq!(first_batch_zstd(b"not arrow at all"), None);
+        // A schema message whose body claims to run past the end: unknown, never a hang.
+        let mut lying = zstd.clone();
+        let (meta_at, body_at) = super::frame(&lying, 0, "").unwrap().unwrap();
+        let msg = arrow_ipc::root_as_message(&lying[meta_at..body_at]).unwrap();
+        assert!(msg.header_as_schema().is_some());
+        lying.truncate(body_at + 8);
+        assert_eq!(first_batch_zstd(&lying), None);
     }
 }
