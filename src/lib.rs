@@ -18,6 +18,7 @@ pub mod permalink;
 pub mod quality;
 pub mod query;
 pub mod slo;
+pub mod snapshot;
 pub mod render;
 pub mod trace;
 pub mod trigger;

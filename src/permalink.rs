@@ -145,7 +145,12 @@ impl State {
             .take(MAX_STATE_BYTES)
             .read_to_string(&mut text)
             .map_err(|e| Error::Other(format!("the link is damaged: {e}")))?;
-        let v: Json = serde_json::from_str(&text).map_err(|e| Error::Other(format!("the link's state is not JSON: {e}")))?;
+        State::decode_json(&text)
+    }
+
+    /// Read a state from its JSON text (what [`State::to_json`] writes).
+    pub fn decode_json(text: &str) -> Result<State> {
+        let v: Json = serde_json::from_str(text).map_err(|e| Error::Other(format!("the link's state is not JSON: {e}")))?;
         let obj = v.as_object().ok_or_else(|| Error::Other("the link's state is not an object".into()))?;
         let sources = obj.get("sources").and_then(Json::as_array).map(|a| a.iter().filter_map(Json::as_str).map(scrub_url).collect()).unwrap_or_default();
         let files = obj
