@@ -16,6 +16,18 @@ pub fn js_err(e: &JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
+/// Does `url` answer from here (a HEAD request: no body comes)? Network and CORS errors and
+/// HTTP errors are a no; a server that refuses HEAD but answers is a yes.
+pub async fn reachable(url: &str) -> bool {
+    let Ok(win) = window() else { return false };
+    let init = RequestInit::new();
+    init.set_method("HEAD");
+    match JsFuture::from(win.fetch_with_str_and_init(url, &init)).await {
+        Ok(r) => r.dyn_into::<Response>().is_ok_and(|r| r.ok() || r.status() == 405),
+        Err(_) => false,
+    }
+}
+
 /// The most bytes handed on at once (decoding 256 KB of NDJSON takes a few milliseconds).
 const PART: usize = 256 << 10;
 

@@ -15,6 +15,7 @@ pub mod quality;
 pub mod query;
 pub mod results;
 pub mod slo;
+pub mod snapshot;
 pub mod triggers;
 pub mod sources;
 pub mod traces;

@@ -28,6 +28,7 @@ mod msg;
 mod quality;
 mod run;
 mod selection;
+mod snapshot;
 mod store;
 mod traces;
 mod triggers;
@@ -98,6 +99,7 @@ pub struct Views {
     pub triggers: crate::web::triggers::TriggersView,
     pub quality: crate::web::quality::QualityView,
     pub export: crate::web::export::ExportMenu,
+    pub snapshot: crate::web::snapshot::SnapshotBanner,
 }
 
 /// Work in flight: each kind's latest request number (an older one stops at its next step).
@@ -224,6 +226,7 @@ impl App {
         let summary = text_el("span", "ap-summary", "Loading…")?;
         append(&header, &summary)?;
         append(&root, &header)?;
+        let snapshot = crate::web::snapshot::SnapshotBanner::build(&root)?;
         let sources = SourcePanel::build(&root)?;
         let builder = Builder::build(&root)?;
         let json = QueryPanel::build(&root)?;
@@ -290,7 +293,7 @@ impl App {
         if let Some(u) = attr("data-decoder-url") {
             crate::web::decode_worker::set_decoder_url(&u);
         }
-        let host_store = attr("data-backend").map(|url| {
+        let mut host_store = attr("data-backend").map(|url| {
             let attr = |n: &str| attr(n).unwrap_or_default();
             super::sources::clickhouse::Connect { url, database: attr("data-backend-database"), table: attr("data-backend-table"), user: attr("data-backend-user"), key: attr("data-backend-key") }
         });
@@ -298,7 +301,7 @@ impl App {
         let app = Rc::new_cyclic(|me: &Weak<RefCell<App>>| {
             RefCell::new(App {
                 model: Model::default(),
-                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo, triggers, quality, export },
+                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo, triggers, quality, export, snapshot },
                 parts: Parts { host, root, summary, query_line, running, cancel_query, weighting, weighting_box, error, canvas },
                 config,
                 work: Work::default(),
@@ -318,30 +321,13 @@ impl App {
         a.model.triggers = a.views.triggers.saved.clone();
         // A link's state wins over src= and the demo.
         let mut urls = if host_store.is_some() { Vec::new() } else { vec![first_source] };
-        match a.config.owns_url.then(url::state_from_url).flatten() {
-            Some(Ok(state)) => {
-                a.apply_link(&state);
-                let link_triggers = a.model.triggers.clone();
-                a.views.triggers.adopt(link_triggers);
-                a.model.triggers = a.views.triggers.saved.clone();
-                if !state.sources.is_empty() || !state.files.is_empty() {
-                    // Only what the link names: never the demo in place of its local files.
-                    urls = state.sources.clone();
-                }
-                a.model.wanted = state.files.clone();
-                a.views.sources.show_wanted(&a.model.wanted);
-                if let Some(w) = a.model.store_wanted.clone() {
-                    // A link never carries credentials: ask for them.
-                    let s = |k: &str| w.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                    a.views.sources.store.ask(&s("url"), &s("database"), &s("table"), Some("This link reads from ClickHouse, and links never carry credentials: enter your user and key, then Connect."));
-                    // Its queries run on the store: nothing loads before it is connected.
-                    urls = Vec::new();
-                    a.parts.summary.set_text_content(Some("Waiting for ClickHouse credentials"));
-                    let _ = a.parts.root.set_attribute("data-state", "waiting");
-                } else if urls.is_empty() {
-                    a.parts.summary.set_text_content(Some("Waiting for the link's local files"));
-                    let _ = a.parts.root.set_attribute("data-state", "waiting");
-                }
+        match a.config.owns_url.then(url::link_from_url).flatten() {
+            Some(Ok(url::Link::Live(state))) => urls = a.follow_link(&state, urls),
+            // A snapshot carries its result: nothing loads until the live view is asked for.
+            Some(Ok(url::Link::Snapshot(snap))) => {
+                urls = Vec::new();
+                host_store = None;
+                a.open_snapshot(*snap);
             }
             Some(Err(e)) => a.show_error(&format!("This link could not be read: {e}")),
             None => {}
@@ -362,6 +348,34 @@ impl App {
         Ok(())
     }
 
+    /// Take a live link's state: its query and view choices, its triggers, the local files or
+    /// store it asks for. Returns the URLs to load (`urls` unless the link names its own data).
+    pub(super) fn follow_link(&mut self, state: &crate::permalink::State, mut urls: Vec<String>) -> Vec<String> {
+        self.apply_link(state);
+        let link_triggers = self.model.triggers.clone();
+        self.views.triggers.adopt(link_triggers);
+        self.model.triggers = self.views.triggers.saved.clone();
+        if !state.sources.is_empty() || !state.files.is_empty() {
+            // Only what the link names: never the demo in place of its local files.
+            urls = state.sources.clone();
+        }
+        self.model.wanted = state.files.clone();
+        self.views.sources.show_wanted(&self.model.wanted);
+        if let Some(w) = self.model.store_wanted.clone() {
+            // A link never carries credentials: ask for them.
+            let s = |k: &str| w.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            self.views.sources.store.ask(&s("url"), &s("database"), &s("table"), Some("This link reads from ClickHouse, and links never carry credentials: enter your user and key, then Connect."));
+            // Its queries run on the store: nothing loads before it is connected.
+            urls = Vec::new();
+            self.parts.summary.set_text_content(Some("Waiting for ClickHouse credentials"));
+            let _ = self.parts.root.set_attribute("data-state", "waiting");
+        } else if urls.is_empty() {
+            self.parts.summary.set_text_content(Some("Waiting for the link's local files"));
+            let _ = self.parts.root.set_attribute("data-state", "waiting");
+        }
+        urls
+    }
+
     /// Give each view a dispatch for its messages, and listen for what belongs to the app.
     fn listen(&mut self) -> Result<(), JsValue> {
         let d = self.dispatch.clone();
@@ -380,6 +394,7 @@ impl App {
         all.extend(v.traces.listen(&d.map(Msg::Traces)));
         all.extend(v.quality.listen(&d.map(Msg::Quality)));
         all.extend(v.export.listen(&d.map(Msg::Export)));
+        all.extend(v.snapshot.listen(&d.map(Msg::Snapshot)));
         let input = self.parts.weighting_box.clone();
         all.push(send_on::<web_sys::Event, _>(&self.parts.weighting_box, "change", &d, move |_| Some(Msg::Weighting(input.checked()))));
         all.push(send_on::<web_sys::Event, _>(&self.parts.cancel_query, "click", &d, |_| Some(Msg::CancelQuery)));

@@ -87,6 +87,8 @@ pub struct Model {
     pub cache: HashMap<String, QueryResult>,
     /// The store's slowest-trace lists, per query and narrowing.
     pub trace_cache: HashMap<String, Vec<crate::trace::TraceSummary>>,
+    /// The snapshot on view, when the page shows a result carried in its link (no data).
+    pub snapshot: Option<crate::snapshot::Snapshot>,
 }
 
 impl Default for Model {
@@ -115,6 +117,7 @@ impl Default for Model {
             store_wanted: None,
             cache: HashMap::new(),
             trace_cache: HashMap::new(),
+            snapshot: None,
         }
     }
 }

@@ -23,6 +23,9 @@ pub enum Msg {
     Triggers(crate::web::triggers::Msg),
     Quality(crate::web::quality::Msg),
     Export(crate::web::export::Msg),
+    Snapshot(crate::web::snapshot::Msg),
+    /// Whether the snapshot's live data answered from here.
+    Reached(crate::web::snapshot::Reach),
     /// A message from the page that embeds this one in an iframe.
     Embed(super::embed::Ask),
     /// Quality check `run` ended (`took`: ms).

@@ -40,6 +40,12 @@ impl App {
     /// Run `spec` and show it; the URL then holds the view (a new history entry with `push`).
     /// Until it is shown the root's `data-state` is `running`.
     pub(super) fn run(&mut self, spec: QuerySpec, push: bool) {
+        if self.model.snapshot.is_some() {
+            let msg = "This is a snapshot: its data is not in this tab. Open the live view (or add data) to run queries.";
+            self.views.json.show_error(Some(msg));
+            self.views.builder.show_query_error(Some(msg));
+            return;
+        }
         let calcs = spec.effective_calculations();
         let heat_col = calcs.iter().find(|c| c.op == CalcOp::Heatmap).and_then(|c| c.column.clone());
         let opts = query::RunOptions { heatmap_scale: heat_col.map_or(Scale::Linear, |c| self.model.scale_for(&c)), within: None };

@@ -11,6 +11,9 @@ impl App {
     /// BubbleUp for `sel` against the rest of the current query's events, in steps like a query
     /// (a newer BubbleUp or query stops it).
     pub(super) fn run_bubbleup(&mut self, sel: Selection, push: bool) {
+        if self.model.snapshot.is_some() {
+            return self.show_error("This is a snapshot: BubbleUp needs the data. Open the live view to compare a selection with the rest.");
+        }
         let Some(spec) = self.model.spec.clone() else { return };
         let run = self.work.bubble_runs.get() + 1;
         self.work.bubble_runs.set(run);

@@ -64,6 +64,7 @@ impl App {
             if table.otel { " (OpenTelemetry collector layout)" } else { "" }
         );
         form.show_connected(Some(&what));
+        self.leave_snapshot();
         self.parts.summary.set_text_content(Some(&format!("ClickHouse · {}.{}", backend.database, backend.table)));
         let _ = self.parts.root.set_attribute("data-store", "connected");
         self.model.store = Some(Store { backend, table: Rc::new(table), schema: Rc::new(schema), range });

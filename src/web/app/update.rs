@@ -30,8 +30,10 @@ impl App {
             }
             Msg::Json(m) => match self.views.json.update(m) {
                 Some(json::Out::Run(text)) => self.run_editor(&text),
+                Some(json::Out::CopySnapshot) => self.copy_snapshot(),
                 Some(json::Out::CopyLink) => {
-                    let href = if self.config.owns_url { dom::window().ok().and_then(|w| w.location().href().ok()).unwrap_or_default() } else { self.link_href() };
+                    // On a snapshot, the live view's link.
+                    let href = if self.config.owns_url && self.model.snapshot.is_none() { dom::window().ok().and_then(|w| w.location().href().ok()).unwrap_or_default() } else { self.link_href() };
                     let _ = self.parts.root.set_attribute("data-permalink", &href);
                     self.views.json.copy_link(&href);
                 }
@@ -104,6 +106,11 @@ impl App {
                     self.export(kind);
                 }
             }
+            Msg::Snapshot(m) => {
+                let out = self.views.snapshot.update(m);
+                self.snapshot_out(out);
+            }
+            Msg::Reached(reach) => self.reached(reach),
             Msg::TriggerTick => self.trigger_tick(),
             Msg::TriggerDone { trigger, out } => self.trigger_done(trigger, out),
             Msg::TriggerWebhookFailed(e) => self.views.triggers.show_error(&e),
@@ -197,8 +204,18 @@ impl App {
 
     /// Back/forward: show the view the URL now holds.
     fn restore_from_url(&mut self) {
-        match url::state_from_url() {
-            Some(Ok(state)) => {
+        match url::link_from_url() {
+            Some(Ok(url::Link::Snapshot(snap))) => self.open_snapshot(*snap),
+            // From a snapshot to a live view with no data here yet: load it.
+            Some(Ok(url::Link::Live(state))) if self.model.snapshot.is_some() && self.model.sources.is_empty() && self.model.store.is_none() => {
+                self.leave_snapshot();
+                let _ = self.parts.root.set_attribute("data-state", "loading");
+                for u in self.follow_link(&state, Vec::new()) {
+                    self.dispatch.send(Msg::Sources(sources::Msg::LoadUrl(u)));
+                }
+            }
+            Some(Ok(url::Link::Live(state))) => {
+                self.leave_snapshot();
                 self.apply_link(&state);
                 self.show_slo();
                 self.check_quality();
@@ -375,6 +392,8 @@ impl App {
     }
 
     pub(super) fn data_changed(&mut self) {
+        // Data came: the page is live from now on.
+        self.leave_snapshot();
         let data = &self.model.data;
         let label = format!("{} events · {} in memory", dom::thousands(data.num_rows() as u64), dom::bytes(data.byte_size()));
         self.parts.summary.set_text_content(Some(&label));

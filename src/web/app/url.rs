@@ -4,15 +4,26 @@
 use wasm_bindgen::JsValue;
 
 use crate::permalink::State;
+use crate::snapshot::{self, Snapshot};
 use crate::web::dom;
 
-/// The state in the page's URL fragment, if there is one.
-pub fn state_from_url() -> Option<Result<State, String>> {
+/// What a link in the page's address holds: a live view, or a snapshot of a result.
+pub enum Link {
+    Live(State),
+    Snapshot(Box<Snapshot>),
+}
+
+/// The link in the page's URL fragment, if there is one.
+pub fn link_from_url() -> Option<Result<Link, String>> {
     let hash = dom::window().ok()?.location().hash().ok()?;
     if hash.len() <= 1 {
         return None;
     }
-    Some(State::decode(&hash).map_err(|e| e.to_string()))
+    Some(if snapshot::is_snapshot(&hash) {
+        Snapshot::decode(&hash).map(|s| Link::Snapshot(Box::new(s))).map_err(|e| e.to_string())
+    } else {
+        State::decode(&hash).map(Link::Live).map_err(|e| e.to_string())
+    })
 }
 
 /// Write `state` into the URL: a new history entry, or a replacement of the current one.

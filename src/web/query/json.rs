@@ -1,5 +1,5 @@
 //! The query editor (Honeycomb query JSON: paste, edit, run with Ctrl+Enter or Run), folded under
-//! the builder, with Copy link and Copy JSON.
+//! the builder, with Copy link, Copy snapshot (the result itself in the link) and Copy JSON.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -13,6 +13,7 @@ pub enum Msg {
     Run,
     CopyJson,
     CopyLink,
+    CopySnapshot,
 }
 
 /// What the editor asks of the app.
@@ -20,6 +21,7 @@ pub enum Out {
     /// Run this query JSON.
     Run(String),
     CopyLink,
+    CopySnapshot,
 }
 
 pub struct QueryPanel {
@@ -27,6 +29,7 @@ pub struct QueryPanel {
     pub error: Element,
     run: Element,
     copy: Element,
+    copy_snapshot: Element,
     copy_json: Element,
     pub details: Element,
     pub link_note: Element,
@@ -50,6 +53,9 @@ impl QueryPanel {
         append(&side, &run)?;
         let copy = text_el("button", "ap-button ap-copy", "Copy link")?;
         append(&side, &copy)?;
+        let copy_snapshot = text_el("button", "ap-button ap-copy-snapshot", "Copy snapshot")?;
+        copy_snapshot.set_attribute("title", "A link that carries this result: whoever opens it sees these charts and table without the data")?;
+        append(&side, &copy_snapshot)?;
         let copy_json = text_el("button", "ap-button ap-copy-json", "Copy JSON")?;
         append(&side, &copy_json)?;
         let link_note = el("span", "ap-hint ap-link-note")?;
@@ -61,7 +67,7 @@ impl QueryPanel {
         append(&box_, &error)?;
         append(&details, &box_)?;
         append(root, &details)?;
-        Ok(QueryPanel { editor, error, run, copy, copy_json, details, link_note })
+        Ok(QueryPanel { editor, error, run, copy, copy_snapshot, copy_json, details, link_note })
     }
 
     /// The editor's events as messages.
@@ -76,6 +82,7 @@ impl QueryPanel {
                 })
             }),
             send_on::<web_sys::Event, _>(&self.copy, "click", d, |_| Some(Msg::CopyLink)),
+            send_on::<web_sys::Event, _>(&self.copy_snapshot, "click", d, |_| Some(Msg::CopySnapshot)),
         ]
     }
 
@@ -84,6 +91,7 @@ impl QueryPanel {
         match msg {
             Msg::Run => return Some(Out::Run(self.editor.value())),
             Msg::CopyLink => return Some(Out::CopyLink),
+            Msg::CopySnapshot => return Some(Out::CopySnapshot),
             Msg::CopyJson => {
                 let text = self.editor.value();
                 let copied = dom::window().ok().map(|w| w.navigator().clipboard().write_text(&text));
@@ -97,6 +105,24 @@ impl QueryPanel {
     pub fn copy_link(&self, href: &str) {
         let copied = dom::window().ok().map(|w| w.navigator().clipboard().write_text(href));
         self.link_note.set_text_content(Some(if copied.is_some() { "Link copied" } else { "Copy the address bar" }));
+    }
+
+    /// A word next to the copy buttons.
+    pub fn copy_link_note(&self, text: &str) {
+        self.link_note.set_text_content(Some(text));
+    }
+
+    /// Put a snapshot link on the clipboard, saying how long it is and what it left out.
+    pub fn copy_snapshot(&self, href: &str, trimmed: Option<&str>) {
+        if let Ok(w) = dom::window() {
+            let _ = w.navigator().clipboard().write_text(href);
+        }
+        let mut text = format!("Snapshot copied ({} characters)", dom::thousands(href.len() as u64));
+        if let Some(t) = trimmed {
+            text.push_str(". ");
+            text.push_str(t);
+        }
+        self.link_note.set_text_content(Some(&text));
     }
 
     pub fn show(&self, spec_json: &serde_json::Value) {
