@@ -14,6 +14,7 @@ pub mod error;
 pub mod fuzz_support;
 pub mod ingest;
 pub mod pace;
+pub mod marker;
 pub mod permalink;
 pub mod quality;
 pub mod query;

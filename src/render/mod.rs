@@ -2,7 +2,10 @@
 //! here: the page hands in a `plotters-canvas` backend.
 
 pub mod heatmap;
+pub mod markers;
 pub mod minimap;
+#[cfg(test)]
+pub(crate) mod pixels;
 pub mod palette;
 pub mod quality;
 pub mod slo;

@@ -1,0 +1,43 @@
+//! Markers read from what tools write (Honeycomb's markers API, RFC 3339 text, one a line), with
+//! errors that name the marker and field, and only http(s) links kept.
+
+use apiary::marker::{colour, parse};
+
+#[test]
+fn honeycomb_markers_and_other_shapes() {
+    // Honeycomb's markers API: epoch seconds.
+    let hc = r#"[{"start_time": 1793534400, "message": "deploy 3.8.1", "type": "deploy", "url": "https://ci.example/run/42"},
+                 {"start_time": 1793530800, "end_time": 1793532600, "message": "flag new_checkout on", "type": "flag"}]"#;
+    let m = parse(hc, "markers.json").unwrap();
+    assert_eq!(m.len(), 2);
+    assert_eq!(m[0].start_ms, 1_793_530_800_000, "sorted by start");
+    assert_eq!(m[0].end_ms, Some(1_793_532_600_000));
+    assert_eq!(m[1].url.as_deref(), Some("https://ci.example/run/42"));
+    assert_eq!(m[1].kind, "deploy");
+    // RFC 3339 text, milliseconds, an object holding them, one a line.
+    let wrapped = r#"{"markers": [{"start": "2026-11-01T12:00:00Z", "type": "incident", "message": "INC-7"}, {"start": 1793534400500}]}"#;
+    let m = parse(wrapped, "m").unwrap();
+    assert_eq!(m[0].start_ms, 1_793_534_400_000);
+    assert_eq!(m[1].start_ms, 1_793_534_400_500);
+    assert_eq!(m[1].kind, "marker");
+    let lines = "{\"start_time\": 1793534400, \"message\": \"a\"}\n\n{\"start_time\": \"2026-11-01 12:30:00\", \"message\": \"b\"}\n";
+    let m = parse(lines, "m.ndjson").unwrap();
+    assert_eq!(m[1].start_ms - m[0].start_ms, 1_800_000);
+    // Written back and read again, the same.
+    let back = apiary::marker::from_items(&m.iter().map(|x| x.to_json()).collect::<Vec<_>>(), "link").unwrap();
+    assert_eq!(back, m);
+    assert_ne!(colour("deploy"), colour("incident"));
+    assert_eq!(colour("Deploy"), colour("deploy"));
+}
+
+#[test]
+fn bad_markers_are_named() {
+    let err = |t: &str| parse(t, "markers.json").unwrap_err().to_string();
+    assert!(err(r#"[{"message": "x"}]"#).contains("marker 0: no start_time"));
+    assert!(err(r#"[{"start_time": 1}, {"start_time": "yesterday"}]"#).contains("marker 1 (start_time)"));
+    assert!(err(r#"[{"start_time": 100, "end_time": 50}]"#).contains("ends before it starts"));
+    assert!(err(r#"[{"start_time": 1, "url": "javascript:alert(1)"}]"#).contains("only http and https"));
+    assert!(err(r#"[{"start_time": 1, "message": 5}]"#).contains("(message): expected text"));
+    assert!(err("[1, 2").contains("not JSON"));
+    assert!(err("{\"start_time\": 1}\nnope").contains("line 2"));
+}
