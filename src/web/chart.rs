@@ -4,6 +4,7 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
+use crate::marker::Marker;
 use crate::query::QueryResult;
 use crate::render::{heatmap, timeseries, Theme};
 
@@ -18,11 +19,24 @@ fn area(canvas: &HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, plotter
 
 /// Size the canvas to its box and draw calculation `calc` of `result` as lines.
 /// `highlight`: the result row whose line is drawn full strength (the others dimmed).
-pub fn draw_timeseries(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, zero_fill: bool, theme: Theme, highlight: Option<usize>) -> Result<Option<crate::render::PlotMapping>, String> {
-    timeseries::draw(&area(canvas)?, result, calc, zero_fill, theme, highlight)
+pub fn draw_timeseries(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, zero_fill: bool, theme: Theme, highlight: Option<usize>, markers: &[Marker]) -> Result<Option<crate::render::PlotMapping>, String> {
+    let area = area(canvas)?;
+    let plot = timeseries::draw(&area, result, calc, zero_fill, theme, highlight)?;
+    with_markers(&area, plot, markers)
 }
 
 /// Draw HEATMAP calculation `calc` of result row `row`; returns where the plot is.
-pub fn draw_heatmap(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, row: usize, theme: Theme) -> Result<Option<heatmap::PlotMapping>, String> {
-    heatmap::draw(&area(canvas)?, result, calc, row, theme)
+pub fn draw_heatmap(canvas: &HtmlCanvasElement, result: &QueryResult, calc: usize, row: usize, theme: Theme, markers: &[Marker]) -> Result<Option<heatmap::PlotMapping>, String> {
+    let area = area(canvas)?;
+    let plot = heatmap::draw(&area, result, calc, row, theme)?;
+    with_markers(&area, plot, markers)
+}
+
+/// Draw `markers` over a chart just drawn in `plot`.
+fn with_markers(area: &DrawingArea<CanvasBackend, plotters::coord::Shift>, plot: Option<crate::render::PlotMapping>, markers: &[Marker]) -> Result<Option<crate::render::PlotMapping>, String> {
+    if let (Some(m), false) = (plot, markers.is_empty()) {
+        crate::render::markers::draw(area, &m, markers)?;
+        area.present().map_err(|e| format!("drawing the markers: {e}"))?;
+    }
+    Ok(plot)
 }

@@ -11,6 +11,7 @@ pub mod app;
 // The parts of the page, one folder each: its DOM, its events (its own `Msg`), its view state.
 pub mod bubbleup;
 pub mod export;
+pub mod markers;
 pub mod quality;
 pub mod query;
 pub mod results;

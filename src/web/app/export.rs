@@ -20,7 +20,7 @@ impl App {
                 let calcs = spec.effective_calculations();
                 let canvas = &self.parts.canvas;
                 let size = (canvas.width().max(320), canvas.height().max(160));
-                crate::render::svg::chart(result, calcs[0].op == CalcOp::Heatmap, calc_charts::zero_fill(calcs[0].op), self.model.table.isolated, size, dom::theme())
+                crate::render::svg::chart(result, calcs[0].op == CalcOp::Heatmap, calc_charts::zero_fill(calcs[0].op), self.model.table.isolated, size, dom::theme(), &self.model.markers)
                     .map(|svg| saved::download_bytes(&format!("{base}.svg"), "image/svg+xml", svg.as_bytes()))
             }
             Kind::Csv => {

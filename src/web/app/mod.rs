@@ -23,6 +23,7 @@ use super::traces::TraceView;
 mod element;
 mod embed;
 mod export;
+mod markers;
 mod model;
 mod msg;
 mod quality;
@@ -100,6 +101,7 @@ pub struct Views {
     pub quality: crate::web::quality::QualityView,
     pub export: crate::web::export::ExportMenu,
     pub snapshot: crate::web::snapshot::SnapshotBanner,
+    pub markers: crate::web::markers::MarkersControl,
 }
 
 /// Work in flight: each kind's latest request number (an older one stops at its next step).
@@ -228,6 +230,7 @@ impl App {
         append(&root, &header)?;
         let snapshot = crate::web::snapshot::SnapshotBanner::build(&root)?;
         let sources = SourcePanel::build(&root)?;
+        let markers = crate::web::markers::MarkersControl::build(&root)?;
         let builder = Builder::build(&root)?;
         let json = QueryPanel::build(&root)?;
         let history = History::build(&root)?;
@@ -297,11 +300,12 @@ impl App {
             let attr = |n: &str| attr(n).unwrap_or_default();
             super::sources::clickhouse::Connect { url, database: attr("data-backend-database"), table: attr("data-backend-table"), user: attr("data-backend-user"), key: attr("data-backend-key") }
         });
+        let host_markers = attr("data-markers");
         let first_query = element.then(|| host.get_attribute("query")).flatten().and_then(|q| crate::QuerySpec::from_json_str(&q).ok());
         let app = Rc::new_cyclic(|me: &Weak<RefCell<App>>| {
             RefCell::new(App {
                 model: Model::default(),
-                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo, triggers, quality, export, snapshot },
+                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo, triggers, quality, export, snapshot, markers },
                 parts: Parts { host, root, summary, query_line, running, cancel_query, weighting, weighting_box, error, canvas },
                 config,
                 work: Work::default(),
@@ -316,6 +320,7 @@ impl App {
         if let Some(q) = first_query {
             a.model.chosen = Some(q);
         }
+
         a.listen()?;
         a.start_trigger_clock();
         a.model.triggers = a.views.triggers.saved.clone();
@@ -331,6 +336,10 @@ impl App {
             }
             Some(Err(e)) => a.show_error(&format!("This link could not be read: {e}")),
             None => {}
+        }
+        // The host's markers (`data-markers`: a URL) unless a link brought its own.
+        if let (Some(u), true) = (host_markers, a.model.markers_url.is_none() && a.model.markers.is_empty()) {
+            a.fetch_markers(u);
         }
         drop(a);
         if let Some(c) = host_store {
@@ -395,6 +404,7 @@ impl App {
         all.extend(v.quality.listen(&d.map(Msg::Quality)));
         all.extend(v.export.listen(&d.map(Msg::Export)));
         all.extend(v.snapshot.listen(&d.map(Msg::Snapshot)));
+        all.extend(v.markers.listen(&d.map(Msg::Markers)));
         let input = self.parts.weighting_box.clone();
         all.push(send_on::<web_sys::Event, _>(&self.parts.weighting_box, "change", &d, move |_| Some(Msg::Weighting(input.checked()))));
         all.push(send_on::<web_sys::Event, _>(&self.parts.cancel_query, "click", &d, |_| Some(Msg::CancelQuery)));

@@ -42,6 +42,9 @@ pub struct OpenTrace {
     pub zoom: Option<(f64, f64)>,
 }
 
+/// Most markers from a file a link carries itself (more: the link has none of them).
+pub const MARKERS_IN_LINK: usize = 100;
+
 pub struct Model {
     pub sources: Vec<Source>,
     /// Shared with a running query, which reads it between its steps; changed by copy on write
@@ -89,6 +92,10 @@ pub struct Model {
     pub trace_cache: HashMap<String, Vec<crate::trace::TraceSummary>>,
     /// The snapshot on view, when the page shows a result carried in its link (no data).
     pub snapshot: Option<crate::snapshot::Snapshot>,
+    /// Markers on every time chart, and the URL they came from (a link carries the URL, or a
+    /// file's markers themselves when there are few).
+    pub markers: Vec<crate::marker::Marker>,
+    pub markers_url: Option<String>,
 }
 
 impl Default for Model {
@@ -118,6 +125,8 @@ impl Default for Model {
             cache: HashMap::new(),
             trace_cache: HashMap::new(),
             snapshot: None,
+            markers: Vec::new(),
+            markers_url: None,
         }
     }
 }
@@ -187,6 +196,13 @@ impl Model {
             }
             v["quality"] = o;
         }
+        match &self.markers_url {
+            Some(u) => v["markers_url"] = serde_json::json!(crate::permalink::scrub_url(u)),
+            None if !self.markers.is_empty() && self.markers.len() <= MARKERS_IN_LINK => {
+                v["markers"] = serde_json::json!(self.markers.iter().map(crate::marker::Marker::to_json).collect::<Vec<_>>());
+            }
+            None => {}
+        }
         if let Some(s) = &self.store {
             v["store"] = s.backend.link();
         } else if let Some(w) = &self.store_wanted {
@@ -228,6 +244,11 @@ impl Model {
             conventions: q.get("conventions").and_then(|c| crate::quality::Conventions::parse(&c.to_string()).ok()),
             service: q.get("service").and_then(|s| s.as_str()).map(str::to_string),
         });
+        // Markers a link carries; a URL's are fetched by the app.
+        self.markers_url = view.get("markers_url").and_then(|u| u.as_str()).map(str::to_string);
+        if self.markers_url.is_none() {
+            self.markers = view.get("markers").and_then(|m| m.as_array()).and_then(|a| crate::marker::from_items(a, "the link's markers").ok()).unwrap_or_default();
+        }
         if let Some(w) = view.get("weight").and_then(|w| w.as_bool()) {
             let _ = self.set_weighted(w);
         }

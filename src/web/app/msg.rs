@@ -24,6 +24,9 @@ pub enum Msg {
     Quality(crate::web::quality::Msg),
     Export(crate::web::export::Msg),
     Snapshot(crate::web::snapshot::Msg),
+    Markers(crate::web::markers::Msg),
+    /// Markers read from a file or fetched (`from`: the URL).
+    MarkersRead { from: Option<String>, out: Result<Vec<crate::marker::Marker>, String> },
     /// Whether the snapshot's live data answered from here.
     Reached(crate::web::snapshot::Reach),
     /// A message from the page that embeds this one in an iframe.

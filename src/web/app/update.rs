@@ -60,7 +60,11 @@ impl App {
                             self.show_error(&fetch::js_err(&e));
                         }
                     }
-                    Some(crosshair::Out::Clicked) => self.clear_selection(),
+                    Some(crosshair::Out::Clicked(x)) => {
+                        if !self.open_marker_at(x) {
+                            self.clear_selection();
+                        }
+                    }
                     None => {}
                 }
             }
@@ -111,6 +115,11 @@ impl App {
                 self.snapshot_out(out);
             }
             Msg::Reached(reach) => self.reached(reach),
+            Msg::Markers(m) => {
+                let out = self.views.markers.update(m);
+                self.markers_out(out);
+            }
+            Msg::MarkersRead { from, out } => self.markers_read(from, out),
             Msg::TriggerTick => self.trigger_tick(),
             Msg::TriggerDone { trigger, out } => self.trigger_done(trigger, out),
             Msg::TriggerWebhookFailed(e) => self.views.triggers.show_error(&e),
@@ -190,7 +199,13 @@ impl App {
 
     /// Take the query and view choices of a link (the data loads separately) and show them.
     pub(super) fn apply_link(&mut self, state: &crate::permalink::State) {
+        let markers_from = self.model.markers_url.clone();
         let res = self.model.apply_link(state);
+        match self.model.markers_url.clone() {
+            Some(u) if Some(&u) != markers_from.as_ref() => self.fetch_markers(u),
+            Some(_) => {}
+            None => self.views.markers.show(&self.model.markers, None),
+        }
         if let Err(e) = res {
             self.views.builder.show_query_error(Some(&e));
         }

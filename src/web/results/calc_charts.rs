@@ -83,7 +83,7 @@ impl CalcCharts {
                 let (Some(result), Some(c)) = (result, self.charts.get(k.wrapping_sub(1))) else { return Ok(()) };
                 match (c.heatmap, c.hover.mapping) {
                     (true, Some(m)) => c.hover.show_heat(x, y, &m, result, k, isolated.unwrap_or(0)),
-                    (false, _) => c.hover.show(x, y, result, k, &row_labels(result, k)),
+                    (false, _) => c.hover.show(x, y, result, k, &row_labels(result, k), &[]),
                     _ => Ok(()),
                 }
             }
@@ -95,7 +95,7 @@ impl CalcCharts {
     }
 
     /// Draw calculations 1.. of `result` (`calcs` are the query's calculations).
-    pub fn render(&mut self, result: &QueryResult, calcs: &[Calculation], isolated: Option<usize>, theme: Theme) -> Result<(), String> {
+    pub fn render(&mut self, result: &QueryResult, calcs: &[Calculation], isolated: Option<usize>, theme: Theme, markers: &[crate::marker::Marker]) -> Result<(), String> {
         let js = |e: JsValue| crate::web::fetch::js_err(&e);
         if calcs.len() > 1 {
             self.main_title.set_text_content(Some(&title(result, calcs, 0, isolated)));
@@ -132,9 +132,9 @@ impl CalcCharts {
             c.hover.hide();
             c.heatmap = calcs[k].op == CalcOp::Heatmap;
             let mapping = if c.heatmap {
-                chart::draw_heatmap(&c.canvas, result, k, isolated.unwrap_or(0), theme)?
+                chart::draw_heatmap(&c.canvas, result, k, isolated.unwrap_or(0), theme, markers)?
             } else {
-                chart::draw_timeseries(&c.canvas, result, k, zero_fill(calcs[k].op), theme, isolated)?
+                chart::draw_timeseries(&c.canvas, result, k, zero_fill(calcs[k].op), theme, isolated, markers)?
             };
             c.hover.mapping = mapping;
             let _ = c.canvas.set_attribute("data-chart", if c.heatmap { "heatmap" } else { "lines" });

@@ -28,8 +28,8 @@ pub enum Out {
     BrushStarted,
     /// `[start, end)` (epoch seconds) was brushed on plot `m`.
     Brushed(PlotMapping, i64, i64),
-    /// A click on the plot (clears a selection).
-    Clicked,
+    /// A click on the plot at pixel x (opens a marker's link there, else clears a selection).
+    Clicked(f64),
 }
 
 pub struct Crosshair {
@@ -92,7 +92,7 @@ impl Crosshair {
                 let (x0, m) = (self.drag.take()?, self.mapping?);
                 if (x1 - x0).abs() < 4.0 {
                     self.hide_band();
-                    return Some(Out::Clicked);
+                    return Some(Out::Clicked(x1));
                 }
                 let (t0, _) = m.to_data(x0.min(x1), m.top as f64);
                 let (t1, _) = m.to_data(x0.max(x1), m.top as f64);
@@ -131,7 +131,8 @@ impl Crosshair {
     }
 
     /// Show the values of `calc` at pixel (x, y); `labels[i]` names result row i.
-    pub fn show(&self, x: f64, y: f64, result: &crate::query::QueryResult, calc: usize, labels: &[String]) -> Result<(), JsValue> {
+    /// `markers`: those under the pointer, listed after the values.
+    pub fn show(&self, x: f64, y: f64, result: &crate::query::QueryResult, calc: usize, labels: &[String], markers: &[&crate::marker::Marker]) -> Result<(), JsValue> {
         let Some(m) = self.mapping else { return Ok(()) };
         if x < m.left as f64 || x > m.right as f64 || y < m.top as f64 || y > m.bottom as f64 {
             self.hide();
@@ -162,7 +163,26 @@ impl Crosshair {
             append(&line, &value)?;
             append(&self.tip, &line)?;
         }
+        self.marker_rows(markers)?;
         self.place_tip(px, &m)?;
+        Ok(())
+    }
+
+    /// The markers under the pointer: type and message (text only), and whether a click opens
+    /// a link.
+    fn marker_rows(&self, markers: &[&crate::marker::Marker]) -> Result<(), JsValue> {
+        for mk in markers.iter().take(5) {
+            let line = el("div", "ap-tip-row ap-tip-marker")?;
+            let chip = el("span", "ap-swatch")?;
+            let (r, g, b) = crate::marker::colour(&mk.kind);
+            dom::set_style(&chip, "background", &format!("rgb({r},{g},{b})"))?;
+            append(&line, &chip)?;
+            append(&line, &text_el("span", "ap-tip-label", &format!("{}: {}", mk.kind, mk.message))?)?;
+            if mk.url.is_some() {
+                append(&line, &text_el("span", "ap-hint", "click to open")?)?;
+            }
+            append(&self.tip, &line)?;
+        }
         Ok(())
     }
 }

@@ -1,0 +1,80 @@
+//! Markers on the charts (`crate::marker`, drawn by `render::markers`): read from a file or a
+//! URL as work of its own (back as [`Msg::MarkersRead`]), kept in the model and its links, shown
+//! in the main chart's hover, and a click on one opens its link in a new tab.
+
+use super::*;
+use crate::web::markers::Out;
+
+/// How near (pixels) the pointer must be to a marker's line to hover or click it.
+const NEAR_PX: f64 = 5.0;
+
+impl App {
+    pub(super) fn markers_out(&mut self, out: Option<Out>) {
+        let d = self.dispatch.clone();
+        match out {
+            Some(Out::File(file)) => wasm_bindgen_futures::spawn_local(async move {
+                let name = file.name();
+                let out = crate::web::fetch::file_bytes(&file).await.and_then(|b| parse(&b, &name));
+                d.send(Msg::MarkersRead { from: None, out });
+            }),
+            Some(Out::Url(u)) => self.fetch_markers(u),
+            Some(Out::Clear) => self.markers_read(None, Ok(Vec::new())),
+            None => {}
+        }
+    }
+
+    /// Fetch the markers at `url` (at most 16 MB).
+    pub(super) fn fetch_markers(&self, url: String) {
+        let d = self.dispatch.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut body = Vec::new();
+            let got = crate::web::fetch::fetch_pieces(&url, None, 16 << 20, 40.0, |piece, _, _| {
+                body.extend_from_slice(piece);
+                Ok(())
+            })
+            .await;
+            let out = got.and_then(|_| parse(&body, &url));
+            d.send(Msg::MarkersRead { from: Some(url), out });
+        });
+    }
+
+    /// Markers arrived: draw them (an error leaves the markers on view as they were).
+    pub(super) fn markers_read(&mut self, from: Option<String>, out: Result<Vec<crate::marker::Marker>, String>) {
+        match out {
+            Ok(list) => {
+                self.model.markers = list;
+                self.model.markers_url = from;
+                self.views.markers.show(&self.model.markers, self.model.markers_url.as_deref());
+                let _ = self.parts.root.set_attribute("data-markers", &self.model.markers.len().to_string());
+                if let Err(e) = self.render() {
+                    self.show_error(&e);
+                }
+                self.write_url(false);
+            }
+            Err(e) => self.views.markers.show_error(Some(&e)),
+        }
+    }
+
+    /// The markers under pixel column `x` of the main line chart.
+    pub(super) fn markers_at(&self, x: f64) -> Vec<&crate::marker::Marker> {
+        let Some(m) = self.views.hover.mapping else { return Vec::new() };
+        let (t, _) = m.to_data(x, m.top as f64);
+        let tol = ((m.t1 - m.t0) as f64 / (m.right - m.left).max(1) as f64 * NEAR_PX) as i64;
+        self.model.markers.iter().filter(|mk| mk.near(t, tol)).collect()
+    }
+
+    /// A click at `x` on the main chart: open the link of the marker there (true), if any.
+    pub(super) fn open_marker_at(&self, x: f64) -> bool {
+        let Some(url) = self.markers_at(x).into_iter().find_map(|mk| mk.url.clone()) else { return false };
+        let _ = self.parts.root.set_attribute("data-opened", &url);
+        if let Ok(w) = dom::window() {
+            let _ = w.open_with_url_and_target_and_features(&url, "_blank", "noopener,noreferrer");
+        }
+        true
+    }
+}
+
+fn parse(bytes: &[u8], source: &str) -> Result<Vec<crate::marker::Marker>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("{source}: not UTF-8 text: {e}"))?;
+    crate::marker::parse(text, source).map_err(|e| e.to_string())
+}
