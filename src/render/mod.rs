@@ -8,6 +8,7 @@ pub mod minimap;
 pub(crate) mod pixels;
 pub mod palette;
 pub mod quality;
+pub mod report;
 pub mod slo;
 pub mod svg;
 pub mod timeseries;

@@ -58,3 +58,38 @@ print(json.dumps({"rows": t.num_rows, "columns": t.column_names, "first": t.slic
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('the whole view as a standalone HTML file that opens offline, with no script', async () => {
+  const page = await newPage(env.context);
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  await runBuilder(page, { VISUALIZE: 'COUNT, P99(duration_ms)', 'GROUP BY': 'region' },
+    (s) => s.breakdowns?.[0] === 'region' && s.calculations?.length === 2);
+  const rows = await page.$$eval('.ap-results .ap-table tbody tr[data-row]', (r) => r.map((x) => [...x.querySelectorAll('td')].slice(1).map((td) => td.textContent)));
+  const html = await download(page, 'HTML');
+  assert.match(html.name, /^apiary-.*\.html$/);
+  await page.close();
+
+  // Opened from disk with every network request refused: all there, nothing runs.
+  const offline = await newPage(env.context);
+  const requests = [];
+  await offline.route(/^https?:/, (r) => { requests.push(r.request().url()); return r.abort(); });
+  await offline.goto(`file://${path.resolve(html.file)}`);
+  assert.match(await offline.textContent('h1'), /^Apiary view exported \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+  assert.match(await offline.textContent('.q'), /VISUALIZE COUNT, P99\(duration_ms\) · GROUP BY region/);
+  assert.deepEqual(await offline.$$eval('figcaption', (f) => f.map((x) => x.textContent)), ['COUNT', 'P99(duration_ms)']);
+  assert.equal(await offline.$$eval('figure svg', (s) => s.length), 2);
+  const lines = await offline.$$eval('figure svg polyline', (p) => p.length);
+  assert.ok(lines >= rows.length, `${lines} lines for ${rows.length} groups`);
+  const table = await offline.$$eval('tbody tr', (r) => r.map((x) => [...x.querySelectorAll('td')].slice(1).map((td) => td.textContent)));
+  assert.equal(table.length, rows.length);
+  assert.deepEqual(table.map((r) => r[0]), rows.map((r) => r[0]), 'the same groups in the same order');
+  const links = await offline.$$eval('.links a', (a) => a.map((x) => x.getAttribute('href')));
+  assert.match(links[0], /#v1\./);
+  assert.match(links[1], /#s1\./);
+  assert.equal(await offline.evaluate(() => document.scripts.length), 0);
+  assert.deepEqual(requests, []);
+  await offline.screenshot({ path: path.join(OUT, 'export-html.png'), fullPage: true });
+  assert.deepEqual(offline.errors, []);
+  await offline.close();
+});

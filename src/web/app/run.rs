@@ -208,7 +208,7 @@ pub(super) fn top_values(data: &DataSet, col: &str) -> Vec<String> {
 }
 
 /// `VISUALIZE COUNT · 2026-11-01 06:00 – 12:00 UTC · every 2 min · weighted by sample_rate`
-fn describe(spec: &QuerySpec, r: &QueryResult) -> String {
+pub(super) fn describe(spec: &QuerySpec, r: &QueryResult) -> String {
     let calcs: Vec<String> = spec.effective_calculations().iter().map(Calculation::key).collect();
     let mut parts = vec![format!("VISUALIZE {}", calcs.join(", "))];
     if !spec.breakdowns.is_empty() {

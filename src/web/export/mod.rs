@@ -1,5 +1,6 @@
 //! Export what is on view: the main chart as PNG (the canvas as drawn) or SVG (drawn again by
-//! plotters' SVG backend), the results as CSV or an Arrow IPC stream. The buttons sit in the bar
+//! plotters' SVG backend), the results as CSV or an Arrow IPC stream, the whole view as a
+//! standalone HTML file. The buttons sit in the bar
 //! above the chart; the app makes the files.
 
 use wasm_bindgen::prelude::*;
@@ -15,14 +16,16 @@ pub enum Kind {
     Svg,
     Csv,
     Arrow,
+    Html,
 }
 
 impl Kind {
-    const ALL: [(Kind, &'static str, &'static str); 4] = [
+    const ALL: [(Kind, &'static str, &'static str); 5] = [
         (Kind::Png, "PNG", "The chart as a PNG image"),
         (Kind::Svg, "SVG", "The chart as an SVG drawing"),
         (Kind::Csv, "CSV", "The results table as CSV"),
         (Kind::Arrow, "Arrow", "The results as an Arrow IPC stream"),
+        (Kind::Html, "HTML", "The whole view as one HTML file that opens offline (charts, table, markers, links back)"),
     ];
 
     fn parse(s: &str) -> Option<Kind> {
