@@ -56,7 +56,7 @@ impl MarkersControl {
         let clear = text_el("button", "ap-linkish ap-markers-clear", "Clear")?;
         clear.set_attribute("hidden", "")?;
         append(&root, &clear)?;
-        let error = el("div", "ap-error ap-markers-error")?;
+        let error = el("div", "ap-markers-error")?;
         error.set_attribute("role", "alert")?;
         error.set_attribute("hidden", "")?;
         append(&root, &error)?;
