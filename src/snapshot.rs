@@ -113,16 +113,16 @@ impl Snapshot {
     pub fn decode(fragment: &str) -> Result<Snapshot> {
         let f = fragment.trim_start_matches('#');
         let body = f.strip_prefix(PREFIX).ok_or_else(|| Error::Other(format!("not an Apiary snapshot (expected #{PREFIX}…)")))?;
-        let bytes = URL_SAFE_NO_PAD.decode(body.trim_end_matches('=')).map_err(|e| Error::Other(format!("the snapshot link is damaged: {e}")))?;
+        let bytes = URL_SAFE_NO_PAD.decode(body.trim_end_matches('=')).map_err(|e| damaged(&e.to_string()))?;
         let mut raw = Vec::new();
         DeflateDecoder::new(bytes.as_slice())
             .take(MAX_BYTES + 1)
             .read_to_end(&mut raw)
-            .map_err(|e| Error::Other(format!("the snapshot link is damaged: {e}")))?;
+            .map_err(|e| damaged(&e.to_string()))?;
         if raw.len() as u64 > MAX_BYTES {
             return Err(Error::Other(format!("the snapshot is larger than {} MB unpacked", MAX_BYTES >> 20)));
         }
-        let p: Packed = postcard::from_bytes(&raw).map_err(|e| Error::Other(format!("the snapshot link is damaged: {e}")))?;
+        let p: Packed = postcard::from_bytes(&raw).map_err(|e| damaged(&e.to_string()))?;
         unpack(p)
     }
 }

@@ -71,6 +71,17 @@ export async function fillSpec(page, text) {
   await page.fill('.ap-spec', text);
 }
 
+/** The results table's cells (after the swatch), row by row: a cell's data-value, else its text. */
+export const tableValues = (page) => page.$$eval('.ap-results .ap-table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.dataset.value ?? td.textContent)));
+
+/** Run `spec` from the query JSON editor and wait until the address holds its new view. */
+export async function runQuery(page, spec) {
+  await fillSpec(page, JSON.stringify(spec, null, 2));
+  const before = await page.evaluate(() => location.hash);
+  await page.click('.ap-run');
+  await page.waitForFunction((h) => location.hash !== h, before);
+}
+
 /** The demo data rewritten by pyarrow into 500-row batches (200 of them), made once per run. */
 let smallPath;
 export function smallBatches() {

@@ -4,20 +4,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { start, newPage, OUT, fillSpec } from './browser.mjs';
+import { start, newPage, OUT, fillSpec, tableValues, runQuery } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
 after(async () => { await env?.close(); });
 
-const tableValues = (page) => page.$$eval('.ap-results .ap-table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.dataset.value ?? td.textContent)));
-
-async function runQuery(page, spec) {
-  await fillSpec(page, JSON.stringify(spec, null, 2));
-  const before = await page.evaluate(() => location.hash);
-  await page.click('.ap-run');
-  await page.waitForFunction((h) => location.hash !== h, before);
-}
 
 test('a query typed in the page reproduces from its link; back and forward', async () => {
   const page = await newPage(env.context);

@@ -6,20 +6,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { start, newPage, OUT, fillSpec, canvasStats } from './browser.mjs';
+import { start, newPage, OUT, fillSpec, canvasStats, tableValues, runQuery } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
 after(async () => { await env?.close(); });
 
-const tableValues = (page) => page.$$eval('.ap-results .ap-table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.dataset.value ?? td.textContent)));
-
-async function runQuery(page, spec) {
-  await fillSpec(page, JSON.stringify(spec, null, 2));
-  const before = await page.evaluate(() => location.hash);
-  await page.click('.ap-run');
-  await page.waitForFunction((h) => location.hash !== h, before);
-}
 
 async function copySnapshot(page) {
   await page.evaluate(() => document.querySelector('.apiary').removeAttribute('data-snapshot'));

@@ -116,9 +116,14 @@ impl App {
             }
             return;
         }
+        self.load_live(&state);
+    }
+
+    /// Follow a live link from a snapshot with no data here yet: its choices, then its data.
+    pub(super) fn load_live(&mut self, state: &State) {
         let _ = self.parts.root.set_attribute("data-state", "loading");
         self.parts.summary.set_text_content(Some("Loading…"));
-        for u in self.follow_link(&state, Vec::new()) {
+        for u in self.follow_link(state, Vec::new()) {
             self.dispatch.send(Msg::Sources(crate::web::sources::Msg::LoadUrl(u)));
         }
     }

@@ -224,10 +224,7 @@ impl App {
             // From a snapshot to a live view with no data here yet: load it.
             Some(Ok(url::Link::Live(state))) if self.model.snapshot.is_some() && self.model.sources.is_empty() && self.model.store.is_none() => {
                 self.leave_snapshot();
-                let _ = self.parts.root.set_attribute("data-state", "loading");
-                for u in self.follow_link(&state, Vec::new()) {
-                    self.dispatch.send(Msg::Sources(sources::Msg::LoadUrl(u)));
-                }
+                self.load_live(&state);
             }
             Some(Ok(url::Link::Live(state))) => {
                 self.leave_snapshot();
