@@ -5,6 +5,7 @@
 //! `wasm32`.
 
 pub mod backend;
+pub mod board;
 pub mod bubbleup;
 pub mod dataset;
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod fuzz_support;
 pub mod ingest;
 pub mod pace;
 pub mod marker;
+pub mod markdown;
 pub mod permalink;
 pub mod quality;
 pub mod query;

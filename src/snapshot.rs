@@ -28,9 +28,14 @@ use crate::query::QueryResult;
 use crate::value::Value;
 
 pub const PREFIX: &str = "s1.";
+/// A snapshot that also carries an open board's panels (`WithPanels`).
+pub const BOARD_PREFIX: &str = "s2.";
 /// The longest link a snapshot aims for (the "under 8 KB of URL"): the page's budget for
 /// the fragment is this less its address.
 pub const LINK_BUDGET: usize = 8000;
+/// The longest link a snapshot with a board's panels aims for (each result at most
+/// [`LINK_BUDGET`]): short enough for a chat message.
+pub const BOARD_BUDGET: usize = 32_000;
 /// Largest unpacked snapshot accepted from a link.
 const MAX_BYTES: u64 = 4 << 20;
 
@@ -46,6 +51,9 @@ pub struct Snapshot {
     pub groups_total: usize,
     /// The series did not fit: only the table's totals are here.
     pub series_dropped: bool,
+    /// The open board's panels, in its order (`None` for a note, or a query that had no
+    /// result); their own `live` states are empty: the board is in this one's.
+    pub panels: Vec<Option<Snapshot>>,
 }
 
 impl Snapshot {
@@ -59,19 +67,45 @@ impl Snapshot {
         if self.series_dropped {
             parts.push("totals only (the time series did not fit)".to_string());
         }
+        let panels = self.panels.iter().flatten().filter(|p| p.note().is_some()).count();
+        if panels > 0 {
+            parts.push(format!("{panels} board panel{} trimmed", if panels == 1 { "" } else { "s" }));
+        }
         (!parts.is_empty()).then(|| format!("Trimmed to fit a link: {}.", parts.join("; ")))
     }
 
     /// The fragment (without `#`) of the whole snapshot, however long.
     pub fn encode(&self) -> String {
-        encode_packed(&pack(self, self.result.results.len(), !self.series_dropped))
+        let whole = |s: &Snapshot| pack(s, s.result.results.len(), !s.series_dropped);
+        if self.panels.is_empty() {
+            return encode_packed(&whole(self));
+        }
+        let p = WithPanels { main: whole(self), panels: self.panels.iter().map(|p| p.as_ref().map(whole)).collect() };
+        deflated(BOARD_PREFIX, &postcard::to_allocvec(&p).unwrap_or_default())
+    }
+
+    /// [`Snapshot::fit`] with an open board's panel results: each result gets an equal share
+    /// of `budget` (at most [`LINK_BUDGET`]), smaller shares until the whole fits.
+    pub fn fit_board(live: &State, result: &QueryResult, panels: &[Option<QueryResult>], taken_ms: i64, budget: usize) -> (String, Snapshot) {
+        let n = 1 + panels.iter().flatten().count();
+        let mut share = (budget / n).min(LINK_BUDGET);
+        loop {
+            let (_, main) = Snapshot::fit(live, result, taken_ms, share);
+            let panels = panels.iter().map(|p| p.as_ref().map(|r| Snapshot::fit(&State::default(), r, taken_ms, share).1)).collect();
+            let s = Snapshot { panels, ..main };
+            let text = s.encode();
+            if text.len() <= budget || share < 400 {
+                return (text, s);
+            }
+            share = share * budget / text.len() * 9 / 10;
+        }
     }
 
     /// The snapshot of `result` seen in the live view `live` at `taken_ms`, as a fragment of at
     /// most `budget` characters when that can be had: the first groups that fit, else their
     /// totals alone. The trimmed snapshot comes back with the fragment (its [`Snapshot::note`]).
     pub fn fit(live: &State, result: &QueryResult, taken_ms: i64, budget: usize) -> (String, Snapshot) {
-        let whole = Snapshot { taken_ms, live: live.clone(), result: result.clone(), groups_total: result.results.len(), series_dropped: false };
+        let whole = Snapshot { taken_ms, live: live.clone(), result: result.clone(), groups_total: result.results.len(), series_dropped: false, panels: Vec::new() };
         let n = result.results.len();
         let at = |k: usize, series: bool| encode_packed(&pack(&whole, k, series));
         let full = at(n, true);
@@ -95,7 +129,7 @@ impl Snapshot {
             }
             found
         };
-        let guess = (n * budget / full.len().max(1)).saturating_mul(2).clamp(1, n - 1);
+        let guess = (n * budget / full.len().max(1)).saturating_mul(2).clamp(1, (n - 1).max(1));
         let (k, text, series) = match best(true, guess) {
             Some((k, s)) => (k, s, true),
             None => match best(false, n) {
@@ -112,7 +146,11 @@ impl Snapshot {
     /// Read a fragment (with or without `#`). Errors say what is wrong with the link.
     pub fn decode(fragment: &str) -> Result<Snapshot> {
         let f = fragment.trim_start_matches('#');
-        let body = f.strip_prefix(PREFIX).ok_or_else(|| Error::Other(format!("not an Apiary snapshot (expected #{PREFIX}…)")))?;
+        let (body, board) = match (f.strip_prefix(PREFIX), f.strip_prefix(BOARD_PREFIX)) {
+            (Some(b), _) => (b, false),
+            (_, Some(b)) => (b, true),
+            _ => return Err(Error::Other(format!("not an Apiary snapshot (expected #{PREFIX}… or #{BOARD_PREFIX}…)"))),
+        };
         let bytes = URL_SAFE_NO_PAD.decode(body.trim_end_matches('=')).map_err(|e| damaged(&e.to_string()))?;
         let mut raw = Vec::new();
         DeflateDecoder::new(bytes.as_slice())
@@ -122,6 +160,15 @@ impl Snapshot {
         if raw.len() as u64 > MAX_BYTES {
             return Err(Error::Other(format!("the snapshot is larger than {} MB unpacked", MAX_BYTES >> 20)));
         }
+        if board {
+            let p: WithPanels = postcard::from_bytes(&raw).map_err(|e| damaged(&e.to_string()))?;
+            if p.panels.len() > crate::board::MAX_PANELS {
+                return Err(damaged("more panels than a board holds"));
+            }
+            let mut s = unpack(p.main)?;
+            s.panels = p.panels.into_iter().map(|p| p.map(unpack).transpose()).collect::<Result<_>>()?;
+            return Ok(s);
+        }
         let p: Packed = postcard::from_bytes(&raw).map_err(|e| damaged(&e.to_string()))?;
         unpack(p)
     }
@@ -129,7 +176,8 @@ impl Snapshot {
 
 /// Is this fragment a snapshot (rather than a live link)?
 pub fn is_snapshot(fragment: &str) -> bool {
-    fragment.trim_start_matches('#').starts_with(PREFIX)
+    let f = fragment.trim_start_matches('#');
+    f.starts_with(PREFIX) || f.starts_with(BOARD_PREFIX)
 }
 
 /// `result` with its first `k` groups (and their series, unless `series` is false).
@@ -145,6 +193,12 @@ fn trim(result: &QueryResult, k: usize, series: bool) -> QueryResult {
 }
 
 // ---- the packed form ----
+
+#[derive(Serialize, Deserialize)]
+struct WithPanels {
+    main: Packed,
+    panels: Vec<Option<Packed>>,
+}
 
 #[derive(Serialize, Deserialize)]
 struct Packed {
@@ -299,11 +353,15 @@ fn pack(s: &Snapshot, k: usize, series: bool) -> Packed {
 }
 
 fn encode_packed(p: &Packed) -> String {
-    let bytes = postcard::to_allocvec(p).unwrap_or_default();
+    deflated(PREFIX, &postcard::to_allocvec(p).unwrap_or_default())
+}
+
+/// `prefix` then `bytes` DEFLATEd in URL-safe base64.
+fn deflated(prefix: &str, bytes: &[u8]) -> String {
     let mut enc = DeflateEncoder::new(Vec::new(), Compression::best());
     // Writing into a Vec cannot fail.
-    let _ = enc.write_all(&bytes);
-    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(enc.finish().unwrap_or_default()))
+    let _ = enc.write_all(bytes);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(enc.finish().unwrap_or_default()))
 }
 
 fn damaged(what: &str) -> Error {
@@ -401,5 +459,5 @@ fn unpack(p: Packed) -> Result<Snapshot> {
         rows_matched: p.rows_matched,
     };
     let groups_total = (p.groups_total as usize).max(result.results.len());
-    Ok(Snapshot { taken_ms: p.taken_ms, live, result, groups_total, series_dropped: p.series_dropped })
+    Ok(Snapshot { taken_ms: p.taken_ms, live, result, groups_total, series_dropped: p.series_dropped, panels: Vec::new() })
 }

@@ -97,7 +97,7 @@ fn every_kind_of_group_and_output_round_trips() {
         json!({"calculations": [{"op": "MAX", "column": "http.response.body.size"}]}),
     ] {
         let result = run(&ds, &spec);
-        let snap = Snapshot { taken_ms: 5, live: live(&spec), result: result.clone(), groups_total: result.results.len(), series_dropped: false };
+        let snap = Snapshot { taken_ms: 5, live: live(&spec), result: result.clone(), groups_total: result.results.len(), series_dropped: false, panels: vec![] };
         let back = Snapshot::decode(&snap.encode()).unwrap();
         assert_same(&back.result, &result);
         assert_eq!(back.note(), None);
@@ -137,7 +137,7 @@ fn damaged_links_are_errors_not_panics() {
     let ds = demo_ds(5_000);
     let spec = json!({"calculations": [{"op": "COUNT"}, {"op": "HEATMAP", "column": "duration_ms"}], "breakdowns": ["service.name"]});
     let result = run(&ds, &spec);
-    let good = Snapshot { taken_ms: 1, live: live(&spec), result: result.clone(), groups_total: result.results.len(), series_dropped: false }.encode();
+    let good = Snapshot { taken_ms: 1, live: live(&spec), result: result.clone(), groups_total: result.results.len(), series_dropped: false, panels: vec![] }.encode();
     assert!(Snapshot::decode(&good).is_ok());
     let err = |f: &str| Snapshot::decode(f).expect_err(f).to_string();
     assert!(err("#abc").contains("not an Apiary snapshot"));
@@ -162,4 +162,37 @@ fn damaged_links_are_errors_not_panics() {
     enc.write_all(&vec![0u8; 5 << 20]).unwrap();
     let bomb = format!("s1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(enc.finish().unwrap()));
     assert!(err(&bomb).contains("larger than"));
+}
+
+#[test]
+fn a_board_snapshot_carries_every_panel_and_old_links_still_read() {
+    let ds = demo_ds(60_000);
+    let main_spec = whole(json!({"calculations": [{"op": "COUNT"}], "breakdowns": ["service.name"]}));
+    let main = run(&ds, &main_spec);
+    let p1 = run(&ds, &whole(json!({"calculations": [{"op": "P99", "column": "duration_ms"}], "breakdowns": ["region"]})));
+    let p2 = run(&ds, &whole(json!({"calculations": [{"op": "HEATMAP", "column": "duration_ms"}]})));
+    let mut state = live(&main_spec);
+    state.view["board"] = json!({"name": "Shop", "panels": [{"type": "note", "text": "hi"}]});
+    let panels = vec![Some(p1.clone()), None, Some(p2.clone())];
+    let (fragment, snap) = Snapshot::fit_board(&state, &main, &panels, 11, apiary::snapshot::BOARD_BUDGET);
+    assert!(fragment.starts_with("s2.") && is_snapshot(&fragment));
+    assert!(fragment.len() <= apiary::snapshot::BOARD_BUDGET, "{} characters", fragment.len());
+    let back = Snapshot::decode(&fragment).unwrap();
+    assert_eq!(back.live.view["board"], state.view["board"]);
+    assert_eq!(back.panels.len(), 3);
+    assert!(back.panels[1].is_none());
+    assert_same(&back.panels[0].as_ref().unwrap().result, &snap.panels[0].as_ref().unwrap().result);
+    assert_same(&back.panels[2].as_ref().unwrap().result, &p2);
+    assert_same(&back.panels[0].as_ref().unwrap().result, &p1);
+    assert_same(&back.result, &main);
+    // A tight budget trims panels and says so; the whole still fits.
+    let (small, trimmed) = Snapshot::fit_board(&state, &main, &panels, 11, 3000);
+    assert!(small.len() <= 3000, "{} characters", small.len());
+    assert!(trimmed.note().is_some_and(|n| n.contains("panel")), "{:?}", trimmed.note());
+    // A plain snapshot is still the first format.
+    let (plain, _) = Snapshot::fit(&state, &main, 11, LINK_BUDGET);
+    assert!(plain.starts_with("s1.") && Snapshot::decode(&plain).unwrap().panels.is_empty());
+    // Damage in a board snapshot is an error.
+    let cut = &fragment[..fragment.len() / 2];
+    assert!(Snapshot::decode(cut).unwrap_err().to_string().contains("damaged"));
 }
