@@ -37,14 +37,14 @@ pub struct Panel {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Content {
-    Query(QuerySpec),
+    Query(Box<QuerySpec>),
     /// Markdown (see [`crate::markdown`]).
     Note(String),
 }
 
 impl Panel {
     pub fn query(title: &str, spec: QuerySpec) -> Panel {
-        Panel { title: title.to_string(), width: 1, content: Content::Query(spec) }
+        Panel { title: title.to_string(), width: 1, content: Content::Query(Box::new(spec)) }
     }
 
     pub fn note(text: &str) -> Panel {
@@ -130,7 +130,7 @@ impl Board {
             let content = match pm.get("type").and_then(Json::as_str) {
                 Some("query") => {
                     let q = pm.get("query").ok_or_else(|| format!("{at}: a query panel needs a query"))?;
-                    Content::Query(QuerySpec::from_json(q).map_err(|e| format!("{at} ({title}): {e}"))?)
+                    Content::Query(Box::new(QuerySpec::from_json(q).map_err(|e| format!("{at} ({title}): {e}"))?))
                 }
                 Some("note") => Content::Note(text(pm, "text", &at, MAX_NOTE)?),
                 Some(t) => return Err(format!("{at}: unknown type {t:?} (expected query or note)")),
