@@ -68,6 +68,12 @@ pub const CALC_OPS: [CalcOp; 24] = [
 ];
 
 impl CalcOp {
+    /// Whether its chart's lines start from zero in empty buckets (counts and sums do;
+    /// averages and percentiles have no value there).
+    pub fn zero_fill(self) -> bool {
+        matches!(self, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency)
+    }
+
     pub fn name(self) -> &'static str {
         use CalcOp::*;
         match self {

@@ -9,6 +9,7 @@
 // The app on top: it imports the parts; nothing imports it.
 pub mod app;
 // The parts of the page, one folder each: its DOM, its events (its own `Msg`), its view state.
+pub mod board;
 pub mod bubbleup;
 pub mod export;
 pub mod markers;

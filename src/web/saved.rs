@@ -19,6 +19,11 @@ pub fn load<T: DeserializeOwned>(key: &str) -> Vec<T> {
     storage().and_then(|s| s.get_item(key).ok().flatten()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
 }
 
+/// The items kept under `key` that `read` makes something of (the others are left out).
+pub fn load_with<T>(key: &str, read: impl Fn(&serde_json::Value) -> Option<T>) -> Vec<T> {
+    load::<serde_json::Value>(key).iter().filter_map(read).collect()
+}
+
 /// Keep `list` under `key`.
 pub fn store<T: Serialize>(key: &str, list: &[T]) {
     if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(list)) {

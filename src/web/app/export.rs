@@ -4,7 +4,6 @@
 use super::*;
 use crate::query::spec::CalcOp;
 use crate::web::export::Kind;
-use crate::web::results::calc_charts;
 use crate::web::saved;
 
 impl App {
@@ -21,7 +20,7 @@ impl App {
                 let calcs = spec.effective_calculations();
                 let canvas = &self.parts.canvas;
                 let size = (canvas.width().max(320), canvas.height().max(160));
-                crate::render::svg::chart(result, calcs[0].op == CalcOp::Heatmap, calc_charts::zero_fill(calcs[0].op), self.model.table.isolated, size, dom::theme(), &self.model.markers)
+                crate::render::svg::chart(result, calcs[0].op == CalcOp::Heatmap, calcs[0].op.zero_fill(), self.model.table.isolated, size, dom::theme(), &self.model.markers)
                     .map(|svg| saved::download_bytes(&format!("{base_name}.svg"), "image/svg+xml", svg.as_bytes()))
             }
             Kind::Csv => {
@@ -30,7 +29,7 @@ impl App {
             }
             Kind::Html => {
                 let calcs = spec.effective_calculations();
-                let charts: Vec<(bool, bool)> = calcs.iter().map(|c| (c.op == CalcOp::Heatmap, calc_charts::zero_fill(c.op))).collect();
+                let charts: Vec<(bool, bool)> = calcs.iter().map(|c| (c.op == CalcOp::Heatmap, c.op.zero_fill())).collect();
                 let sources: Vec<String> = self.model.sources.iter().map(|s| s.url.clone().unwrap_or_else(|| s.name.clone())).collect();
                 let href = dom::window().ok().and_then(|w| w.location().href().ok()).unwrap_or_default();
                 let base = href.split('#').next().unwrap_or("").to_string();

@@ -49,6 +49,7 @@ impl App {
                 if let Err(e) = self.render() {
                     self.show_error(&e);
                 }
+                self.views.board.render_grid(&self.model.markers);
                 self.write_url(false);
             }
             Err(e) => self.views.markers.show_error(Some(&e)),

@@ -20,6 +20,7 @@ use super::results::{calc_charts::CalcCharts, crosshair::Crosshair, table::Resul
 use super::sources::SourcePanel;
 use super::traces::TraceView;
 
+mod board;
 mod element;
 mod embed;
 mod export;
@@ -102,6 +103,7 @@ pub struct Views {
     pub export: crate::web::export::ExportMenu,
     pub snapshot: crate::web::snapshot::SnapshotBanner,
     pub markers: crate::web::markers::MarkersControl,
+    pub board: crate::web::board::BoardView,
 }
 
 /// Work in flight: each kind's latest request number (an older one stops at its next step).
@@ -110,6 +112,8 @@ pub struct Work {
     pub runs: Rc<Cell<u64>>,
     /// The latest BubbleUp (a query also bumps it: its own BubbleUp follows it).
     pub bubble_runs: Rc<Cell<u64>>,
+    /// The latest run of the open board's panels.
+    pub board_runs: Rc<Cell<u64>>,
     /// The latest trace list request.
     pub traces_due: Rc<Cell<u64>>,
     /// The latest run when the error banner was last shown: a run started before it does not
@@ -231,6 +235,7 @@ impl App {
         let snapshot = crate::web::snapshot::SnapshotBanner::build(&root)?;
         let sources = SourcePanel::build(&root)?;
         let markers = crate::web::markers::MarkersControl::build(&root)?;
+        let board = crate::web::board::BoardView::build(&root)?;
         let builder = Builder::build(&root)?;
         let json = QueryPanel::build(&root)?;
         let history = History::build(&root)?;
@@ -305,7 +310,7 @@ impl App {
         let app = Rc::new_cyclic(|me: &Weak<RefCell<App>>| {
             RefCell::new(App {
                 model: Model::default(),
-                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo, triggers, quality, export, snapshot, markers },
+                views: Views { sources, builder, json, history, tools, hover, calc_charts, table, bubble, traces, slo, triggers, quality, board, export, snapshot, markers },
                 parts: Parts { host, root, summary, query_line, running, cancel_query, weighting, weighting_box, error, canvas },
                 config,
                 work: Work::default(),
@@ -405,6 +410,7 @@ impl App {
         all.extend(v.export.listen(&d.map(Msg::Export)));
         all.extend(v.snapshot.listen(&d.map(Msg::Snapshot)));
         all.extend(v.markers.listen(&d.map(Msg::Markers)));
+        all.extend(v.board.listen(&d.map(Msg::Board)));
         let input = self.parts.weighting_box.clone();
         all.push(send_on::<web_sys::Event, _>(&self.parts.weighting_box, "change", &d, move |_| Some(Msg::Weighting(input.checked()))));
         all.push(send_on::<web_sys::Event, _>(&self.parts.cancel_query, "click", &d, |_| Some(Msg::CancelQuery)));

@@ -96,6 +96,8 @@ pub struct Model {
     /// file's markers themselves when there are few).
     pub markers: Vec<crate::marker::Marker>,
     pub markers_url: Option<String>,
+    /// The board on view (its panels run on the same data).
+    pub board: Option<crate::board::Board>,
 }
 
 impl Default for Model {
@@ -127,6 +129,7 @@ impl Default for Model {
             snapshot: None,
             markers: Vec::new(),
             markers_url: None,
+            board: None,
         }
     }
 }
@@ -178,6 +181,9 @@ impl Model {
                 let us = |x: f64| (x * 1000.0).round() / 1000.0;
                 v["zoom"] = serde_json::json!([us(z0), us(z1)]);
             }
+        }
+        if let Some(b) = &self.board {
+            v["board"] = b.to_json();
         }
         if let Some(s) = self.slo.as_ref().and_then(|s| serde_json::to_value(s).ok()) {
             v["slo"] = s;
@@ -238,6 +244,7 @@ impl Model {
         self.trace_where = view.get("trace_where").and_then(|v| v.as_str()).unwrap_or("").to_string();
         self.store_wanted = view.get("store").filter(|s| s.get("url").and_then(|u| u.as_str()).is_some()).cloned();
         self.heat_scale = view.get("heat_scale").and_then(|v| v.as_str()).and_then(Scale::parse);
+        self.board = view.get("board").and_then(|b| crate::board::Board::from_json(b).ok());
         self.slo = view.get("slo").and_then(|s| crate::slo::Slo::from_json_str(&s.to_string()).ok());
         self.triggers = view.get("triggers").and_then(|t| t.as_array()).map(|a| a.iter().filter_map(|t| crate::trigger::Trigger::from_json_str(&t.to_string()).ok()).collect()).unwrap_or_default();
         self.quality = view.get("quality").filter(|q| q.is_object()).map(|q| QualityState {

@@ -25,6 +25,9 @@ pub enum Msg {
     Export(crate::web::export::Msg),
     Snapshot(crate::web::snapshot::Msg),
     Markers(crate::web::markers::Msg),
+    Board(crate::web::board::Msg),
+    /// A board panel's query (of board run `run`) came back.
+    BoardDone { run: u64, panel: usize, out: crate::Result<QueryResult> },
     /// Markers read from a file or fetched (`from`: the URL).
     MarkersRead { from: Option<String>, out: Result<Vec<crate::marker::Marker>, String> },
     /// Whether the snapshot's live data answered from here.

@@ -157,7 +157,7 @@ impl App {
             v.bubble.mapping = None;
             v.tools.show_scale(None);
             v.hover.hide();
-            v.hover.mapping = chart::draw_timeseries(canvas, result, 0, calc_charts::zero_fill(calcs[0].op), dom::theme(), isolated, &self.model.markers)?;
+            v.hover.mapping = chart::draw_timeseries(canvas, result, 0, calcs[0].op.zero_fill(), dom::theme(), isolated, &self.model.markers)?;
             if let Some(m) = v.hover.mapping {
                 mark_plot(canvas, &m);
             }

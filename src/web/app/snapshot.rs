@@ -34,6 +34,7 @@ impl App {
         self.views.snapshot.show(&taken, snap.note().as_deref());
         self.parts.summary.set_text_content(Some(&format!("Snapshot · {} groups · {} matching events", dom::thousands(snap.result.results.len() as u64), dom::thousands(snap.result.rows_matched))));
         self.probe_live(&snap.live);
+        self.board_from_snapshot(&snap.panels);
         self.model.snapshot = Some(snap);
         if let Err(e) = self.render() {
             self.show_error(&e);
@@ -140,6 +141,11 @@ impl App {
                 let again = Snapshot { live, ..s.clone() };
                 (again.encode(), again.note())
             }
+            (None, Some(result)) if self.views.board.open.is_some() => {
+                let budget = crate::snapshot::BOARD_BUDGET.saturating_sub(base.len() + 1);
+                let (fragment, snap) = Snapshot::fit_board(&live, result, &self.board_results(), js_sys::Date::now() as i64, budget);
+                (fragment, snap.note())
+            }
             (None, Some(result)) => {
                 let (fragment, snap) = Snapshot::fit(&live, result, js_sys::Date::now() as i64, LINK_BUDGET.saturating_sub(base.len() + 1));
                 (fragment, snap.note())
@@ -149,5 +155,13 @@ impl App {
         let link = format!("{base}#{fragment}");
         let _ = self.parts.root.set_attribute("data-snapshot", &link);
         self.views.json.copy_snapshot(&link, note.as_deref());
+        if self.views.board.open.is_some() {
+            let mut text = format!("Board snapshot copied ({} characters): the panels' results travel in the link", dom::thousands(link.len() as u64));
+            if let Some(n) = &note {
+                text.push_str(". ");
+                text.push_str(n);
+            }
+            self.views.board.say(&text);
+        }
     }
 }

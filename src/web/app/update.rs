@@ -120,6 +120,11 @@ impl App {
                 self.markers_out(out);
             }
             Msg::MarkersRead { from, out } => self.markers_read(from, out),
+            Msg::Board(m) => {
+                let outs = self.views.board.update(m);
+                self.board_out(outs);
+            }
+            Msg::BoardDone { run, panel, out } => self.board_done(run, panel, out),
             Msg::TriggerTick => self.trigger_tick(),
             Msg::TriggerDone { trigger, out } => self.trigger_done(trigger, out),
             Msg::TriggerWebhookFailed(e) => self.views.triggers.show_error(&e),
@@ -147,6 +152,7 @@ impl App {
                     self.show_error(&e);
                 }
                 self.views.quality.draw(dom::theme());
+                self.views.board.render_grid(&self.model.markers);
             }
             Msg::PopState => self.restore_from_url(),
             Msg::Progress(p) => {
@@ -210,6 +216,10 @@ impl App {
             self.views.builder.show_query_error(Some(&e));
         }
         self.views.quality.set_conventions(self.model.quality.as_ref().and_then(|q| q.conventions.clone()));
+        if let Some(Err(e)) = state.view.get("board").map(crate::board::Board::from_json) {
+            self.views.board.fail(&format!("The link's board could not be read: {e}"));
+        }
+        self.sync_board();
         if self.model.selection.is_none() {
             self.views.bubble.clear();
         }
@@ -418,6 +428,9 @@ impl App {
             self.show_slo();
         }
         self.check_quality();
+        if self.views.board.open.is_some() {
+            self.run_board();
+        }
         match self.model.chosen.clone() {
             Some(spec) => self.run(spec, false),
             None => self.run_default(),

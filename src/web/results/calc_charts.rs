@@ -38,11 +38,6 @@ pub struct CalcCharts {
     charts: Vec<CalcChart>,
 }
 
-/// Whether a calculation's lines start from zero in empty buckets (counts and sums do; averages
-/// and percentiles have no value there).
-pub fn zero_fill(op: CalcOp) -> bool {
-    matches!(op, CalcOp::Count | CalcOp::Sum | CalcOp::Concurrency)
-}
 
 /// The label of result row `i` in a tooltip: its group, or the calculation without GROUP BY.
 pub fn row_labels(result: &QueryResult, calc: usize) -> Vec<String> {
@@ -134,7 +129,7 @@ impl CalcCharts {
             let mapping = if c.heatmap {
                 chart::draw_heatmap(&c.canvas, result, k, isolated.unwrap_or(0), theme, markers)?
             } else {
-                chart::draw_timeseries(&c.canvas, result, k, zero_fill(calcs[k].op), theme, isolated, markers)?
+                chart::draw_timeseries(&c.canvas, result, k, calcs[k].op.zero_fill(), theme, isolated, markers)?
             };
             c.hover.mapping = mapping;
             let _ = c.canvas.set_attribute("data-chart", if c.heatmap { "heatmap" } else { "lines" });
