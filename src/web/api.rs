@@ -4,7 +4,7 @@
 use wasm_bindgen::prelude::*;
 
 use crate::dataset::{DataSet, SampleRate};
-use crate::{ingest, query, QuerySpec};
+use crate::ingest;
 
 /// Decode a file of any format Apiary reads into an Arrow IPC stream that `Engine.load` takes
 /// without copying its buffers: Parquet and ZSTD-compressed Arrow in the decoder module (fetched
@@ -65,57 +65,37 @@ impl Engine {
     /// Run a Honeycomb query spec (JSON text); returns the result as JSON text
     /// (`{"results": …, "series": …}`).
     pub fn query(&self, spec: &str) -> Result<String, JsError> {
-        let spec = QuerySpec::from_json_str(spec).map_err(js)?;
-        let result = query::run(&self.data, &spec).map_err(js)?;
-        Ok(result.to_json_text())
+        ops::query(&self.data, spec).map_err(js)
     }
 
     /// Run a query spec and return its results as an Arrow IPC stream (one row per group;
     /// with `series`, one row per time bucket × group with a `time` column).
     #[wasm_bindgen(js_name = queryArrow)]
     pub fn query_arrow(&self, spec: &str, series: bool) -> Result<Vec<u8>, JsError> {
-        let spec = QuerySpec::from_json_str(spec).map_err(js)?;
-        let result = query::run(&self.data, &spec).map_err(js)?;
-        let batch = if series { result.series_batch() } else { result.results_batch() }.map_err(js)?;
-        ingest::arrow_ipc::write_stream_plain(&[batch]).map_err(js)
+        ops::query_arrow(&self.data, spec, series).map_err(js)
     }
 
     /// BubbleUp: `selection` (JSON `{"start_time","end_time","filters"}`) against the rest of what
     /// `spec` matches; `columns` is a JSON list of column names to compare, or empty for all.
     /// Returns the ranked columns as JSON text.
     pub fn bubbleup(&self, spec: &str, selection: &str, columns: &str) -> Result<String, JsError> {
-        let spec = QuerySpec::from_json_str(spec).map_err(js)?;
-        let sel: serde_json::Value = serde_json::from_str(selection).map_err(|e| js(format!("selection is not JSON: {e}")))?;
-        let sel = crate::bubbleup::Selection::from_json(&sel).map_err(js)?;
-        let only: Option<Vec<String>> = if columns.trim().is_empty() {
-            None
-        } else {
-            Some(serde_json::from_str(columns).map_err(|e| js(format!("columns must be a JSON list of names: {e}")))?)
-        };
-        let b = crate::bubbleup::run_on(&self.data, &spec, &sel, only.as_deref()).map_err(js)?;
-        Ok(b.to_json().to_string())
+        ops::bubbleup(&self.data, spec, selection, columns).map_err(js)
     }
 
     /// The instrumentation quality report (JSON as `apiary quality --format json` prints it);
     /// `conventions`: the team's conventions JSON, or empty.
     pub fn quality(&self, conventions: &str) -> Result<String, JsError> {
-        let conventions = match conventions.trim() {
-            "" => None,
-            c => Some(crate::quality::Conventions::parse(c).map_err(js)?),
-        };
-        serde_json::to_string(&crate::quality::evaluate(&self.data, conventions.as_ref())).map_err(js)
+        ops::quality(&self.data, conventions).map_err(js)
     }
 
     /// An SLO's report (JSON as `apiary slo` prints it) as of the data's latest event.
     pub fn slo(&self, slo: &str) -> Result<String, JsError> {
-        let slo = crate::slo::Slo::from_json_str(slo).map_err(js)?;
-        Ok(crate::slo::evaluate(&self.data, &slo, None).map_err(js)?.to_string())
+        ops::slo(&self.data, slo).map_err(js)
     }
 
     /// A trigger's evaluation (JSON as `apiary trigger` prints it) as of the latest event.
     pub fn trigger(&self, trigger: &str) -> Result<String, JsError> {
-        let t = crate::trigger::Trigger::from_json_str(trigger).map_err(js)?;
-        Ok(crate::trigger::evaluate(&self.data, &t, None).map_err(js)?.to_string())
+        ops::trigger(&self.data, trigger).map_err(js)
     }
 
     /// Sample-rate weighting: a column name, `"none"`, or `"auto"`.
@@ -143,5 +123,57 @@ impl Engine {
 impl Default for Engine {
     fn default() -> Self {
         Engine::new()
+    }
+}
+
+/// What `Engine` and `<apiary-view>` answer from a data set: the same calls, the same JSON.
+pub mod ops {
+    use crate::dataset::DataSet;
+    use crate::{ingest, query, QuerySpec};
+
+    fn text(e: impl std::fmt::Display) -> String {
+        e.to_string()
+    }
+
+    pub fn query(data: &DataSet, spec: &str) -> Result<String, String> {
+        let spec = QuerySpec::from_json_str(spec).map_err(text)?;
+        Ok(query::run(data, &spec).map_err(text)?.to_json_text())
+    }
+
+    pub fn query_arrow(data: &DataSet, spec: &str, series: bool) -> Result<Vec<u8>, String> {
+        let spec = QuerySpec::from_json_str(spec).map_err(text)?;
+        let result = query::run(data, &spec).map_err(text)?;
+        let batch = if series { result.series_batch() } else { result.results_batch() }.map_err(text)?;
+        ingest::arrow_ipc::write_stream_plain(&[batch]).map_err(text)
+    }
+
+    pub fn bubbleup(data: &DataSet, spec: &str, selection: &str, columns: &str) -> Result<String, String> {
+        let spec = QuerySpec::from_json_str(spec).map_err(text)?;
+        let sel: serde_json::Value = serde_json::from_str(selection).map_err(|e| format!("selection is not JSON: {e}"))?;
+        let sel = crate::bubbleup::Selection::from_json(&sel).map_err(text)?;
+        let only: Option<Vec<String>> = if columns.trim().is_empty() {
+            None
+        } else {
+            Some(serde_json::from_str(columns).map_err(|e| format!("columns must be a JSON list of names: {e}"))?)
+        };
+        Ok(crate::bubbleup::run_on(data, &spec, &sel, only.as_deref()).map_err(text)?.to_json().to_string())
+    }
+
+    pub fn quality(data: &DataSet, conventions: &str) -> Result<String, String> {
+        let conventions = match conventions.trim() {
+            "" => None,
+            c => Some(crate::quality::Conventions::parse(c).map_err(text)?),
+        };
+        serde_json::to_string(&crate::quality::evaluate(data, conventions.as_ref())).map_err(text)
+    }
+
+    pub fn slo(data: &DataSet, slo: &str) -> Result<String, String> {
+        let slo = crate::slo::Slo::from_json_str(slo).map_err(text)?;
+        Ok(crate::slo::evaluate(data, &slo, None).map_err(text)?.to_string())
+    }
+
+    pub fn trigger(data: &DataSet, trigger: &str) -> Result<String, String> {
+        let t = crate::trigger::Trigger::from_json_str(trigger).map_err(text)?;
+        Ok(crate::trigger::evaluate(data, &t, None).map_err(text)?.to_string())
     }
 }

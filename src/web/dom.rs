@@ -100,7 +100,13 @@ pub async fn yield_now() {
 }
 
 /// The page's colour scheme: dark when the system (or the browser) asks for it.
-pub fn theme() -> crate::render::Theme {
+pub fn theme_of(el: &Element) -> crate::render::Theme {
+    // A host's choice (`theme="dark"` on the element) is on the app's root as `data-theme`.
+    match el.closest(".apiary").ok().flatten().and_then(|r| r.get_attribute("data-theme")).as_deref() {
+        Some("dark") => return crate::render::Theme::Dark,
+        Some("light") => return crate::render::Theme::Light,
+        _ => {}
+    }
     let dark = window()
         .ok()
         .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())

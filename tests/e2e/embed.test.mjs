@@ -131,6 +131,65 @@ test('<apiary-view>: two elements with their own source and query, events, setQu
   await page.close();
 });
 
+test('<apiary-view>: Engine\'s methods on the view\'s own data, load, sample rate, and the theme attribute', async () => {
+  fs.copyFileSync(path.join('tests', 'fixtures', 'otlp_sdk.jsonl'), path.join(DIST, 'element-otlp.jsonl'));
+  const name = hostPage('element-api.html', '<main data-apiary></main>',
+    `<apiary-view id="a" theme="dark"></apiary-view><apiary-view id="b" src="element-otlp.jsonl"></apiary-view>`);
+  const page = await newPage(env.context);
+  await page.goto(env.base + name);
+  const el = (id) => `apiary-view#${id} .apiary`;
+  await page.waitForSelector(`${el('a')}[data-state=ready]`, { timeout: 90_000 });
+  await page.waitForSelector(`${el('b')}[data-state=ready]`, { timeout: 90_000 });
+  const bg = (id) => page.$eval(el(id), (e) => getComputedStyle(e).backgroundColor);
+  assert.equal(await page.getAttribute(el('a'), 'data-theme'), 'dark');
+  assert.equal(await bg('a'), 'rgb(27, 30, 36)');
+  assert.equal(await bg('b'), 'rgb(255, 255, 255)');
+  // The dark chart is drawn on a dark background.
+  const corner = (id) => page.$eval(`${el(id)} canvas.ap-chart`, (c) => [...c.getContext('2d').getImageData(2, 2, 1, 1).data].slice(0, 3));
+  assert.ok((await corner('a')).every((v) => v < 80), `dark chart corner ${await corner('a')}`);
+  assert.ok((await corner('b')).every((v) => v > 200), `light chart corner ${await corner('b')}`);
+
+  // Engine's calls answer from each view's own data.
+  assert.equal(await page.evaluate(() => document.getElementById('a').rows), 100000);
+  const small = await page.evaluate(() => document.getElementById('b').rows);
+  assert.equal(String(small), await page.getAttribute(el('b'), 'data-rows'));
+  const spec = { calculations: [{ op: 'COUNT' }], breakdowns: ['service.name'], time_range: 999999999 };
+  const answer = JSON.parse(await page.evaluate((q) => document.getElementById('a').query(q), spec));
+  await page.evaluate((q) => document.getElementById('a').setQuery(q), spec);
+  await page.waitForFunction(() => JSON.parse(document.querySelector('apiary-view#a .apiary').dataset.spec).breakdowns?.[0] === 'service.name');
+  const table = await page.$$eval(`${el('a')} .ap-results .ap-table tbody tr`, (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.dataset.value ?? td.textContent)));
+  assert.deepEqual(table.map((r) => [r[0], Number(r[1].replace(/,/g, ''))]), answer.results.map((r) => [r.data['service.name'], r.data.COUNT]));
+  const arrow = await page.evaluate((q) => [...document.getElementById('a').queryArrow(q, false).slice(0, 4)], spec);
+  assert.deepEqual(arrow, [255, 255, 255, 255]);
+  const other = JSON.parse(await page.evaluate((q) => document.getElementById('b').query(q), spec));
+  assert.notDeepEqual(other.results, answer.results);
+  const slo = JSON.parse(await page.evaluate(() => document.getElementById('a').slo({ name: 'fast', sli: 'LT($duration_ms, 1000)', target_percentage: 99, time_period_days: 1 })));
+  assert.equal(slo.name, 'fast');
+  assert.ok(slo.sli.qualified > 90000 && slo.compliance > 0.5 && slo.compliance < 1, JSON.stringify(slo.sli));
+  // A bad call throws with the engine's words.
+  const err = await page.evaluate(() => { try { document.getElementById('b').query({ calculations: [{ op: 'P99' }] }); return null; } catch (e) { return e.message; } });
+  assert.match(err, /calculations\[0\]\.column/);
+  // load adds a source to the view and answers the rows it then holds.
+  const bytes = [...fs.readFileSync(path.join('tests', 'fixtures', 'otlp_sdk.jsonl'))];
+  const rows = await page.evaluate((b) => document.getElementById('b').load('more.jsonl', new Uint8Array(b)), bytes);
+  assert.equal(rows, small * 2);
+  await page.waitForFunction((n) => document.querySelector('apiary-view#b .apiary').dataset.rows === String(n), rows);
+  assert.equal(await page.$$eval(`${el('b')} .ap-source`, (s) => s.length), 2);
+  // Sample-rate weighting follows setSampleRate.
+  await page.evaluate(() => document.getElementById('a').setSampleRate('none'));
+  await page.waitForFunction(() => !document.querySelector('apiary-view#a .ap-weighting input').checked);
+  const bad = await page.evaluate(() => { try { document.getElementById('a').setSampleRate('weight'); return null; } catch (e) { return e.message; } });
+  assert.match(bad, /takes "auto" or "none"/);
+  // The theme attribute changes without a reload.
+  await page.evaluate(() => document.getElementById('a').setAttribute('theme', 'light'));
+  await page.waitForFunction(() => document.querySelector('apiary-view#a .apiary').dataset.theme === 'light');
+  assert.equal(await bg('a'), 'rgb(255, 255, 255)');
+  assert.ok((await corner('a')).every((v) => v > 200), `light again ${await corner('a')}`);
+  assert.equal(await page.getAttribute(el('a'), 'data-rows'), '100000');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('the iframe embed: a host on another origin drives the app by postMessage; other origins are not heard', async () => {
   // The host page at http://localhost, the app at http://127.0.0.1: two origins.
   const port = new URL(env.base).port;

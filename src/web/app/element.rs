@@ -6,9 +6,14 @@
 //!
 //! Attributes: `src`, `query` (Honeycomb query JSON), `backend` (with `backend-database`,
 //! `backend-table`, `backend-user`, `backend-key`), `memory-cap`, `decode-slice-ms`,
-//! `query-slice-ms`, `decoder-url`, `url="on"` (keep the view in the page's address; off by
-//! default for an element). Changing `query` runs it; changing another remounts the view.
-//! Method: `setQuery(json)`. Events (bubbling `CustomEvent`s whose `detail` is plain data):
+//! `query-slice-ms`, `decoder-url`, `markers`, `theme` (`light`, `dark`, or `auto`: the
+//! system's), `url="on"` (keep the view in the page's address; off by default for an element).
+//! Changing `query` runs it, changing `theme` redraws; changing another remounts the view.
+//! Methods: `setQuery(json)`, and `Engine`'s over the view's own data (`query`, `queryArrow`,
+//! `bubbleup`, `quality`, `slo`, `trigger` answer as `Engine` does; `load(name, bytes)` adds a
+//! source to the view and returns the rows it then holds; `setSampleRate("auto" | "none")`
+//! turns the view's weighting on or off; `rows`, `byteSize`). Events (bubbling `CustomEvent`s
+//! whose `detail` is plain data):
 //! `query-run` ({spec, rows, matched}), `selection` ({selection} or null), `error` ({message}).
 //! Taken out of the page, the element's app goes with its listeners and work.
 
@@ -20,29 +25,46 @@ use web_sys::Element;
 use super::{App, Msg, MOUNTED};
 
 #[wasm_bindgen(inline_js = "
-export function define_apiary_view(mount, unmount, setQuery) {
+export function define_apiary_view(mount, unmount, set, call) {
   if (customElements.get('apiary-view')) return;
+  const text = (v) => typeof v === 'string' ? v : JSON.stringify(v ?? '');
   class ApiaryView extends HTMLElement {
-    static get observedAttributes() { return ['src', 'query', 'backend', 'backend-database', 'backend-table', 'memory-cap', 'url']; }
+    static get observedAttributes() { return ['src', 'query', 'backend', 'backend-database', 'backend-table', 'memory-cap', 'url', 'theme']; }
     connectedCallback() { mount(this); }
     disconnectedCallback() { unmount(this); }
     attributeChangedCallback(name, old, value) {
       if (!this.isConnected || old === value || old === null && !this.hasChildNodes()) return;
-      if (name === 'query') { setQuery(this, value || '{}'); return; }
+      if (name === 'query') { set(this, 'query', value || '{}'); return; }
+      if (name === 'theme') { set(this, 'theme', value || 'auto'); return; }
       unmount(this);
       mount(this);
     }
-    setQuery(q) { setQuery(this, typeof q === 'string' ? q : JSON.stringify(q)); }
+    setQuery(q) { set(this, 'query', text(q)); }
+    #call(name, args) {
+      const out = call(this, name, args);
+      if (out && out.error !== undefined) throw new Error(out.error);
+      return out.ok;
+    }
+    query(spec) { return this.#call('query', [text(spec)]); }
+    queryArrow(spec, series) { return this.#call('queryArrow', [text(spec), !!series]); }
+    bubbleup(spec, selection, columns) { return this.#call('bubbleup', [text(spec), text(selection), columns == null || columns === '' ? '' : text(columns)]); }
+    quality(conventions) { return this.#call('quality', [conventions == null || conventions === '' ? '' : text(conventions)]); }
+    slo(s) { return this.#call('slo', [text(s)]); }
+    trigger(t) { return this.#call('trigger', [text(t)]); }
+    load(name, bytes) { return this.#call('load', [String(name), bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)]); }
+    setSampleRate(mode) { return this.#call('setSampleRate', [String(mode)]); }
+    get rows() { return this.#call('rows', []); }
+    get byteSize() { return this.#call('byteSize', []); }
   }
   customElements.define('apiary-view', ApiaryView);
 }
 ")]
 extern "C" {
-    fn define_apiary_view(mount: &Closure<dyn Fn(Element)>, unmount: &Closure<dyn Fn(Element)>, set_query: &Closure<dyn Fn(Element, String)>);
+    fn define_apiary_view(mount: &Closure<dyn Fn(Element)>, unmount: &Closure<dyn Fn(Element)>, set: &Closure<dyn Fn(Element, String, String)>, call: &Closure<dyn Fn(Element, String, js_sys::Array) -> JsValue>);
 }
 
-/// The element's three callbacks, kept for the page's life.
-type Callbacks = (Closure<dyn Fn(Element)>, Closure<dyn Fn(Element)>, Closure<dyn Fn(Element, String)>);
+/// The element's callbacks, kept for the page's life.
+type Callbacks = (Closure<dyn Fn(Element)>, Closure<dyn Fn(Element)>, Closure<dyn Fn(Element, String, String)>, Closure<dyn Fn(Element, String, js_sys::Array) -> JsValue>);
 
 thread_local! {
     static CALLBACKS: RefCell<Option<Callbacks>> = const { RefCell::new(None) };
@@ -63,15 +85,70 @@ pub fn define() {
         let unmount = Closure::<dyn Fn(Element)>::new(|el: Element| {
             super::unmount(&el);
         });
-        let set_query = Closure::<dyn Fn(Element, String)>::new(|el: Element, text: String| {
-            let d = MOUNTED.with(|m| m.borrow().iter().find_map(|a| a.try_borrow().ok().filter(|a| a.parts.host == el).map(|a| a.dispatch.clone())));
-            if let Some(d) = d {
-                d.send(Msg::History(text));
+        let set = Closure::<dyn Fn(Element, String, String)>::new(|el: Element, name: String, value: String| {
+            if let Some(app) = app_of(&el) {
+                let d = app.borrow().dispatch.clone();
+                d.send(if name == "theme" { Msg::Theme(value) } else { Msg::History(value) });
             }
         });
-        define_apiary_view(&mount, &unmount, &set_query);
-        *c = Some((mount, unmount, set_query));
+        let call = Closure::<dyn Fn(Element, String, js_sys::Array) -> JsValue>::new(|el: Element, name: String, args: js_sys::Array| {
+            let out = match app_of(&el) {
+                Some(app) => call(&app, &name, &args),
+                None => Err("the element has no view mounted (is it in the page?)".to_string()),
+            };
+            let o = js_sys::Object::new();
+            let _ = match out {
+                Ok(v) => js_sys::Reflect::set(&o, &"ok".into(), &v),
+                Err(e) => js_sys::Reflect::set(&o, &"error".into(), &e.into()),
+            };
+            o.into()
+        });
+        define_apiary_view(&mount, &unmount, &set, &call);
+        *c = Some((mount, unmount, set, call));
     });
+}
+
+/// The app mounted in `el`.
+fn app_of(el: &Element) -> Option<std::rc::Rc<RefCell<App>>> {
+    MOUNTED.with(|m| m.borrow().iter().find(|a| a.try_borrow().is_ok_and(|a| &a.parts.host == el)).cloned())
+}
+
+/// One of `Engine`'s calls on the view's own data (or, for `load` and `setSampleRate`, on the
+/// view itself).
+fn call(app: &std::rc::Rc<RefCell<App>>, name: &str, args: &js_sys::Array) -> Result<JsValue, String> {
+    use crate::web::api::ops;
+    let s = |i: u32| args.get(i).as_string().unwrap_or_default();
+    let (data, d) = {
+        let a = app.try_borrow().map_err(|_| "the view is busy: call again from a later turn".to_string())?;
+        (a.model.data.clone(), a.dispatch.clone())
+    };
+    let text = |r: Result<String, String>| r.map(|t| JsValue::from_str(&t));
+    match name {
+        "query" => text(ops::query(&data, &s(0))),
+        "queryArrow" => ops::query_arrow(&data, &s(0), args.get(1).is_truthy()).map(|b| js_sys::Uint8Array::from(b.as_slice()).into()),
+        "bubbleup" => text(ops::bubbleup(&data, &s(0), &s(1), &s(2))),
+        "quality" => text(ops::quality(&data, &s(0))),
+        "slo" => text(ops::slo(&data, &s(0))),
+        "trigger" => text(ops::trigger(&data, &s(0))),
+        "rows" => Ok(JsValue::from(data.num_rows() as u32)),
+        "byteSize" => Ok(JsValue::from(data.byte_size() as u32)),
+        "setSampleRate" => match s(0).as_str() {
+            "auto" => Ok(d.send(Msg::Weighting(true))).map(|_| JsValue::UNDEFINED),
+            "none" => Ok(d.send(Msg::Weighting(false))).map(|_| JsValue::UNDEFINED),
+            other => Err(format!("setSampleRate on <apiary-view> takes \"auto\" or \"none\" (the view weights by the sample-rate column it detects), not {other:?}")),
+        },
+        "load" => {
+            let name = s(0);
+            let bytes = js_sys::Uint8Array::new(&args.get(1)).to_vec();
+            let (size, hash) = (bytes.len(), crate::permalink::content_hash(&bytes));
+            let loaded = crate::ingest::load_owned(&name, bytes).map_err(|e| e.to_string())?;
+            let rows = data.num_rows() + loaded.batches.iter().map(|b| b.num_rows()).sum::<usize>();
+            drop(data);
+            d.send(Msg::Load(crate::web::sources::load::Event::Done { name, url: None, bytes: size, hash: Some(hash), out: Ok(loaded) }));
+            Ok(JsValue::from(rows as u32))
+        }
+        other => Err(format!("<apiary-view> has no method {other}")),
+    }
 }
 
 impl App {

@@ -20,7 +20,7 @@ impl App {
                 let calcs = spec.effective_calculations();
                 let canvas = &self.parts.canvas;
                 let size = (canvas.width().max(320), canvas.height().max(160));
-                crate::render::svg::chart(result, calcs[0].op == CalcOp::Heatmap, calcs[0].op.zero_fill(), self.model.table.isolated, size, dom::theme(), &self.model.markers)
+                crate::render::svg::chart(result, calcs[0].op == CalcOp::Heatmap, calcs[0].op.zero_fill(), self.model.table.isolated, size, dom::theme_of(&self.parts.root), &self.model.markers)
                     .map(|svg| saved::download_bytes(&format!("{base_name}.svg"), "image/svg+xml", svg.as_bytes()))
             }
             Kind::Csv => {
@@ -43,7 +43,7 @@ impl App {
                     sources: &sources,
                     charts: &charts,
                     highlight: self.model.table.isolated,
-                    theme: dom::theme(),
+                    theme: dom::theme_of(&self.parts.root),
                     markers: &self.model.markers,
                     links: &[("Open the live view", &live_href), ("Open as a snapshot", &snap_href)],
                 };

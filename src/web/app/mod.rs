@@ -252,7 +252,7 @@ impl App {
         cancel_query.set_attribute("hidden", "")?;
         append(&bar, &cancel_query)?;
         let export = crate::web::export::ExportMenu::build(&bar)?;
-        let weighting = el("label", "ap-toggle")?;
+        let weighting = el("label", "ap-toggle ap-weighting")?;
         weighting.set_attribute("hidden", "")?;
         let weighting_box: web_sys::HtmlInputElement = el("input", "")?.dyn_into()?;
         weighting_box.set_type("checkbox");
@@ -296,6 +296,9 @@ impl App {
             embed_origin: owns_url.then(embed::origin_from_address).flatten(),
             owns_url,
         };
+        if let Some(t) = attr("data-theme") {
+            update::set_theme(&root, &t);
+        }
         let first_source = source_url(&host, owns_url);
         // A host may point the app at its ClickHouse (`data-backend` and friends) instead.
         if let Some(u) = attr("data-decoder-url") {

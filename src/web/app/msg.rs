@@ -45,6 +45,8 @@ pub enum Msg {
     Traces(traces::Msg),
     /// The weighting toggle.
     Weighting(bool),
+    /// The host chose a theme (`light`, `dark`, `auto`).
+    Theme(String),
     /// The app's width changed: draw the charts again.
     Resized,
     /// Back/forward: show the view the URL now holds.

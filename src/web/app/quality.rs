@@ -65,6 +65,6 @@ impl App {
             return;
         }
         let focus = self.model.quality.as_ref().and_then(|q| q.service.clone());
-        self.views.quality.render(out, focus, took, dom::theme());
+        self.views.quality.render(out, focus, took, dom::theme_of(&self.parts.root));
     }
 }

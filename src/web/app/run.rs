@@ -142,7 +142,7 @@ impl App {
         // The first calculation decides the chart: a heatmap for HEATMAP, lines otherwise.
         if calcs[0].op == CalcOp::Heatmap {
             // With GROUP BY, the isolated group's heatmap (the first group's otherwise).
-            let mapping = chart::draw_heatmap(canvas, result, 0, isolated.unwrap_or(0), dom::theme(), &self.model.markers)?;
+            let mapping = chart::draw_heatmap(canvas, result, 0, isolated.unwrap_or(0), dom::theme_of(&self.parts.root), &self.model.markers)?;
             let _ = canvas.set_attribute("data-chart", "heatmap");
             let drawn_log = result.results.first().and_then(|r| r.values.first()).is_some_and(|o| matches!(o, crate::query::aggregate::Output::Heatmap(h) if h.layout.log));
             v.tools.show_scale(Some((calcs[0].column.as_deref().map_or(Scale::Linear, |c| self.model.scale_for(c)), drawn_log)));
@@ -157,13 +157,13 @@ impl App {
             v.bubble.mapping = None;
             v.tools.show_scale(None);
             v.hover.hide();
-            v.hover.mapping = chart::draw_timeseries(canvas, result, 0, calcs[0].op.zero_fill(), dom::theme(), isolated, &self.model.markers)?;
+            v.hover.mapping = chart::draw_timeseries(canvas, result, 0, calcs[0].op.zero_fill(), dom::theme_of(&self.parts.root), isolated, &self.model.markers)?;
             if let Some(m) = v.hover.mapping {
                 mark_plot(canvas, &m);
             }
             let _ = canvas.set_attribute("data-chart", "lines");
         }
-        v.calc_charts.render(result, &calcs, isolated, dom::theme(), &self.model.markers)?;
+        v.calc_charts.render(result, &calcs, isolated, dom::theme_of(&self.parts.root), &self.model.markers)?;
         v.table.render(result, self.model.table).map_err(|e| fetch::js_err(&e))?;
         Ok(())
     }

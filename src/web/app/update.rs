@@ -147,11 +147,18 @@ impl App {
                 None => {}
             },
             Msg::Weighting(on) => self.toggle_weighting(on),
+            Msg::Theme(t) => {
+                set_theme(&self.parts.root, &t);
+                self.update(Msg::Resized);
+                if self.model.slo.is_some() {
+                    self.show_slo();
+                }
+            }
             Msg::Resized => {
                 if let Err(e) = self.render() {
                     self.show_error(&e);
                 }
-                self.views.quality.draw(dom::theme());
+                self.views.quality.draw(dom::theme_of(&self.parts.root));
                 self.views.board.render_grid(&self.model.markers);
             }
             Msg::PopState => self.restore_from_url(),
@@ -369,7 +376,7 @@ impl App {
         });
         let heat = self.model.slo.as_ref().filter(|_| self.model.store.is_none()).and_then(|slo| self.sli_heatmap(slo));
         let slo = self.model.slo.clone();
-        self.views.slo.render(slo.as_ref(), report, heat, dom::theme());
+        self.views.slo.render(slo.as_ref(), report, heat, dom::theme_of(&self.parts.root));
     }
 
     /// The SLI's events over the SLO's period (what the data has of it) as a heatmap of the span
@@ -457,6 +464,8 @@ impl App {
             self.show_error(&e.to_string());
             return;
         }
+        // The host may have asked (setSampleRate): the box says what is on.
+        self.parts.weighting_box.set_checked(on);
         if let Some(spec) = self.model.spec.clone() {
             self.run(spec, true);
         }
@@ -596,4 +605,12 @@ impl App {
         self.views.history.remember(&spec.to_json().to_string());
         self.run(spec, true);
     }
+}
+
+/// The host's theme on the app's root (`data-theme`; `auto` follows the system).
+pub(super) fn set_theme(root: &web_sys::Element, theme: &str) {
+    let _ = match theme.trim() {
+        t @ ("light" | "dark") => root.set_attribute("data-theme", t),
+        _ => root.remove_attribute("data-theme"),
+    };
 }

@@ -134,10 +134,10 @@ pub fn query(body: &Element, p: &Panel, slot: &Slot, markers: &[Marker]) -> Resu
             canvas.set_attribute("aria-label", &format!("chart: {}", p.title)).map_err(js)?;
             append(body, &canvas).map_err(js)?;
             if calcs[0].op == CalcOp::Heatmap {
-                chart::draw_heatmap(&canvas, r, 0, 0, dom::theme(), markers)?;
+                chart::draw_heatmap(&canvas, r, 0, 0, dom::theme_of(body), markers)?;
                 canvas.set_attribute("data-chart", "heatmap").map_err(js)?;
             } else {
-                chart::draw_timeseries(&canvas, r, 0, calcs[0].op.zero_fill(), dom::theme(), None, markers)?;
+                chart::draw_timeseries(&canvas, r, 0, calcs[0].op.zero_fill(), dom::theme_of(body), None, markers)?;
                 canvas.set_attribute("data-chart", "lines").map_err(js)?;
             }
             line.push_str(&format!(" · {} group{} · {} matching events", dom::thousands(r.results.len() as u64), if r.results.len() == 1 { "" } else { "s" }, dom::thousands(r.rows_matched)));

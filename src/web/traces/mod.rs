@@ -269,7 +269,7 @@ impl TraceView {
         self.note.set_text_content(None);
         self.relayout(t);
         let services = &self.services;
-        self.zoom.reset(t, |svc| services.iter().position(|x| x == svc).unwrap_or(0), crate::web::dom::theme())?;
+        self.zoom.reset(t, |svc| services.iter().position(|x| x == svc).unwrap_or(0), crate::web::dom::theme_of(&self.waterfall))?;
         if let Some(w) = self.pending_zoom.take() {
             self.zoom.set(w);
         }
