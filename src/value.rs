@@ -86,6 +86,19 @@ pub fn float_json(f: f64) -> Json {
     Number::from_f64(f).map(Json::Number).unwrap_or(Json::Null)
 }
 
+/// `1,234,567`
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Shortest round-trip text of a float, without a trailing `.0` for integral values.
 pub fn format_float(f: f64) -> String {
     if f.is_finite() && f == f.trunc() && f.abs() < 1e15 {

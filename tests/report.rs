@@ -17,6 +17,8 @@ fn the_view_as_one_inert_page() {
     let mut result = query::run(&ds, &spec).unwrap();
     // A group with an untrusted name.
     result.results[0].group[0] = apiary::value::Value::Str(evil.into());
+    // A float as calculations give them: the table shows it as the page's table does.
+    result.results[1].values[0] = apiary::query::aggregate::Output::Float(176.0042399999997);
     let markers = [Marker { start_ms: (end - 1800) * 1000, end_ms: None, kind: "deploy".into(), message: format!("ship {evil}"), url: Some("https://ci.example/1?a=1&b=\"2\"".into()) }];
     let page = html(&result, &View {
         query_line: "VISUALIZE COUNT, HEATMAP(duration_ms) · GROUP BY service.name",
@@ -44,5 +46,7 @@ fn the_view_as_one_inert_page() {
         apiary::query::aggregate::Output::Int(n) => *n,
         other => panic!("{other:?}"),
     };
-    assert!(page.contains(&format!("<td class=\"n\">{first_count}</td>")));
+    assert!(page.contains(&format!("<td class=\"n\">{}</td>", apiary::value::thousands(first_count as u64))));
+    assert!(page.contains("<td class=\"n\">176.004</td>") && !page.contains("176.00423"), "floats to three decimals");
+    assert!(page.contains(" values</td>"), "a heatmap cell says how many values");
 }

@@ -28,6 +28,28 @@ pub fn header(r: &QueryResult) -> Vec<String> {
     r.breakdowns.iter().chain(r.keys.iter()).cloned().collect()
 }
 
+/// A calculation's value as people read it in a table: integers with thousands separators,
+/// floats to three decimals, null as a dash, a heatmap as its number of values.
+pub fn display(o: &super::aggregate::Output) -> String {
+    use super::aggregate::Output;
+    use crate::value;
+    match o {
+        Output::Null => "—".to_string(),
+        Output::Int(i) => {
+            let s = value::thousands(i.unsigned_abs());
+            if *i < 0 { format!("-{s}") } else { s }
+        }
+        Output::Float(f) => value::format_float((f * 1000.0).round() / 1000.0),
+        Output::Heatmap(h) => format!("{} values", value::thousands(h.total().round() as u64)),
+    }
+}
+
+/// Result row `i` as people read it: its group's values, then its calculations' ([`display`]).
+pub fn row_display(r: &QueryResult, i: usize) -> Vec<String> {
+    let row = &r.results[i];
+    row.group.iter().map(|v| cell(&v.to_json())).chain(row.values.iter().map(display)).collect()
+}
+
 /// Result row `i` as text: its group's values, then its calculations' (null: empty).
 pub fn row_cells(r: &QueryResult, i: usize) -> Vec<String> {
     let row = &r.results[i];

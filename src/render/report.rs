@@ -6,7 +6,7 @@
 use super::svg::calc_chart;
 use super::Theme;
 use crate::marker::Marker;
-use crate::query::export::{header, row_cells};
+use crate::query::export::{header, row_display};
 use crate::query::QueryResult;
 
 /// What the exported page shows besides the result.
@@ -83,7 +83,7 @@ pub fn html(result: &QueryResult, view: &View) -> Result<String, String> {
     o.push_str("</tr></thead><tbody>\n");
     for i in 0..result.results.len() {
         o.push_str(&format!("<tr><td><span class=\"sw\" style=\"background:{}\"></span></td>", super::palette::series_css(i)));
-        for (c, cell) in row_cells(result, i).iter().enumerate() {
+        for (c, cell) in row_display(result, i).iter().enumerate() {
             o.push_str(&format!("<td{}>{}</td>", if c >= numeric_from { " class=\"n\"" } else { "" }, escape(cell)));
         }
         o.push_str("</tr>\n");

@@ -56,15 +56,7 @@ pub fn set_style(e: &Element, prop: &str, value: &str) -> Result<(), JsValue> {
 
 /// `1,234,567`
 pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::value::thousands(n)
 }
 
 /// `6.2 MB`

@@ -14,18 +14,9 @@ use crate::query::aggregate::Output;
 use crate::query::result::output_json;
 use crate::query::QueryResult;
 use crate::render::palette::series_css;
-use crate::value;
 
 fn output_text(o: &Output) -> String {
-    match o {
-        Output::Null => "—".to_string(),
-        Output::Int(i) => {
-            let s = dom::thousands(i.unsigned_abs());
-            if *i < 0 { format!("-{s}") } else { s }
-        }
-        Output::Float(f) => value::format_float((f * 1000.0).round() / 1000.0),
-        Output::Heatmap(h) => format!("{} values", dom::thousands(h.total().round() as u64)),
-    }
+    crate::query::export::display(o)
 }
 
 /// How the table is shown: sorted by column `k` (breakdowns first, then calculations), and the
