@@ -186,6 +186,28 @@ test('<apiary-view>: Engine\'s methods on the view\'s own data, load, sample rat
   assert.equal(await bg('a'), 'rgb(255, 255, 255)');
   assert.ok((await corner('a')).every((v) => v > 200), `light again ${await corner('a')}`);
   assert.equal(await page.getAttribute(el('a'), 'data-rows'), '100000');
+
+  // The view attribute: another element opens a's link (live), or its snapshot.
+  await page.$eval(`${el('a')} details.ap-json`, (d) => { d.open = true; });
+  await page.click(`${el('a')} .ap-copy`);
+  const live = await page.getAttribute(el('a'), 'data-permalink');
+  await page.click(`${el('a')} .ap-copy-snapshot`);
+  await page.waitForSelector(`${el('a')}[data-snapshot]`);
+  const snap = await page.getAttribute(el('a'), 'data-snapshot');
+  await page.evaluate(([l, s]) => {
+    for (const [id, v] of [['c', l], ['d', s.split('#')[1]]]) {
+      const e = document.createElement('apiary-view');
+      e.id = id;
+      e.setAttribute('view', v);
+      document.body.append(e);
+    }
+  }, [live, snap]);
+  await page.waitForSelector(`${el('c')}[data-state=ready]`, { timeout: 90_000 });
+  await page.waitForFunction(() => JSON.parse(document.querySelector('apiary-view#c .apiary').dataset.spec || '{}').breakdowns?.[0] === 'service.name', null, { timeout: 30_000 });
+  assert.equal(await page.getAttribute(el('c'), 'data-spec'), await page.getAttribute(el('a'), 'data-spec'));
+  await page.waitForSelector(`${el('d')}[data-mode=snapshot][data-state=ready]`, { timeout: 30_000 });
+  const rowsOf = (id) => page.$$eval(`${el(id)} .ap-results .ap-table tbody tr`, (rows) => rows.map((r) => r.textContent));
+  assert.deepEqual(await rowsOf('d'), await rowsOf('a'));
   assert.deepEqual(page.errors, []);
   await page.close();
 });

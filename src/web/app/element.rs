@@ -7,7 +7,8 @@
 //! Attributes: `src`, `query` (Honeycomb query JSON), `backend` (with `backend-database`,
 //! `backend-table`, `backend-user`, `backend-key`), `memory-cap`, `decode-slice-ms`,
 //! `query-slice-ms`, `decoder-url`, `markers`, `theme` (`light`, `dark`, or `auto`: the
-//! system's), `url="on"` (keep the view in the page's address; off by default for an element).
+//! system's), `view` (a live or snapshot link, or its fragment: the view it shows, as the page
+//! opens one), `url="on"` (keep the view in the page's address; off by default for an element).
 //! Changing `query` runs it, changing `theme` redraws; changing another remounts the view.
 //! Methods: `setQuery(json)`, and `Engine`'s over the view's own data (`query`, `queryArrow`,
 //! `bubbleup`, `quality`, `slo`, `trigger` answer as `Engine` does; `load(name, bytes)` adds a
@@ -29,7 +30,7 @@ export function define_apiary_view(mount, unmount, set, call) {
   if (customElements.get('apiary-view')) return;
   const text = (v) => typeof v === 'string' ? v : JSON.stringify(v ?? '');
   class ApiaryView extends HTMLElement {
-    static get observedAttributes() { return ['src', 'query', 'backend', 'backend-database', 'backend-table', 'memory-cap', 'url', 'theme']; }
+    static get observedAttributes() { return ['src', 'query', 'backend', 'backend-database', 'backend-table', 'memory-cap', 'url', 'theme', 'view', 'markers']; }
     connectedCallback() { mount(this); }
     disconnectedCallback() { unmount(this); }
     attributeChangedCallback(name, old, value) {

@@ -309,6 +309,7 @@ impl App {
             super::sources::clickhouse::Connect { url, database: attr("data-backend-database"), table: attr("data-backend-table"), user: attr("data-backend-user"), key: attr("data-backend-key") }
         });
         let host_markers = attr("data-markers");
+        let host_view = attr("data-view");
         let first_query = element.then(|| host.get_attribute("query")).flatten().and_then(|q| crate::QuerySpec::from_json_str(&q).ok());
         let app = Rc::new_cyclic(|me: &Weak<RefCell<App>>| {
             RefCell::new(App {
@@ -334,7 +335,9 @@ impl App {
         a.model.triggers = a.views.triggers.saved.clone();
         // A link's state wins over src= and the demo.
         let mut urls = if host_store.is_some() { Vec::new() } else { vec![first_source] };
-        match a.config.owns_url.then(url::link_from_url).flatten() {
+        // The address's link (for the app that owns it), else the host's `view` attribute.
+        let link = a.config.owns_url.then(url::link_from_url).flatten().or_else(|| host_view.as_deref().and_then(url::link_from_text));
+        match link {
             Some(Ok(url::Link::Live(state))) => urls = a.follow_link(&state, urls),
             // A snapshot carries its result: nothing loads until the live view is asked for.
             Some(Ok(url::Link::Snapshot(snap))) => {

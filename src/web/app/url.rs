@@ -16,13 +16,21 @@ pub enum Link {
 /// The link in the page's URL fragment, if there is one.
 pub fn link_from_url() -> Option<Result<Link, String>> {
     let hash = dom::window().ok()?.location().hash().ok()?;
-    if hash.len() <= 1 {
+    link_from_text(&hash)
+}
+
+/// The link in `text`: a fragment (`#v1.…`, `s1.…`) or a whole address holding one (a host's
+/// `view` attribute); `None` when it holds none.
+pub fn link_from_text(text: &str) -> Option<Result<Link, String>> {
+    let hash = text.trim();
+    let hash = hash.rsplit_once('#').map_or(hash, |(_, f)| f);
+    if hash.is_empty() {
         return None;
     }
-    Some(if snapshot::is_snapshot(&hash) {
-        Snapshot::decode(&hash).map(|s| Link::Snapshot(Box::new(s))).map_err(|e| e.to_string())
+    Some(if snapshot::is_snapshot(hash) {
+        Snapshot::decode(hash).map(|s| Link::Snapshot(Box::new(s))).map_err(|e| e.to_string())
     } else {
-        State::decode(&hash).map(Link::Live).map_err(|e| e.to_string())
+        State::decode(hash).map(Link::Live).map_err(|e| e.to_string())
     })
 }
 
