@@ -158,6 +158,29 @@ fn exception_text(body: &[u8]) -> Option<String> {
     tail.contains("DB::Exception").then(|| tail.trim().to_string())
 }
 
+/// Markers kept in a ClickHouse table (Honeycomb's fields as columns: `start_time` or `start`,
+/// optional `end_time` or `end`, `type`, `message`, `url`; times as DateTime, DateTime64, epoch
+/// seconds or milliseconds, or RFC 3339 text), read as `crate::marker` reads a file: the table
+/// a bound identifier, times written as ISO 8601, at most one row more than a chart shows (so that too many is an error, not a cut).
+pub async fn markers<C: Client>(client: &mut C, b: &Backend, table: &str) -> Result<Vec<crate::marker::Marker>> {
+    let mut sql = Sql::new();
+    let t = sql.ident(table);
+    sql.push("SELECT * FROM ").push(&t).push(&format!(
+        " LIMIT {} SETTINGS date_time_output_format = 'iso', output_format_json_quote_64bit_integers = 0 FORMAT JSONEachRow",
+        crate::marker::MAX_MARKERS + 1
+    ));
+    let resp = client.post(&b.request(&sql)).await?;
+    let backend = |msg: String| Error::Other(format!("ClickHouse: {msg}"));
+    if let Some(e) = exception_text(&resp.body) {
+        return Err(backend(e));
+    }
+    if resp.status != 200 {
+        return Err(backend(format!("HTTP {}: {}", resp.status, String::from_utf8_lossy(&resp.body).trim().chars().take(2000).collect::<String>())));
+    }
+    let text = String::from_utf8(resp.body).map_err(|_| backend("the markers table's answer is not UTF-8".into()))?;
+    crate::marker::parse(&text, &format!("the markers table {table}"))
+}
+
 /// The batches of an Arrow answer; an error that says what ClickHouse said when it failed,
 /// including an error that arrived after a 200 (in the body, after or instead of the Arrow).
 pub fn read(resp: Response) -> Result<Vec<RecordBatch>> {

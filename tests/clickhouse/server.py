@@ -16,7 +16,7 @@ It answers as a ClickHouse server does on :8123 for what Apiary uses:
 Tables (from an Arrow IPC stream written by `apiary demo`): `demo` holds the rows as they are (flat
 wide events) and `otel_traces` the same spans in the OpenTelemetry Collector's ClickHouse exporter
 layout (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Duration in ns,
-StatusCode, SpanAttributes / ResourceAttributes maps).
+StatusCode, SpanAttributes / ResourceAttributes maps); `deploy_markers` holds three markers.
 
 Usage: server.py --data demo.arrow [--port 8123] [--user apiary --key secret] [--errors-in-body] [--flat-only]
 Prints `listening on http://127.0.0.1:PORT` once the tables are loaded.
@@ -86,6 +86,13 @@ def attr_map(pairs):
 
 def load(sess, data, otel=True):
     sess.query(f"CREATE TABLE demo ENGINE = MergeTree ORDER BY tuple() AS SELECT * FROM file('{data}', 'ArrowStream')")
+    # Markers as a team keeps them in its store: deploys, an incident (a range), a flag change.
+    sess.query("""CREATE TABLE deploy_markers (start_time DateTime64(3, 'UTC'), end_time Nullable(DateTime64(3, 'UTC')),
+        type LowCardinality(String), message String, url String) ENGINE = MergeTree ORDER BY start_time""")
+    sess.query("""INSERT INTO deploy_markers VALUES
+        ('2026-11-01 10:30:00', NULL, 'deploy', 'deploy 3.8.1 to eu-west-1', 'https://ci.example/deploys/381'),
+        ('2026-11-01 10:45:00', '2026-11-01 11:30:00', 'incident', 'INC-7 checkout slow <img src=x onerror="window.__pwned=1">', 'https://status.example/incidents/7'),
+        ('2026-11-01 08:00:00', NULL, 'flag', 'new_checkout on for 10%', '')""")
     if not otel:
         return
     sess.query(OTEL_TABLE)

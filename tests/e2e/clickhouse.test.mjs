@@ -280,3 +280,39 @@ test('the quality report on the store: counted by ClickHouse, equal to the CLI\'
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('markers from a table of the store: drawn by type, kept in the link by table name, fetched again once connected', async () => {
+  const page = await newPage(env.context);
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  await connect(page, 'otel_traces', KEY);
+  await page.waitForSelector('.apiary[data-store=connected][data-state=ready]', { timeout: 60_000 });
+  // A table that is not there: ClickHouse's words, nothing drawn.
+  await page.fill('.ap-markers-url', 'no_such_markers');
+  await page.click('.ap-markers-load');
+  await page.waitForSelector('.ap-markers-error:not([hidden])');
+  assert.match(await page.textContent('.ap-markers-error'), /ClickHouse: .*UNKNOWN_TABLE|doesn't exist/);
+  await page.fill('.ap-markers-url', 'deploy_markers');
+  await page.click('.ap-markers-load');
+  await page.waitForSelector('.apiary[data-markers="3"]', { timeout: 30_000 });
+  assert.deepEqual(await page.$$eval('.ap-marker-kind', (k) => k.map((x) => x.textContent)), ['flag 1', 'deploy 1', 'incident 1']);
+  const deploy = await canvasStats(page, 'canvas.ap-chart', [52, 120, 246]);
+  assert.ok(deploy.near > 60, `the deploy's line: ${deploy.near} pixels`);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('.apiary img').length), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  // The link names the table (never the rows); whoever opens it gets them once connected.
+  const link = page.url();
+  const fresh = await newPage(env.context);
+  await fresh.goto(link);
+  await fresh.waitForSelector('.ap-markers-error:not([hidden])', { timeout: 60_000 });
+  assert.match(await fresh.textContent('.ap-markers-error'), /table deploy_markers of a ClickHouse store: connect it/);
+  await fresh.fill('.ap-ch-key', KEY);
+  await fresh.fill('.ap-ch-user', 'apiary');
+  await fresh.click('.ap-ch-connect');
+  await fresh.waitForSelector('.apiary[data-markers="3"]', { timeout: 60_000 });
+  assert.deepEqual(fresh.errors.filter((e) => !/401|Failed to load resource/.test(e)), []);
+  await fresh.close();
+  // The unknown table's 500 is the only failed request.
+  assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
+  await page.close();
+});

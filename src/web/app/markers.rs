@@ -5,6 +5,10 @@
 use super::*;
 use crate::web::markers::Out;
 
+/// How the markers' source names a table of the connected store (`table:deploys`), in the box
+/// and in links.
+pub(super) const TABLE_MARKERS: &str = "table:";
+
 /// How near (pixels) the pointer must be to a marker's line to hover or click it.
 const NEAR_PX: f64 = 5.0;
 
@@ -17,7 +21,11 @@ impl App {
                 let out = crate::web::fetch::file_bytes(&file).await.and_then(|b| parse(&b, &name));
                 d.send(Msg::MarkersRead { from: None, out });
             }),
-            Some(Out::Url(u)) => self.fetch_markers(u),
+            Some(Out::Url(u)) => {
+                // With a store connected, a name that is not an address is a table there.
+                let u = if self.model.store.is_some() && !u.contains("://") && !u.starts_with(TABLE_MARKERS) { format!("{TABLE_MARKERS}{u}") } else { u };
+                self.fetch_markers(u)
+            }
             Some(Out::Clear) => self.markers_read(None, Ok(Vec::new())),
             None => {}
         }
@@ -26,6 +34,18 @@ impl App {
     /// Fetch the markers at `url` (at most 16 MB).
     pub(super) fn fetch_markers(&self, url: String) {
         let d = self.dispatch.clone();
+        if let Some(table) = url.strip_prefix(TABLE_MARKERS).map(str::to_string) {
+            let Some(store) = &self.model.store else {
+                self.views.markers.show_error(Some(&format!("The markers come from the table {table} of a ClickHouse store: connect it (Sources › ClickHouse) to see them")));
+                return;
+            };
+            let b = store.backend.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let out = crate::backend::markers(&mut crate::web::fetch::Post::default(), &b, &table).await.map_err(|e| e.to_string());
+                d.send(Msg::MarkersRead { from: Some(url), out });
+            });
+            return;
+        }
         wasm_bindgen_futures::spawn_local(async move {
             let mut body = Vec::new();
             let got = crate::web::fetch::fetch_pieces(&url, None, 16 << 20, 40.0, |piece, _, _| {

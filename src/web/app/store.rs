@@ -7,6 +7,7 @@ use std::rc::Rc;
 use super::model::Store;
 use super::*;
 use crate::backend::{self, Backend, Table};
+use super::markers::TABLE_MARKERS;
 use crate::query::heatmap::Scale;
 use crate::query::{QueryResult, QuerySpec};
 use crate::web::fetch::Post;
@@ -73,6 +74,13 @@ impl App {
         self.model.trace_cache.clear();
         self.show_weighting();
         self.check_quality();
+        // Markers a link takes from a table of this store come now.
+        if let Some(u) = self.model.markers_url.clone().filter(|u| u.starts_with(TABLE_MARKERS)) {
+            self.fetch_markers(u);
+        }
+        if self.views.board.open.is_some() {
+            self.run_board();
+        }
         match self.model.chosen.clone() {
             Some(spec) => self.run(spec, false),
             None => self.run_default(),
