@@ -41,3 +41,18 @@ fn bad_markers_are_named() {
     assert!(err("[1, 2").contains("not JSON"));
     assert!(err("{\"start_time\": 1}\nnope").contains("line 2"));
 }
+
+#[test]
+fn markers_under_the_pointer() {
+    use apiary::render::{markers::under, PlotMapping};
+    let ms = parse(r#"[{"start_time": 1000, "type": "deploy", "message": "a"}, {"start_time": 2000, "end_time": 3000, "type": "incident", "message": "b"}]"#, "t").unwrap();
+    // 1000 px for 10,000 s: 10 s a pixel.
+    let m = PlotMapping { left: 0, top: 0, right: 1000, bottom: 100, t0: 0, t1: 10_000_000, y0: 0.0, y1: 1.0, log_y: false };
+    let at = |x: f64| under(&ms, &m, x, 5.0).iter().map(|mk| mk.message.clone()).collect::<Vec<_>>();
+    assert_eq!(at(100.0), vec!["a"]);
+    assert_eq!(at(104.0), vec!["a"], "within five pixels of the line");
+    assert!(at(106.0).is_empty());
+    assert_eq!(at(250.0), vec!["b"], "inside the range");
+    assert!(at(320.0).is_empty());
+    assert!(at(-50.0).is_empty() && at(1200.0).is_empty(), "off the plot");
+}

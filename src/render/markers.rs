@@ -10,6 +10,20 @@ use crate::marker::{colour, Marker};
 const DASH: i32 = 6;
 const GAP: i32 = 4;
 
+/// How near (pixels) the pointer must be to a marker's line to hover or click it.
+pub const NEAR_PX: f64 = 5.0;
+
+/// The markers under pixel column `x` of plot `m`: a line within `px` pixels, or a range that
+/// holds the pointer.
+pub fn under<'a>(markers: &'a [Marker], m: &PlotMapping, x: f64, px: f64) -> Vec<&'a Marker> {
+    if x < m.left as f64 || x > m.right as f64 {
+        return Vec::new();
+    }
+    let (t, _) = m.to_data(x, m.top as f64);
+    let tol = ((m.t1 - m.t0) as f64 / (m.right - m.left).max(1) as f64 * px) as i64;
+    markers.iter().filter(|mk| mk.near(t, tol)).collect()
+}
+
 /// Draw `markers` on `area` over the plot `m`.
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, plotters::coord::Shift>, m: &PlotMapping, markers: &[Marker]) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing the markers: {e}");

@@ -99,11 +99,11 @@ with ipc.new_stream(sys.argv[2], t.schema) as w:
 }
 
 /** Page coordinates of data points on the plot (log or linear value axis, from data-plot). */
-export async function plot(page) {
-  const parts = (await page.getAttribute('canvas.ap-chart', 'data-plot')).split(',');
+export async function plot(page, selector = 'canvas.ap-chart') {
+  const parts = (await page.getAttribute(selector, 'data-plot')).split(',');
   const [left, top, right, bottom, t0, t1, y0, y1] = parts.slice(0, 8).map(Number);
   const log = parts[8] === 'log';
-  const box = await page.locator('canvas.ap-chart').boundingBox();
+  const box = await page.locator(selector).first().boundingBox();
   const f = (v) => (log ? Math.log10(v) : v);
   return {
     log, t0, t1, y0, y1,

@@ -111,6 +111,23 @@ test('markers from a URL, kept in the link as that URL', async () => {
   await fresh.waitForFunction(() => document.querySelector('.apiary').dataset.state === 'ready');
   const calc = await canvasStats(fresh, 'canvas[data-calc="1"]', DEPLOY);
   assert.ok(calc.near > 60, `markers on the further chart: ${calc.near}`);
+  // Its hover lists the marker under the pointer, as the main chart's does.
+  await fresh.locator('canvas[data-calc="1"]').scrollIntoViewIfNeeded();
+  const q = await plot(fresh, 'canvas[data-calc="1"]');
+  await fresh.mouse.move(q.x(Date.parse('2026-11-01T10:30:00Z')), (q.y(q.y0) + q.y(q.y1)) / 2);
+  await fresh.waitForSelector('.ap-calc-chart .ap-tooltip:not([hidden]) .ap-tip-marker');
+  assert.match(await fresh.textContent('.ap-calc-chart .ap-tip-marker'), /deploy: deploy 3\.8\.1 to eu-west-1/);
+  // A heatmap's hover too.
+  spec.calculations = [{ op: 'HEATMAP', column: 'duration_ms' }];
+  await fillSpec(fresh, JSON.stringify(spec));
+  await fresh.click('.ap-run');
+  await fresh.waitForSelector('canvas.ap-chart[data-chart=heatmap]');
+  await fresh.waitForFunction(() => document.querySelector('.apiary').dataset.state === 'ready');
+  await fresh.locator('canvas.ap-chart').first().scrollIntoViewIfNeeded();
+  const h = await plot(fresh);
+  await fresh.mouse.move(h.x(Date.parse('2026-11-01T11:10:00Z')), h.y(h.log ? Math.sqrt(h.y0 * h.y1) : (h.y0 + h.y1) / 2));
+  await fresh.waitForSelector('.ap-chart-wrap .ap-tooltip:not([hidden]) .ap-tip-marker');
+  assert.match(await fresh.textContent('.ap-tooltip:not([hidden]) .ap-tip-marker'), /incident: INC-7 checkout slow/);
   // Clear takes them off the charts and out of the link.
   await fresh.click('.ap-markers-clear');
   await fresh.waitForSelector('.apiary[data-markers="0"]');

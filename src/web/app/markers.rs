@@ -9,8 +9,6 @@ use crate::web::markers::Out;
 /// and in links.
 pub(super) const TABLE_MARKERS: &str = "table:";
 
-/// How near (pixels) the pointer must be to a marker's line to hover or click it.
-const NEAR_PX: f64 = 5.0;
 
 impl App {
     pub(super) fn markers_out(&mut self, out: Option<Out>) {
@@ -76,12 +74,10 @@ impl App {
         }
     }
 
-    /// The markers under pixel column `x` of the main line chart.
+    /// The markers under pixel column `x` of the main chart (lines or heatmap).
     pub(super) fn markers_at(&self, x: f64) -> Vec<&crate::marker::Marker> {
-        let Some(m) = self.views.hover.mapping else { return Vec::new() };
-        let (t, _) = m.to_data(x, m.top as f64);
-        let tol = ((m.t1 - m.t0) as f64 / (m.right - m.left).max(1) as f64 * NEAR_PX) as i64;
-        self.model.markers.iter().filter(|mk| mk.near(t, tol)).collect()
+        let Some(m) = self.views.hover.mapping.or(self.views.bubble.mapping) else { return Vec::new() };
+        crate::render::markers::under(&self.model.markers, &m, x, crate::render::markers::NEAR_PX)
     }
 
     /// A click at `x` on the main chart: open the link of the marker there (true), if any.

@@ -176,7 +176,7 @@ impl App {
                 v.hover.hide();
                 Ok(())
             }
-            Some(m) => v.hover.show_heat(x, y, &m, result, 0, self.model.table.isolated.unwrap_or(0)),
+            Some(m) => v.hover.show_heat(x, y, &m, result, 0, self.model.table.isolated.unwrap_or(0), &self.markers_at(x)),
             None => v.hover.show(x, y, result, 0, &calc_charts::row_labels(result, 0), &self.markers_at(x)),
         };
         if let Err(e) = shown {

@@ -36,6 +36,8 @@ pub struct CalcCharts {
     /// Holds the further charts, after the main one.
     host: Element,
     charts: Vec<CalcChart>,
+    /// The markers drawn on them (listed in their hovers).
+    markers: Vec<crate::marker::Marker>,
 }
 
 
@@ -56,7 +58,7 @@ impl CalcCharts {
         root.insert_before(&main_title, Some(main_wrap))?;
         let host = el("div", "ap-calc-charts")?;
         append(root, &host)?;
-        Ok(CalcCharts { main_title, host, charts: Vec::new() })
+        Ok(CalcCharts { main_title, host, charts: Vec::new(), markers: Vec::new() })
     }
 
     /// Hover on any further chart (listeners on the host, so charts can come and go).
@@ -76,9 +78,10 @@ impl CalcCharts {
         match msg {
             Msg::Move(k, x, y) => {
                 let (Some(result), Some(c)) = (result, self.charts.get(k.wrapping_sub(1))) else { return Ok(()) };
+                let near = c.hover.mapping.map(|m| crate::render::markers::under(&self.markers, &m, x, crate::render::markers::NEAR_PX)).unwrap_or_default();
                 match (c.heatmap, c.hover.mapping) {
-                    (true, Some(m)) => c.hover.show_heat(x, y, &m, result, k, isolated.unwrap_or(0)),
-                    (false, _) => c.hover.show(x, y, result, k, &row_labels(result, k), &[]),
+                    (true, Some(m)) => c.hover.show_heat(x, y, &m, result, k, isolated.unwrap_or(0), &near),
+                    (false, _) => c.hover.show(x, y, result, k, &row_labels(result, k), &near),
                     _ => Ok(()),
                 }
             }
@@ -92,6 +95,7 @@ impl CalcCharts {
     /// Draw calculations 1.. of `result` (`calcs` are the query's calculations).
     pub fn render(&mut self, result: &QueryResult, calcs: &[Calculation], isolated: Option<usize>, theme: Theme, markers: &[crate::marker::Marker]) -> Result<(), String> {
         let js = |e: JsValue| crate::web::fetch::js_err(&e);
+        self.markers = markers.to_vec();
         if calcs.len() > 1 {
             self.main_title.set_text_content(Some(&title(result, calcs, 0, isolated)));
             let _ = self.main_title.remove_attribute("hidden");

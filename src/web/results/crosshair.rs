@@ -190,7 +190,7 @@ impl Crosshair {
 impl Crosshair {
     /// The heatmap cell under pixel (x, y) of plot `m`: its time bucket, value range and count,
     /// and that time bucket's histogram with the cell marked.
-    pub fn show_heat(&self, x: f64, y: f64, m: &PlotMapping, result: &crate::query::QueryResult, calc: usize, row: usize) -> Result<(), JsValue> {
+    pub fn show_heat(&self, x: f64, y: f64, m: &PlotMapping, result: &crate::query::QueryResult, calc: usize, row: usize, markers: &[&crate::marker::Marker]) -> Result<(), JsValue> {
         use crate::query::aggregate::Output;
         if x < m.left as f64 || x > m.right as f64 || y < m.top as f64 || y > m.bottom as f64 {
             self.hide();
@@ -209,6 +209,7 @@ impl Crosshair {
         append(&self.tip, &text_el("div", "ap-tip-time", &format!("{} {} UTC", &iso[..10], &iso[11..19]))?)?;
         let Some(h) = hist else {
             append(&self.tip, &text_el("div", "ap-hint", "no events")?)?;
+            self.marker_rows(markers)?;
             return self.place_tip(m.x_pixel(bucket), m);
         };
         let i = h.layout.index(v);
@@ -236,6 +237,7 @@ impl Crosshair {
         append(&axis, &text_el("span", "", &format!("{} events", short_number(h.total())))?)?;
         append(&axis, &text_el("span", "", &short_number(h.max()))?)?;
         append(&self.tip, &axis)?;
+        self.marker_rows(markers)?;
         self.place_tip(m.x_pixel(bucket), m)
     }
 
