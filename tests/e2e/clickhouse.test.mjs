@@ -316,3 +316,26 @@ test('markers from a table of the store: drawn by type, kept in the link by tabl
   assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
   await page.close();
 });
+
+test('a board on the store: its panels are pushed down and answer as the main view does', async () => {
+  const page = await newPage(env.context);
+  const posts = [];
+  page.on('request', (r) => { if (r.url().startsWith(url) && r.method() === 'POST') posts.push(r.postData() || ''); });
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  await connect(page, 'otel_traces', KEY);
+  await page.waitForSelector('.apiary[data-store=connected][data-state=ready]', { timeout: 60_000 });
+  const main = (await page.textContent('.ap-query')).match(/([\d,]+) matching events/)[1];
+  await page.click('details.ap-boards > summary');
+  await page.click('.ap-board-new');
+  const before = posts.length;
+  await page.click('.ap-board-add-query');
+  await page.waitForSelector('.ap-board-panel[data-panel="0"] .ap-board-body[data-state=ready] canvas', { timeout: 60_000 });
+  assert.ok(posts.length > before, 'the panel was asked of ClickHouse');
+  const line = await page.textContent('.ap-board-panel[data-panel="0"] .ap-board-line');
+  assert.match(line, new RegExp(`${main} matching events`));
+  const drawn = await canvasStats(page, '.ap-board-panel[data-panel="0"] canvas', [0x4e, 0x79, 0xa7]);
+  assert.ok(drawn.near > 50, `${drawn.near}`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
