@@ -32,6 +32,13 @@ pub struct PlotMapping {
 }
 
 impl PlotMapping {
+    /// `left,top,right,bottom,t0,t1,y0,y1,linear|log`: where the plot lies, for tests and
+    /// tools that point at data coordinates (a canvas's `data-plot`).
+    pub fn to_attribute(&self) -> String {
+        let m = self;
+        format!("{},{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1, if m.log_y { "log" } else { "linear" })
+    }
+
     /// Data coordinates of pixel (x, y), clamped to the plot.
     pub fn to_data(&self, x: f64, y: f64) -> (i64, f64) {
         let fx = ((x - self.left as f64) / (self.right - self.left).max(1) as f64).clamp(0.0, 1.0);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { start, newPage, OUT, canvasStats, runQuery } from './browser.mjs';
+import { start, newPage, OUT, DIST, canvasStats, runQuery } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -119,6 +119,32 @@ test('a board of queries and a note: run together, kept, moved, opened, exported
   await page.click('.ap-board-refresh');
   await refreshed(page);
   assert.match(await page.textContent('.ap-board-note-line'), /^Refreshed \d\d:\d\d:\d\d UTC$/);
+
+  // Markers: drawn on the panels, listed (as text) in a panel's hover, a click opens the link.
+  const s = (iso) => Date.parse(iso) / 1000;
+  fs.writeFileSync(path.join(DIST, 'board-markers.json'), JSON.stringify([
+    { start_time: s('2026-11-01T10:30:00Z'), type: 'deploy', message: `deploy 3.8.1 ${evil}`, url: 'https://ci.example/deploys/381' },
+  ]));
+  await page.fill('.ap-markers-url', 'board-markers.json');
+  await page.click('.ap-markers-load');
+  await page.waitForSelector('.apiary[data-markers="1"]');
+  await panelReady(page, 1);
+  const chart = page.locator(`${panel(1)} canvas`);
+  await chart.scrollIntoViewIfNeeded();
+  const [left, , right, , t0, t1] = (await chart.getAttribute('data-plot') ?? '').split(',').map(Number);
+  const bb = await chart.boundingBox();
+  const x = bb.x + left + (Date.parse('2026-11-01T10:30:00Z') - t0) / (t1 - t0) * (right - left);
+  await page.mouse.move(x, bb.y + bb.height / 2);
+  await page.waitForSelector(`${panel(1)} .ap-board-tip:not([hidden])`);
+  assert.equal(await page.textContent(`${panel(1)} .ap-board-tip`), `deploy: deploy 3.8.1 ${evil} · click to open`);
+  const popup = env.context.waitForEvent('page', { timeout: 10_000 });
+  await page.mouse.click(x, bb.y + bb.height / 2);
+  await (await popup).close();
+  assert.equal(await page.getAttribute('.apiary', 'data-opened'), 'https://ci.example/deploys/381');
+  await page.mouse.move(bb.x + left + 3, bb.y + bb.height / 2);
+  await page.waitForSelector(`${panel(1)} .ap-board-tip[hidden]`, { state: 'attached' });
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  await page.click('.ap-markers-clear');
 
   // Export, delete, import: the same board back.
   const [d] = await Promise.all([page.waitForEvent('download'), page.click('.ap-board-export')]);

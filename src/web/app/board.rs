@@ -40,6 +40,12 @@ impl App {
                 }
                 Out::CopySnapshot => self.copy_snapshot(),
                 Out::Redraw => self.views.board.render_grid(&self.model.markers),
+                Out::OpenUrl(url) => {
+                    let _ = self.parts.root.set_attribute("data-opened", &url);
+                    if let Ok(w) = dom::window() {
+                        let _ = w.open_with_url_and_target_and_features(&url, "_blank", "noopener,noreferrer");
+                    }
+                }
             }
         }
     }

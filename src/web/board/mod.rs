@@ -36,6 +36,9 @@ pub enum Msg {
     Keep,
     /// The section was opened or closed.
     Toggle(bool),
+    /// The pointer at pixel column x of panel i's chart (negative: it left).
+    Hover(usize, f64),
+    ChartClick(usize, f64),
     /// Something done to panel `i`.
     Panel(usize, Act),
 }
@@ -65,6 +68,8 @@ pub enum Out {
     CopySnapshot,
     /// Draw the panels again (the section became visible).
     Redraw,
+    /// Open a marker's link (a click on it in a panel's chart).
+    OpenUrl(String),
 }
 
 pub struct BoardView {
@@ -87,6 +92,9 @@ pub struct BoardView {
     /// Each panel's result, in the board's order.
     pub slots: Vec<Slot>,
     editing: Option<usize>,
+    /// Where each panel's plot lies, and the markers drawn on them (for the hover).
+    plots: Vec<Option<crate::render::PlotMapping>>,
+    markers: Vec<Marker>,
 }
 
 impl BoardView {
@@ -135,7 +143,7 @@ impl BoardView {
         append(&root, &grid)?;
         append(parent, &root)?;
         let saved = saved::load_with::<Board>(KEY, |v| Board::from_json(v).ok());
-        let v = BoardView { root, picker, name, buttons, keep, import, note, error, grid, bodies: Vec::new(), saved, open: None, kept_at: None, slots: Vec::new(), editing: None };
+        let v = BoardView { root, picker, name, buttons, keep, import, note, error, grid, bodies: Vec::new(), saved, open: None, kept_at: None, slots: Vec::new(), editing: None, plots: Vec::new(), markers: Vec::new() };
         v.render_bar();
         Ok(v)
     }
@@ -152,7 +160,19 @@ impl BoardView {
         let root = self.root.clone();
         all.push(send_on::<web_sys::Event, _>(&self.root, "toggle", d, move |_| Some(Msg::Toggle(root.has_attribute("open")))));
         all.push(saved::on_import(&self.import, d, Msg::Import));
-        all.push(send_on::<web_sys::MouseEvent, _>(&self.grid, "click", d, |e| {
+        let chart = |e: &web_sys::MouseEvent| -> Option<usize> {
+            let t = e.target().and_then(|t| t.dyn_into::<Element>().ok())?;
+            if !t.class_list().contains("ap-board-chart") {
+                return None;
+            }
+            t.closest("[data-panel]").ok().flatten()?.get_attribute("data-panel")?.parse().ok()
+        };
+        all.push(send_on::<web_sys::MouseEvent, _>(&self.grid, "mousemove", d, move |e| chart(e).map(|i| Msg::Hover(i, e.offset_x() as f64))));
+        all.push(send_on::<web_sys::MouseEvent, _>(&self.grid, "mouseout", d, move |e| chart(e).map(|i| Msg::Hover(i, -1.0))));
+        all.push(send_on::<web_sys::MouseEvent, _>(&self.grid, "click", d, move |e| {
+            if let Some(i) = chart(e) {
+                return Some(Msg::ChartClick(i, e.offset_x() as f64));
+            }
             let t = e.target().and_then(|t| t.dyn_into::<Element>().ok())?;
             let act = t.closest("[data-board-act]").ok().flatten()?.get_attribute("data-board-act")?;
             let panel = t.closest("[data-panel]").ok().flatten()?;
@@ -260,6 +280,12 @@ impl BoardView {
                 }
             }
             Msg::Toggle(open) => return if open { vec![Out::Redraw] } else { Vec::new() },
+            Msg::Hover(i, x) => {
+                if let Some(body) = self.bodies.get(i) {
+                    panel::hover(body, x, &if x < 0.0 { Vec::new() } else { self.under(i, x) });
+                }
+            }
+            Msg::ChartClick(i, x) => return self.under(i, x).into_iter().find_map(|m| m.url.clone()).map(Out::OpenUrl).into_iter().collect(),
             Msg::Panel(i, act) => return self.panel(i, act),
         }
         Vec::new()
@@ -426,15 +452,31 @@ impl BoardView {
     }
 
     /// Draw panel `i`'s body from its slot.
-    pub fn draw(&self, i: usize, markers: &[Marker]) {
+    pub fn draw(&mut self, i: usize, markers: &[Marker]) {
         let (Some(b), Some(body)) = (&self.open, self.bodies.get(i)) else { return };
         let Some(p) = b.panels.get(i) else { return };
         let res = match &p.content {
-            Content::Note(t) => panel::note(body, t, self.editing == Some(i)).map_err(|e| crate::web::fetch::js_err(&e)),
+            Content::Note(t) => panel::note(body, t, self.editing == Some(i)).map(|_| None).map_err(|e| crate::web::fetch::js_err(&e)),
             Content::Query(_) => panel::query(body, p, self.slots.get(i).unwrap_or(&Slot::Idle), markers),
         };
-        if let Err(e) = res {
-            dom::show_text(body, Some(&e));
+        if self.plots.len() <= i {
+            self.plots.resize(i + 1, None);
+        }
+        self.markers = markers.to_vec();
+        match res {
+            Ok(plot) => self.plots[i] = plot,
+            Err(e) => {
+                self.plots[i] = None;
+                dom::show_text(body, Some(&e));
+            }
+        }
+    }
+
+    /// The markers under pixel column `x` of panel `i`'s chart.
+    fn under(&self, i: usize, x: f64) -> Vec<&Marker> {
+        match self.plots.get(i).copied().flatten() {
+            Some(m) => crate::render::markers::under(&self.markers, &m, x, crate::render::markers::NEAR_PX),
+            None => Vec::new(),
         }
     }
 

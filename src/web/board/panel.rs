@@ -11,6 +11,7 @@ use crate::marker::Marker;
 use crate::markdown::{self, Node};
 use crate::query::spec::CalcOp;
 use crate::query::QueryResult;
+use crate::render::PlotMapping;
 use crate::web::chart;
 use crate::web::dom::{self, append, el, text_el};
 
@@ -98,11 +99,13 @@ fn build(parent: &Element, nodes: &[Node]) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// A query panel's body for `slot`: its chart and a line saying what it shows.
-pub fn query(body: &Element, p: &Panel, slot: &Slot, markers: &[Marker]) -> Result<(), String> {
+/// A query panel's body for `slot`: its chart (where its plot lies, for the hover) and a line
+/// saying what it shows.
+pub fn query(body: &Element, p: &Panel, slot: &Slot, markers: &[Marker]) -> Result<Option<PlotMapping>, String> {
     let js = |e: JsValue| crate::web::fetch::js_err(&e);
     dom::clear(body);
-    let Some(spec) = p.spec() else { return Ok(()) };
+    let Some(spec) = p.spec() else { return Ok(None) };
+    let mut plot = None;
     let calcs = spec.effective_calculations();
     let what: Vec<String> = calcs.iter().map(|c| c.key()).collect();
     let mut line = format!("VISUALIZE {}", what.join(", "));
@@ -134,12 +137,19 @@ pub fn query(body: &Element, p: &Panel, slot: &Slot, markers: &[Marker]) -> Resu
             canvas.set_attribute("aria-label", &format!("chart: {}", p.title)).map_err(js)?;
             append(body, &canvas).map_err(js)?;
             if calcs[0].op == CalcOp::Heatmap {
-                chart::draw_heatmap(&canvas, r, 0, 0, dom::theme_of(body), markers)?;
+                plot = chart::draw_heatmap(&canvas, r, 0, 0, dom::theme_of(body), markers)?;
                 canvas.set_attribute("data-chart", "heatmap").map_err(js)?;
             } else {
-                chart::draw_timeseries(&canvas, r, 0, calcs[0].op.zero_fill(), dom::theme_of(body), None, markers)?;
+                plot = chart::draw_timeseries(&canvas, r, 0, calcs[0].op.zero_fill(), dom::theme_of(body), None, markers)?;
                 canvas.set_attribute("data-chart", "lines").map_err(js)?;
             }
+            if let Some(m) = plot {
+                canvas.set_attribute("data-plot", &m.to_attribute()).map_err(js)?;
+            }
+            let tip = el("div", "ap-board-tip").map_err(js)?;
+            tip.set_attribute("hidden", "").map_err(js)?;
+            tip.set_attribute("role", "tooltip").map_err(js)?;
+            append(body, &tip).map_err(js)?;
             line.push_str(&format!(" · {} group{} · {} matching events", dom::thousands(r.results.len() as u64), if r.results.len() == 1 { "" } else { "s" }, dom::thousands(r.rows_matched)));
             if calcs.len() > 1 {
                 line.push_str(&format!(" · the chart shows {}; Open shows all {}", what[0], calcs.len()));
@@ -147,5 +157,26 @@ pub fn query(body: &Element, p: &Panel, slot: &Slot, markers: &[Marker]) -> Resu
         }
     }
     append(body, &text_el("div", "ap-board-line", &line).map_err(js)?).map_err(js)?;
-    Ok(())
+    Ok(plot)
+}
+
+/// The markers under the pointer at `x` (canvas pixels) in `body`'s tooltip, as text; hidden
+/// when there are none.
+pub fn hover(body: &Element, x: f64, under: &[&Marker]) {
+    let Ok(Some(tip)) = body.query_selector(".ap-board-tip") else { return };
+    dom::clear(&tip);
+    if under.is_empty() {
+        let _ = tip.set_attribute("hidden", "");
+        return;
+    }
+    for mk in under.iter().take(5) {
+        let text = format!("{}: {}{}", mk.kind, mk.message, if mk.url.is_some() { " · click to open" } else { "" });
+        if let Ok(row) = text_el("div", "ap-tip-marker", &text) {
+            let (r, g, b) = crate::marker::colour(&mk.kind);
+            let _ = dom::set_style(&row, "border-left", &format!("3px solid rgb({r},{g},{b})"));
+            let _ = append(&tip, &row);
+        }
+    }
+    let _ = dom::set_style(&tip, "left", &format!("{:.0}px", x + 10.0));
+    let _ = tip.remove_attribute("hidden");
 }

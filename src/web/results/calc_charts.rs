@@ -165,5 +165,5 @@ fn title(result: &QueryResult, calcs: &[Calculation], k: usize, isolated: Option
 
 /// Where a plot lies, for tests and tools that point at data coordinates.
 pub fn plot_attribute(m: &PlotMapping) -> String {
-    format!("{},{},{},{},{},{},{},{},{}", m.left, m.top, m.right, m.bottom, m.t0, m.t1, m.y0, m.y1, if m.log_y { "log" } else { "linear" })
+    m.to_attribute()
 }
