@@ -134,8 +134,10 @@ fn call(app: &std::rc::Rc<RefCell<App>>, name: &str, args: &js_sys::Array) -> Re
         "rows" => Ok(JsValue::from(data.num_rows() as u32)),
         "byteSize" => Ok(JsValue::from(data.byte_size() as u32)),
         "setSampleRate" => match s(0).as_str() {
-            "auto" => Ok(d.send(Msg::Weighting(true))).map(|_| JsValue::UNDEFINED),
-            "none" => Ok(d.send(Msg::Weighting(false))).map(|_| JsValue::UNDEFINED),
+            m @ ("auto" | "none") => {
+                d.send(Msg::Weighting(m == "auto"));
+                Ok(JsValue::UNDEFINED)
+            }
             other => Err(format!("setSampleRate on <apiary-view> takes \"auto\" or \"none\" (the view weights by the sample-rate column it detects), not {other:?}")),
         },
         "load" => {
