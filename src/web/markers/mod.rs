@@ -46,7 +46,7 @@ impl MarkersControl {
         append(&root, &pick)?;
         let url: HtmlInputElement = el("input", "ap-markers-url")?.dyn_into()?;
         url.set_type("url");
-        url.set_placeholder("https://…/markers.json, or a table of the connected store");
+        url.set_placeholder("https://…/markers.json or a store table");
         url.set_attribute("aria-label", "markers URL")?;
         append(&root, &url)?;
         let load = text_el("button", "ap-button ap-markers-load", "Load")?;
