@@ -6,7 +6,6 @@
 use super::*;
 use crate::board::Panel;
 use crate::query::heatmap::Scale;
-use crate::query::spec::CalcOp;
 use crate::web::board::{Out, Slot};
 
 impl App {
@@ -92,17 +91,7 @@ impl App {
         }
         let run = self.work.board_runs.get() + 1;
         self.work.board_runs.set(run);
-        let jobs: Vec<(usize, crate::QuerySpec, Scale)> = board
-            .panels
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let spec = p.spec()?.clone();
-                let heat = spec.effective_calculations().iter().find(|c| c.op == CalcOp::Heatmap).and_then(|c| c.column.clone());
-                let scale = heat.map_or(Scale::Linear, |c| self.model.scale_for(&c));
-                Some((i, spec, scale))
-            })
-            .collect();
+        let jobs: Vec<(usize, crate::QuerySpec, Scale)> = board.panels.iter().enumerate().filter_map(|(i, p)| Some((i, p.spec()?.clone(), self.model.scale_of(p.spec()?)))).collect();
         for (i, _, _) in &jobs {
             self.views.board.set_slot(*i, Slot::Running, &self.model.markers);
         }
@@ -110,7 +99,7 @@ impl App {
         let d = self.dispatch.clone();
         if let Some(store) = &self.model.store {
             let (b, table) = (store.backend.clone(), store.table.clone());
-            let sample_rate = if self.model.weighted { crate::dataset::SampleRate::Auto } else { crate::dataset::SampleRate::Off };
+            let sample_rate = self.model.sample_rate();
             let latest = self.work.board_runs.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let mut client = crate::web::fetch::Post::default();

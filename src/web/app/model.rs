@@ -140,6 +140,18 @@ impl Model {
         self.heat_scale.unwrap_or_else(|| Scale::auto_for(column))
     }
 
+    /// The axis `spec`'s HEATMAP is drawn on (linear when it has none).
+    pub fn scale_of(&self, spec: &QuerySpec) -> Scale {
+        let calcs = spec.effective_calculations();
+        let heat = calcs.iter().find(|c| c.op == crate::query::spec::CalcOp::Heatmap).and_then(|c| c.column.as_deref());
+        heat.map_or(Scale::Linear, |c| self.scale_for(c))
+    }
+
+    /// The sample-rate choice the weighting toggle stands for.
+    pub fn sample_rate(&self) -> SampleRate {
+        if self.weighted { SampleRate::Auto } else { SampleRate::Off }
+    }
+
     /// What queries run on: the store's schema when one is connected, else the loaded data.
     pub fn target(&self) -> &DataSet {
         self.store.as_ref().map_or(&self.data, |s| &s.schema)
@@ -267,7 +279,7 @@ impl Model {
     /// Weight by the detected sample-rate column, or not.
     pub fn set_weighted(&mut self, on: bool) -> crate::Result<()> {
         self.weighted = on;
-        let mode = if on { SampleRate::Auto } else { SampleRate::Off };
+        let mode = self.sample_rate();
         if let Some(s) = &mut self.store {
             Rc::make_mut(&mut s.schema).set_sample_rate(mode.clone())?;
         }

@@ -46,9 +46,7 @@ impl App {
             self.views.builder.show_query_error(Some(msg));
             return;
         }
-        let calcs = spec.effective_calculations();
-        let heat_col = calcs.iter().find(|c| c.op == CalcOp::Heatmap).and_then(|c| c.column.clone());
-        let opts = query::RunOptions { heatmap_scale: heat_col.map_or(Scale::Linear, |c| self.model.scale_for(&c)), within: None };
+        let opts = query::RunOptions { heatmap_scale: self.model.scale_of(&spec), within: None };
         let run = self.work.runs.get() + 1;
         self.work.runs.set(run);
         self.stop_bubbleup();

@@ -20,7 +20,7 @@ impl App {
         if let Some(store) = &self.model.store {
             // ClickHouse tallies the columns; the local engine reports.
             let (b, table, d) = (store.backend.clone(), store.table.clone(), self.dispatch.clone());
-            let mode = if self.model.weighted { crate::dataset::SampleRate::Auto } else { crate::dataset::SampleRate::Off };
+            let mode = self.model.sample_rate();
             let _ = self.parts.root.set_attribute("data-bubbleup", "running");
             wasm_bindgen_futures::spawn_local(async move {
                 let out = crate::backend::bubbleup(&mut crate::web::fetch::Post::default(), &b, &table, &spec, &sel, mode, None).await;

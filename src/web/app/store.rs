@@ -55,7 +55,7 @@ impl App {
             Ok(ds) => ds,
             Err(e) => return form.show_error(Some(&e.to_string())),
         };
-        let _ = schema.set_sample_rate(if self.model.weighted { crate::dataset::SampleRate::Auto } else { crate::dataset::SampleRate::Off });
+        let _ = schema.set_sample_rate(self.model.sample_rate());
         let what = format!(
             "ClickHouse {}.{} at {} · {} columns{} · queries run there",
             backend.database,
@@ -128,7 +128,7 @@ impl App {
         let _ = self.parts.running.remove_attribute("hidden");
         let _ = self.parts.cancel_query.remove_attribute("hidden");
         let (b, table, d) = (store.backend.clone(), store.table.clone(), self.dispatch.clone());
-        let opts = backend::Options { heatmap_scale: scale, sample_rate: if self.model.weighted { crate::dataset::SampleRate::Auto } else { crate::dataset::SampleRate::Off } };
+        let opts = backend::Options { heatmap_scale: scale, sample_rate: self.model.sample_rate() };
         wasm_bindgen_futures::spawn_local(async move {
             let mut client = Post { signal: ctrl.map(|c| c.signal()), tally: Some(tally) };
             let out = backend::query(&mut client, &b, &table, &spec, &opts).await;
@@ -142,10 +142,7 @@ impl App {
         if self.model.store.is_none() {
             return;
         }
-        let calcs = spec.effective_calculations();
-        let heat = calcs.iter().find(|c| c.op == crate::query::spec::CalcOp::Heatmap).and_then(|c| c.column.clone());
-        let scale = heat.map_or(Scale::Linear, |c| self.model.scale_for(&c));
-        let key = self.cache_key(spec, scale);
+        let key = self.cache_key(spec, self.model.scale_of(spec));
         self.model.cache.insert(key, result.clone());
     }
 
