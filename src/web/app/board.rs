@@ -26,12 +26,11 @@ impl App {
                 }
                 Out::Changed => {
                     self.model.board = self.views.board.open.clone();
-                    let _ = self.parts.root.set_attribute("data-board", self.model.board.as_ref().map_or("", |b| b.name.as_str()));
+                    self.mark_board();
                     self.write_url(false);
                 }
                 Out::CopyLink => {
-                    let href = self.link_href();
-                    let _ = self.parts.root.set_attribute("data-permalink", &href);
+                    let href = self.share_link();
                     if let Ok(w) = dom::window() {
                         let _ = w.navigator().clipboard().write_text(&href);
                     }
@@ -39,12 +38,7 @@ impl App {
                 }
                 Out::CopySnapshot => self.copy_snapshot(),
                 Out::Redraw => self.views.board.render_grid(&self.model.markers),
-                Out::OpenUrl(url) => {
-                    let _ = self.parts.root.set_attribute("data-opened", &url);
-                    if let Ok(w) = dom::window() {
-                        let _ = w.open_with_url_and_target_and_features(&url, "_blank", "noopener,noreferrer");
-                    }
-                }
+                Out::OpenUrl(url) => self.open_link(&url),
             }
         }
     }
@@ -57,10 +51,15 @@ impl App {
         }
         self.views.board.show(self.model.board.clone());
         self.views.board.render_grid(&self.model.markers);
-        let _ = self.parts.root.set_attribute("data-board", self.model.board.as_ref().map_or("", |b| b.name.as_str()));
+        self.mark_board();
         if self.model.data.num_rows() > 0 || self.model.store.is_some() {
             self.run_board();
         }
+    }
+
+    /// The open board's name on the root (`data-board`; empty with none).
+    fn mark_board(&self) {
+        let _ = self.parts.root.set_attribute("data-board", self.model.board.as_ref().map_or("", |b| b.name.as_str()));
     }
 
     /// Show the panels' results a snapshot carries.

@@ -31,8 +31,7 @@ impl App {
                 let calcs = spec.effective_calculations();
                 let charts: Vec<(bool, bool)> = calcs.iter().map(|c| (c.op == CalcOp::Heatmap, c.op.zero_fill())).collect();
                 let sources: Vec<String> = self.model.sources.iter().map(|s| s.url.clone().unwrap_or_else(|| s.name.clone())).collect();
-                let href = dom::window().ok().and_then(|w| w.location().href().ok()).unwrap_or_default();
-                let base = href.split('#').next().unwrap_or("").to_string();
+                let base = super::url::page_base();
                 let live = self.live_state();
                 let live_href = format!("{base}#{}", live.encode());
                 let (snap, _) = crate::snapshot::Snapshot::fit(&live, result, js_sys::Date::now() as i64, crate::snapshot::LINK_BUDGET.saturating_sub(base.len() + 1));

@@ -9,7 +9,6 @@ use crate::web::markers::Out;
 /// and in links.
 pub(super) const TABLE_MARKERS: &str = "table:";
 
-
 impl App {
     pub(super) fn markers_out(&mut self, out: Option<Out>) {
         let d = self.dispatch.clone();
@@ -83,11 +82,17 @@ impl App {
     /// A click at `x` on the main chart: open the link of the marker there (true), if any.
     pub(super) fn open_marker_at(&self, x: f64) -> bool {
         let Some(url) = self.markers_at(x).into_iter().find_map(|mk| mk.url.clone()) else { return false };
-        let _ = self.parts.root.set_attribute("data-opened", &url);
-        if let Ok(w) = dom::window() {
-            let _ = w.open_with_url_and_target_and_features(&url, "_blank", "noopener,noreferrer");
-        }
+        self.open_link(&url);
         true
+    }
+
+    /// Open a marker's link in a new tab, with no opener or referrer (noted on the root as
+    /// `data-opened`).
+    pub(super) fn open_link(&self, url: &str) {
+        let _ = self.parts.root.set_attribute("data-opened", url);
+        if let Ok(w) = dom::window() {
+            let _ = w.open_with_url_and_target_and_features(url, "_blank", "noopener,noreferrer");
+        }
     }
 }
 

@@ -455,9 +455,15 @@ impl App {
 
     /// This view's link: the page's address with the view in its fragment.
     pub fn link_href(&self) -> String {
-        let href = dom::window().ok().and_then(|w| w.location().href().ok()).unwrap_or_default();
-        let base = href.split('#').next().unwrap_or("");
-        format!("{base}#{}", self.model.link().encode())
+        format!("{}#{}", url::page_base(), self.model.link().encode())
+    }
+
+    /// The link Copy link shares (on a snapshot, its live view's), kept on the root as
+    /// `data-permalink`.
+    pub(super) fn share_link(&self) -> String {
+        let href = if self.config.owns_url && self.model.snapshot.is_none() { dom::window().ok().and_then(|w| w.location().href().ok()).unwrap_or_default() } else { self.link_href() };
+        let _ = self.parts.root.set_attribute("data-permalink", &href);
+        href
     }
 }
 

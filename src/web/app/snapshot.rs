@@ -132,8 +132,7 @@ impl App {
     /// Copy snapshot: the result on view in a link that fits [`LINK_BUDGET`] with the page's
     /// address (trimmed with a note when it must be).
     pub(super) fn copy_snapshot(&mut self) {
-        let href = dom::window().ok().and_then(|w| w.location().href().ok()).unwrap_or_default();
-        let base = href.split('#').next().unwrap_or("").to_string();
+        let base = url::page_base();
         let live = self.live_state();
         let (fragment, note) = match (&self.model.snapshot, &self.model.result) {
             // A snapshot copied again keeps its time and what it already left out.

@@ -32,9 +32,7 @@ impl App {
                 Some(json::Out::Run(text)) => self.run_editor(&text),
                 Some(json::Out::CopySnapshot) => self.copy_snapshot(),
                 Some(json::Out::CopyLink) => {
-                    // On a snapshot, the live view's link.
-                    let href = if self.config.owns_url && self.model.snapshot.is_none() { dom::window().ok().and_then(|w| w.location().href().ok()).unwrap_or_default() } else { self.link_href() };
-                    let _ = self.parts.root.set_attribute("data-permalink", &href);
+                    let href = self.share_link();
                     self.views.json.copy_link(&href);
                 }
                 None => {}

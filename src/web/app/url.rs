@@ -34,6 +34,12 @@ pub fn link_from_text(text: &str) -> Option<Result<Link, String>> {
     })
 }
 
+/// The page's address without its fragment (what a link's fragment is added to).
+pub fn page_base() -> String {
+    let href = dom::window().ok().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    href.split('#').next().unwrap_or("").to_string()
+}
+
 /// Write `state` into the URL: a new history entry, or a replacement of the current one.
 pub fn write_url(state: &State, push: bool) {
     let Ok(win) = dom::window() else { return };
