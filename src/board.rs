@@ -47,6 +47,29 @@ impl Panel {
         Panel { title: title.to_string(), width: 1, content: Content::Query(Box::new(spec)) }
     }
 
+    /// A panel of the query on view, titled by what it shows (`P99(duration_ms) by
+    /// service.name`). A fixed range that reaches the data's latest event (`latest_ms`) becomes
+    /// the same length of time ending at the latest event, so the panel follows the data when it
+    /// is refreshed; a range that ends earlier (an incident's window) stays fixed.
+    pub fn from_query(mut spec: QuerySpec, latest_ms: Option<i64>) -> Panel {
+        if let (Some(s), Some(e), Some(latest)) = (spec.start_time, spec.end_time, latest_ms) {
+            if e > latest.div_euclid(1000) && e > s {
+                spec.time_range = Some(e - s);
+                spec.start_time = None;
+                spec.end_time = None;
+            }
+        }
+        let calcs: Vec<String> = spec.effective_calculations().iter().map(|c| c.key()).collect();
+        let mut title = calcs.join(", ");
+        if !spec.breakdowns.is_empty() {
+            title.push_str(&format!(" by {}", spec.breakdowns.join(", ")));
+        }
+        if !spec.filters.is_empty() {
+            title.push_str(" (filtered)");
+        }
+        Panel::query(&title, spec)
+    }
+
     pub fn note(text: &str) -> Panel {
         Panel { title: String::new(), width: 1, content: Content::Note(text.to_string()) }
     }
@@ -71,6 +94,17 @@ impl Panel {
         }
         v
     }
+}
+
+/// Move item `i` of `v` by `by` places (clamped to the list): how panels move, and anything
+/// kept beside them in their order.
+pub fn shift<T>(v: &mut Vec<T>, i: usize, by: isize) {
+    if i >= v.len() {
+        return;
+    }
+    let to = (i as isize + by).clamp(0, v.len() as isize - 1) as usize;
+    let x = v.remove(i);
+    v.insert(to, x);
 }
 
 fn text(m: &serde_json::Map<String, Json>, key: &str, at: &str, max: usize) -> Result<String, String> {
@@ -152,12 +186,7 @@ impl Board {
 
     /// Move panel `i` by `by` places (clamped to the board).
     pub fn shift(&mut self, i: usize, by: isize) {
-        if i >= self.panels.len() {
-            return;
-        }
-        let to = (i as isize + by).clamp(0, self.panels.len() as isize - 1) as usize;
-        let p = self.panels.remove(i);
-        self.panels.insert(to, p);
+        shift(&mut self.panels, i, by);
     }
 
     /// Panel `i` one column wider, back to one past the grid's width.

@@ -155,3 +155,22 @@ fn deep_nesting_is_bounded() {
     let stars = "*a ".repeat(5000) + &" b*".repeat(5000);
     let _ = markdown::to_html(&markdown::parse(&stars));
 }
+
+#[test]
+fn a_panel_from_the_query_on_view() {
+    let latest_ms = 1_793_534_340_500;
+    // The page's default range reaches the latest event: kept as the same length, relative.
+    let p = Panel::from_query(spec(json!({"calculations": [{"op": "P99", "column": "duration_ms"}], "breakdowns": ["service.name"], "filters": [{"column": "region", "op": "=", "value": "eu-west-1"}],
+        "start_time": 1_793_512_800, "end_time": 1_793_534_341, "granularity": 300})), Some(latest_ms));
+    assert_eq!(p.title, "P99(duration_ms) by service.name (filtered)");
+    let s = p.spec().unwrap();
+    assert_eq!((s.time_range, s.start_time, s.end_time, s.granularity), (Some(21_541), None, None, Some(300)));
+    // An incident's window, ending before the latest event, stays fixed.
+    let p = Panel::from_query(spec(json!({"calculations": [{"op": "COUNT"}], "start_time": 1_793_520_000, "end_time": 1_793_523_600})), Some(latest_ms));
+    assert_eq!(p.title, "COUNT");
+    assert_eq!((p.spec().unwrap().start_time, p.spec().unwrap().end_time, p.spec().unwrap().time_range), (Some(1_793_520_000), Some(1_793_523_600), None));
+    // Without data, as it is.
+    let p = Panel::from_query(spec(json!({"start_time": 10, "end_time": 20})), None);
+    assert_eq!((p.spec().unwrap().start_time, p.spec().unwrap().time_range), (Some(10), None));
+    assert_eq!(p.title, "COUNT", "an empty query counts");
+}

@@ -14,9 +14,7 @@ impl App {
             match out {
                 Out::WantQuery => {
                     let spec = self.model.spec.clone().unwrap_or_else(|| self.default_spec());
-                    let spec = relative_to_latest(spec, self.model.time_range().map(|r| r.1));
-                    let title = title(&spec);
-                    let more = self.views.board.add_panel(Panel::query(&title, spec));
+                    let more = self.views.board.add_panel(Panel::from_query(spec, self.model.time_range().map(|r| r.1)));
                     self.board_out(more);
                 }
                 Out::Run => self.run_board(),
@@ -152,31 +150,4 @@ impl App {
     pub(super) fn board_results(&self) -> Vec<Option<crate::QueryResult>> {
         self.views.board.slots.iter().map(|s| if let Slot::Done(r) = s { Some(r.clone()) } else { None }).collect()
     }
-}
-
-/// A panel's title from its query: `P99(duration_ms) by service.name`.
-fn title(spec: &crate::QuerySpec) -> String {
-    let calcs: Vec<String> = spec.effective_calculations().iter().map(|c| c.key()).collect();
-    let mut t = calcs.join(", ");
-    if !spec.breakdowns.is_empty() {
-        t.push_str(&format!(" by {}", spec.breakdowns.join(", ")));
-    }
-    if !spec.filters.is_empty() {
-        t.push_str(" (filtered)");
-    }
-    t
-}
-
-/// A query whose fixed range reaches the data's latest event becomes the same length of time
-/// ending at the latest event: the panel follows the data when it is refreshed. A range that
-/// ends earlier (an incident's window) stays fixed.
-fn relative_to_latest(mut spec: crate::QuerySpec, latest_ms: Option<i64>) -> crate::QuerySpec {
-    if let (Some(s), Some(e), Some(latest)) = (spec.start_time, spec.end_time, latest_ms) {
-        if e > latest.div_euclid(1000) && e > s {
-            spec.time_range = Some(e - s);
-            spec.start_time = None;
-            spec.end_time = None;
-        }
-    }
-    spec
 }

@@ -304,11 +304,7 @@ impl BoardView {
             }
             Act::Left | Act::Right => {
                 let by = if matches!(act, Act::Left) { -1 } else { 1 };
-                let to = (i as isize + by).clamp(0, self.slots.len() as isize - 1) as usize;
-                if to != i && to < self.slots.len() {
-                    let s = self.slots.remove(i);
-                    self.slots.insert(to, s);
-                }
+                crate::board::shift(&mut self.slots, i, by);
                 self.editing = None;
                 self.edit(|b| b.shift(i, by))
             }
