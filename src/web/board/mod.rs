@@ -219,21 +219,13 @@ impl BoardView {
                 }
                 return self.edit(|b| b.name = n);
             }
-            Msg::AddQuery => {
-                if self.open.as_ref().is_some_and(|b| b.panels.len() >= crate::board::MAX_PANELS) {
-                    self.fail(&format!("A board holds at most {} panels", crate::board::MAX_PANELS));
-                    return Vec::new();
-                }
-                return vec![Out::WantQuery];
-            }
+            Msg::AddQuery => return if self.full() { Vec::new() } else { vec![Out::WantQuery] },
             Msg::AddNote => {
                 self.ensure_open();
-                let n = self.open.as_ref().map_or(0, |b| b.panels.len());
-                if n >= crate::board::MAX_PANELS {
-                    self.fail(&format!("A board holds at most {} panels", crate::board::MAX_PANELS));
+                if self.full() {
                     return Vec::new();
                 }
-                self.editing = Some(n);
+                self.editing = self.open.as_ref().map(|b| b.panels.len());
                 return self.edit(|b| b.panels.push(Panel::note("")));
             }
             Msg::Refresh => return if self.open.is_some() { vec![Out::Run] } else { Vec::new() },
@@ -341,6 +333,15 @@ impl BoardView {
         self.slots.resize_with(n, || Slot::Idle);
         self.render_bar();
         vec![Out::Changed, Out::Redraw]
+    }
+
+    /// Whether the open board holds all the panels it may (and says so).
+    fn full(&self) -> bool {
+        let full = self.open.as_ref().is_some_and(|b| b.panels.len() >= crate::board::MAX_PANELS);
+        if full {
+            self.fail(&format!("A board holds at most {} panels", crate::board::MAX_PANELS));
+        }
+        full
     }
 
     /// Open a board when there is none (adding to nothing makes a new one).
@@ -458,7 +459,10 @@ impl BoardView {
         if self.plots.len() <= i {
             self.plots.resize(i + 1, None);
         }
-        self.markers = markers.to_vec();
+        // Kept for the hover; every panel is drawn with the same markers: copied when they change.
+        if self.markers != markers {
+            self.markers = markers.to_vec();
+        }
         match res {
             Ok(plot) => self.plots[i] = plot,
             Err(e) => {
