@@ -36,6 +36,14 @@ async function openBoards(page) {
   if (!(await page.locator('details.ap-boards').evaluate((d) => d.open))) await page.click('details.ap-boards > summary');
 }
 
+/** A new board named `name`, open. */
+async function newBoard(page, name) {
+  await page.click('.ap-board-new');
+  await page.fill('.ap-board-name', name);
+  await page.press('.ap-board-name', 'Enter');
+  await page.waitForSelector(`.apiary[data-board="${name}"]`);
+}
+
 const panel = (i) => `.ap-board-panel[data-panel="${i}"]`;
 const panelReady = (page, i) => page.waitForSelector(`${panel(i)} .ap-board-body[data-state=ready] canvas`, { timeout: 60_000 });
 const panelLine = (page, i) => page.textContent(`${panel(i)} .ap-board-line`);
@@ -59,10 +67,7 @@ test('a board of queries and a note: run together, kept, moved, opened, exported
   const page = await newPage(env.context);
   await ready(page);
   await openBoards(page);
-  await page.click('.ap-board-new');
-  await page.fill('.ap-board-name', 'Checkout');
-  await page.press('.ap-board-name', 'Enter');
-  await page.waitForSelector('.apiary[data-board="Checkout"]');
+  await newBoard(page, 'Checkout');
 
   const spec = JSON.parse(await page.inputValue('.ap-spec'));
   await runQuery(page, { ...spec, calculations: [{ op: 'P99', column: 'duration_ms' }], breakdowns: ['service.name'] });
@@ -174,9 +179,7 @@ test('a board travels by live link and by snapshot link', async () => {
   const page = await newPage(env.context);
   await ready(page);
   await openBoards(page);
-  await page.click('.ap-board-new');
-  await page.fill('.ap-board-name', 'Shared');
-  await page.press('.ap-board-name', 'Enter');
+  await newBoard(page, 'Shared');
   const spec = JSON.parse(await page.inputValue('.ap-spec'));
   await runQuery(page, { ...spec, calculations: [{ op: 'COUNT' }], breakdowns: ['region'] });
   await page.click('.ap-board-add-query');

@@ -31,6 +31,18 @@ after(async () => {
 const spec = async (page) => JSON.parse(await page.getAttribute('.apiary', 'data-spec'));
 const cli = (s, extra = []) => JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['query', '--backend', url, '--table', 'otel_traces', '--spec', JSON.stringify(s), ...extra], { encoding: 'utf8', env: { ...process.env, APIARY_CLICKHOUSE_USER: 'apiary', APIARY_CLICKHOUSE_KEY: KEY } }));
 
+/** A page connected to the store's otel_traces, with the POSTs it sends there recorded. */
+async function connectedPage() {
+  const page = await newPage(env.context);
+  const posts = [];
+  page.on('request', (r) => { if (r.url().startsWith(url) && r.method() === 'POST') posts.push(r.postData() || ''); });
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  await connect(page, 'otel_traces', KEY);
+  await page.waitForSelector('.apiary[data-store=connected][data-state=ready]', { timeout: 60_000 });
+  return { page, posts };
+}
+
 async function connect(page, table, key) {
   if (!(await page.locator('details.ap-ch').evaluate((d) => d.open))) await page.click('details.ap-ch > summary');
   await page.fill('.ap-ch-url', url);
@@ -249,13 +261,7 @@ test('an error ClickHouse sends after a 200 (in the body, as when it had started
 });
 
 test('the quality report on the store: counted by ClickHouse, equal to the CLI\'s push-down report; a finding\'s query runs there', async () => {
-  const page = await newPage(env.context);
-  const posts = [];
-  page.on('request', (r) => { if (r.url().startsWith(url) && r.method() === 'POST') posts.push(r.postData() || ''); });
-  await page.goto(env.base);
-  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
-  await connect(page, 'otel_traces', KEY);
-  await page.waitForSelector('.apiary[data-store=connected][data-state=ready]', { timeout: 60_000 });
+  const { page, posts } = await connectedPage();
   await page.click('details.ap-quality > summary');
   const before = posts.length;
   await page.click('.ap-quality-check');
@@ -282,11 +288,7 @@ test('the quality report on the store: counted by ClickHouse, equal to the CLI\'
 });
 
 test('markers from a table of the store: drawn by type, kept in the link by table name, fetched again once connected', async () => {
-  const page = await newPage(env.context);
-  await page.goto(env.base);
-  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
-  await connect(page, 'otel_traces', KEY);
-  await page.waitForSelector('.apiary[data-store=connected][data-state=ready]', { timeout: 60_000 });
+  const { page } = await connectedPage();
   // A table that is not there: ClickHouse's words, nothing drawn.
   await page.fill('.ap-markers-url', 'no_such_markers');
   await page.click('.ap-markers-load');
@@ -318,13 +320,7 @@ test('markers from a table of the store: drawn by type, kept in the link by tabl
 });
 
 test('a board on the store: its panels are pushed down and answer as the main view does', async () => {
-  const page = await newPage(env.context);
-  const posts = [];
-  page.on('request', (r) => { if (r.url().startsWith(url) && r.method() === 'POST') posts.push(r.postData() || ''); });
-  await page.goto(env.base);
-  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
-  await connect(page, 'otel_traces', KEY);
-  await page.waitForSelector('.apiary[data-store=connected][data-state=ready]', { timeout: 60_000 });
+  const { page, posts } = await connectedPage();
   const main = (await page.textContent('.ap-query')).match(/([\d,]+) matching events/)[1];
   await page.click('details.ap-boards > summary');
   await page.click('.ap-board-new');
