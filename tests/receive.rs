@@ -11,9 +11,10 @@ use common::{fixture, fixture_files, xorshift};
 use serde_json::Value as Json;
 
 /// Feed `bytes` to a [`ingest::Receiving`] in pieces of the sizes `sizes` cycles through, then
-/// finish decoding. The rows decoded before the last piece are returned too.
+/// finish decoding. The rows decoded before the last piece are returned too. Every byte taken is
+/// hashed as it is copied: the hash is the whole file's `permalink::content_hash`.
 fn receive(name: &str, bytes: &[u8], sizes: &[usize]) -> (apiary::Result<ingest::Loaded>, usize) {
-    let mut r = ingest::Receiving::new(name, usize::MAX);
+    let mut r = ingest::Receiving::new(name, usize::MAX).hashing();
     let (mut at, mut i, mut rows_before_end) = (0, 0, 0);
     while at < bytes.len() {
         let n = sizes[i % sizes.len()].min(bytes.len() - at);
@@ -26,6 +27,7 @@ fn receive(name: &str, bytes: &[u8], sizes: &[usize]) -> (apiary::Result<ingest:
         at += n;
         i += 1;
     }
+    assert_eq!(r.content_hash(), Some(apiary::permalink::content_hash(bytes)), "{name} in pieces of {sizes:?}: the hash of the bytes taken");
     (r.finish().and_then(|d| d.finish()), rows_before_end)
 }
 

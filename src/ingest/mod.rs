@@ -12,9 +12,9 @@ pub mod ndjson;
 pub mod otlp;
 #[cfg(feature = "parquet")]
 pub mod parquet;
-mod receive;
+pub mod receive;
 
-pub use receive::Receiving;
+pub use receive::{Piece, Receiving};
 
 /// Whether this build decodes ZSTD (natively always; in the browser only the decoder module,
 /// built with the `zstd` feature: the page hands such sources to it).

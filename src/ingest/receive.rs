@@ -3,6 +3,12 @@
 //! at a time, CSV a record at a time, so their rows are ready when the last byte is; the rest is
 //! collected and decoded at the end (Parquet and Arrow files need their footer, which comes
 //! last; a JSON array or a multi-line OTLP request is one value).
+//!
+//! Pieces are [`Piece`]s: each byte is copied once, from the piece straight into the buffer it
+//! ends up in (an Arrow message's own buffer, which its batches slice; the collected bytes), so in
+//! the page a body or a file goes from JavaScript's chunk to its place in wasm memory with one copy.
+
+use std::mem::MaybeUninit;
 
 use arrow_array::RecordBatch;
 use arrow_buffer::{Buffer, MutableBuffer};
@@ -19,12 +25,90 @@ const MAX_RESERVE: usize = 64 << 20;
 /// Text formats are told apart from their first this many bytes (as [`super::detect`] does).
 const TEXT_HEAD: usize = 1 << 16;
 
+/// A piece of arriving bytes, copied out a range at a time: a slice natively; in the page a
+/// JavaScript `Uint8Array` (a chunk of a body or a file), copied straight to where its bytes go.
+pub trait Piece {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Copy the bytes from `at` into all of `dst` (`at + dst.len() <= self.len()`).
+    fn copy_out(&self, at: usize, dst: &mut [MaybeUninit<u8>]);
+}
+
+impl Piece for &[u8] {
+    fn len(&self) -> usize {
+        <[u8]>::len(self)
+    }
+    fn copy_out(&self, at: usize, dst: &mut [MaybeUninit<u8>]) {
+        let n = dst.len();
+        for (d, s) in dst.iter_mut().zip(&self[at..at + n]) {
+            d.write(*s);
+        }
+    }
+}
+
+/// Append all of `piece` to `v` (one copy).
+pub fn append(v: &mut Vec<u8>, piece: &dyn Piece) {
+    Taking { piece, at: 0, hash: None }.to_vec(v, usize::MAX);
+}
+
+/// What is left of a piece being taken, and the running content hash of everything taken.
+struct Taking<'a> {
+    piece: &'a dyn Piece,
+    at: usize,
+    hash: Option<&'a mut twox_hash::XxHash3_128>,
+}
+
+impl Taking<'_> {
+    fn left(&self) -> usize {
+        self.piece.len() - self.at
+    }
+
+    /// Append the next `n` bytes (at most what is left) to `v`.
+    fn to_vec(&mut self, v: &mut Vec<u8>, n: usize) {
+        let n = n.min(self.left());
+        v.reserve(n);
+        let len = v.len();
+        self.piece.copy_out(self.at, &mut v.spare_capacity_mut()[..n]);
+        // SAFETY: `copy_out` wrote all `n` bytes after `len`, inside the reserved capacity.
+        unsafe { v.set_len(len + n) };
+        self.took(&v[len..]);
+    }
+
+    /// Append the next `n` bytes (at most what is left) to `buf`.
+    fn to_buffer(&mut self, buf: &mut MutableBuffer, n: usize) {
+        let n = n.min(self.left());
+        buf.reserve(n);
+        let len = buf.len();
+        // SAFETY: `reserve` made room for `n` more bytes after `len`; they are handed out as
+        // uninitialized, all written by `copy_out`, and only then counted in the length.
+        unsafe {
+            let spare = std::slice::from_raw_parts_mut(buf.as_mut_ptr().add(len).cast::<MaybeUninit<u8>>(), n);
+            self.piece.copy_out(self.at, spare);
+            buf.set_len(len + n);
+        }
+        self.took(&buf.as_slice()[len..]);
+    }
+
+    fn took(&mut self, bytes: &[u8]) {
+        self.at += bytes.len();
+        if let Some(h) = self.hash.as_deref_mut() {
+            h.write(bytes);
+        }
+    }
+}
+
 /// Bytes arriving for one source; see the module docs.
 pub struct Receiving {
     source: String,
     limit: usize,
     received: usize,
     state: State,
+    /// Text formats decode from this (reused): a piece's next part copied out.
+    text: Vec<u8>,
+    /// The content hash of every byte taken (xxh3-128, as `permalink::content_hash`), when asked.
+    hash: Option<twox_hash::XxHash3_128>,
     /// An Arrow stream's bytes until its first record batch shows its compression, in a build
     /// without ZSTD: a ZSTD stream is then collected whole for the decoder module.
     start: Option<Vec<u8>>,
@@ -44,24 +128,43 @@ impl Receiving {
     /// `limit`: the most bytes this source may have (the memory cap left, or the announced size);
     /// a message declaring more is refused before its bytes are awaited.
     pub fn new(source: &str, limit: usize) -> Receiving {
-        Receiving { source: source.to_string(), limit, received: 0, state: State::Undecided(Vec::new()), start: (!super::ZSTD).then(Vec::new) }
+        Receiving { source: source.to_string(), limit, received: 0, state: State::Undecided(Vec::new()), text: Vec::new(), hash: None, start: (!super::ZSTD).then(Vec::new) }
+    }
+
+    /// Also hash every byte taken ([`Receiving::content_hash`]).
+    pub fn hashing(mut self) -> Receiving {
+        self.hash = Some(twox_hash::XxHash3_128::new());
+        self
+    }
+
+    /// The content hash of the bytes taken so far, as `permalink::content_hash` gives it for
+    /// all of them at once; `None` unless [`Receiving::hashing`].
+    pub fn content_hash(&self) -> Option<String> {
+        self.hash.as_ref().map(|h| format!("xxh3:{:032x}", h.finish_128()))
     }
 
     /// Take the next piece of the bytes. An Arrow stream decodes every message this completes;
     /// an error names the source and the message.
     pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
-        self.received += chunk.len();
+        self.push_piece(&chunk)
+    }
+
+    /// [`Receiving::push`] for any [`Piece`]: each byte is copied once, to where it belongs.
+    pub fn push_piece(&mut self, piece: &dyn Piece) -> Result<()> {
+        self.received += piece.len();
+        let mut taking = Taking { piece, at: 0, hash: self.hash.as_mut() };
         if let State::Undecided(head) = &mut self.state {
-            head.extend_from_slice(chunk);
+            taking.to_vec(head, usize::MAX);
             let binary = head.starts_with(&[0xFF; 4]) || head.starts_with(b"ARROW1") || head.starts_with(b"PAR1");
             if head.len() < 4 || (!binary && head.len() < TEXT_HEAD) {
                 return Ok(());
             }
             let head = std::mem::take(head);
             self.state = self.decide(&head);
-            return self.feed(&head);
+            let mut whole = Taking { piece: &head.as_slice(), at: 0, hash: None };
+            return Self::feed(&mut self.state, &mut self.start, &mut self.text, &mut whole);
         }
-        self.feed(chunk)
+        Self::feed(&mut self.state, &mut self.start, &mut self.text, &mut taking)
     }
 
     /// How to take a source that starts with `head`: a text format that can be decoded as it
@@ -79,36 +182,46 @@ impl Receiving {
         }
     }
 
-    fn feed(&mut self, chunk: &[u8]) -> Result<()> {
-        if let (State::Arrow(_), Some(start)) = (&self.state, &mut self.start) {
-            start.extend_from_slice(chunk);
-            match super::ipc_check::first_batch_zstd(start) {
+    /// Hand what is left of `taking` to the state.
+    fn feed(state: &mut State, start: &mut Option<Vec<u8>>, text: &mut Vec<u8>, taking: &mut Taking) -> Result<()> {
+        if let (State::Arrow(_), Some(held)) = (&*state, &mut *start) {
+            taking.to_vec(held, usize::MAX);
+            match super::ipc_check::first_batch_zstd(held) {
                 None => return Ok(()),
                 Some(true) => {
-                    self.state = State::Collect(std::mem::take(start));
-                    self.start = None;
+                    *state = State::Collect(std::mem::take(held));
+                    *start = None;
                     return Ok(());
                 }
                 Some(false) => {
                     // Not ZSTD: the stream decodes as it arrives, from its first byte.
-                    let bytes = std::mem::take(start);
-                    self.start = None;
-                    if let State::Arrow(a) = &mut self.state {
-                        return a.push(&bytes);
+                    let bytes = std::mem::take(held);
+                    *start = None;
+                    if let State::Arrow(a) = state {
+                        return a.push(&mut Taking { piece: &bytes.as_slice(), at: 0, hash: None });
                     }
                 }
             }
         }
-        match &mut self.state {
-            State::Arrow(a) => a.push(chunk),
-            State::NdJson(s) => s.push(chunk),
-            State::Otlp(s) => s.push(chunk),
-            State::Csv(s) => s.push(chunk),
+        match state {
+            State::Arrow(a) => a.push(taking),
+            State::NdJson(s) | State::Otlp(s) => Self::text_parts(taking, text, |part| s.push(part)),
+            State::Csv(s) => Self::text_parts(taking, text, |part| s.push(part)),
             State::Collect(bytes) | State::Undecided(bytes) => {
-                bytes.extend_from_slice(chunk);
+                taking.to_vec(bytes, usize::MAX);
                 Ok(())
             }
         }
+    }
+
+    /// Text decoders read slices: the piece is copied out into `text` a part at a time.
+    fn text_parts(taking: &mut Taking, text: &mut Vec<u8>, mut each: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        while taking.left() > 0 {
+            text.clear();
+            taking.to_vec(text, 1 << 20);
+            each(text)?;
+        }
+        Ok(())
     }
 
     /// Bytes taken so far.
@@ -143,7 +256,7 @@ impl Receiving {
             State::Arrow(mut a) => {
                 // A stream that ended before any record batch: its bytes were held back.
                 if let Some(start) = self.start.filter(|s| !s.is_empty()) {
-                    a.push(&start)?;
+                    a.push(&mut Taking { piece: &start.as_slice(), at: 0, hash: None })?;
                 }
                 Ok(Decoding::decoded(Format::ArrowStream, a.finish()?))
             }
@@ -202,12 +315,10 @@ impl ArrowArrival {
         format!("message {} (at byte {})", self.check.messages, self.at)
     }
 
-    fn push(&mut self, mut chunk: &[u8]) -> Result<()> {
-        while !chunk.is_empty() && !self.ended {
+    fn push(&mut self, chunk: &mut Taking) -> Result<()> {
+        while chunk.left() > 0 && !self.ended {
             if let Some((buf, size, _)) = &mut self.message {
-                let take = (*size - buf.len()).min(chunk.len());
-                buf.extend_from_slice(&chunk[..take]);
-                chunk = &chunk[take..];
+                chunk.to_buffer(buf, *size - buf.len());
                 if buf.len() == *size {
                     self.complete()?;
                 }
@@ -217,9 +328,8 @@ impl ArrowArrival {
             // format), then that much metadata.
             let wanted = self.head_wanted()?;
             if self.head.len() < wanted {
-                let take = (wanted - self.head.len()).min(chunk.len());
-                self.head.extend_from_slice(&chunk[..take]);
-                chunk = &chunk[take..];
+                let n = wanted - self.head.len();
+                chunk.to_vec(&mut self.head, n);
             }
             if self.head.len() == wanted && self.head.len() >= 4 {
                 self.start_message()?;

@@ -1,7 +1,11 @@
 //! The JavaScript API: an engine a host page (or the benchmark) drives directly.
 //! Every method returns a Result, so JavaScript sees an `Error` with the engine's message.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::dataset::{DataSet, SampleRate};
 use crate::ingest;
@@ -28,8 +32,8 @@ pub async fn decode(name: String, bytes: Vec<u8>) -> Result<Vec<u8>, JsError> {
 
 #[wasm_bindgen]
 pub struct Engine {
-    data: DataSet,
-    last_load_ms: f64,
+    data: Rc<RefCell<DataSet>>,
+    last_load_ms: Rc<Cell<f64>>,
 }
 
 
@@ -37,65 +41,136 @@ fn js(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// A source whose bytes are all in: decoded (what came as an Arrow stream, NDJSON, CSV or
+/// OTLP lines was decoded as it arrived; the rest now, Parquet and ZSTD in the decoder module).
+async fn received(name: &str, r: ingest::Receiving) -> Result<ingest::Loaded, String> {
+    match r.into_bytes() {
+        Ok(bytes) => whole(name, bytes).await,
+        Err(streamed) => streamed.finish().and_then(|d| d.finish()).map_err(|e| e.to_string()),
+    }
+}
+
+/// A whole file decoded: Arrow IPC here (zero-copy), the rest as [`decode`] does.
+async fn whole(name: &str, bytes: Vec<u8>) -> Result<ingest::Loaded, String> {
+    let format = ingest::detect(name, &bytes).map_err(|e| e.to_string())?;
+    if matches!(format, ingest::Format::ArrowStream | ingest::Format::ArrowFile) && !ingest::needs_zstd(&bytes) {
+        return ingest::load_owned(name, bytes).map_err(|e| e.to_string());
+    }
+    match super::decode_worker::decode(name, &bytes, None).await {
+        super::decode_worker::Outcome::Decoded(format, ipc) => {
+            let mut loaded = if ipc.is_empty() { ingest::Loaded { format, batches: Vec::new() } } else { ingest::load_owned(name, ipc).map_err(|e| e.to_string())? };
+            loaded.format = format;
+            Ok(loaded)
+        }
+        super::decode_worker::Outcome::Failed(e) => Err(e),
+        super::decode_worker::Outcome::Unavailable => ingest::load(name, &bytes).map_err(|e| e.to_string()),
+    }
+}
+
 #[wasm_bindgen]
 impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Engine {
-        Engine { data: DataSet::empty(), last_load_ms: 0.0 }
+        Engine { data: Rc::new(RefCell::new(DataSet::empty())), last_load_ms: Rc::new(Cell::new(0.0)) }
     }
 
     /// Decode a file's bytes (format detected from content; Parquet through `decode` first)
-    /// and append them. Returns the row count of the data set. On error nothing already loaded is lost. The bytes are copied into
-    /// wasm memory once; an Arrow IPC stream's batches then point into that copy.
-    pub fn load(&mut self, name: &str, bytes: Vec<u8>) -> Result<u32, JsError> {
+    /// and append them. Returns the row count of the data set. On error nothing already loaded
+    /// is lost. The bytes are copied into wasm memory once (a refusal, not a dead module, when
+    /// they do not fit in wasm32's 4 GiB); an Arrow IPC stream's batches then point into that copy.
+    pub fn load(&mut self, name: &str, bytes: &js_sys::Uint8Array) -> Result<u32, JsError> {
+        let n = bytes.length() as usize;
+        let room = super::fetch::wasm_room();
+        if n > room {
+            return Err(JsError::new(&super::fetch::memory_cap(name, n, room)));
+        }
+        let mut owned = Vec::new();
+        owned.try_reserve_exact(n).map_err(|_| JsError::new(&super::fetch::memory_cap(name, n, 0)))?;
+        bytes.copy_to_uninit(&mut owned.spare_capacity_mut()[..n]);
+        // SAFETY: `copy_to_uninit` wrote all `n` reserved bytes.
+        unsafe { owned.set_len(n) };
         let t = super::dom::now();
-        let loaded = ingest::load_owned(name, bytes).map_err(js)?;
-        self.data.append(loaded.batches).map_err(js)?;
-        self.last_load_ms = super::dom::now() - t;
-        Ok(self.data.num_rows() as u32)
+        let loaded = ingest::load_owned(name, owned).map_err(js)?;
+        self.data.borrow_mut().append(loaded.batches).map_err(js)?;
+        self.last_load_ms.set(super::dom::now() - t);
+        Ok(self.rows())
     }
 
-    /// Milliseconds the last successful `load` spent in the engine: from its bytes in wasm memory
-    /// to a queryable data set (the copy from JavaScript into wasm memory comes before).
+    /// Fetch `url` and append what it holds, its body copied once into wasm memory as it
+    /// streams in (an Arrow stream's messages, NDJSON, CSV and OTLP lines decoded as they come).
+    /// Resolves to the data set's row count; on error nothing already loaded is lost. Refused
+    /// with a message when the body would not fit in what wasm memory has left.
+    #[wasm_bindgen(js_name = loadUrl)]
+    pub fn load_url(&self, url: String) -> js_sys::Promise {
+        let (data, ms) = (self.data.clone(), self.last_load_ms.clone());
+        wasm_bindgen_futures::future_to_promise(async move {
+            let t = super::dom::now();
+            let cap = super::fetch::wasm_room();
+            let mut r = ingest::Receiving::new(&url, cap);
+            super::fetch::fetch_pieces(&url, None, cap, STREAM_SLICE_MS, |piece, _, _| r.push_piece(piece).map_err(|e| e.to_string())).await.map_err(|e| JsValue::from(JsError::new(&e)))?;
+            Self::append(&data, &ms, t, received(&url, r).await)
+        })
+    }
+
+    /// Append a Blob or a File (from a file input or a drop): read as a stream, each piece
+    /// copied once into wasm memory where it belongs, decoded as `loadUrl` decodes a body.
+    /// `name` tells formats apart where content cannot (defaults to the File's name).
+    #[wasm_bindgen(js_name = loadBlob)]
+    pub fn load_blob(&self, blob: web_sys::Blob, name: Option<String>) -> js_sys::Promise {
+        let (data, ms) = (self.data.clone(), self.last_load_ms.clone());
+        let name = name.or_else(|| blob.dyn_ref::<web_sys::File>().map(|f| f.name())).unwrap_or_else(|| "blob".to_string());
+        wasm_bindgen_futures::future_to_promise(async move {
+            let t = super::dom::now();
+            let cap = super::fetch::wasm_room();
+            let mut r = ingest::Receiving::new(&name, cap);
+            super::fetch::blob_pieces(&name, &blob, cap, STREAM_SLICE_MS, |piece, _, _| r.push_piece(piece).map_err(|e| e.to_string())).await.map_err(|e| JsValue::from(JsError::new(&e)))?;
+            Self::append(&data, &ms, t, received(&name, r).await)
+        })
+    }
+
+    /// Milliseconds the last successful load spent in the engine: for `load`, from its bytes
+    /// in wasm memory to a queryable data set (the copy from JavaScript comes before); for
+    /// `loadUrl` and `loadBlob`, everything from the call on (the bytes arrive at the network's
+    /// or the disk's pace and are decoded as they come).
     #[wasm_bindgen(getter, js_name = lastLoadMs)]
     pub fn last_load_ms(&self) -> f64 {
-        self.last_load_ms
+        self.last_load_ms.get()
     }
 
     /// Run a Honeycomb query spec (JSON text); returns the result as JSON text
     /// (`{"results": …, "series": …}`).
     pub fn query(&self, spec: &str) -> Result<String, JsError> {
-        ops::query(&self.data, spec).map_err(js)
+        ops::query(&self.data.borrow(), spec).map_err(js)
     }
 
     /// Run a query spec and return its results as an Arrow IPC stream (one row per group;
     /// with `series`, one row per time bucket × group with a `time` column).
     #[wasm_bindgen(js_name = queryArrow)]
     pub fn query_arrow(&self, spec: &str, series: bool) -> Result<Vec<u8>, JsError> {
-        ops::query_arrow(&self.data, spec, series).map_err(js)
+        ops::query_arrow(&self.data.borrow(), spec, series).map_err(js)
     }
 
     /// BubbleUp: `selection` (JSON `{"start_time","end_time","filters"}`) against the rest of what
     /// `spec` matches; `columns` is a JSON list of column names to compare, or empty for all.
     /// Returns the ranked columns as JSON text.
     pub fn bubbleup(&self, spec: &str, selection: &str, columns: &str) -> Result<String, JsError> {
-        ops::bubbleup(&self.data, spec, selection, columns).map_err(js)
+        ops::bubbleup(&self.data.borrow(), spec, selection, columns).map_err(js)
     }
 
     /// The instrumentation quality report (JSON as `apiary quality --format json` prints it);
     /// `conventions`: the team's conventions JSON, or empty.
     pub fn quality(&self, conventions: &str) -> Result<String, JsError> {
-        ops::quality(&self.data, conventions).map_err(js)
+        ops::quality(&self.data.borrow(), conventions).map_err(js)
     }
 
     /// An SLO's report (JSON as `apiary slo` prints it) as of the data's latest event.
     pub fn slo(&self, slo: &str) -> Result<String, JsError> {
-        ops::slo(&self.data, slo).map_err(js)
+        ops::slo(&self.data.borrow(), slo).map_err(js)
     }
 
     /// A trigger's evaluation (JSON as `apiary trigger` prints it) as of the latest event.
     pub fn trigger(&self, trigger: &str) -> Result<String, JsError> {
-        ops::trigger(&self.data, trigger).map_err(js)
+        ops::trigger(&self.data.borrow(), trigger).map_err(js)
     }
 
     /// Sample-rate weighting: a column name, `"none"`, or `"auto"`.
@@ -106,17 +181,31 @@ impl Engine {
             "none" => SampleRate::Off,
             c => SampleRate::Column(c.to_string()),
         };
-        self.data.set_sample_rate(mode).map_err(js)
+        self.data.borrow_mut().set_sample_rate(mode).map_err(js)
     }
 
     pub fn rows(&self) -> u32 {
-        self.data.num_rows() as u32
+        self.data.borrow().num_rows() as u32
     }
 
     /// Bytes held in Arrow buffers.
     #[wasm_bindgen(js_name = byteSize)]
     pub fn byte_size(&self) -> u32 {
-        self.data.byte_size() as u32
+        self.data.borrow().byte_size() as u32
+    }
+}
+
+/// The page's turn while a stream is read: at least this often (ms).
+const STREAM_SLICE_MS: f64 = 40.0;
+
+impl Engine {
+    /// A load's decoded source appended (nothing changes on error); the data set's rows.
+    fn append(data: &RefCell<DataSet>, ms: &Cell<f64>, started: f64, loaded: Result<ingest::Loaded, String>) -> Result<JsValue, JsValue> {
+        let loaded = loaded.map_err(|e| JsValue::from(JsError::new(&e)))?;
+        let mut data = data.borrow_mut();
+        data.append(loaded.batches).map_err(|e| JsValue::from(js(e)))?;
+        ms.set(super::dom::now() - started);
+        Ok(JsValue::from(data.num_rows() as u32))
     }
 }
 

@@ -29,72 +29,128 @@ pub async fn reachable(url: &str) -> bool {
 }
 
 /// The most bytes handed on at once (decoding 256 KB of NDJSON takes a few milliseconds).
-const PART: usize = 256 << 10;
+const PART: u32 = 256 << 10;
 
-/// GET `url`, handing the body to `each(piece, received, total)` as it streams in (the pieces
-/// are copied into wasm memory once, into a reused buffer). Stops with an error past `cap`
-/// bytes or when `each` fails; `signal` cancels. Returns the bytes received.
-///
-/// Pieces that are already there resolve one after another without the page getting a turn (a
-/// promise's reaction is a microtask), so after `slice_ms` of handling pieces this yields;
-/// pieces are handed on in parts of at most [`PART`] bytes.
+/// A chunk of a body or a file as it came from JavaScript: a view, copied out only into where its
+/// bytes go ([`crate::ingest::Piece`]).
+pub struct JsPiece(Uint8Array);
+
+impl crate::ingest::Piece for JsPiece {
+    fn len(&self) -> usize {
+        self.0.length() as usize
+    }
+    fn copy_out(&self, at: usize, dst: &mut [std::mem::MaybeUninit<u8>]) {
+        self.0.subarray(at as u32, (at + dst.len()) as u32).copy_to_uninit(dst);
+    }
+}
+
+/// GET `url`, handing the body to `each(piece, received, total)` as it streams in (each piece
+/// a view of the chunk that came: whoever takes it copies it once, to where it belongs). Stops
+/// with an error past `cap` bytes or when `each` fails; `signal` cancels. Returns the bytes
+/// received.
 pub async fn fetch_pieces(
     url: &str,
     signal: Option<&AbortSignal>,
     cap: usize,
     slice_ms: f64,
-    mut each: impl FnMut(&[u8], usize, Option<usize>) -> Result<(), String>,
+    each: impl FnMut(&JsPiece, usize, Option<usize>) -> Result<(), String>,
 ) -> Result<usize, String> {
     let win = window().map_err(|_| "no window".to_string())?;
     let init = RequestInit::new();
     init.set_signal(signal);
-    let failed = |e: JsValue| {
-        let m = js_err(&e);
-        if m.contains("abort") { format!("loading {url} was cancelled") } else { format!("cannot fetch {url}: {m}") }
-    };
-    let resp = JsFuture::from(win.fetch_with_str_and_init(url, &init)).await.map_err(failed)?;
+    let resp = JsFuture::from(win.fetch_with_str_and_init(url, &init)).await.map_err(|e| failed(url, e))?;
     let resp: Response = resp.dyn_into().map_err(|_| format!("cannot fetch {url}: not a response"))?;
     if !resp.ok() {
         return Err(format!("cannot fetch {url}: HTTP {} {}", resp.status(), resp.status_text()));
     }
     let total = resp.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
-    if total.is_some_and(|t| t > cap) {
-        return Err(format!("{url} is {} bytes, over the memory cap of {cap} bytes", total.unwrap_or(0)));
-    }
     let Some(body) = resp.body() else { return Ok(0) };
-    let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|_| format!("reading {url}: no stream reader"))?;
-    let mut piece = Vec::new();
+    read_stream(url, &body, total, cap, slice_ms, each).await
+}
+
+/// A local file (or any Blob) read as a stream, handed on as [`fetch_pieces`] hands a body: the
+/// file never sits whole in JavaScript's memory.
+pub async fn blob_pieces(name: &str, blob: &web_sys::Blob, cap: usize, slice_ms: f64, each: impl FnMut(&JsPiece, usize, Option<usize>) -> Result<(), String>) -> Result<usize, String> {
+    read_stream(name, &blob.stream(), Some(blob.size() as usize), cap, slice_ms, each).await
+}
+
+fn failed(what: &str, e: JsValue) -> String {
+    let m = js_err(&e);
+    if m.contains("abort") { format!("loading {what} was cancelled") } else { format!("cannot read {what}: {m}") }
+}
+
+/// Read `body` (`total` bytes, when known) to its end, see [`fetch_pieces`].
+///
+/// Pieces that are already there resolve one after another without the page getting a turn (a
+/// promise's reaction is a microtask), so after `slice_ms` of handling pieces this yields;
+/// pieces are handed on in parts of at most [`PART`] bytes.
+async fn read_stream(
+    what: &str,
+    body: &web_sys::ReadableStream,
+    total: Option<usize>,
+    cap: usize,
+    slice_ms: f64,
+    mut each: impl FnMut(&JsPiece, usize, Option<usize>) -> Result<(), String>,
+) -> Result<usize, String> {
+    if let Some(t) = total.filter(|&t| t > cap) {
+        return Err(memory_cap(what, t, cap));
+    }
+    let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|_| format!("reading {what}: no stream reader"))?;
     let mut received = 0usize;
     let mut slice_start = super::dom::now();
     loop {
-        let chunk = JsFuture::from(reader.read()).await.map_err(failed)?;
+        let chunk = JsFuture::from(reader.read()).await.map_err(|e| failed(what, e))?;
         if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
             break;
         }
-        let value = Reflect::get(&chunk, &"value".into()).map_err(failed)?;
-        let bytes: Uint8Array = value.dyn_into().map_err(|_| format!("reading {url}: a chunk is not bytes"))?;
-        let n = bytes.length() as usize;
-        if received + n > cap {
+        let value = Reflect::get(&chunk, &"value".into()).map_err(|e| failed(what, e))?;
+        let bytes: Uint8Array = value.dyn_into().map_err(|_| format!("reading {what}: a chunk is not bytes"))?;
+        let n = bytes.length();
+        if received + n as usize > cap {
             let _ = reader.cancel();
-            return Err(format!("{url} is larger than the memory cap of {cap} bytes: loading stopped"));
+            return Err(memory_cap(what, received + n as usize, cap));
         }
-        piece.resize(n, 0);
-        bytes.copy_to(&mut piece);
         // A piece can be megabytes (what piled up while the page was busy): handed on in parts,
         // with the page's turn between them.
-        for part in piece.chunks(PART) {
+        let mut at = 0;
+        while at < n {
             if super::dom::now() - slice_start >= slice_ms {
                 super::dom::yield_now().await;
                 slice_start = super::dom::now();
             }
-            received += part.len();
-            if let Err(e) = each(part, received, total) {
+            let end = n.min(at + PART);
+            received += (end - at) as usize;
+            let part = JsPiece(if at == 0 && end == n { bytes.clone() } else { bytes.subarray(at, end) });
+            if let Err(e) = each(&part, received, total) {
                 let _ = reader.cancel();
                 return Err(e);
             }
+            at = end;
         }
     }
     Ok(received)
+}
+
+/// wasm32 memory ends at 4 GiB; this much of it is kept for queries (string codes, groups,
+/// results) once data fills the rest.
+const WORKING_ROOM: usize = 512 << 20;
+
+/// How many more bytes of data this module can take: 4 GiB less what wasm memory already has
+/// and the working room. Loads are refused past it with a message, before an allocation could
+/// fail (which would end the module: a dead tab).
+pub fn wasm_room() -> usize {
+    let grown = core::arch::wasm32::memory_size(0) as u64 * 65_536;
+    ((4u64 << 30).saturating_sub(grown).saturating_sub(WORKING_ROOM as u64)) as usize
+}
+
+/// Loading `what` stopped (or was refused) at the memory cap: what it is and what to do.
+pub fn memory_cap(what: &str, size: usize, cap: usize) -> String {
+    format!(
+        "{what} is {}{}, over this tab's memory cap ({} left): nothing was added. Load a smaller part of it, or connect the store it comes from (ClickHouse) and query it there",
+        if size > cap { "over " } else { "" },
+        super::dom::bytes(size),
+        super::dom::bytes(cap)
+    )
 }
 
 /// The bytes of a local file.

@@ -111,6 +111,57 @@ test('ZSTD from pyarrow: Parquet and an Arrow IPC stream, dropped and from a URL
   await url.close();
 });
 
+test('Engine.loadUrl and Engine.loadBlob: a body or a picked file streams into wasm memory, every format, the answers the CLI gives; a failed load keeps what was loaded', async () => {
+  const fx = (n) => path.join('tests', 'fixtures', n);
+  // Files pyarrow, DuckDB and the OpenTelemetry SDK wrote (tests/fixtures/make_fixtures.py and make_otlp.mjs).
+  const files = ['flat.arrows', 'wide.arrow', 'wide_zstd.arrows', 'wide_snappy.parquet', 'encodings_zstd.parquet', 'otlp_sdk.jsonl', 'otlp_sdk.json'];
+  fs.mkdirSync(path.join(DIST, 'engine-load'), { recursive: true });
+  for (const f of files) fs.copyFileSync(fx(f), path.join(DIST, 'engine-load', f));
+  // The demo as NDJSON from the CLI (a thousand rows), and a CSV.
+  execFileSync(path.join('target', 'debug', 'apiary'), ['demo', '--rows', '1000', '--format', 'ndjson', '--out', path.join(DIST, 'engine-load', 'demo.ndjson')]);
+  fs.writeFileSync(path.join(DIST, 'engine-load', 'events.csv'), 'timestamp,service,duration_ms\n2026-11-01T12:00:00Z,"api, edge",12.5\n2026-11-01T12:00:01Z,db,3\n2026-11-01T12:00:02Z,db,\n');
+  files.push('demo.ndjson', 'events.csv');
+  const page = await readyPage();
+  await page.evaluate(() => { const i = document.createElement('input'); i.type = 'file'; i.id = 'engine-pick'; document.body.append(i); });
+  for (const f of files) {
+    const file = path.join(DIST, 'engine-load', f);
+    const spec = { calculations: [{ op: 'COUNT' }], time_range: 999999999 };
+    const want = JSON.parse(execFileSync(path.join('target', 'debug', 'apiary'), ['query', file, '--spec', JSON.stringify(spec)], { encoding: 'utf8' }));
+    await page.setInputFiles('#engine-pick', [file]);
+    const got = await page.evaluate(async ([f, s]) => {
+      const byUrl = new window.wasmBindings.Engine();
+      const urlRows = await byUrl.loadUrl('engine-load/' + f);
+      const byBlob = new window.wasmBindings.Engine();
+      const blobRows = await byBlob.loadBlob(document.querySelector('#engine-pick').files[0]);
+      return { urlRows, blobRows, url: JSON.parse(byUrl.query(JSON.stringify(s))), blob: JSON.parse(byBlob.query(JSON.stringify(s))) };
+    }, [f, spec]);
+    assert.deepEqual(got.url.results, want.results, `${f} by loadUrl`);
+    assert.deepEqual(got.blob.results, want.results, `${f} by loadBlob`);
+    assert.equal(got.urlRows, got.blobRows, f);
+    assert.ok(got.urlRows > 0, f);
+  }
+  // Failures: a missing URL and a truncated stream are errors naming them; the engine keeps its rows.
+  const truncated = path.join(OUT, 'truncated.arrows');
+  const whole = fs.readFileSync(fx('flat.arrows'));
+  fs.writeFileSync(truncated, whole.subarray(0, whole.length - 40));
+  await page.setInputFiles('#engine-pick', [truncated]);
+  const failed = await page.evaluate(async () => {
+    const e = new window.wasmBindings.Engine();
+    await e.loadUrl('engine-load/flat.arrows');
+    const before = e.rows();
+    const errors = [];
+    for (const load of [() => e.loadUrl('engine-load/missing.arrows'), () => e.loadBlob(document.querySelector('#engine-pick').files[0])]) {
+      try { await load(); errors.push('no error'); } catch (err) { errors.push(err.message); }
+    }
+    return { before, after: e.rows(), errors };
+  });
+  assert.equal(failed.after, failed.before);
+  assert.match(failed.errors[0], /missing\.arrows.*HTTP 404/);
+  assert.match(failed.errors[1], /truncated\.arrows.*truncated/);
+  assert.deepEqual(page.errors.filter((e) => !/404 \(Not Found\)/.test(e)), [], 'only the missing URL\'s 404');
+  await page.close();
+});
+
 test('a Parquet file that crashes its decoder is an error; the page and its data carry on', async () => {
   // Corrupted page data on which the parquet crate panics (natively too): decoded in a worker,
   // the crash takes down only the worker.

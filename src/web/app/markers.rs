@@ -46,7 +46,7 @@ impl App {
         wasm_bindgen_futures::spawn_local(async move {
             let mut body = Vec::new();
             let got = crate::web::fetch::fetch_pieces(&url, None, 16 << 20, 40.0, |piece, _, _| {
-                body.extend_from_slice(piece);
+                crate::ingest::receive::append(&mut body, piece);
                 Ok(())
             })
             .await;

@@ -43,9 +43,10 @@ pub use msg::Msg;
 
 /// Where the page loads data from when nothing else is asked for.
 pub const DEMO_URL: &str = "demo.arrow";
-/// Default cap on the Arrow bytes a page holds (well under wasm32's 4 GiB); a host can set
-/// `data-memory-cap` (bytes) on its element.
-pub const DEFAULT_MEMORY_CAP: usize = 1 << 30;
+/// Default cap on the Arrow bytes a page holds (10M demo events are 2.2 GB; wasm32 ends at
+/// 4 GiB, and a load is also refused past what wasm memory has left: `fetch::wasm_room`); a
+/// host can set `data-memory-cap` (bytes) on its element.
+pub const DEFAULT_MEMORY_CAP: usize = 3 << 30;
 /// Default longest stretch of decoding between two turns of the page, in ms; a host can set
 /// `data-decode-slice-ms`.
 pub const DEFAULT_DECODE_SLICE_MS: f64 = 40.0;

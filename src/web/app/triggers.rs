@@ -79,7 +79,7 @@ impl App {
                     for u in &urls {
                         let mut bytes = Vec::new();
                         crate::web::fetch::fetch_pieces(u, None, cap, 40.0, |piece, _, _| {
-                            bytes.extend_from_slice(piece);
+                            crate::ingest::receive::append(&mut bytes, piece);
                             Ok(())
                         })
                         .await?;

@@ -258,7 +258,8 @@ impl App {
     }
 
     fn sources(&mut self, m: sources::Msg) {
-        let limits = load::Limits { cap: self.config.memory_cap.saturating_sub(self.model.data.byte_size()), slice_ms: self.config.decode_slice_ms };
+        let cap = self.config.memory_cap.saturating_sub(self.model.data.byte_size()).min(crate::web::fetch::wasm_room());
+        let limits = load::Limits { cap, slice_ms: self.config.decode_slice_ms };
         let d = self.dispatch.map(Msg::Load);
         match m {
             sources::Msg::Files(files) => load::files(files, limits, d),

@@ -40,36 +40,58 @@ pub fn url(url: String, limits: Limits, d: Dispatch<Event>) {
     wasm_bindgen_futures::spawn_local(async move {
         let signal = ctrl.as_ref().map(|c| c.signal());
         let mut receiving = ingest::Receiving::new(&url, limits.cap);
-        // Progress at most every 50 ms (a body comes in thousands of pieces).
-        let mut shown = f64::NEG_INFINITY;
+        let mut progress = Progress::new(&url, limits, &d);
         let got = fetch::fetch_pieces(&url, signal.as_ref(), limits.cap, limits.slice_ms, |piece, n, total| {
-            receiving.push(piece).map_err(|e| e.to_string())?;
-            let now = dom::now();
-            if now - shown >= 50.0 || total == Some(n) {
-                shown = now;
-                d.send(Event::Receiving { what: url.clone(), got: n, total, rows: receiving.rows() });
-            }
+            receiving.push_piece(piece).map_err(|e| e.to_string())?;
+            progress.show(n, total, receiving.rows());
             Ok(())
         })
         .await;
         let (bytes, out) = match got {
-            Ok(len) => {
-                let out = match receiving.into_bytes() {
-                    Ok(bytes) => decode_file(&url, bytes, limits, signal.as_ref(), &d).await,
-                    Err(streamed) => match streamed.finish() {
-                        Ok(dec) => decode(&url, dec, len, limits, signal.as_ref(), &d).await,
-                        Err(e) => Err(e.to_string()),
-                    },
-                };
-                (len, out)
-            }
+            Ok(len) => (len, received(&url, receiving, len, limits, signal.as_ref(), &d).await),
             Err(e) => (0, Err(e)),
         };
         d.send(Event::Done { name: url.clone(), url: Some(url), bytes, hash: None, out });
     });
 }
 
-/// Read local files one after another and decode each, reporting through `d`.
+/// Progress at most every 50 ms (a body comes in thousands of pieces), or as often as the host
+/// gives the page its turn when that is more often (`data-decode-slice-ms`).
+struct Progress<'a> {
+    what: &'a str,
+    d: &'a Dispatch<Event>,
+    every_ms: f64,
+    shown: f64,
+}
+
+impl<'a> Progress<'a> {
+    fn new(what: &'a str, limits: Limits, d: &'a Dispatch<Event>) -> Progress<'a> {
+        Progress { what, d, every_ms: limits.slice_ms.min(50.0), shown: f64::NEG_INFINITY }
+    }
+
+    fn show(&mut self, got: usize, total: Option<usize>, rows: usize) {
+        let now = dom::now();
+        if now - self.shown >= self.every_ms || total == Some(got) {
+            self.shown = now;
+            self.d.send(Event::Receiving { what: self.what.to_string(), got, total, rows });
+        }
+    }
+}
+
+/// All bytes are in: what was decoded as it came, finished; the rest decoded now.
+async fn received(name: &str, receiving: ingest::Receiving, len: usize, limits: Limits, signal: Option<&web_sys::AbortSignal>, d: &Dispatch<Event>) -> Result<ingest::Loaded, String> {
+    match receiving.into_bytes() {
+        Ok(bytes) => decode_file(name, bytes, limits, signal, d).await,
+        Err(streamed) => match streamed.finish() {
+            Ok(dec) => decode(name, dec, len, limits, signal, d).await,
+            Err(e) => Err(e.to_string()),
+        },
+    }
+}
+
+/// Read local files one after another and decode each, reporting through `d`. A file is read
+/// as a stream, each piece copied once into wasm memory where it belongs, and decoded as it is
+/// read where its format allows (as a URL's body is); its content hash is taken on the way.
 pub fn files(files: Vec<web_sys::File>, limits: Limits, d: Dispatch<Event>) {
     wasm_bindgen_futures::spawn_local(async move {
         for f in files {
@@ -77,12 +99,22 @@ pub fn files(files: Vec<web_sys::File>, limits: Limits, d: Dispatch<Event>) {
             let ctrl = web_sys::AbortController::new().ok();
             d.send(Event::Started { what: name.clone(), total: Some(f.size() as usize), cancel: ctrl.clone() });
             let signal = ctrl.as_ref().map(|c| c.signal());
-            let (len, hash, out) = match fetch::file_bytes(&f).await {
-                Ok(bytes) => {
-                    let len = bytes.len();
-                    let hash = crate::permalink::content_hash(&bytes);
+            let mut receiving = ingest::Receiving::new(&name, limits.cap).hashing();
+            let mut progress = Progress::new(&name, limits, &d);
+            let got = fetch::blob_pieces(&name, &f, limits.cap, limits.slice_ms, |piece, n, total| {
+                if signal.as_ref().is_some_and(|s| s.aborted()) {
+                    return Err(format!("loading {name} was cancelled; nothing was added"));
+                }
+                receiving.push_piece(piece).map_err(|e| e.to_string())?;
+                progress.show(n, total, receiving.rows());
+                Ok(())
+            })
+            .await;
+            let (len, hash, out) = match got {
+                Ok(len) => {
+                    let hash = receiving.content_hash().unwrap_or_default();
                     d.send(Event::Read { name: name.clone(), size: len, hash: hash.clone() });
-                    (len, Some(hash), decode_file(&name, bytes, limits, signal.as_ref(), &d).await)
+                    (len, Some(hash), received(&name, receiving, len, limits, signal.as_ref(), &d).await)
                 }
                 Err(e) => (0, None, Err(e)),
             };
