@@ -503,3 +503,32 @@ fn heatmap_series_are_the_same_whatever_the_order_of_the_rows() {
         }
     }
 }
+
+/// Found by the query fuzz target: a range of 8·10^18 seconds overflowed the bucket count and
+/// indexed a series cell far out of bounds (a panic: in the browser, a dead page). Times,
+/// ranges and granularities are bounded by the spec; data at the ends of i64 still answers.
+#[test]
+fn huge_ranges_and_extreme_times_are_errors_or_answers_never_panics() {
+    let ds = sample();
+    for (spec, field) in [
+        (r#"{"time_range":8138549949266361301,"granularity":5383}"#, "time_range"),
+        (r#"{"time_range":60,"granularity":9000000000000000}"#, "granularity"),
+        (r#"{"start_time":-9000000000000000000,"end_time":10}"#, "start_time"),
+        (r#"{"start_time":0,"end_time":9000000000000000000}"#, "end_time"),
+    ] {
+        let e = run_err(&ds, spec);
+        assert!(e.contains(field) && e.contains("100000000000"), "{spec}: {e}");
+    }
+    // The widest range allowed, in 1-second buckets: too many cells, an error naming granularity.
+    let e = run_err(&ds, r#"{"time_range":100000000000,"granularity":1}"#);
+    assert!(e.contains("granularity") && e.contains("buckets"), "{e}");
+    // Events at the ends of i64 milliseconds: a relative range ends after the latest one.
+    let extreme = dataset(vec![
+        ("timestamp", Arc::new(arrow_array::TimestampMillisecondArray::from(vec![i64::MIN + 1, -1, 0, i64::MAX - 1])) as ArrayRef),
+        ("n", ints(&[Some(1), Some(2), Some(3), Some(4)])),
+    ]);
+    for spec in [r#"{"time_range":60,"granularity":1}"#, r#"{"time_range":100000000000,"granularity":100000000000}"#, r#"{"time_range":100000000000,"granularity":86400}"#] {
+        let spec = QuerySpec::from_json_str(spec).unwrap();
+        let _ = apiary::query::run(&extreme, &spec).map(|r| r.to_json());
+    }
+}

@@ -97,6 +97,13 @@ fn find_or_push<T>(list: &mut Vec<T>, matches: impl Fn(&T) -> bool, make: impl F
     }
 }
 
+/// How many `gms`-long buckets cover `[lo, hi)`, at least one; counted in i128, so no range
+/// overflows (a range as wide as i64 gives more buckets than any series may have, an error).
+fn bucket_count(lo: i64, hi: i64, gms: i64) -> usize {
+    let (span, step) = (hi as i128 - lo as i128, gms.max(1) as i128);
+    usize::try_from(((span + step - 1) / step).max(1)).unwrap_or(usize::MAX)
+}
+
 /// Resolve the time range to `[start_ms, end_ms)`; `None` when the data has no time column.
 pub fn resolve_range(ds: &DataSet, spec: &QuerySpec) -> Option<(i64, i64)> {
     ds.time_column()?;
@@ -410,8 +417,8 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
     let mut kept_batches: Vec<(usize, Vec<u32>, Vec<u32>)> = Vec::new();
     let series_shape = match (spec.granularity, range) {
         (Some(g), Some((lo, hi))) => {
-            let gms = g * 1000;
-            Some((lo, gms, ((hi - lo + gms - 1) / gms).max(1) as usize))
+            let gms = g.saturating_mul(1000);
+            Some((lo, gms, bucket_count(lo, hi, gms)))
         }
         _ => None,
     };
@@ -522,7 +529,7 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
         for (hi, h) in plan.heat.iter().enumerate() {
             let layout = Layout::new(h.min, h.max, opts.heatmap_scale);
             // A series over the cell limit is refused below: no cells for it here.
-            let series = series_shape.filter(|(_, _, nb)| rows.len() * nb <= MAX_SERIES_CELLS);
+            let series = series_shape.filter(|(_, _, nb)| rows.len().saturating_mul(*nb) <= MAX_SERIES_CELLS);
             let (totals, cells, cell_rows) = heat_pass(pace, ds, plan.weighted, h.column, layout, &kept_batches, &pos, rows.len(), series).await?;
             if series.is_some() && heat_rows.is_none() {
                 heat_rows = Some(cell_rows);
@@ -541,9 +548,9 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
 
     // Pass 2: the series for the kept groups, in dense (kept position × bucket) cells.
     if let (Some(g), Some((lo, hi))) = (spec.granularity, range) {
-        let gms = g * 1000;
-        let nb = ((hi - lo + gms - 1) / gms).max(1) as usize;
-        if rows.len() * nb > MAX_SERIES_CELLS {
+        let gms = g.saturating_mul(1000);
+        let nb = bucket_count(lo, hi, gms);
+        if rows.len().saturating_mul(nb) > MAX_SERIES_CELLS {
             return Err(Error::spec(
                 "granularity",
                 format!("{g} s gives {nb} buckets × {} groups, more than {MAX_SERIES_CELLS} cells: use a coarser granularity", rows.len()),

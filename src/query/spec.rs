@@ -9,6 +9,9 @@ use crate::error::{Error, Result};
 pub const DEFAULT_LIMIT: usize = 1000;
 /// Largest `limit` accepted (Honeycomb's API maximum).
 pub const MAX_LIMIT: usize = 10_000;
+/// The widest time a spec's times, ranges and granularities may hold, in seconds (about 3,170
+/// years): their milliseconds stay far from where i64 arithmetic ends.
+pub const MAX_SECONDS: i64 = 100_000_000_000;
 /// Default `time_range`, in seconds (two hours, as Honeycomb).
 pub const DEFAULT_TIME_RANGE: i64 = 7200;
 
@@ -510,13 +513,18 @@ impl QuerySpec {
         q.end_time = int(m.get("end_time"), "end_time")?;
         q.granularity = int(m.get("granularity"), "granularity")?;
         if let Some(t) = q.time_range {
-            if t <= 0 {
-                return Err(Error::spec("time_range", format!("must be positive, got {t}")));
+            if !(1..=MAX_SECONDS).contains(&t) {
+                return Err(Error::spec("time_range", format!("must be between 1 and {MAX_SECONDS} seconds, got {t}")));
             }
         }
         if let Some(g) = q.granularity {
-            if g <= 0 {
-                return Err(Error::spec("granularity", format!("must be positive, got {g}")));
+            if !(1..=MAX_SECONDS).contains(&g) {
+                return Err(Error::spec("granularity", format!("must be between 1 and {MAX_SECONDS} seconds, got {g}")));
+            }
+        }
+        for (name, t) in [("start_time", q.start_time), ("end_time", q.end_time)] {
+            if let Some(t) = t.filter(|t| t.abs() > MAX_SECONDS) {
+                return Err(Error::spec(name, format!("must be seconds since 1970 within ±{MAX_SECONDS} (about 3,000 years), got {t}")));
             }
         }
         if let (Some(s), Some(e)) = (q.start_time, q.end_time) {

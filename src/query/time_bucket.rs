@@ -51,7 +51,7 @@ impl Cursor {
         if t < self.start || t >= self.end {
             self.b = self.tb.of(t);
             self.start = self.tb.lo + self.b as i64 * self.tb.step;
-            self.end = self.start + self.tb.step;
+            self.end = self.start.saturating_add(self.tb.step);
         }
         self.b
     }
