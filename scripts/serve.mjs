@@ -35,16 +35,32 @@ export function serve(dir, port = 0) {
       res.writeHead(403).end('forbidden');
       return;
     }
-    fs.stat(file, (err, st) => {
+    fs.stat(file, { bigint: true }, (err, st) => {
       if (err || !st.isFile()) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }
-      res.writeHead(200, {
+      // trunk names the app's wasm and JS by their content hash: cached for good, so a browser
+      // keeps the compiled code it caches with them (V8 caches optimized wasm code beside the
+      // HTTP cache entry) across visits. Everything else is revalidated each time (304 when
+      // unchanged, which keeps such a cache too; the tag is the size and the modification time
+      // to the nanosecond, so a file rewritten within a second is not taken for the old one).
+      const etag = `"${st.size.toString(36)}-${st.mtimeNs.toString(36)}"`;
+      const immutable = /-[0-9a-f]{16}(_bg)?\.(wasm|js)$/.test(file);
+      const headers = {
         'content-type': TYPES[path.extname(file)] || 'application/octet-stream',
-        'content-length': st.size,
-        'cache-control': 'no-cache',
-      });
+        'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+        etag,
+      };
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+      res.writeHead(200, { ...headers, 'content-length': Number(st.size) });
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
       fs.createReadStream(file).pipe(res);
     });
   });

@@ -223,6 +223,7 @@ async function main() {
   // DuckDB-Wasm (eh bundle, one thread): start, load, queries. If it cannot (out of memory at
   // 5M rows, say), the run still reports Apiary's numbers and says why DuckDB has none.
   try {
+    if (params.get('duckdb') === '0') throw new Error(params.get('why') || 'not run');
     await runDuckdb(bytes, result);
   } catch (e) {
     result.duckdb = { ...(result.duckdb || {}), error: String(e && e.message || e) };
