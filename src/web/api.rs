@@ -82,10 +82,10 @@ impl Engine {
         let n = bytes.length() as usize;
         let room = super::fetch::wasm_room();
         if n > room {
-            return Err(JsError::new(&super::fetch::memory_cap(name, n, room)));
+            return Err(JsError::new(&super::fetch::memory_cap(name, n, false, room)));
         }
         let mut owned = Vec::new();
-        owned.try_reserve_exact(n).map_err(|_| JsError::new(&super::fetch::memory_cap(name, n, 0)))?;
+        owned.try_reserve_exact(n).map_err(|_| JsError::new(&super::fetch::memory_cap(name, n, false, 0)))?;
         bytes.copy_to_uninit(&mut owned.spare_capacity_mut()[..n]);
         // SAFETY: `copy_to_uninit` wrote all `n` reserved bytes.
         unsafe { owned.set_len(n) };

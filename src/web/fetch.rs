@@ -93,7 +93,7 @@ async fn read_stream(
     mut each: impl FnMut(&JsPiece, usize, Option<usize>) -> Result<(), String>,
 ) -> Result<usize, String> {
     if let Some(t) = total.filter(|&t| t > cap) {
-        return Err(memory_cap(what, t, cap));
+        return Err(memory_cap(what, t, false, cap));
     }
     let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|_| format!("reading {what}: no stream reader"))?;
     let mut received = 0usize;
@@ -108,7 +108,7 @@ async fn read_stream(
         let n = bytes.length();
         if received + n as usize > cap {
             let _ = reader.cancel();
-            return Err(memory_cap(what, received + n as usize, cap));
+            return Err(memory_cap(what, received + n as usize, true, cap));
         }
         // A piece can be megabytes (what piled up while the page was busy): handed on in parts,
         // with the page's turn between them.
@@ -143,11 +143,12 @@ pub fn wasm_room() -> usize {
     ((4u64 << 30).saturating_sub(grown).saturating_sub(WORKING_ROOM as u64)) as usize
 }
 
-/// Loading `what` stopped (or was refused) at the memory cap: what it is and what to do.
-pub fn memory_cap(what: &str, size: usize, cap: usize) -> String {
+/// Loading `what` stopped (or was refused) at the memory cap: what it is (`size`, or at least
+/// that when it stopped midway) and what to do.
+pub fn memory_cap(what: &str, size: usize, at_least: bool, cap: usize) -> String {
     format!(
         "{what} is {}{}, over this tab's memory cap ({} left): nothing was added. Load a smaller part of it, or connect the store it comes from (ClickHouse) and query it there",
-        if size > cap { "over " } else { "" },
+        if at_least { "at least " } else { "" },
         super::dom::bytes(size),
         super::dom::bytes(cap)
     )

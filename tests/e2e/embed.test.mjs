@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { start, newPage, hostPage, DIST, OUT } from './browser.mjs';
+import { start, newPage, hostPage, plot, DIST, OUT } from './browser.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -114,6 +114,12 @@ test('<apiary-view>: two elements with their own source and query, events, setQu
   await page.evaluate(() => document.getElementById('a').setQuery({ calculations: [{ op: 'P99', column: 'duration_ms' }], breakdowns: ['region'], time_range: 999999999 }));
   await page.waitForFunction(() => JSON.parse(document.querySelector('apiary-view#a .apiary').dataset.spec).breakdowns?.[0] === 'region');
   assert.equal(await page.getAttribute(el('b'), 'data-spec'), before);
+  // A spec without a granularity gets the builder's automatic one, so the chart has its series
+  // (it was drawn empty, on a 0–1 axis).
+  const ran = JSON.parse(await page.getAttribute(el('a'), 'data-spec'));
+  assert.ok(ran.granularity > 0, JSON.stringify(ran));
+  const p99 = await plot(page, 'apiary-view#a canvas.ap-chart');
+  assert.ok(p99.y1 > 100, `the P99 chart's axis reaches ${p99.y1}`);
   // A bad query is an error event, with the engine's words.
   await page.evaluate(() => { window.events = []; document.getElementById('b').setAttribute('query', '{"calculations":[{"op":"P99"}]}'); });
   await page.waitForFunction(() => window.events.some(([id, n, d]) => id === 'b' && n === 'error' && /calculations\[0\]\.column/.test(d.message)), null, { timeout: 10_000 });

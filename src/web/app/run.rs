@@ -39,7 +39,15 @@ impl App {
 
     /// Run `spec` and show it; the URL then holds the view (a new history entry with `push`).
     /// Until it is shown the root's `data-state` is `running`.
-    pub(super) fn run(&mut self, spec: QuerySpec, push: bool) {
+    pub(super) fn run(&mut self, mut spec: QuerySpec, push: bool) {
+        // A spec without a granularity (from setQuery, a pasted JSON, a link) gets the one the
+        // builder's "auto" gives its range, as Honeycomb does: without it there is no series
+        // and the charts stay empty.
+        if spec.granularity.is_none() {
+            if let Some((lo, hi)) = crate::query::execute::resolve_range(&self.model.data, &spec) {
+                spec.granularity = Some(auto_granularity(((hi - lo) / 1000).max(1)));
+            }
+        }
         if self.model.snapshot.is_some() {
             let msg = "This is a snapshot: its data is not in this tab. Open the live view (or add data) to run queries.";
             self.views.json.show_error(Some(msg));
