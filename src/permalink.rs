@@ -84,7 +84,12 @@ pub fn scrub_url(url: &str) -> String {
 
 /// A local file's content hash for [`FileRef`]: `xxh3:` and the 128-bit XXH3 hash in hex.
 pub fn content_hash(bytes: &[u8]) -> String {
-    format!("xxh3:{:032x}", twox_hash::XxHash3_128::oneshot(bytes))
+    hash_text(twox_hash::XxHash3_128::oneshot(bytes))
+}
+
+/// A content hash as links carry it (also for bytes hashed as they arrive: `ingest::Receiving`).
+pub fn hash_text(xxh3_128: u128) -> String {
+    format!("xxh3:{xxh3_128:032x}")
 }
 
 impl FileRef {

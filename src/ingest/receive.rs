@@ -50,7 +50,7 @@ impl Piece for &[u8] {
 
 /// Append all of `piece` to `v` (one copy).
 pub fn append(v: &mut Vec<u8>, piece: &dyn Piece) {
-    Taking { piece, at: 0, hash: None }.to_vec(v, usize::MAX);
+    Taking { piece, at: 0, hash: None }.append_to_vec(v, usize::MAX);
 }
 
 /// What is left of a piece being taken, and the running content hash of everything taken.
@@ -66,7 +66,7 @@ impl Taking<'_> {
     }
 
     /// Append the next `n` bytes (at most what is left) to `v`.
-    fn to_vec(&mut self, v: &mut Vec<u8>, n: usize) {
+    fn append_to_vec(&mut self, v: &mut Vec<u8>, n: usize) {
         let n = n.min(self.left());
         v.reserve(n);
         let len = v.len();
@@ -77,7 +77,7 @@ impl Taking<'_> {
     }
 
     /// Append the next `n` bytes (at most what is left) to `buf`.
-    fn to_buffer(&mut self, buf: &mut MutableBuffer, n: usize) {
+    fn append_to_buffer(&mut self, buf: &mut MutableBuffer, n: usize) {
         let n = n.min(self.left());
         buf.reserve(n);
         let len = buf.len();
@@ -140,7 +140,7 @@ impl Receiving {
     /// The content hash of the bytes taken so far, as `permalink::content_hash` gives it for
     /// all of them at once; `None` unless [`Receiving::hashing`].
     pub fn content_hash(&self) -> Option<String> {
-        self.hash.as_ref().map(|h| format!("xxh3:{:032x}", h.finish_128()))
+        self.hash.as_ref().map(|h| crate::permalink::hash_text(h.finish_128()))
     }
 
     /// Take the next piece of the bytes. An Arrow stream decodes every message this completes;
@@ -154,7 +154,7 @@ impl Receiving {
         self.received += piece.len();
         let mut taking = Taking { piece, at: 0, hash: self.hash.as_mut() };
         if let State::Undecided(head) = &mut self.state {
-            taking.to_vec(head, usize::MAX);
+            taking.append_to_vec(head, usize::MAX);
             let binary = head.starts_with(&[0xFF; 4]) || head.starts_with(b"ARROW1") || head.starts_with(b"PAR1");
             if head.len() < 4 || (!binary && head.len() < TEXT_HEAD) {
                 return Ok(());
@@ -185,7 +185,7 @@ impl Receiving {
     /// Hand what is left of `taking` to the state.
     fn feed(state: &mut State, start: &mut Option<Vec<u8>>, text: &mut Vec<u8>, taking: &mut Taking) -> Result<()> {
         if let (State::Arrow(_), Some(held)) = (&*state, &mut *start) {
-            taking.to_vec(held, usize::MAX);
+            taking.append_to_vec(held, usize::MAX);
             match super::ipc_check::first_batch_zstd(held) {
                 None => return Ok(()),
                 Some(true) => {
@@ -208,7 +208,7 @@ impl Receiving {
             State::NdJson(s) | State::Otlp(s) => Self::text_parts(taking, text, |part| s.push(part)),
             State::Csv(s) => Self::text_parts(taking, text, |part| s.push(part)),
             State::Collect(bytes) | State::Undecided(bytes) => {
-                taking.to_vec(bytes, usize::MAX);
+                taking.append_to_vec(bytes, usize::MAX);
                 Ok(())
             }
         }
@@ -218,7 +218,7 @@ impl Receiving {
     fn text_parts(taking: &mut Taking, text: &mut Vec<u8>, mut each: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
         while taking.left() > 0 {
             text.clear();
-            taking.to_vec(text, 1 << 20);
+            taking.append_to_vec(text, 1 << 20);
             each(text)?;
         }
         Ok(())
@@ -318,7 +318,7 @@ impl ArrowArrival {
     fn push(&mut self, chunk: &mut Taking) -> Result<()> {
         while chunk.left() > 0 && !self.ended {
             if let Some((buf, size, _)) = &mut self.message {
-                chunk.to_buffer(buf, *size - buf.len());
+                chunk.append_to_buffer(buf, *size - buf.len());
                 if buf.len() == *size {
                     self.complete()?;
                 }
@@ -329,7 +329,7 @@ impl ArrowArrival {
             let wanted = self.head_wanted()?;
             if self.head.len() < wanted {
                 let n = wanted - self.head.len();
-                chunk.to_vec(&mut self.head, n);
+                chunk.append_to_vec(&mut self.head, n);
             }
             if self.head.len() == wanted && self.head.len() >= 4 {
                 self.start_message()?;

@@ -56,14 +56,9 @@ async fn whole(name: &str, bytes: Vec<u8>) -> Result<ingest::Loaded, String> {
     if matches!(format, ingest::Format::ArrowStream | ingest::Format::ArrowFile) && !ingest::needs_zstd(&bytes) {
         return ingest::load_owned(name, bytes).map_err(|e| e.to_string());
     }
-    match super::decode_worker::decode(name, &bytes, None).await {
-        super::decode_worker::Outcome::Decoded(format, ipc) => {
-            let mut loaded = if ipc.is_empty() { ingest::Loaded { format, batches: Vec::new() } } else { ingest::load_owned(name, ipc).map_err(|e| e.to_string())? };
-            loaded.format = format;
-            Ok(loaded)
-        }
-        super::decode_worker::Outcome::Failed(e) => Err(e),
-        super::decode_worker::Outcome::Unavailable => ingest::load(name, &bytes).map_err(|e| e.to_string()),
+    match super::decode_worker::load(name, &bytes, None).await {
+        Some(out) => out,
+        None => ingest::load(name, &bytes).map_err(|e| e.to_string()),
     }
 }
 

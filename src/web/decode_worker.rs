@@ -120,6 +120,17 @@ async fn decoder_module() -> Result<JsValue, String> {
     }
 }
 
+/// [`decode`]'s answer as a loaded source (its batches slice the stream the worker gave back);
+/// `None` when no worker can start here, for the caller to decode in the page.
+pub async fn load(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSignal>) -> Option<Result<crate::ingest::Loaded, String>> {
+    match decode(name, bytes, signal).await {
+        Outcome::Decoded(format, ipc) if ipc.is_empty() => Some(Ok(crate::ingest::Loaded { format, batches: Vec::new() })),
+        Outcome::Decoded(format, ipc) => Some(crate::ingest::load_owned(name, ipc).map(|l| crate::ingest::Loaded { format, batches: l.batches }).map_err(|e| e.to_string())),
+        Outcome::Failed(e) => Some(Err(e)),
+        Outcome::Unavailable => None,
+    }
+}
+
 /// Decode `bytes` in a worker; `signal` (Cancel) stops it.
 pub async fn decode(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSignal>) -> Outcome {
     // Parquet and ZSTD are in the decoder module; CSV, NDJSON and OTLP in this one.

@@ -133,14 +133,8 @@ async fn decode_file(name: &str, bytes: Vec<u8>, limits: Limits, signal: Option<
     // Arrow IPC decodes in the page unless its buffers are ZSTD (C: only the decoder module has it).
     if !matches!(format, ingest::Format::ArrowStream | ingest::Format::ArrowFile) || ingest::needs_zstd(&bytes) {
         d.send(Event::Busy { what: name.to_string(), format: format.name() });
-        match decode_worker::decode(name, &bytes, signal).await {
-            decode_worker::Outcome::Decoded(format, ipc) => {
-                let mut loaded = if ipc.is_empty() { ingest::Loaded { format, batches: Vec::new() } } else { ingest::load_owned(name, ipc).map_err(|e| e.to_string())? };
-                loaded.format = format;
-                return Ok(loaded);
-            }
-            decode_worker::Outcome::Failed(e) => return Err(e),
-            decode_worker::Outcome::Unavailable => {}
+        if let Some(out) = decode_worker::load(name, &bytes, signal).await {
+            return out;
         }
     }
     let dec = ingest::Decoding::start(name, bytes).map_err(|e| e.to_string())?;
