@@ -395,7 +395,7 @@ fn output(o: Out) -> Result<Output> {
         Out::Null => Output::Null,
         Out::Int(i) => Output::Int(i),
         Out::Float(f) => Output::Float(f),
-        Out::Heat(h) => Output::Heatmap(histogram(h)?),
+        Out::Heat(h) => Output::heatmap(histogram(h)?),
     })
 }
 
@@ -439,7 +439,7 @@ fn unpack(p: Packed) -> Result<Snapshot> {
                         Output::Int(last_int[c])
                     }
                     Some(Point::Float(f)) => Output::Float(f as f64),
-                    Some(Point::Heat(h)) => Output::Heatmap(histogram(h)?),
+                    Some(Point::Heat(h)) => Output::heatmap(histogram(h)?),
                     Some(Point::Null) | None => Output::Null,
                 });
             }

@@ -124,7 +124,7 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
             let Some(&row) = index.get(&g) else { continue };
             let out = &mut results[row].values[ci];
             if !matches!(out, Output::Heatmap(_)) {
-                *out = Output::Heatmap(Histogram { layout: *layout, counts: vec![0.0; layout.n] });
+                *out = Output::heatmap(Histogram { layout: *layout, counts: vec![0.0; layout.n] });
             }
             if let Output::Heatmap(h) = out {
                 h.counts[bucket.min(layout.n - 1)] += count;
@@ -166,7 +166,7 @@ pub async fn query<C: Client>(client: &mut C, backend: &Backend, table: &Table, 
                 let t: i64 = t.parse().unwrap_or(0);
                 let values = cells.entry((t, row)).or_insert_with(|| vec![Output::Null; ctx.calcs.len()]);
                 if !matches!(values[ci], Output::Heatmap(_)) {
-                    values[ci] = Output::Heatmap(Histogram { layout: *layout, counts: vec![0.0; layout.n] });
+                    values[ci] = Output::heatmap(Histogram { layout: *layout, counts: vec![0.0; layout.n] });
                 }
                 if let Output::Heatmap(h) = &mut values[ci] {
                     h.counts[bucket.min(layout.n - 1)] += count;

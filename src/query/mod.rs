@@ -19,6 +19,7 @@ pub mod select;
 pub mod selection;
 pub mod spec;
 pub mod time_bucket;
+pub mod warm;
 
 pub use execute::{run, run_paced, run_with, RunOptions};
 pub use result::QueryResult;

@@ -202,7 +202,7 @@ mod json_tests {
             breakdowns: vec!["region".into(), "COUNT".into(), "code".into()],
             keys: vec!["COUNT".into(), "AVG(x)".into(), "HEATMAP(x)".into()],
             results: vec![
-                ResultRow { group: vec![Value::Str("eu \"1\"".into()), Value::Int(7), Value::Null], values: vec![Output::Int(3), Output::Float(f64::NAN), Output::Heatmap(h.clone())] },
+                ResultRow { group: vec![Value::Str("eu \"1\"".into()), Value::Int(7), Value::Null], values: vec![Output::Int(3), Output::Float(f64::NAN), Output::heatmap(h.clone())] },
                 ResultRow { group: vec![Value::Null, Value::Bool(true), Value::Float(2.5)], values: vec![Output::Int(1), Output::Float(0.5), Output::Null] },
             ],
             series: vec![SeriesPoint { time_ms: 1_793_534_400_500, row: 1, values: vec![Output::Int(1), Output::Float(0.5), Output::Null] }],

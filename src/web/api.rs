@@ -132,6 +132,20 @@ impl Engine {
         self.last_load_ms.get()
     }
 
+    /// Run the query kernels over a small sample of the loaded data (the first 65,536 rows; the
+    /// answers are thrown away), so that the browser has optimized them before the first real
+    /// query: new wasm code runs in a baseline tier at first, 2–8× slower. Call it once after a
+    /// load, in idle time (`requestIdleCallback`); the page does this by itself. Returns the
+    /// milliseconds it took (0 with no data).
+    #[wasm_bindgen(js_name = warmUp)]
+    pub fn warm_up(&self) -> f64 {
+        let t = super::dom::now();
+        if let Some(mut w) = crate::query::warm::WarmUp::new(&self.data.borrow()) {
+            w.run_all();
+        }
+        super::dom::now() - t
+    }
+
     /// Run a Honeycomb query spec (JSON text); returns the result as JSON text
     /// (`{"results": …, "series": …}`).
     pub fn query(&self, spec: &str) -> Result<String, JsError> {

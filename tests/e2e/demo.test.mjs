@@ -110,6 +110,42 @@ test('the JS API reports bad input as an Error with the engine message', async (
   await page.close();
 });
 
+test('after a load the page warms the query kernels up; Engine.warmUp leaves every answer as it was', async () => {
+  const page = await newPage(env.context);
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  // The page's own warm-up runs a step per timer turn after the first query, then says so.
+  await page.waitForSelector('.apiary[data-warm=done]', { timeout: 60_000 });
+  const out = await page.evaluate(async () => {
+    const engine = new window.wasmBindings.Engine();
+    const emptyMs = engine.warmUp();
+    const bytes = new Uint8Array(await (await fetch('demo.arrow')).arrayBuffer());
+    engine.load('demo.arrow', bytes);
+    const specs = [
+      { calculations: [{ op: 'COUNT_DISTINCT', column: 'user.id' }], breakdowns: ['http.route'], limit: 10 },
+      { calculations: [{ op: 'COUNT' }], breakdowns: ['user.id'], limit: 20 },
+      { calculations: [{ op: 'P99', column: 'duration_ms' }, { op: 'HEATMAP', column: 'duration_ms' }], breakdowns: ['service.name'], granularity: 300 },
+    ].map((s) => JSON.stringify(s));
+    const before = specs.map((s) => engine.query(s));
+    const ms = engine.warmUp();
+    const after = specs.map((s) => engine.query(s));
+    return { emptyMs, ms, before, after, rows: engine.rows() };
+  });
+  assert.ok(out.emptyMs >= 0 && out.emptyMs < 50, `warm-up with no data: ${out.emptyMs} ms`);
+  assert.ok(out.ms > 0, `warm-up over the demo: ${out.ms} ms`);
+  assert.equal(out.rows, DEMO_ROWS);
+  assert.deepEqual(out.after, out.before);
+  assert.ok(JSON.parse(out.before[1]).results.length === 20);
+  // The page still answers a query after its warm-up.
+  const groupBy = '.ap-clause[data-clause="GROUP BY"] input';
+  await page.fill(groupBy, 'http.route');
+  await page.focus(groupBy);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => JSON.parse(document.querySelector('.apiary').dataset.spec).breakdowns?.[0] === 'http.route', null, { timeout: 30_000 });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('dark mode: the page and the chart follow the colour scheme', async () => {
   const page = await newPage(env.context);
   await page.emulateMedia({ colorScheme: 'dark' });

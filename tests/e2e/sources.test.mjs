@@ -353,8 +353,10 @@ test('a big Arrow stream is decoded batch by batch: the page shows rows so far, 
   await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 60_000 });
   assert.equal(await rows(page), 200000);
   const seen = await page.evaluate(() => window.seen);
-  assert.ok(seen.length > 20, `progress during decoding: ${seen.length} updates`);
-  assert.ok(seen.every((r, i) => r > 0 && r <= 100000 && (i === 0 || r > seen[i - 1])), `rows so far only grow: ${seen.slice(0, 8)}…`);
+  // A piece of the file that completes no batch updates the bytes, not the rows: the rows so
+  // far never go back, and grow many times.
+  assert.ok(new Set(seen).size > 20, `progress during decoding: ${new Set(seen).size} different row counts`);
+  assert.ok(seen.every((r, i) => r > 0 && r <= 100000 && (i === 0 || r >= seen[i - 1])), `rows so far never go back: ${seen.slice(0, 8)}…`);
 
   // Cancel while decoding: nothing of that file is added, the loaded data stays.
   await page.evaluate(() => { window.seen = []; });

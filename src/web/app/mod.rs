@@ -35,6 +35,7 @@ mod store;
 mod traces;
 mod triggers;
 mod update;
+mod warm;
 pub mod url;
 
 pub use element::define as define_element;
@@ -133,6 +134,9 @@ pub struct Work {
     /// checking.
     pub quality_runs: Cell<u64>,
     pub quality_start: Option<gloo_timers::callback::Timeout>,
+    /// The warm-up after a load (`query::warm`) and the timer of its next step.
+    pub warming: Option<crate::query::warm::WarmUp>,
+    pub warm_timer: Option<gloo_timers::callback::Timeout>,
 }
 
 pub struct App {

@@ -36,6 +36,8 @@ pub enum Msg {
     Embed(super::embed::Ask),
     /// Quality check `run` ended (`took`: ms).
     QualityDone { run: u64, out: Result<crate::quality::Report, String>, took: f64 },
+    /// The warm-up's next step is due.
+    WarmStep,
     /// The triggers' schedule ticks: evaluate those due.
     TriggerTick,
     /// A trigger's evaluation (the payload, or why it failed).

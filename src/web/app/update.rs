@@ -102,6 +102,7 @@ impl App {
                 self.quality_out(outs);
             }
             Msg::QualityDone { run, out, took } => self.quality_done(run, out, took),
+            Msg::WarmStep => self.warm_step(),
             Msg::Embed(ask) => self.embed(ask),
             Msg::Export(m) => {
                 if let Some(crate::web::export::Out::Export(kind)) = self.views.export.update(m) {
@@ -441,6 +442,7 @@ impl App {
             Some(spec) => self.run(spec, false),
             None => self.run_default(),
         }
+        self.start_warm_up();
     }
 
     pub(super) fn show_weighting(&self) {
