@@ -279,7 +279,7 @@ async fn resolve_range<C: Client>(client: &mut C, backend: &Backend, spec: &Quer
         }
         _ => 0,
     };
-    Ok(Some(crate::query::execute::range_at(spec, latest)))
+    Ok(Some(crate::query::matching::range_at(spec, latest)))
 }
 
 /// The table's first and last event time in ms (`None` when it has no rows).
@@ -864,7 +864,7 @@ pub async fn slowest<C: Client>(client: &mut C, backend: &Backend, table: &Table
     }
     let mut ctx = Ctx { backend, table, spec: &narrowed, calcs: Vec::new(), weight: None, time, range: None };
     if time.is_some() {
-        ctx.range = Some(crate::query::execute::range_at(&narrowed, 0));
+        ctx.range = Some(crate::query::matching::range_at(&narrowed, 0));
     }
     let mut q = Sql::new();
     let (t, d) = (tid.sql(&mut q), dur.sql(&mut q));

@@ -3,8 +3,6 @@
 
 use std::cmp::Ordering;
 
-use arrow_array::Array;
-
 use super::aggregate::{Distinct, Input, Moments, Output, Rows, Timed, TimedKind, Values};
 use super::breakdown::Grouper;
 use super::column::{numeric, Kind};
@@ -14,7 +12,8 @@ use super::order::{cmp_outputs, sort_keys, top_by_first_key, SortKey};
 use super::time_bucket::TimeBuckets;
 use super::selection::Selection;
 use super::result::{QueryResult, ResultRow, SeriesPoint};
-use super::spec::{auto_granularity, CalcOp, Calculation, QuerySpec, DEFAULT_TIME_RANGE};
+use super::matching::resolve_range;
+use super::spec::{auto_granularity, CalcOp, Calculation, QuerySpec};
 use crate::dataset::DataSet;
 use crate::error::{Error, Result};
 use crate::pace::{self, Every, Pace, Step};
@@ -102,27 +101,6 @@ fn find_or_push<T>(list: &mut Vec<T>, matches: impl Fn(&T) -> bool, make: impl F
 fn bucket_count(lo: i64, hi: i64, gms: i64) -> usize {
     let (span, step) = (hi as i128 - lo as i128, gms.max(1) as i128);
     usize::try_from(((span + step - 1) / step).max(1)).unwrap_or(usize::MAX)
-}
-
-/// Resolve the time range to `[start_ms, end_ms)`; `None` when the data has no time column.
-pub fn resolve_range(ds: &DataSet, spec: &QuerySpec) -> Option<(i64, i64)> {
-    ds.time_column()?;
-    Some(range_at(spec, ds.time_range().map_or(0, |(_, hi)| hi)))
-}
-
-/// `[start_ms, end_ms)` of `spec` where the latest event is at `latest_ms`: relative ranges end
-/// just after it (not the wall clock).
-pub fn range_at(spec: &QuerySpec, latest_ms: i64) -> (i64, i64) {
-    let (start, end) = match (spec.start_time, spec.end_time, spec.time_range) {
-        (Some(s), Some(e), _) => (s, e),
-        (Some(s), None, r) => (s, s + r.unwrap_or(DEFAULT_TIME_RANGE)),
-        (None, Some(e), r) => (e - r.unwrap_or(DEFAULT_TIME_RANGE), e),
-        (None, None, r) => {
-            let end = latest_ms.div_euclid(1000) + 1;
-            (end - r.unwrap_or(DEFAULT_TIME_RANGE), end)
-        }
-    };
-    (start.saturating_mul(1000), end.saturating_mul(1000))
 }
 
 fn plan(ds: &DataSet, spec: &QuerySpec, range: Option<(i64, i64)>, bucket_s: Option<i64>) -> Result<Plan> {
@@ -318,38 +296,6 @@ fn read(plan: &Plan, accs: &Accumulators, reader: Reader, slot: usize, heat: &[L
         Reader::Heat(_) => Output::Null,
         Reader::Timed(t) => plan.timed[t].total(slot as u32),
     }
-}
-
-/// Row ids of a batch whose event time lies in `[lo, hi)`. Whole batches inside or outside the
-/// range (known from the batch's time span) take no per-row test.
-pub fn rows_in_range(t: &arrow_array::Int64Array, span: Option<(i64, i64, bool)>, lo: i64, hi: i64) -> Vec<u32> {
-    let n = t.len();
-    match span {
-        None => return Vec::new(),
-        Some((min, max, _)) if max < lo || min >= hi => return Vec::new(),
-        Some((min, max, true)) if min >= lo && max < hi => return (0..n as u32).collect(),
-        _ => {}
-    }
-    let vals = t.values();
-    // Branch-free: write every id, advance only past the ones that match.
-    let mut out = vec![0u32; n];
-    let mut k = 0;
-    match t.nulls() {
-        None => {
-            for (i, &v) in vals.iter().enumerate() {
-                out[k] = i as u32;
-                k += ((v >= lo) & (v < hi)) as usize;
-            }
-        }
-        Some(nulls) => {
-            for (i, &v) in vals.iter().enumerate() {
-                out[k] = i as u32;
-                k += ((v >= lo) & (v < hi) & nulls.is_valid(i)) as usize;
-            }
-        }
-    }
-    out.truncate(k);
-    out
 }
 
 /// How to run a query, beyond its spec: choices of the view, not of the question.

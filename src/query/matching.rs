@@ -1,13 +1,13 @@
-//! The rows a query reads: its time range, its WHERE filters, and optionally a selection inside
+//! The rows a query reads: its time range (resolved here: `resolve_range`, `range_at`,
+//! `rows_in_range`), its WHERE filters, and optionally a selection inside
 //! it (`within`), per batch as a selection vector of row ids. Shared by the query pipeline and
 //! the trace list so both see exactly the same events.
 
-use super::execute::{resolve_range, rows_in_range};
 use arrow_array::Array;
 
 use super::filter::{self, CompiledFilter};
 use super::selection::Selection;
-use super::spec::{Combination, QuerySpec};
+use super::spec::{Combination, QuerySpec, DEFAULT_TIME_RANGE};
 use crate::dataset::DataSet;
 use crate::error::{Error, Result};
 
@@ -62,4 +62,57 @@ impl Matching {
         }
         filter::apply(&self.within_filters, Combination::And, &ds.batches()[bi], sel);
     }
+}
+
+/// Resolve the time range to `[start_ms, end_ms)`; `None` when the data has no time column.
+pub fn resolve_range(ds: &DataSet, spec: &QuerySpec) -> Option<(i64, i64)> {
+    ds.time_column()?;
+    Some(range_at(spec, ds.time_range().map_or(0, |(_, hi)| hi)))
+}
+
+/// `[start_ms, end_ms)` of `spec` where the latest event is at `latest_ms`: relative ranges end
+/// just after it (not the wall clock).
+pub fn range_at(spec: &QuerySpec, latest_ms: i64) -> (i64, i64) {
+    let (start, end) = match (spec.start_time, spec.end_time, spec.time_range) {
+        (Some(s), Some(e), _) => (s, e),
+        (Some(s), None, r) => (s, s + r.unwrap_or(DEFAULT_TIME_RANGE)),
+        (None, Some(e), r) => (e - r.unwrap_or(DEFAULT_TIME_RANGE), e),
+        (None, None, r) => {
+            let end = latest_ms.div_euclid(1000) + 1;
+            (end - r.unwrap_or(DEFAULT_TIME_RANGE), end)
+        }
+    };
+    (start.saturating_mul(1000), end.saturating_mul(1000))
+}
+
+/// Row ids of a batch whose event time lies in `[lo, hi)`. Whole batches inside or outside the
+/// range (known from the batch's time span) take no per-row test.
+pub fn rows_in_range(t: &arrow_array::Int64Array, span: Option<(i64, i64, bool)>, lo: i64, hi: i64) -> Vec<u32> {
+    let n = t.len();
+    match span {
+        None => return Vec::new(),
+        Some((min, max, _)) if max < lo || min >= hi => return Vec::new(),
+        Some((min, max, true)) if min >= lo && max < hi => return (0..n as u32).collect(),
+        _ => {}
+    }
+    let vals = t.values();
+    // Branch-free: write every id, advance only past the ones that match.
+    let mut out = vec![0u32; n];
+    let mut k = 0;
+    match t.nulls() {
+        None => {
+            for (i, &v) in vals.iter().enumerate() {
+                out[k] = i as u32;
+                k += ((v >= lo) & (v < hi)) as usize;
+            }
+        }
+        Some(nulls) => {
+            for (i, &v) in vals.iter().enumerate() {
+                out[k] = i as u32;
+                k += ((v >= lo) & (v < hi) & nulls.is_valid(i)) as usize;
+            }
+        }
+    }
+    out.truncate(k);
+    out
 }

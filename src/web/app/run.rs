@@ -44,7 +44,7 @@ impl App {
         // builder's "auto" gives its range, as Honeycomb does: without it there is no series
         // and the charts stay empty.
         if spec.granularity.is_none() {
-            if let Some((lo, hi)) = crate::query::execute::resolve_range(&self.model.data, &spec) {
+            if let Some((lo, hi)) = crate::query::matching::resolve_range(&self.model.data, &spec) {
                 spec.granularity = Some(auto_granularity(((hi - lo) / 1000).max(1)));
             }
         }
