@@ -438,6 +438,31 @@ fn parquet_column_chunks_outside_the_file_are_errors() {
 }
 
 #[test]
+fn parquet_page_headers_that_would_hold_the_decoder_are_errors() {
+    // Found by fuzzing (FUZZING.md): the parquet crate skips a page header's boolean list elements
+    // without reading a byte, so a header declaring 2^31 of them looped 2^31 times (seconds per
+    // column chunk) before its error. Now refused before the crate reads the page.
+    for (name, bytes) in fixture_files("parquet_hangs", 1) {
+        let e = ingest::load("hang.parquet", &bytes).map(|_| ()).expect_err("decoded without an error").to_string();
+        // (This one's column chunk also ends inside that header: the walk stops there.)
+        assert!(e.contains("hang.parquet") && e.contains("page header at byte"), "{name}: {e}");
+    }
+    // The same made by hand in a file pyarrow wrote: the first column chunk's first page header
+    // begins with an unknown field (15) holding a list of 2^31 booleans.
+    let mut bytes = fixture("wide_none.parquet");
+    let meta = parquet::file::metadata::ParquetMetaDataReader::new().parse_and_finish(&bytes::Bytes::from(bytes.clone())).unwrap();
+    let col = meta.row_group(0).column(0);
+    let at = col.dictionary_page_offset().unwrap_or(col.data_page_offset()) as usize;
+    bytes[at..at + 7].copy_from_slice(&[0xf9, 0xf1, 0x80, 0x80, 0x80, 0x80, 0x08]);
+    let e = ingest::load("crafted.parquet", &bytes).map(|_| ()).expect_err("decoded without an error").to_string();
+    assert!(e.contains("crafted.parquet") && e.contains("row group 0, column 0") && e.contains(&format!("page header at byte {at}")) && e.contains("2147483648 elements"), "{e}");
+    // Every fixture Parquet file (pyarrow, DuckDB) still passes the walk.
+    for name in ["wide_none.parquet", "wide_zstd.parquet", "wide_gzip.parquet", "encodings.parquet", "encodings_zstd.parquet", "nested.parquet", "wide_snappy.parquet", "wide_lz4.parquet", "wide_brotli.parquet"] {
+        ingest::load(name, &fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+#[test]
 fn decoding_in_a_separate_instance_gives_the_same_batches() {
     use ingest::isolated;
     for name in ["wide_snappy.parquet", "encodings.parquet", "otlp_sdk.json", "views.arrows"] {

@@ -12,6 +12,8 @@ pub mod ndjson;
 pub mod otlp;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+#[cfg(feature = "parquet")]
+mod parquet_pages;
 pub mod receive;
 
 pub use receive::{Piece, Receiving};

@@ -49,6 +49,7 @@ fn read_batches(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
         .map_err(|e| Error::decode(source, codec_hint(format!("Parquet footer/metadata: {e}"))))?;
     check_chunks(builder.metadata(), bytes.len()).map_err(|e| Error::decode(source, format!("Parquet metadata: {e}")))?;
     check_rows(builder.metadata(), bytes.len()).map_err(|e| Error::decode(source, format!("Parquet metadata: {e}")))?;
+    super::parquet_pages::check(builder.metadata(), bytes).map_err(|e| Error::decode(source, format!("Parquet: {e}")))?;
     let groups = builder.metadata().num_row_groups();
     let reader = builder.with_batch_size(65_536).build().map_err(|e| Error::decode(source, format!("Parquet: {e}")))?;
     let mut out = Vec::new();

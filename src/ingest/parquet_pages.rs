@@ -1,0 +1,275 @@
+//! Parquet page headers walked before the parquet crate reads them. The crate (60.1) reads a page
+//! header with a Thrift reader over `Read` that skips a list's boolean elements without reading a
+//! byte and skips bytes past the end without failing, so a header declaring a list of 2^31
+//! booleans loops 2^31 times: a 2.5 kB file held the decoder for seconds, and one such header per
+//! column chunk for minutes (found by fuzzing, FUZZING.md). This walk reads every page header of a
+//! column chunk the way the crate will (the same fields by id, the same skips), and refuses one
+//! whose collections declare more elements than the chunk has bytes left: in a well-formed header
+//! every element takes at least a byte, so no real file is refused.
+
+/// Thrift compact protocol types (field types; list element type 1 is a boolean too).
+const BOOL_TRUE: u8 = 1;
+const BOOL_FALSE: u8 = 2;
+const BYTE: u8 = 3;
+const DOUBLE: u8 = 7;
+const BINARY: u8 = 8;
+const LIST: u8 = 9;
+const SET: u8 = 10;
+const MAP: u8 = 11;
+const STRUCT: u8 = 12;
+const UUID: u8 = 13;
+
+/// The crate's skip depth.
+const MAX_DEPTH: u32 = 64;
+
+/// Walks the page headers of every column chunk in `bytes` (the whole file; chunks already known
+/// to lie inside it).
+pub(super) fn check(meta: &parquet::file::metadata::ParquetMetaData, bytes: &[u8]) -> Result<(), String> {
+    for (g, rg) in meta.row_groups().iter().enumerate() {
+        for (c, col) in rg.columns().iter().enumerate() {
+            let start = col.dictionary_page_offset().unwrap_or(col.data_page_offset()) as usize;
+            let end = start + col.compressed_size() as usize;
+            chunk(&bytes[..end], start).map_err(|e| format!("row group {g}, column {c} ({}): {e}", col.column_path()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The pages of one column chunk, `bytes[start..]`: header, body, header, body, ... to the end.
+fn chunk(bytes: &[u8], start: usize) -> Result<(), String> {
+    let mut at = start;
+    while at < bytes.len() {
+        let mut h = Header { bytes, at, budget: bytes.len() - at };
+        let body = h.page().map_err(|e| format!("the page header at byte {at}: {e}"))?;
+        let body = usize::try_from(body).map_err(|_| format!("the page header at byte {at} declares a body of {body} bytes"))?;
+        if body > bytes.len() - h.at {
+            return Err(format!("the page at byte {at} declares a body of {body} bytes, more than the {} left in its column chunk", bytes.len() - h.at));
+        }
+        at = h.at + body;
+    }
+    Ok(())
+}
+
+/// A cursor over one page header. `budget` counts the collection elements the header may still
+/// declare: at most one per byte left in the column chunk.
+struct Header<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    budget: usize,
+}
+
+impl Header<'_> {
+    fn byte(&mut self) -> Result<u8, String> {
+        let b = *self.bytes.get(self.at).ok_or("it runs past the end of its column chunk")?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn skip(&mut self, n: u64) -> Result<(), String> {
+        if n > (self.bytes.len() - self.at) as u64 {
+            return Err(format!("it declares {n} bytes where its column chunk has {} left", self.bytes.len() - self.at));
+        }
+        self.at += n as usize;
+        Ok(())
+    }
+
+    fn varint(&mut self) -> Result<u64, String> {
+        let (mut v, mut shift) = (0u64, 0u32);
+        loop {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f).wrapping_shl(shift);
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+            shift += 7;
+        }
+    }
+
+    fn zigzag(&mut self) -> Result<i64, String> {
+        let v = self.varint()?;
+        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+    }
+
+    /// Takes `n` collection elements from the budget.
+    fn elements(&mut self, n: u64) -> Result<(), String> {
+        if n > self.budget as u64 {
+            return Err(format!("a collection declares {n} elements, more than the {} bytes left in its column chunk can hold", self.budget));
+        }
+        self.budget -= n as usize;
+        Ok(())
+    }
+
+    /// A field header: its type (0 ends the struct) and id.
+    fn field(&mut self, last: i16) -> Result<(u8, i16), String> {
+        let b = self.byte()?;
+        let ty = b & 0x0f;
+        if ty == 0 {
+            return Ok((0, 0));
+        }
+        if ty > UUID {
+            return Err(format!("unknown Thrift field type {ty}"));
+        }
+        let delta = (b >> 4) as i16;
+        let id = if delta != 0 { last.checked_add(delta).ok_or("its field ids overflow")? } else { self.zigzag()? as i16 };
+        Ok((ty, id))
+    }
+
+    /// The page header: returns its compressed page size (the body's bytes).
+    fn page(&mut self) -> Result<i64, String> {
+        let (mut last, mut size) = (0, None);
+        loop {
+            let (ty, id) = self.field(last)?;
+            match (ty, id) {
+                (0, _) => break,
+                (_, 3) => size = Some(self.zigzag()? as i32 as i64),
+                (_, 1 | 2 | 4) => self.skip_varint()?,
+                (_, 5) => self.known_struct(&[1, 2, 3, 4], &[])?,
+                (_, 8) => self.known_struct(&[1, 2, 3, 4, 5, 6], &[7])?,
+                (_, 6) => self.known_struct(&[], &[])?,
+                (_, 7) => self.known_struct(&[1, 2], &[3])?,
+                _ => self.skip_value(ty, MAX_DEPTH)?,
+            }
+            last = id;
+        }
+        size.ok_or_else(|| "it has no compressed page size".to_string())
+    }
+
+    fn skip_varint(&mut self) -> Result<(), String> {
+        self.varint().map(|_| ())
+    }
+
+    /// A struct the crate reads field by field: `ints` are read as integers and `bools` take their
+    /// value from the field header whatever the declared type; other fields are skipped by type.
+    fn known_struct(&mut self, ints: &[i16], bools: &[i16]) -> Result<(), String> {
+        let mut last = 0;
+        loop {
+            let (ty, id) = self.field(last)?;
+            if ty == 0 {
+                return Ok(());
+            }
+            if ints.contains(&id) {
+                self.skip_varint()?;
+            } else if bools.contains(&id) {
+                if ty != BOOL_TRUE && ty != BOOL_FALSE {
+                    return Err(format!("field {id} should be a boolean"));
+                }
+            } else {
+                self.skip_value(ty, MAX_DEPTH)?;
+            }
+            last = id;
+        }
+    }
+
+    /// Skips a value of type `ty` as the crate does (a boolean list element reads no byte).
+    fn skip_value(&mut self, ty: u8, depth: u32) -> Result<(), String> {
+        if depth == 0 {
+            return Err(format!("its values nest more than {MAX_DEPTH} levels deep"));
+        }
+        match ty {
+            BOOL_TRUE | BOOL_FALSE => Ok(()),
+            BYTE => self.skip(1),
+            4..=6 => self.skip_varint(),
+            DOUBLE => self.skip(8),
+            UUID => self.skip(16),
+            BINARY => {
+                let n = self.varint()?;
+                self.skip(n)
+            }
+            STRUCT => loop {
+                let (t, _) = self.field(0)?;
+                if t == 0 {
+                    return Ok(());
+                }
+                self.skip_value(t, depth - 1)?;
+            },
+            LIST | SET => {
+                let b = self.byte()?;
+                if b == 0 {
+                    return Ok(());
+                }
+                let elem = element_type(b & 0x0f)?;
+                let n = if b >> 4 == 15 { self.varint()? } else { u64::from(b >> 4) };
+                self.elements(n)?;
+                for _ in 0..n {
+                    self.skip_value(elem, depth - 1)?;
+                }
+                Ok(())
+            }
+            MAP => {
+                let n = self.varint()?;
+                if n == 0 {
+                    return Ok(());
+                }
+                let kv = self.byte()?;
+                let (k, v) = (element_type(kv >> 4)?, element_type(kv & 0x0f)?);
+                self.elements(n.saturating_mul(2))?;
+                for _ in 0..n {
+                    self.skip_value(k, depth - 1)?;
+                    self.skip_value(v, depth - 1)?;
+                }
+                Ok(())
+            }
+            _ => Err(format!("unknown Thrift type {ty}")),
+        }
+    }
+}
+
+/// A collection's element type as a field type (1 and 2 both mean boolean).
+fn element_type(t: u8) -> Result<u8, String> {
+    match t {
+        1 | 2 => Ok(BOOL_TRUE),
+        3..=13 => Ok(t),
+        _ => Err(format!("unknown Thrift element type {t}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walk(bytes: &[u8]) -> Result<(), String> {
+        chunk(bytes, 0)
+    }
+
+    #[test]
+    fn a_plain_header_then_its_body() {
+        // type 0 (i32 field 1), uncompressed 3 (field 2), compressed 3 (field 3), stop; 3 bytes.
+        let page = [0x15, 0x00, 0x15, 0x06, 0x15, 0x06, 0x00, 9, 9, 9];
+        walk(&page).unwrap();
+        // The body declared longer than the chunk.
+        let e = walk(&page[..9]).unwrap_err();
+        assert!(e.contains("declares a body of 3 bytes, more than the 2 left"), "{e}");
+        // No compressed size at all.
+        assert!(walk(&[0x15, 0x00, 0x00]).unwrap_err().contains("no compressed page size"));
+    }
+
+    #[test]
+    fn a_boolean_list_longer_than_the_chunk_is_refused_at_once() {
+        // Field 15 (unknown: skipped): a list of 2^31 booleans, then the real fields.
+        let mut page = vec![0xf9, 0xf1, 0x80, 0x80, 0x80, 0x80, 0x08];
+        page.extend([0x05, 0x00, 0x00]);
+        let e = walk(&page).unwrap_err();
+        assert!(e.contains("2147483648 elements") && e.contains("at byte 0"), "{e}");
+        // Four booleans in a chunk that has the bytes: walked like the crate (no byte each).
+        let page = [0xf9, 0x41, 0x05, 0x06, 0x00, 0x00];
+        walk(&page).unwrap();
+        // Nested lists share one budget: 3 lists of 3 booleans need 9 elements, 6 bytes are left.
+        let page = [0xf9, 0x39, 0x31, 0x31, 0x31, 0x00, 0x00];
+        assert!(walk(&page).unwrap_err().contains("elements"));
+    }
+
+    #[test]
+    fn known_fields_are_read_by_their_id_not_their_declared_type() {
+        // Field 3 declared a boolean is still read as the size (the crate reads it so): 2 bytes.
+        walk(&[0x31, 0x04, 0x00, 7, 7]).unwrap();
+        // Field 7 (dictionary page header) whose field 3 (is_sorted) is not a boolean: refused.
+        let e = walk(&[0x35, 0x00, 0x4c, 0x35, 0x00, 0x00, 0x00]).unwrap_err();
+        assert!(e.contains("field 3 should be a boolean"), "{e}");
+        // A binary longer than the chunk.
+        assert!(walk(&[0xf8, 0x7f, 0x00]).unwrap_err().contains("declares 127 bytes"));
+        // Structs nested deeper than the crate goes.
+        let mut deep = vec![0xfc];
+        deep.extend(std::iter::repeat_n(0x1c, 70));
+        assert!(walk(&deep).unwrap_err().contains("64 levels"));
+    }
+}
