@@ -463,6 +463,43 @@ fn parquet_page_headers_that_would_hold_the_decoder_are_errors() {
 }
 
 #[test]
+fn parquet_delta_string_counts_beyond_their_page_are_errors() {
+    // Found by fuzzing (FUZZING.md): a DELTA_BYTE_ARRAY page whose data declares 2^56 lengths; the
+    // parquet crate sized a vector by that count, an allocation that aborts the process.
+    for (name, bytes) in fixture_files("parquet_allocations", 1) {
+        let e = ingest::load("big.parquet", &bytes).map(|_| ()).expect_err("decoded without an error").to_string();
+        assert!(e.contains("big.parquet") && e.contains("string lengths for its"), "{name}: {e}");
+    }
+    // Made here: 40 strings, each delta encoding, data page v1 and v2, uncompressed; then the
+    // count in the first delta header (block 128, 4 miniblocks, 40 values) raised to 127.
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    use parquet::basic::{Compression, Encoding};
+    use parquet::file::properties::{WriterProperties, WriterVersion};
+    use std::sync::Arc;
+    let words: Vec<Option<String>> = (0..40).map(|i| (i % 7 != 3).then(|| format!("checkout-{}", i * 37 % 11))).collect();
+    let batch = RecordBatch::try_from_iter([("s", Arc::new(StringArray::from(words.clone())) as ArrayRef)]).unwrap();
+    for encoding in [Encoding::DELTA_LENGTH_BYTE_ARRAY, Encoding::DELTA_BYTE_ARRAY] {
+        for version in [WriterVersion::PARQUET_1_0, WriterVersion::PARQUET_2_0] {
+            let props = WriterProperties::builder().set_writer_version(version).set_compression(Compression::UNCOMPRESSED).set_dictionary_enabled(false).set_encoding(encoding).build();
+            let mut file = Vec::new();
+            let mut w = parquet::arrow::ArrowWriter::try_new(&mut file, batch.schema(), Some(props)).unwrap();
+            w.write(&batch).unwrap();
+            w.close().unwrap();
+            let what = format!("{encoding:?}, {version:?}");
+            let l = ingest::load("ok.parquet", &file).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let col = l.batches[0].column(0).as_any().downcast_ref::<StringArray>().unwrap().iter().map(|v| v.map(str::to_string)).collect::<Vec<_>>();
+            assert_eq!(col, words, "{what}");
+            // Non-null values: 34 (0x22) of 40.
+            let header = [0x80, 0x01, 0x04, 0x22];
+            let at = file.windows(4).position(|w| w == header).unwrap_or_else(|| panic!("{what}: no delta header"));
+            file[at + 3] = 0x7f;
+            let e = ingest::load("bad.parquet", &file).map(|_| ()).expect_err(&what).to_string();
+            assert!(e.contains("bad.parquet") && e.contains("declares 127 string lengths for its 40 values"), "{what}: {e}");
+        }
+    }
+}
+
+#[test]
 fn decoding_in_a_separate_instance_gives_the_same_batches() {
     use ingest::isolated;
     for name in ["wide_snappy.parquet", "encodings.parquet", "otlp_sdk.json", "views.arrows"] {

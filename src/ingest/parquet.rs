@@ -45,11 +45,11 @@ pub fn quiet_decoder_panics() {
 
 fn read_batches(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
     let data = Bytes::copy_from_slice(bytes);
-    let builder = ParquetRecordBatchReaderBuilder::try_new(data)
+    let builder = ParquetRecordBatchReaderBuilder::try_new(data.clone())
         .map_err(|e| Error::decode(source, codec_hint(format!("Parquet footer/metadata: {e}"))))?;
     check_chunks(builder.metadata(), bytes.len()).map_err(|e| Error::decode(source, format!("Parquet metadata: {e}")))?;
     check_rows(builder.metadata(), bytes.len()).map_err(|e| Error::decode(source, format!("Parquet metadata: {e}")))?;
-    super::parquet_pages::check(builder.metadata(), bytes).map_err(|e| Error::decode(source, format!("Parquet: {e}")))?;
+    super::parquet_pages::check(builder.metadata(), &data).map_err(|e| Error::decode(source, format!("Parquet: {e}")))?;
     let groups = builder.metadata().num_row_groups();
     let reader = builder.with_batch_size(65_536).build().map_err(|e| Error::decode(source, format!("Parquet: {e}")))?;
     let mut out = Vec::new();

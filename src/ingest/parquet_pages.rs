@@ -23,31 +23,120 @@ const UUID: u8 = 13;
 const MAX_DEPTH: u32 = 64;
 
 /// Walks the page headers of every column chunk in `bytes` (the whole file; chunks already known
-/// to lie inside it).
-pub(super) fn check(meta: &parquet::file::metadata::ParquetMetaData, bytes: &[u8]) -> Result<(), String> {
+/// to lie inside it), then checks the lengths that delta-encoded strings declare (see
+/// [`check_delta_strings`]) in the chunks whose pages use those encodings.
+pub(super) fn check(meta: &parquet::file::metadata::ParquetMetaData, bytes: &bytes::Bytes) -> Result<(), String> {
+    // Values a page may declare beyond one per bit of the file, as rows are ([`super::parquet`]).
+    let bound = (bytes.len() as u64).saturating_mul(8).saturating_add(1 << 24);
     for (g, rg) in meta.row_groups().iter().enumerate() {
         for (c, col) in rg.columns().iter().enumerate() {
             let start = col.dictionary_page_offset().unwrap_or(col.data_page_offset()) as usize;
             let end = start + col.compressed_size() as usize;
-            chunk(&bytes[..end], start).map_err(|e| format!("row group {g}, column {c} ({}): {e}", col.column_path()))?;
+            let at = |e: String| format!("row group {g}, column {c} ({}): {e}", col.column_path());
+            if chunk(&bytes[..end], start).map_err(at)? {
+                let descr = meta.file_metadata().schema_descr().column(c);
+                check_delta_strings(bytes, col, &descr, rg.num_rows().max(0) as usize, bound).map_err(at)?;
+            }
         }
     }
     Ok(())
 }
 
 /// The pages of one column chunk, `bytes[start..]`: header, body, header, body, ... to the end.
-fn chunk(bytes: &[u8], start: usize) -> Result<(), String> {
-    let mut at = start;
+/// Returns whether a data page holds delta-encoded strings.
+fn chunk(bytes: &[u8], start: usize) -> Result<bool, String> {
+    let (mut at, mut delta) = (start, false);
     while at < bytes.len() {
         let mut h = Header { bytes, at, budget: bytes.len() - at };
-        let body = h.page().map_err(|e| format!("the page header at byte {at}: {e}"))?;
+        let (body, encoding) = h.page().map_err(|e| format!("the page header at byte {at}: {e}"))?;
         let body = usize::try_from(body).map_err(|_| format!("the page header at byte {at} declares a body of {body} bytes"))?;
         if body > bytes.len() - h.at {
             return Err(format!("the page at byte {at} declares a body of {body} bytes, more than the {} left in its column chunk", bytes.len() - h.at));
         }
+        delta |= encoding.is_some_and(|e| e == DELTA_LENGTH_BYTE_ARRAY || e == DELTA_BYTE_ARRAY);
         at = h.at + body;
     }
+    Ok(delta)
+}
+
+/// Parquet's encodings of strings as delta-encoded lengths.
+const DELTA_LENGTH_BYTE_ARRAY: i64 = 6;
+const DELTA_BYTE_ARRAY: i64 = 7;
+
+/// The parquet crate sizes a vector by the value count a DELTA_LENGTH_BYTE_ARRAY or
+/// DELTA_BYTE_ARRAY page's data declares (`vec![0; n]`) before it reads a value, and a count of
+/// 2^58 in a few bytes is an allocation that aborts the process (found by fuzzing, FUZZING.md).
+/// So, in the chunks whose pages use those encodings, each such page is read as the crate reads
+/// it (decompressed, past its levels) and its counts must not exceed the page's values nor
+/// `bound`. Pages the crate cannot read are left to it: it reports them.
+fn check_delta_strings(bytes: &bytes::Bytes, col: &parquet::file::metadata::ColumnChunkMetaData, descr: &parquet::schema::types::ColumnDescriptor, rows: usize, bound: u64) -> Result<(), String> {
+    use parquet::basic::Encoding;
+    use parquet::column::page::Page;
+    use parquet::data_type::Int32Type;
+    use parquet::encodings::decoding::{Decoder, DeltaBitPackDecoder};
+
+    let Ok(pages) = parquet::file::serialized_reader::SerializedPageReader::new(std::sync::Arc::new(bytes.clone()), col, rows, None) else { return Ok(()) };
+    for (p, page) in pages.enumerate() {
+        let Ok(page) = page else { return Ok(()) };
+        let (buf, values_at, num_values, encoding) = match page {
+            Page::DataPage { buf, num_values, encoding, def_level_encoding, rep_level_encoding, .. } => {
+                let mut at = 0;
+                for (max, enc) in [(descr.max_rep_level(), rep_level_encoding), (descr.max_def_level(), def_level_encoding)] {
+                    if max > 0 {
+                        let Some(n) = v1_levels_len(&buf[at.min(buf.len())..], max, num_values, enc) else { return Ok(()) };
+                        at += n;
+                    }
+                }
+                (buf, at, num_values, encoding)
+            }
+            Page::DataPageV2 { buf, num_values, encoding, def_levels_byte_len, rep_levels_byte_len, .. } => (buf, def_levels_byte_len as usize + rep_levels_byte_len as usize, num_values, encoding),
+            Page::DictionaryPage { .. } => continue,
+        };
+        if !matches!(encoding, Encoding::DELTA_LENGTH_BYTE_ARRAY | Encoding::DELTA_BYTE_ARRAY) || values_at > buf.len() {
+            continue;
+        }
+        let limit = u64::from(num_values).min(bound);
+        let data = buf.slice(values_at..);
+        let mut lengths = DeltaBitPackDecoder::<Int32Type>::new();
+        if lengths.set_data(data.clone(), 0).is_err() {
+            continue;
+        }
+        let declared = |n: usize, what: &str| -> Result<(), String> {
+            if n as u64 > limit {
+                return Err(format!("data page {p} declares {n} {what} for its {num_values} values: the file is corrupted or made to exhaust memory"));
+            }
+            Ok(())
+        };
+        declared(lengths.values_left(), "string lengths")?;
+        if encoding == Encoding::DELTA_BYTE_ARRAY {
+            // The suffix lengths follow the prefix lengths.
+            let mut prefixes = vec![0; lengths.values_left()];
+            if lengths.get(&mut prefixes).is_err() || lengths.get_offset() > data.len() {
+                continue;
+            }
+            let mut suffixes = DeltaBitPackDecoder::<Int32Type>::new();
+            if suffixes.set_data(data.slice(lengths.get_offset()..), 0).is_ok() {
+                declared(suffixes.values_left(), "string suffix lengths")?;
+            }
+        }
+    }
     Ok(())
+}
+
+/// The bytes a data page (v1) gives its repetition or definition levels, as the crate reads them.
+fn v1_levels_len(buf: &[u8], max: i16, num_values: u32, encoding: parquet::basic::Encoding) -> Option<usize> {
+    match encoding {
+        parquet::basic::Encoding::RLE => {
+            let n = i32::from_le_bytes(buf.get(..4)?.try_into().ok()?);
+            Some(4 + usize::try_from(n).ok()?)
+        }
+        #[allow(deprecated)]
+        parquet::basic::Encoding::BIT_PACKED => {
+            let width = (16 - max.leading_zeros()) as usize;
+            Some((num_values as usize * width).div_ceil(8))
+        }
+        _ => None,
+    }
 }
 
 /// A cursor over one page header. `budget` counts the collection elements the header may still
@@ -114,24 +203,25 @@ impl Header<'_> {
         Ok((ty, id))
     }
 
-    /// The page header: returns its compressed page size (the body's bytes).
-    fn page(&mut self) -> Result<i64, String> {
-        let (mut last, mut size) = (0, None);
+    /// The page header: returns its compressed page size (the body's bytes) and, for a data
+    /// page, its values' encoding.
+    fn page(&mut self) -> Result<(i64, Option<i64>), String> {
+        let (mut last, mut size, mut encoding) = (0, None, None);
         loop {
             let (ty, id) = self.field(last)?;
             match (ty, id) {
                 (0, _) => break,
                 (_, 3) => size = Some(self.zigzag()? as i32 as i64),
                 (_, 1 | 2 | 4) => self.skip_varint()?,
-                (_, 5) => self.known_struct(&[1, 2, 3, 4], &[])?,
-                (_, 8) => self.known_struct(&[1, 2, 3, 4, 5, 6], &[7])?,
-                (_, 6) => self.known_struct(&[], &[])?,
-                (_, 7) => self.known_struct(&[1, 2], &[3])?,
+                (_, 5) => encoding = self.known_struct(&[1, 2, 3, 4], &[], 2)?,
+                (_, 8) => encoding = self.known_struct(&[1, 2, 3, 4, 5, 6], &[7], 4)?,
+                (_, 6) => _ = self.known_struct(&[], &[], 0)?,
+                (_, 7) => _ = self.known_struct(&[1, 2], &[3], 0)?,
                 _ => self.skip_value(ty, MAX_DEPTH)?,
             }
             last = id;
         }
-        size.ok_or_else(|| "it has no compressed page size".to_string())
+        Ok((size.ok_or("it has no compressed page size")?, encoding))
     }
 
     fn skip_varint(&mut self) -> Result<(), String> {
@@ -140,15 +230,19 @@ impl Header<'_> {
 
     /// A struct the crate reads field by field: `ints` are read as integers and `bools` take their
     /// value from the field header whatever the declared type; other fields are skipped by type.
-    fn known_struct(&mut self, ints: &[i16], bools: &[i16]) -> Result<(), String> {
-        let mut last = 0;
+    /// Returns the value of field `want` (one of `ints`).
+    fn known_struct(&mut self, ints: &[i16], bools: &[i16], want: i16) -> Result<Option<i64>, String> {
+        let (mut last, mut wanted) = (0, None);
         loop {
             let (ty, id) = self.field(last)?;
             if ty == 0 {
-                return Ok(());
+                return Ok(wanted);
             }
             if ints.contains(&id) {
-                self.skip_varint()?;
+                let v = self.zigzag()? as i32 as i64;
+                if id == want {
+                    wanted = Some(v);
+                }
             } else if bools.contains(&id) {
                 if ty != BOOL_TRUE && ty != BOOL_FALSE {
                     return Err(format!("field {id} should be a boolean"));
@@ -228,7 +322,7 @@ mod tests {
     use super::*;
 
     fn walk(bytes: &[u8]) -> Result<(), String> {
-        chunk(bytes, 0)
+        chunk(bytes, 0).map(|_| ())
     }
 
     #[test]
