@@ -107,8 +107,11 @@ impl DataSet {
             }
         }
         let schema = Arc::new(Schema::new(fields));
-        // Batches are sliced first, so every all-null column can be a slice of one zeroed buffer.
-        let zeros = Buffer::from(MutableBuffer::from_len_zeroed((MAX_BATCH_ROWS + 1) * 16));
+        // Batches are sliced first, so every all-null column can be a slice of one zeroed buffer
+        // (16 bytes a row at most), as long as the longest batch: a small source's append does
+        // not zero a megabyte.
+        let longest = self.batches.iter().map(RecordBatch::num_rows).chain(batches.iter().map(|b| b.num_rows().min(MAX_BATCH_ROWS))).max().unwrap_or(0);
+        let zeros = Buffer::from(MutableBuffer::from_len_zeroed((longest + 1) * 16));
         let conform = |b: &RecordBatch| conform(b, &schema, &zeros);
         let old: Vec<RecordBatch> = if self.schema.fields() == schema.fields() {
             self.batches.clone()
