@@ -38,6 +38,39 @@ pub struct StringCodes {
     pub batches: Vec<Vec<u32>>,
 }
 
+/// A plain string column's [`StringCodes`] in the making, a batch per [`DataSet::encode_step`]:
+/// a query makes them at once, the warm-up (`query::warm`) in idle time.
+pub struct Encoding {
+    col: usize,
+    /// The schema of the data set it began on: a step on any other does nothing.
+    schema: SchemaRef,
+    /// The next batch to encode.
+    next: usize,
+    interner: crate::query::intern::StrInterner,
+    batches: Vec<Vec<u32>>,
+}
+
+impl Encoding {
+    pub fn new(ds: &DataSet, col: usize) -> Encoding {
+        Encoding { col, schema: ds.schema.clone(), next: 0, interner: Default::default(), batches: Vec::with_capacity(ds.batches.len()) }
+    }
+    pub fn column(&self) -> usize {
+        self.col
+    }
+    /// Rows encoded so far.
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(Vec::len).sum()
+    }
+    /// Distinct values among them.
+    pub fn distinct(&self) -> usize {
+        self.interner.len()
+    }
+    /// Bytes of memory it holds so far (codes and interner).
+    pub fn heap_bytes(&self) -> usize {
+        self.interner.heap_bytes() + self.batches.iter().map(|b| b.capacity() * 4).sum::<usize>()
+    }
+}
+
 #[derive(Clone)]
 pub struct DataSet {
     schema: SchemaRef,
@@ -189,31 +222,48 @@ impl DataSet {
     /// a million distinct-ish values the first encoding is the longest step of a query). Stopped
     /// part way, nothing is kept and the next call starts again.
     pub async fn string_codes_paced(&self, col: usize, pace: &mut crate::pace::Pace<'_>) -> Result<Option<&Arc<StringCodes>>> {
-        use crate::query::column::{strings, StrCol};
         let Some(cell) = self.string_codes.get(col) else { return Ok(None) };
         if let Some(done) = cell.get() {
             return Ok(done.as_ref());
         }
         let stage = format!("encoding {}", self.schema.field(col).name());
-        let mut interner = crate::query::intern::StrInterner::new();
-        let mut batches = Vec::with_capacity(self.batches.len());
-        for (i, b) in self.batches.iter().enumerate() {
-            let sc = match strings(b.column(col)) {
-                Some(StrCol::Dict { .. }) | None => {
-                    let _ = cell.set(None);
-                    return Ok(None);
-                }
-                Some(sc) => sc,
-            };
-            let all: Vec<u32> = (0..b.num_rows() as u32).collect();
-            let mut codes = Vec::with_capacity(b.num_rows());
-            interner.intern_rows(&sc, &all, 1, 0, &mut codes);
-            batches.push(codes);
-            pace.tick(crate::pace::Step { stage: &stage, done: i as u64 + 1, total: self.batches.len() as u64 }).await?;
+        let mut e = Encoding::new(self, col);
+        while self.encode_step(&mut e) {
+            pace.tick(crate::pace::Step { stage: &stage, done: e.next as u64, total: self.batches.len() as u64 }).await?;
         }
-        // Another caller may have finished first while this one waited: theirs is kept.
-        let _ = cell.set(Some(Arc::new(StringCodes { interner, batches })));
         Ok(cell.get().and_then(Option::as_ref))
+    }
+
+    /// Encode the next batch of `e`'s column; `true` while batches remain. After the last one
+    /// (or at a batch that shows the column is not a plain string column) the codes are this
+    /// data set's, unless another caller finished first: theirs are kept. An encoding begun on
+    /// another data set ends at once, having done nothing.
+    pub fn encode_step(&self, e: &mut Encoding) -> bool {
+        use crate::query::column::{strings, StrCol};
+        let Some(cell) = self.string_codes.get(e.col).filter(|_| Arc::ptr_eq(&e.schema, &self.schema)) else { return false };
+        if cell.get().is_some() {
+            return false;
+        }
+        let Some(b) = self.batches.get(e.next) else {
+            let _ = cell.set(Some(Arc::new(StringCodes { interner: std::mem::take(&mut e.interner), batches: std::mem::take(&mut e.batches) })));
+            return false;
+        };
+        let sc = match strings(b.column(e.col)) {
+            Some(StrCol::Dict { .. }) | None => {
+                let _ = cell.set(None);
+                return false;
+            }
+            Some(sc) => sc,
+        };
+        let all: Vec<u32> = (0..b.num_rows() as u32).collect();
+        let mut codes = Vec::with_capacity(b.num_rows());
+        e.interner.intern_rows(&sc, &all, 1, 0, &mut codes);
+        e.batches.push(codes);
+        e.next += 1;
+        if e.next < self.batches.len() {
+            return true;
+        }
+        self.encode_step(e)
     }
 
     /// Column `col`'s string codes if some query has already built them (never builds them).

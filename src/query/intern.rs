@@ -62,6 +62,12 @@ impl StrInterner {
         self.ends.is_empty()
     }
 
+    /// Bytes of memory it holds (strings, their ends and hashes, the table).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.arena.capacity() + self.ends.capacity() * size_of::<usize>() + self.hashes.capacity() * 8 + self.table.capacity() * (size_of::<Slot>() + 1)
+    }
+
     #[inline]
     fn bytes<'a>(arena: &'a [u8], ends: &[usize], code: u32) -> &'a [u8] {
         let c = code as usize;
@@ -139,7 +145,7 @@ impl StrInterner {
             StrCol::Dict { keys, values, nulls } => {
                 let map: Vec<u32> = (0..values.len()).map(|k| values.get(k).map_or(null, |s| base + self.intern(s))).collect();
                 for &i in sel {
-                    let valid = nulls.as_ref().map_or(true, |n| n.is_valid(i as usize));
+                    let valid = nulls.as_ref().is_none_or(|n| n.is_valid(i as usize));
                     out.push(if valid { map[keys.at(i as usize)] } else { null });
                 }
             }
