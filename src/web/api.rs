@@ -144,8 +144,7 @@ impl Engine {
     pub fn warm_up(&self) -> f64 {
         let t = super::dom::now();
         let data = self.data.borrow();
-        let budget = crate::query::warm::ENCODE_BUDGET.min(super::fetch::wasm_room());
-        if let Some(mut w) = crate::query::warm::WarmUp::new(&data, budget) {
+        if let Some(mut w) = crate::query::warm::WarmUp::new(&data, super::fetch::encode_budget()) {
             w.run_all(&data);
         }
         super::dom::now() - t

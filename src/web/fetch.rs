@@ -238,3 +238,9 @@ impl crate::backend::Client for Post {
         Ok(crate::backend::Response { status: resp.status(), exception_code: resp.headers().get("X-ClickHouse-Exception-Code").ok().flatten(), summary, body })
     }
 }
+
+/// What the idle-time encoding of string columns may take: its default budget, or what wasm
+/// memory has left if that is less (the page's warm-up and `Engine.warmUp` both use it).
+pub fn encode_budget() -> usize {
+    crate::query::warm::ENCODE_BUDGET.min(wasm_room())
+}

@@ -15,8 +15,7 @@ const ENCODE_GAP_MS: u32 = 8;
 
 impl App {
     pub(super) fn start_warm_up(&mut self) {
-        let budget = crate::query::warm::ENCODE_BUDGET.min(crate::web::fetch::wasm_room());
-        self.work.warming = crate::query::warm::WarmUp::new(&self.model.data, budget);
+        self.work.warming = crate::query::warm::WarmUp::new(&self.model.data, crate::web::fetch::encode_budget());
         self.next_warm_step(START_MS);
     }
 
