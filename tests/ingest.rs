@@ -558,3 +558,46 @@ fn parquet_rows_beyond_what_its_bytes_can_hold_are_refused() {
     let ok = ingest::load("wide_snappy.parquet", &fixture("wide_snappy.parquet")).unwrap();
     assert!(ok.batches.iter().map(|b| b.num_rows()).sum::<usize>() > 0);
 }
+
+#[test]
+fn parquet_schemas_declaring_more_children_than_they_have_or_nesting_too_deep_are_errors() {
+    // Found by fuzzing (FUZZING.md): a footer whose group declares 2^31 children; the parquet
+    // crate reserved room for them before reading any (6 GB), which aborts the process.
+    for (name, bytes) in fixture_files("parquet_schema", 1) {
+        let e = ingest::load("big.parquet", &bytes).map(|_| ()).expect_err("decoded without an error").to_string();
+        assert!(e.contains("big.parquet") && e.contains("children, more than the"), "{name}: {e}");
+    }
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StructArray};
+    use arrow_schema::{DataType, Field};
+    use std::sync::Arc;
+    let write = |batch: &RecordBatch| {
+        let mut file = Vec::new();
+        let mut w = parquet::arrow::ArrowWriter::try_new(&mut file, batch.schema(), None).unwrap();
+        w.write(batch).unwrap();
+        w.close().unwrap();
+        file
+    };
+    // Made here: one column; its root declares 1 child (zigzag 0x02 after the name), raised to 63.
+    let batch = RecordBatch::try_from_iter([("n", Arc::new(Int64Array::from(vec![1, 2, 3])) as ArrayRef)]).unwrap();
+    let mut file = write(&batch);
+    assert_eq!(ingest::load("ok.parquet", &file).unwrap().batches[0].num_rows(), 3);
+    let root = b"arrow_schema\x15\x02";
+    let at = file.windows(root.len()).rposition(|w| w == root).expect("the root schema element") + root.len() - 1;
+    file[at] = 0x7e;
+    let e = ingest::load("root.parquet", &file).map(|_| ()).expect_err("decoded without an error").to_string();
+    assert!(e.contains("root.parquet") && e.contains("schema element 0 declares 63 children, more than the 1 elements"), "{e}");
+    // Structs nested 40 levels load; 70 levels are refused before the crate recurses into them.
+    let nested = |depth: usize| {
+        let mut col: ArrayRef = Arc::new(Int64Array::from(vec![7, 8]));
+        for level in 0..depth {
+            let field = Arc::new(Field::new(format!("l{level}"), col.data_type().clone(), true));
+            col = Arc::new(StructArray::from(vec![(field, col)]));
+        }
+        assert!(matches!(col.data_type(), DataType::Struct(_)));
+        write(&RecordBatch::try_from_iter([("deep", col)]).unwrap())
+    };
+    let ok = ingest::load("deep.parquet", &nested(40)).unwrap_or_else(|e| panic!("40 levels: {e}"));
+    assert_eq!(ok.batches[0].num_rows(), 2);
+    let e = ingest::load("deeper.parquet", &nested(70)).map(|_| ()).expect_err("70 levels decoded").to_string();
+    assert!(e.contains("deeper.parquet") && e.contains("more than 64 levels deep"), "{e}");
+}

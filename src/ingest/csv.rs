@@ -3,7 +3,8 @@
 //! only integers → Int64; numbers → Float64; true/false → Boolean; ISO-8601 date-times →
 //! Timestamp(ns, UTC) (no offset means UTC); anything else → Utf8.
 //!
-//! Parsing is the `csv` crate's; types are decided here. (arrow-csv's inference needs the regex
+//! Parsing is csv_core's (the `csv` crate's state machine, without its io::Read wrapper, so a
+//! piece is parsed from the bytes already in memory); types are decided here. (arrow-csv's inference needs the regex
 //! crate, which would add about a fifth to the browser's download.)
 
 use std::sync::Arc;
@@ -60,7 +61,7 @@ fn parse_bool(v: &str) -> Option<bool> {
 }
 
 /// Header names: empty ones become `column_N`, repeats get `_2`, `_3`….
-fn names(header: &csv::StringRecord) -> Vec<String> {
+fn names(header: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, h) in header.iter().enumerate() {
         let base = if h.trim().is_empty() { format!("column_{}", i + 1) } else { h.to_string() };
@@ -119,6 +120,23 @@ fn unclosed_quote(raw: &[u8]) -> Option<usize> {
     open
 }
 
+/// One record as csv_core wrote it: field `i` is `fields[ends[i - 1]..ends[i]]`.
+struct Record<'a> {
+    fields: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl Record<'_> {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn field(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.fields[start..self.ends[i]]
+    }
+}
+
 /// CSV arriving in pieces: records are parsed as soon as they are complete (the last record of
 /// what has come so far waits: more bytes could still extend it), as text; column types are
 /// decided at the end from every row, as for a whole file.
@@ -138,6 +156,9 @@ pub struct Stream {
     columns: Vec<StringBuilder>,
     fits: Vec<Fits>,
     values: Vec<usize>,
+    /// csv_core's output for one record: the fields' bytes, and where each ends.
+    fields: Vec<u8>,
+    ends: Vec<usize>,
     /// Columns of full batches ([`BATCH_ROWS`] rows), as text.
     done: Vec<Vec<StringArray>>,
     rows: usize,
@@ -174,39 +195,66 @@ impl Stream {
             self.bom_checked = true;
         }
         let bytes = std::mem::take(&mut self.pending);
-        // The csv crate drops a byte-order mark at the start of what it reads: past the file's
-        // start, a blank line first keeps one that is data.
-        let lead: &[u8] = if self.at == 0 { b"" } else { b"\n" };
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(std::io::Read::chain(lead, &bytes[..]));
-        let mut record = csv::ByteRecord::new();
-        let (mut used, mut newlines) = (0usize, 0usize);
+        // One csv_core reader per thread, reset for each piece: building its state machine
+        // costs more than parsing a small piece. (Its Clone does not copy the whole machine.)
+        thread_local! {
+            static CORE: std::cell::RefCell<Option<csv_core::Reader>> = const { std::cell::RefCell::new(None) };
+        }
+        let mut reader = CORE.with(|c| c.borrow_mut().take()).unwrap_or_else(csv_core::Reader::new);
+        reader.reset();
+        // csv_core drops a byte-order mark at the start of what it reads first: the file's own
+        // was dropped above, so a blank line first keeps one that is data.
+        reader.read_record(b"\n", &mut [0], &mut [0]);
+        let (mut fields, mut ends) = (std::mem::take(&mut self.fields), std::mem::take(&mut self.ends));
+        let (mut used, mut newlines, mut read) = (0usize, 0usize, 0usize);
         let result = loop {
-            // The line where the next record starts (past blank lines), in the whole text.
-            let blank = bytes[used..].iter().take_while(|c| matches!(c, b'\r' | b'\n')).filter(|c| **c == b'\n').count();
-            let line = self.lines + newlines + blank + 1;
-            match reader.read_byte_record(&mut record) {
-                Ok(false) => break Ok(()),
-                Ok(true) => {}
-                Err(e) => break Err(Error::decode(&self.source, format!("CSV line {line}, record {}: {e}", self.rows + 1))),
-            }
-            let next = reader.position().byte() as usize - lead.len();
-            if next >= bytes.len() && !end {
+            // One record: csv_core reads until a record ends (an empty input at the `end` is
+            // the end of the text: the last record without a newline ends there).
+            let (mut out, mut nends) = (0usize, 0usize);
+            let complete = loop {
+                if out == fields.len() {
+                    fields.resize((2 * fields.len()).max(256), 0);
+                }
+                if nends == ends.len() {
+                    ends.resize((2 * ends.len()).max(16), 0);
+                }
+                let (r, nin, nout, nend) = reader.read_record(&bytes[read..], &mut fields[out..], &mut ends[nends..]);
+                read += nin;
+                out += nout;
+                nends += nend;
+                match r {
+                    csv_core::ReadRecordResult::InputEmpty if !end => break false,
+                    csv_core::ReadRecordResult::Record => break true,
+                    csv_core::ReadRecordResult::End => break false,
+                    _ => {}
+                }
+            };
+            let next = read;
+            // A record that runs to the end of what has come so far waits: more bytes could
+            // still extend it.
+            if !complete || (next >= bytes.len() && !end) {
                 break Ok(());
             }
             // The last record runs to the end: a quote opened in it and never closed took every
-            // line after it into one field (the csv crate accepts that at the end).
+            // line after it into one field (csv_core accepts that at the end).
             if next >= bytes.len() {
                 if let Some(at) = unclosed_quote(&bytes[used..next]) {
                     let opened = self.lines + newlines + bytes[used..used + at].iter().filter(|c| **c == b'\n').count() + 1;
                     break Err(Error::decode(&self.source, format!("CSV line {opened}: a quoted field opens here and is never closed (every line after it would be part of it)")));
                 }
             }
+            // The line where the record starts (past blank lines), in the whole text.
+            let blank = bytes[used..].iter().take_while(|c| matches!(c, b'\r' | b'\n')).filter(|c| **c == b'\n').count();
+            let line = self.lines + newlines + blank + 1;
+            let record = Record { fields: &fields[..out], ends: &ends[..nends] };
             if let Err(e) = self.record(&bytes[used..next], used, newlines, &record, line) {
                 break Err(e);
             }
             newlines += bytes[used..next].iter().filter(|c| **c == b'\n').count();
             used = next;
         };
+        (self.fields, self.ends) = (fields, ends);
+        CORE.with(|c| *c.borrow_mut() = Some(reader));
         self.lines += newlines;
         self.at += used;
         self.pending = bytes;
@@ -216,16 +264,16 @@ impl Stream {
 
     /// One complete record: `raw` its bytes, starting `offset` bytes (and `newlines` newlines)
     /// into `pending`.
-    fn record(&mut self, raw: &[u8], offset: usize, newlines: usize, record: &csv::ByteRecord, line: usize) -> Result<()> {
+    fn record(&mut self, raw: &[u8], offset: usize, newlines: usize, record: &Record, line: usize) -> Result<()> {
         if let Err(e) = std::str::from_utf8(raw) {
             let nl = raw[..e.valid_up_to()].iter().filter(|c| **c == b'\n').count();
             let line = self.lines + newlines + nl + 1;
             return Err(Error::decode(&self.source, format!("CSV is not valid UTF-8 at byte {} (line {line})", self.at + offset + e.valid_up_to())));
         }
         // Every field is valid UTF-8: the record's bytes are, and fields split at ASCII bytes.
-        let field = |i: usize| std::str::from_utf8(&record[i]).unwrap_or_default();
+        let field = |i: usize| std::str::from_utf8(record.field(i)).unwrap_or_default();
         if self.names.is_empty() {
-            let header = csv::StringRecord::from((0..record.len()).map(field).collect::<Vec<_>>());
+            let header = (0..record.len()).map(field).collect::<Vec<_>>();
             if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
                 return Err(Error::decode(&self.source, "CSV has no header row"));
             }

@@ -5,7 +5,8 @@
 //! column chunk for minutes (found by fuzzing, FUZZING.md). This walk reads every page header of a
 //! column chunk the way the crate will (the same fields by id, the same skips), and refuses one
 //! whose collections declare more elements than the chunk has bytes left: in a well-formed header
-//! every element takes at least a byte, so no real file is refused.
+//! every element takes at least a byte, so no real file is refused. The footer's schema is walked
+//! too ([`check_schema`]): group sizes the crate would reserve memory for before reading them.
 
 /// Thrift compact protocol types (field types; list element type 1 is a boolean too).
 const BOOL_TRUE: u8 = 1;
@@ -40,6 +41,99 @@ pub(super) fn check(meta: &parquet::file::metadata::ParquetMetaData, bytes: &byt
         }
     }
     Ok(())
+}
+
+/// Nesting the schema may have: the crate builds its schema tree recursively, a level of the
+/// stack per level of groups (as deep as the crate's own skip depth).
+const MAX_SCHEMA_DEPTH: usize = 64;
+
+/// The footer's schema, walked before the crate reads the footer: the crate reserves room for
+/// each group's declared number of children before reading them (fuzzing found 2^31 children
+/// declared in a 1 kB file: an allocation of 6 GB, which aborts the process or kills the page),
+/// and builds the tree recursively (a chain of nested groups deep enough overflows the stack).
+/// So every group must declare no more children than the schema has elements left for them and
+/// its ancestors, and groups nest at most [`MAX_SCHEMA_DEPTH`] levels. A footer this walk cannot
+/// read is left to the crate, which reports it.
+pub(super) fn check_schema(file: &[u8]) -> Result<(), String> {
+    let Some(meta) = footer(file) else { return Ok(()) };
+    let Ok(Some(children)) = schema_children(meta) else { return Ok(()) };
+    let n = children.len();
+    // Elements still owed to the open groups, and each open group's count.
+    let (mut owed, mut open) = (0u64, Vec::<u64>::new());
+    for (i, &c) in children.iter().enumerate() {
+        if let Some(left) = open.last_mut() {
+            *left -= 1;
+            owed -= 1;
+        }
+        if c > 0 {
+            owed += c as u64;
+            if owed > (n - i - 1) as u64 {
+                return Err(format!(
+                    "schema element {i} declares {c} children, more than the {} elements after it can give (the footer is corrupted)",
+                    n - i - 1
+                ));
+            }
+            open.push(c as u64);
+            if open.len() > MAX_SCHEMA_DEPTH {
+                return Err(format!("the schema nests groups more than {MAX_SCHEMA_DEPTH} levels deep"));
+            }
+        }
+        while open.last() == Some(&0) {
+            open.pop();
+        }
+    }
+    Ok(())
+}
+
+/// The footer's Thrift bytes: `... metadata, its length (4 bytes), "PAR1"`.
+fn footer(file: &[u8]) -> Option<&[u8]> {
+    let tail = file.len().checked_sub(8)?;
+    if &file[tail + 4..] != b"PAR1" {
+        return None;
+    }
+    let len = u32::from_le_bytes(file[tail..tail + 4].try_into().ok()?) as usize;
+    file.get(tail.checked_sub(len)?..tail)
+}
+
+/// Each schema element's `num_children` (field 5; 0 when absent), read as the crate reads the
+/// FileMetaData (fields by id: 1 the version, 2 the schema) and each SchemaElement (1-3 and 5-9
+/// integers, 4 the name, others skipped by type). `None` when the footer has no schema.
+fn schema_children(meta: &[u8]) -> Result<Option<Vec<i64>>, String> {
+    let mut h = Header { bytes: meta, at: 0, budget: meta.len() };
+    let mut last = 0;
+    loop {
+        let (ty, id) = h.field(last)?;
+        match (ty, id) {
+            (0, _) => return Ok(None),
+            (_, 1) => h.skip_varint()?,
+            (_, 2) => break,
+            _ => h.skip_value(ty, MAX_DEPTH)?,
+        }
+        last = id;
+    }
+    let b = h.byte()?;
+    let n = if b >> 4 == 15 { h.varint()? } else { u64::from(b >> 4) };
+    h.elements(n)?;
+    let mut children = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let (mut last, mut c) = (0, 0);
+        loop {
+            let (ty, id) = h.field(last)?;
+            match (ty, id) {
+                (0, _) => break,
+                (_, 5) => c = h.zigzag()? as i32 as i64,
+                (_, 1..=3 | 6..=9) => h.skip_varint()?,
+                (_, 4) => {
+                    let len = h.varint()?;
+                    h.skip(len)?;
+                }
+                _ => h.skip_value(ty, MAX_DEPTH)?,
+            }
+            last = id;
+        }
+        children.push(c);
+    }
+    Ok(Some(children))
 }
 
 /// The pages of one column chunk, `bytes[start..]`: header, body, header, body, ... to the end.
