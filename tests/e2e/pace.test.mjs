@@ -63,6 +63,18 @@ test('a long query runs in steps with progress, gives the unpaced answer, and a 
   const steppedRows = await table(page);
   assert.equal(steppedRows.length, 50);
 
+  // The warm-up leaves columns of mostly distinct values (span ids) plain: a query over one
+  // encodes it in steps, then scans; the page still gets its turns.
+  await page.evaluate(() => { window.stages = []; window.turns = 0; });
+  await runBuilder(page, { VISUALIZE: 'COUNT', 'GROUP BY': 'trace.span_id', LIMIT: '20' }, (s) => s.breakdowns?.[0] === 'trace.span_id' && s.limit === 20);
+  const spanStages = await page.evaluate(() => window.stages);
+  const encoding = spanStages.findIndex((s) => /^Running: encoding trace\.span_id \(\d+%\)…$/.test(s));
+  const scanning = spanStages.findIndex((s) => /^Running: scanning events \(\d+%\)…$/.test(s));
+  assert.ok(encoding >= 0 && scanning > encoding, `encoding trace.span_id, then scanning: ${JSON.stringify(spanStages.slice(0, 12))}…`);
+  assert.ok(await page.evaluate(() => window.turns) > 5, 'the page had its turns while trace.span_id was encoded');
+  assert.equal((await table(page)).length, 20);
+  await runBuilder(page, { VISUALIZE: 'COUNT', 'GROUP BY': 'user.id', LIMIT: '50' }, (s) => s.breakdowns?.[0] === 'user.id' && s.limit === 50);
+
   // The same query in a page with the default slice (at this size: one go) gives the same table.
   const plain = await open('');
   await runBuilder(plain, { VISUALIZE: 'COUNT', 'GROUP BY': 'user.id', LIMIT: '50' }, (s) => s.breakdowns?.[0] === 'user.id' && s.limit === 50);
