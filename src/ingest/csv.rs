@@ -200,6 +200,8 @@ impl Stream {
         thread_local! {
             static CORE: std::cell::RefCell<Option<csv_core::Reader>> = const { std::cell::RefCell::new(None) };
         }
+        // Not `unwrap_or_default`: csv_core's Default leaves the state machine unbuilt; `new` builds it.
+        #[allow(clippy::unwrap_or_default)]
         let mut reader = CORE.with(|c| c.borrow_mut().take()).unwrap_or_else(csv_core::Reader::new);
         reader.reset();
         // csv_core drops a byte-order mark at the start of what it reads first: the file's own
