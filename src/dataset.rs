@@ -29,53 +29,16 @@ pub enum SampleRate {
     Column(String),
 }
 
-/// A plain string column encoded to dense codes (0 for null, else the interner's code + 1), made
-/// on first use by a query and shared by every later query until the data changes: GROUP BY and
-/// COUNT_DISTINCT on it then work on integers.
-pub struct StringCodes {
-    pub interner: crate::query::intern::StrInterner,
-    /// Per batch, per row.
-    pub batches: Vec<Vec<u32>>,
-}
-
-/// A plain string column's [`StringCodes`] in the making, a batch per [`DataSet::encode_step`]:
-/// a query makes them at once, the warm-up (`query::warm`) in idle time.
-pub struct Encoding {
-    col: usize,
-    /// The schema of the data set it began on: a step on any other does nothing.
-    schema: SchemaRef,
-    /// The next batch to encode.
-    next: usize,
-    interner: crate::query::intern::StrInterner,
-    batches: Vec<Vec<u32>>,
-}
-
-impl Encoding {
-    pub fn new(ds: &DataSet, col: usize) -> Encoding {
-        Encoding { col, schema: ds.schema.clone(), next: 0, interner: Default::default(), batches: Vec::with_capacity(ds.batches.len()) }
-    }
-    pub fn column(&self) -> usize {
-        self.col
-    }
-    /// Rows encoded so far.
-    pub fn rows(&self) -> usize {
-        self.batches.iter().map(Vec::len).sum()
-    }
-    /// Distinct values among them.
-    pub fn distinct(&self) -> usize {
-        self.interner.len()
-    }
-    /// Bytes of memory it holds so far (codes and interner).
-    pub fn heap_bytes(&self) -> usize {
-        self.interner.heap_bytes() + self.batches.iter().map(|b| b.capacity() * 4).sum::<usize>()
-    }
-}
+mod codes;
+pub use codes::{Encoded, StringCodes};
 
 #[derive(Clone)]
 pub struct DataSet {
     schema: SchemaRef,
-    /// Per column: its [`StringCodes`] once some query asked (`None` inside: not a plain string column).
-    string_codes: Vec<std::sync::OnceLock<Option<Arc<StringCodes>>>>,
+    /// Per column: its [`StringCodes`] once some query asked (`None` inside: not a plain string
+    /// column), and their encoding in progress; shared with the data sets holding the same
+    /// column (clones, and those with derived columns added).
+    string_codes: Vec<Arc<codes::Codes>>,
     batches: Vec<RecordBatch>,
     rows: usize,
     time_column: Option<String>,
@@ -153,7 +116,7 @@ impl DataSet {
         };
         let new: Vec<RecordBatch> = batches.into_iter().flat_map(slices).map(|b| conform(&b)).collect::<Result<Vec<_>>>()?;
         let mut next = DataSet {
-            string_codes: (0..schema.fields().len()).map(|_| std::sync::OnceLock::new()).collect(),
+            string_codes: (0..schema.fields().len()).map(|_| Arc::default()).collect(),
             weights: std::sync::OnceLock::new(),
             schema: schema.clone(),
             rows: self.rows + new.iter().map(|b| b.num_rows()).sum::<usize>(),
@@ -185,7 +148,7 @@ impl DataSet {
             .map(|(b, extra)| RecordBatch::try_new(schema.clone(), b.columns().iter().cloned().chain(extra).collect()).map_err(Error::from))
             .collect::<Result<Vec<_>>>()?;
         let mut string_codes = self.string_codes.clone();
-        string_codes.resize_with(schema.fields().len(), std::sync::OnceLock::new);
+        string_codes.resize_with(schema.fields().len(), Arc::default);
         Ok(DataSet {
             schema,
             string_codes,
@@ -219,51 +182,49 @@ impl DataSet {
     }
 
     /// [`DataSet::string_codes`], built a batch at a time with `pace` ticking between batches (at
-    /// a million distinct-ish values the first encoding is the longest step of a query). Stopped
-    /// part way, nothing is kept and the next call starts again.
+    /// a million distinct-ish values the first encoding is the longest step of a query). It goes
+    /// on from where the warm-up or a stopped query left the column's encoding; stopped part way,
+    /// it leaves its own there for the next to go on.
     pub async fn string_codes_paced(&self, col: usize, pace: &mut crate::pace::Pace<'_>) -> Result<Option<&Arc<StringCodes>>> {
         let Some(cell) = self.string_codes.get(col) else { return Ok(None) };
         if let Some(done) = cell.get() {
             return Ok(done.as_ref());
         }
         let stage = format!("encoding {}", self.schema.field(col).name());
-        let mut e = Encoding::new(self, col);
-        while self.encode_step(&mut e) {
-            pace.tick(crate::pace::Step { stage: &stage, done: e.next as u64, total: self.batches.len() as u64 }).await?;
+        // Another query stepping it right now (a board panel beside the query): this one makes
+        // its own; the first to finish is kept.
+        let Some(mut e) = codes::Encoder::take(cell, col, true) else { return Ok(None) };
+        let total = self.batches.len() as u64;
+        while let Encoded::More { batches, .. } = e.step(&self.batches) {
+            pace.tick(crate::pace::Step { stage: &stage, done: batches as u64, total }).await?;
         }
+        drop(e);
         Ok(cell.get().and_then(Option::as_ref))
     }
 
-    /// Encode the next batch of `e`'s column; `true` while batches remain. After the last one
-    /// (or at a batch that shows the column is not a plain string column) the codes are this
-    /// data set's, unless another caller finished first: theirs are kept. An encoding begun on
-    /// another data set ends at once, having done nothing.
-    pub fn encode_step(&self, e: &mut Encoding) -> bool {
-        use crate::query::column::{strings, StrCol};
-        let Some(cell) = self.string_codes.get(e.col).filter(|_| Arc::ptr_eq(&e.schema, &self.schema)) else { return false };
+    /// Encode batches of column `col` (going on from where a query or an earlier call left it)
+    /// until `rows` more rows are encoded or the column is done: the warm-up's step. `None` while
+    /// a query is encoding it (it will finish it).
+    pub fn encode_some(&self, col: usize, rows: usize) -> Option<Encoded> {
+        let cell = self.string_codes.get(col)?;
         if cell.get().is_some() {
-            return false;
+            return Some(Encoded::Done);
         }
-        let Some(b) = self.batches.get(e.next) else {
-            let _ = cell.set(Some(Arc::new(StringCodes { interner: std::mem::take(&mut e.interner), batches: std::mem::take(&mut e.batches) })));
-            return false;
-        };
-        let sc = match strings(b.column(e.col)) {
-            Some(StrCol::Dict { .. }) | None => {
-                let _ = cell.set(None);
-                return false;
+        let mut e = codes::Encoder::take(cell, col, false)?;
+        let start = e.rows();
+        loop {
+            match e.step(&self.batches) {
+                Encoded::More { rows: now, .. } if now - start < rows => {}
+                other => return Some(other),
             }
-            Some(sc) => sc,
-        };
-        let all: Vec<u32> = (0..b.num_rows() as u32).collect();
-        let mut codes = Vec::with_capacity(b.num_rows());
-        e.interner.intern_rows(&sc, &all, 1, 0, &mut codes);
-        e.batches.push(codes);
-        e.next += 1;
-        if e.next < self.batches.len() {
-            return true;
         }
-        self.encode_step(e)
+    }
+
+    /// Give up column `col`'s encoding in progress (its memory freed), unless a query is at it.
+    pub fn drop_encoding(&self, col: usize) {
+        if let Some(e) = self.string_codes.get(col).and_then(|cell| codes::Encoder::take(cell, col, false)) {
+            e.abandon();
+        }
     }
 
     /// Column `col`'s string codes if some query has already built them (never builds them).

@@ -114,6 +114,67 @@ fn a_stopped_run_leaves_the_data_set_as_it_was() {
     assert_eq!(run_with(&ds, s, &RunOptions::default()).unwrap(), whole);
 }
 
+/// A column's encoding is made once however it is interrupted: a query goes on from where the
+/// idle-time warm-up left it, the warm-up from where a stopped query left it, the warm-up leaves
+/// a column alone while a paced query is at it, and the codes are those made in one go.
+#[test]
+fn a_query_goes_on_with_the_encoding_where_the_warm_up_left_it() {
+    use apiary::dataset::Encoded;
+    let s = &specs()[2].0;
+    let whole = run_with(&data(), s, &RunOptions::default()).unwrap();
+    let fresh = data();
+    let col = fresh.column_index("user.id").unwrap();
+    let want = fresh.string_codes(col).unwrap();
+    let encoding = |stages: &[String]| stages.iter().filter(|x| *x == "encoding user.id").count();
+
+    // On its own, the query encodes the 20 batches with a step between each two.
+    let mut pace = Stepping { stages: vec![], stop_at: None };
+    stepped!(pace, |p| run_paced(&data(), s, &RunOptions::default(), &mut p)).unwrap();
+    assert_eq!(encoding(&pace.stages), 19);
+
+    // The warm-up's step encoded 5 batches: the query does the other 15.
+    let ds = data();
+    assert!(matches!(ds.encode_some(col, 5_000), Some(Encoded::More { batches: 5, rows: 5_000, .. })));
+    let mut pace = Stepping { stages: vec![], stop_at: None };
+    let r = stepped!(pace, |p| run_paced(&ds, s, &RunOptions::default(), &mut p)).unwrap();
+    assert_eq!(r, whole);
+    assert_eq!(encoding(&pace.stages), 14);
+    let got = ds.cached_string_codes(col).unwrap();
+    assert_eq!(got.batches, want.batches);
+    assert_eq!(got.interner.len(), want.interner.len());
+    assert_eq!(ds.encode_some(col, 1_000), Some(Encoded::Done));
+
+    // A query stopped after 4 batches leaves them: the warm-up's next step makes it 5, and once
+    // given up (mostly distinct, or no memory for it) the next one starts again.
+    let ds = data();
+    let mut pace = Stepping { stages: vec![], stop_at: Some(4) };
+    let out = stepped!(pace, |p| run_paced(&ds, s, &RunOptions::default(), &mut p));
+    assert!(matches!(out, Err(Error::Stopped)), "{out:?}");
+    assert!(matches!(ds.encode_some(col, 1), Some(Encoded::More { batches: 5, .. })));
+    ds.drop_encoding(col);
+    assert!(matches!(ds.encode_some(col, 1), Some(Encoded::More { batches: 1, .. })));
+
+    // While a paced query is at it (suspended between two of its steps), the warm-up leaves the
+    // column to it; a clone of the data set shares the progress.
+    let ds = data();
+    let mut st = Stepping { stages: vec![], stop_at: None };
+    let mut check = |x: Step<'_>| st.check(x);
+    let mut p = Pace::new(&mut check);
+    let opts = RunOptions::default();
+    let mut run = std::pin::pin!(run_paced(&ds, s, &opts, &mut p));
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    assert!(run.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(ds.encode_some(col, 1_000), None, "a query is encoding user.id");
+    assert_eq!(ds.clone().encode_some(col, 1_000), None);
+    let r = loop {
+        if let Poll::Ready(r) = run.as_mut().poll(&mut cx) {
+            break r.unwrap();
+        }
+    };
+    assert_eq!(r, whole);
+    assert_eq!(ds.clone().encode_some(col, 1_000), Some(Encoded::Done));
+}
+
 #[test]
 fn long_batches_are_sliced_on_append() {
     let batches = apiary::demo::generate(150_000, 3, 150_000);

@@ -14,7 +14,7 @@ use serde_json::{json, Value as Json};
 
 use super::column::Kind;
 use super::spec::{auto_granularity, QuerySpec};
-use crate::dataset::{DataSet, Encoding};
+use crate::dataset::{DataSet, Encoded};
 
 /// Rows in the sample: one batch, enough for every per-row loop to use up a browser's budget
 /// for optimizing it, small enough that a step takes a few milliseconds in the baseline tier.
@@ -42,7 +42,9 @@ pub struct WarmUp {
     next: usize,
     /// Plain string columns of the loaded data set still to encode, the next one last.
     to_encode: Vec<usize>,
-    encoding: Option<Encoding>,
+    /// The column being encoded (its encoding in progress is the data set's: a query that
+    /// needs the column meanwhile goes on with it, and this goes on with what the query did).
+    encoding: Option<usize>,
     /// Bytes the idle-time encoding may still take.
     budget: usize,
     /// The schema of the data set it was made for.
@@ -123,29 +125,31 @@ impl WarmUp {
         if !std::sync::Arc::ptr_eq(&self.schema, ds.schema()) {
             return false;
         }
-        let e = loop {
-            if let Some(e) = self.encoding.as_mut() {
-                break e;
+        let col = loop {
+            if let Some(col) = self.encoding {
+                break col;
             }
             let Some(col) = self.to_encode.pop() else { return false };
             if ds.cached_string_codes(col).is_none() {
-                self.encoding = Some(Encoding::new(ds, col));
+                self.encoding = Some(col);
             }
         };
-        let mut more = true;
-        let start = e.rows();
-        while more && e.rows() - start < ENCODE_STEP_ROWS {
-            more = ds.encode_step(e);
-        }
-        let rows = e.rows().max(1);
-        // What the whole column will hold, at the rate so far.
-        let expected = e.heap_bytes() as u128 * ds.num_rows().max(rows) as u128 / rows as u128;
-        if !more {
-            self.budget = self.budget.saturating_sub(e.heap_bytes());
-            self.encoding = None;
-        } else if e.distinct() * 2 > rows || expected > self.budget as u128 {
-            // Mostly distinct values (ids nobody groups by), or more than the memory left.
-            self.encoding = None;
+        match ds.encode_some(col, ENCODE_STEP_ROWS) {
+            Some(Encoded::More { rows, distinct, heap_bytes, .. }) => {
+                // What the whole column will hold, at the rate so far.
+                let expected = heap_bytes as u128 * ds.num_rows().max(rows) as u128 / rows.max(1) as u128;
+                if distinct * 2 > rows || expected > self.budget as u128 {
+                    // Mostly distinct values (ids nobody groups by), or more than the memory left.
+                    ds.drop_encoding(col);
+                    self.encoding = None;
+                }
+            }
+            Some(Encoded::Done) => {
+                self.budget = self.budget.saturating_sub(ds.cached_string_codes(col).map_or(0, |c| c.heap_bytes()));
+                self.encoding = None;
+            }
+            // A query is encoding it now: the next column.
+            None => self.encoding = None,
         }
         true
     }
