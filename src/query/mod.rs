@@ -20,6 +20,7 @@ pub mod selection;
 pub mod spec;
 pub mod time_bucket;
 pub mod warm;
+pub mod warm_code;
 
 pub use execute::{run, run_paced, run_with, RunOptions};
 pub use result::QueryResult;

@@ -154,6 +154,18 @@ impl WarmUp {
         true
     }
 
+    /// What each query step answers over the sample: its rows, or its error.
+    #[cfg(test)]
+    pub(super) fn answers(&self) -> Vec<Result<usize, String>> {
+        self.steps
+            .iter()
+            .map(|s| match s {
+                Work::Query(spec) => super::run(&self.sample, spec).map(|r| r.results.len()).map_err(|e| e.to_string()),
+                Work::BubbleUp(spec, sel) => crate::bubbleup::run(&self.sample, spec, sel).map(|b| b.columns.len()).map_err(|e| e.to_string()),
+            })
+            .collect()
+    }
+
     /// Every step at once (hosts calling the JavaScript API in their own idle time; tests).
     pub fn run_all(&mut self, ds: &DataSet) -> usize {
         let mut n = 0;

@@ -30,6 +30,16 @@ pub async fn decode(name: String, bytes: Vec<u8>) -> Result<Vec<u8>, JsError> {
     }
 }
 
+/// The code warm-up the module starts by itself when it is instantiated: a Worker runs another
+/// instance of the same compiled module over made-up events while the host loads its data, so
+/// that the browser has optimized the query kernels by the first query (new wasm code runs in a
+/// baseline tier at first). Resolves to `{queries, ms}` once done (`{crashed}` if it failed,
+/// `null` where no worker can start); a host need not wait for it.
+#[wasm_bindgen(js_name = codeWarmUp)]
+pub fn code_warm_up() -> js_sys::Promise {
+    super::code_warm::start()
+}
+
 #[wasm_bindgen]
 pub struct Engine {
     data: Rc<RefCell<DataSet>>,

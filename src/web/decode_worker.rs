@@ -40,19 +40,21 @@ self.onmessage = async (e) => {
 "#;
 
 thread_local! {
-    static SCRIPT_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// A blob URL per worker script (this one's, the code warm-up's), made once.
+    static SCRIPT_URLS: RefCell<Vec<(&'static str, String)>> = const { RefCell::new(Vec::new()) };
 }
 
-fn script_url() -> Result<String, JsValue> {
-    if let Some(u) = SCRIPT_URL.with(|u| u.borrow().clone()) {
+/// A `blob:` URL holding `script`, for `new Worker` (made once per script).
+pub fn script_url(script: &'static str) -> Result<String, JsValue> {
+    if let Some(u) = SCRIPT_URLS.with(|u| u.borrow().iter().find(|(s, _)| std::ptr::eq(*s, script)).map(|(_, u)| u.clone())) {
         return Ok(u);
     }
-    let parts = Array::of1(&JsValue::from_str(SCRIPT));
+    let parts = Array::of1(&JsValue::from_str(script));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("text/javascript");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    SCRIPT_URL.with(|u| *u.borrow_mut() = Some(url.clone()));
+    SCRIPT_URLS.with(|u| u.borrow_mut().push((script, url.clone())));
     Ok(url)
 }
 
@@ -144,7 +146,7 @@ pub async fn decode(name: &str, bytes: &[u8], signal: Option<&web_sys::AbortSign
         wasm_bindgen::module()
     };
     let request = Uint8Array::from(isolated::request(name, bytes).as_slice());
-    let worker = script_url().and_then(|url| web_sys::Worker::new(&url));
+    let worker = script_url(SCRIPT).and_then(|url| web_sys::Worker::new(&url));
     let Ok(worker) = worker else { return if in_decoder { in_page(name, &module, &request).await } else { Outcome::Unavailable } };
     let message = Object::new();
     let _ = Reflect::set(&message, &"module".into(), &module);

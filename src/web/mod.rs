@@ -24,6 +24,7 @@ pub mod traces;
 // Below every part: plumbing they share (no views).
 pub mod api;
 pub mod chart;
+pub mod code_warm;
 pub mod decode_worker;
 pub mod dispatch;
 pub mod dom;
@@ -33,11 +34,13 @@ pub mod saved;
 
 use wasm_bindgen::prelude::*;
 
-/// Runs when the module is instantiated: install the panic hook, then mount the app into every
-/// element marked `data-apiary` (the standalone page has one; host pages may add their own).
+/// Runs when the module is instantiated: install the panic hook, start the code warm-up in a
+/// worker, then mount the app into every element marked `data-apiary` (the standalone page has
+/// one; host pages may add their own).
 #[wasm_bindgen(start)]
 pub fn start() -> Result<(), JsValue> {
     console_error_panic_hook::set_once();
+    let _ = code_warm::start();
     app::define_element();
     app::mount_all()
 }

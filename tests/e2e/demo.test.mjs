@@ -146,6 +146,27 @@ test('after a load the page warms the query kernels up; Engine.warmUp leaves eve
   await page.close();
 });
 
+test('when the module starts, a worker runs the query kernels over made-up events (the code warm-up), in another instance of the same compiled module', async () => {
+  const page = await newPage(env.context);
+  // The worker is created when the module starts: count workers made from blob: scripts.
+  await page.addInitScript(() => {
+    const W = window.Worker;
+    window.blobWorkers = 0;
+    window.Worker = class extends W { constructor(url, o) { super(url, o); if (String(url).startsWith('blob:')) window.blobWorkers += 1; } };
+  });
+  await page.goto(env.base);
+  await page.waitForSelector('.apiary[data-state=ready]', { timeout: 90_000 });
+  const out = await page.evaluate(async () => ({ warm: await window.wasmBindings.codeWarmUp(), again: await window.wasmBindings.codeWarmUp(), workers: window.blobWorkers }));
+  assert.equal(out.workers, 1, 'one worker, once per page');
+  assert.equal(out.warm.crashed, undefined, `the warm-up failed: ${out.warm.crashed}`);
+  // The warm-up's plan twice (16 steps), its encoding steps, and 6 more queries, each answered.
+  assert.ok(out.warm.queries >= 22, `queries: ${out.warm.queries}`);
+  assert.ok(out.warm.ms > 0);
+  assert.deepEqual(out.again, out.warm, 'started once: the same outcome');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('dark mode: the page and the chart follow the colour scheme', async () => {
   const page = await newPage(env.context);
   await page.emulateMedia({ colorScheme: 'dark' });
