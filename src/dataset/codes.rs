@@ -22,8 +22,13 @@ pub struct StringCodes {
 impl StringCodes {
     /// Bytes of memory it holds (codes and interner).
     pub fn heap_bytes(&self) -> usize {
-        self.interner.heap_bytes() + self.batches.iter().map(|b| b.capacity() * 4).sum::<usize>()
+        heap_bytes(&self.interner, &self.batches)
     }
+}
+
+/// Bytes of memory an interner and its per-batch codes hold.
+fn heap_bytes(interner: &StrInterner, batches: &[Vec<u32>]) -> usize {
+    interner.heap_bytes() + batches.iter().map(|b| b.capacity() * 4).sum::<usize>()
 }
 
 /// A column's codes in the making: the batches encoded so far.
@@ -134,7 +139,7 @@ impl<'a> Encoder<'a> {
             batches: self.e.batches.len(),
             rows: self.e.rows(),
             distinct: self.e.interner.len(),
-            heap_bytes: self.e.interner.heap_bytes() + self.e.batches.iter().map(|b| b.capacity() * 4).sum::<usize>(),
+            heap_bytes: heap_bytes(&self.e.interner, &self.e.batches),
         }
     }
 
