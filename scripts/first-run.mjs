@@ -14,7 +14,7 @@ if (!fs.existsSync(`${DIR}/data/demo-${rows}.arrow`)) {
   console.error(`no ${DIR}/data/demo-${rows}.arrow: run \`ROWS=${rows} LOAD_ROWS= RUNS=1 scripts/bench\` first`);
   process.exit(2);
 }
-for (const f of ['first.html', 'first.mjs']) fs.copyFileSync(`www/bench/${f}`, `${DIR}/${f}`);
+for (const f of ['first.html', 'first.mjs', 'queries.mjs']) fs.copyFileSync(`www/bench/${f}`, `${DIR}/${f}`);
 const server = await serve(DIR);
 const base = `http://127.0.0.1:${server.address().port}/`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
