@@ -162,6 +162,55 @@ fn a_quoted_field_never_closed_is_an_error_at_the_line_it_opens() {
     assert_eq!(ok.batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3);
 }
 
+/// A CSV's header names as the loader gives them (one data row, so there is a batch).
+fn csv_names(header: &[&str]) -> Vec<String> {
+    let mut text = header.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(",");
+    text.push('\n');
+    text.push_str(&vec!["1"; header.len()].join(","));
+    text.push('\n');
+    let batches = ingest::csv::read("names.csv", text.as_bytes()).unwrap();
+    batches[0].schema().fields().iter().map(|f| f.name().clone()).collect()
+}
+
+#[test]
+fn repeated_header_names_get_the_first_free_suffix_even_thousands_of_times() {
+    // The rule, written the plain way: a name not taken yet stays; else `_2`, `_3`… the first
+    // suffix no name before it has; an empty name is `column_N` (N its position from 1).
+    let rule = |header: &[&str]| {
+        let mut out: Vec<String> = Vec::new();
+        for (i, h) in header.iter().enumerate() {
+            let base = if h.trim().is_empty() { format!("column_{}", i + 1) } else { h.to_string() };
+            let (mut name, mut k) = (base.clone(), 2);
+            while out.contains(&name) {
+                name = format!("{base}_{k}");
+                k += 1;
+            }
+            out.push(name);
+        }
+        out
+    };
+    // Random headers over names that collide with each other's suffixes.
+    let words = ["a", "a_2", "a_3", "a_2_2", "b", "", " ", "column_3", "column_3_2", "a_1"];
+    let mut seed = 0x5eed_u64;
+    for _ in 0..300 {
+        let n = 1 + (xorshift(&mut seed) % 40) as usize;
+        // (A first name that is not blank: a line of one empty field is no header.)
+        let header: Vec<&str> = std::iter::once("ts").chain((0..n).map(|_| words[(xorshift(&mut seed) % words.len() as u64) as usize])).collect();
+        assert_eq!(csv_names(&header), rule(&header), "header {header:?}");
+    }
+    // 30,000 repeats of one name after a name that takes one of their suffixes: `a`, then `a_2`
+    // to `a_30001` without `a_5`. (Searching the names before each repeat once per suffix tried
+    // made this cubic: hours; fuzzing found 1,680 repeats taking seconds.)
+    let mut header = vec!["a_5"];
+    header.extend(std::iter::repeat_n("a", 30_000));
+    let names = csv_names(&header);
+    assert_eq!(names.len(), 30_001);
+    assert_eq!(&names[..6], ["a_5", "a", "a_2", "a_3", "a_4", "a_6"]);
+    assert_eq!(names[30_000], "a_30001");
+    let distinct: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), names.len(), "every name is distinct");
+}
+
 #[test]
 fn ndjson_flattens_nested_objects_and_marks_mixed_types() {
     let text = r#"{"timestamp": 1793534400000, "http": {"status_code": 200, "method": "GET"}, "v": 1}
@@ -460,6 +509,44 @@ fn parquet_page_headers_that_would_hold_the_decoder_are_errors() {
     for name in ["wide_none.parquet", "wide_zstd.parquet", "wide_gzip.parquet", "encodings.parquet", "encodings_zstd.parquet", "nested.parquet", "wide_snappy.parquet", "wide_lz4.parquet", "wide_brotli.parquet"] {
         ingest::load(name, &fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
+}
+
+#[test]
+fn parquet_footers_declaring_more_than_they_hold_are_errors() {
+    // Found by fuzzing (FUZZING.md, session 21): a 35-byte file whose footer has an unknown field
+    // holding a map of 805 million boolean pairs, which the parquet crate skips pair by pair
+    // without reading a byte (seconds; a footer of many such maps: minutes). Now refused before
+    // the crate reads the footer.
+    for (name, bytes) in fixture_files("parquet_footer_hangs", 1) {
+        let e = ingest::load("hang.parquet", &bytes).map(|_| ()).expect_err("decoded without an error").to_string();
+        assert!(e.contains("hang.parquet") && e.contains("left in the footer"), "{name}: {e}");
+    }
+    // Made by hand in a file pyarrow wrote: a field the crate does not know (id 100) added to the
+    // end of its FileMetaData, holding a map; first of 2^31 - 1 boolean pairs (8 bytes), then of
+    // two integer pairs (read and ignored, as an unknown field should be).
+    let bytes = fixture("wide_none.parquet");
+    let rows = |bytes: &[u8]| ingest::load("x.parquet", bytes).map(|l| l.batches.iter().map(|b| b.num_rows()).sum::<usize>());
+    let with_field = |field: &[u8]| {
+        let n = bytes.len();
+        let len = u32::from_le_bytes(bytes[n - 8..n - 4].try_into().unwrap()) as usize;
+        let start = n - 8 - len;
+        let mut meta = bytes[start..n - 8].to_vec();
+        assert_eq!(meta.pop(), Some(0), "a FileMetaData ends with its stop byte");
+        meta.extend_from_slice(field);
+        meta.push(0);
+        let mut out = bytes[..start].to_vec();
+        out.extend_from_slice(&meta);
+        out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+        out.extend_from_slice(b"PAR1");
+        out
+    };
+    // Field header: type 11 (map) with its id in the long form (zigzag 100 = 200); then the size and
+    // the key and value types (1: boolean; 5: i32).
+    let huge = with_field(&[0x0b, 0xc8, 0x01, 0xff, 0xff, 0xff, 0xff, 0x07, 0x11]);
+    let e = ingest::load("crafted.parquet", &huge).map(|_| ()).expect_err("decoded without an error").to_string();
+    assert!(e.contains("crafted.parquet") && e.contains("footer") && e.contains("4294967294 elements"), "{e}");
+    let small = with_field(&[0x0b, 0xc8, 0x01, 0x02, 0x55, 0x02, 0x04, 0x06, 0x08]);
+    assert_eq!(rows(&small).unwrap(), rows(&bytes).unwrap(), "an unknown field of a few values is skipped");
 }
 
 #[test]

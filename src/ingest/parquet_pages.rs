@@ -6,7 +6,8 @@
 //! column chunk the way the crate will (the same fields by id, the same skips), and refuses one
 //! whose collections declare more elements than the chunk has bytes left: in a well-formed header
 //! every element takes at least a byte, so no real file is refused. The footer's schema is walked
-//! too ([`check_schema`]): group sizes the crate would reserve memory for before reading them.
+//! too ([`check_schema`]): group sizes the crate would reserve memory for before reading them, and
+//! collections (in fields the crate skips) declaring more elements than the footer has bytes.
 
 /// Thrift compact protocol types (field types; list element type 1 is a boolean too).
 const BOOL_TRUE: u8 = 1;
@@ -52,11 +53,12 @@ const MAX_SCHEMA_DEPTH: usize = 64;
 /// declared in a 1 kB file: an allocation of 6 GB, which aborts the process or kills the page),
 /// and builds the tree recursively (a chain of nested groups deep enough overflows the stack).
 /// So every group must declare no more children than the schema has elements left for them and
-/// its ancestors, and groups nest at most [`MAX_SCHEMA_DEPTH`] levels. A footer this walk cannot
-/// read is left to the crate, which reports it.
+/// its ancestors, and groups nest at most [`MAX_SCHEMA_DEPTH`] levels. The walk covers the whole
+/// footer ([`walk_footer`]); a footer it cannot read is refused with what it found (the crate
+/// could hang on it).
 pub(super) fn check_schema(file: &[u8]) -> Result<(), String> {
     let Some(meta) = footer(file) else { return Ok(()) };
-    let Ok(Some(children)) = schema_children(meta) else { return Ok(()) };
+    let Some(children) = walk_footer(meta)? else { return Ok(()) };
     let n = children.len();
     // Elements still owed to the open groups, and each open group's count.
     let (mut owed, mut open) = (0u64, Vec::<u64>::new());
@@ -95,22 +97,32 @@ fn footer(file: &[u8]) -> Option<&[u8]> {
     file.get(tail.checked_sub(len)?..tail)
 }
 
-/// Each schema element's `num_children` (field 5; 0 when absent), read as the crate reads the
-/// FileMetaData (fields by id: 1 the version, 2 the schema) and each SchemaElement (1-3 and 5-9
-/// integers, 4 the name, others skipped by type). `None` when the footer has no schema.
-fn schema_children(meta: &[u8]) -> Result<Option<Vec<i64>>, String> {
-    let mut h = Header { bytes: meta, at: 0, budget: meta.len() };
-    let mut last = 0;
+/// Walks the whole FileMetaData as the crate reads it (fields by id: 1 the version, 2 the schema,
+/// whose SchemaElements have 1-3 and 5-9 integers and 4 the name; every other field, here and
+/// nested, skipped by its declared type as the crate skips it) and returns each schema element's
+/// `num_children` (field 5; 0 when absent), `None` when the footer has no schema. A collection
+/// may declare at most one element per byte left in the footer: the crate skips a boolean
+/// element, or a map entry of two, without reading a byte, so fuzzing found a 35-byte file whose
+/// footer declared a map of 805 million boolean pairs in an unknown field, which held the decoder
+/// for seconds, and as many such maps as a footer has room for would hold it for minutes.
+fn walk_footer(meta: &[u8]) -> Result<Option<Vec<i64>>, String> {
+    let mut h = Header { bytes: meta, at: 0, budget: meta.len(), within: "the footer" };
+    let (mut last, mut schema) = (0, None);
     loop {
         let (ty, id) = h.field(last)?;
         match (ty, id) {
-            (0, _) => return Ok(None),
+            (0, _) => return Ok(schema),
             (_, 1) => h.skip_varint()?,
-            (_, 2) => break,
+            (_, 2) => schema = Some(schema_elements(&mut h)?),
             _ => h.skip_value(ty, MAX_DEPTH)?,
         }
         last = id;
     }
+}
+
+/// The schema's list of SchemaElements (read as a list whatever the field's declared type, as the
+/// crate reads it): each one's `num_children`.
+fn schema_elements(h: &mut Header) -> Result<Vec<i64>, String> {
     let b = h.byte()?;
     let n = if b >> 4 == 15 { h.varint()? } else { u64::from(b >> 4) };
     h.elements(n)?;
@@ -133,7 +145,7 @@ fn schema_children(meta: &[u8]) -> Result<Option<Vec<i64>>, String> {
         }
         children.push(c);
     }
-    Ok(Some(children))
+    Ok(children)
 }
 
 /// The pages of one column chunk, `bytes[start..]`: header, body, header, body, ... to the end.
@@ -141,7 +153,7 @@ fn schema_children(meta: &[u8]) -> Result<Option<Vec<i64>>, String> {
 fn chunk(bytes: &[u8], start: usize) -> Result<bool, String> {
     let (mut at, mut delta) = (start, false);
     while at < bytes.len() {
-        let mut h = Header { bytes, at, budget: bytes.len() - at };
+        let mut h = Header { bytes, at, budget: bytes.len() - at, within: "its column chunk" };
         let (body, encoding) = h.page().map_err(|e| format!("the page header at byte {at}: {e}"))?;
         let body = usize::try_from(body).map_err(|_| format!("the page header at byte {at} declares a body of {body} bytes"))?;
         if body > bytes.len() - h.at {
@@ -233,24 +245,25 @@ fn v1_levels_len(buf: &[u8], max: i16, num_values: u32, encoding: parquet::basic
     }
 }
 
-/// A cursor over one page header. `budget` counts the collection elements the header may still
-/// declare: at most one per byte left in the column chunk.
+/// A cursor over one page header (or the footer). `budget` counts the collection elements it may
+/// still declare: at most one per byte left in the column chunk (`within`, for messages).
 struct Header<'a> {
     bytes: &'a [u8],
     at: usize,
     budget: usize,
+    within: &'static str,
 }
 
 impl Header<'_> {
     fn byte(&mut self) -> Result<u8, String> {
-        let b = *self.bytes.get(self.at).ok_or("it runs past the end of its column chunk")?;
+        let b = *self.bytes.get(self.at).ok_or_else(|| format!("it runs past the end of {}", self.within))?;
         self.at += 1;
         Ok(b)
     }
 
     fn skip(&mut self, n: u64) -> Result<(), String> {
         if n > (self.bytes.len() - self.at) as u64 {
-            return Err(format!("it declares {n} bytes where its column chunk has {} left", self.bytes.len() - self.at));
+            return Err(format!("it declares {n} bytes where {} has {} left", self.within, self.bytes.len() - self.at));
         }
         self.at += n as usize;
         Ok(())
@@ -276,7 +289,7 @@ impl Header<'_> {
     /// Takes `n` collection elements from the budget.
     fn elements(&mut self, n: u64) -> Result<(), String> {
         if n > self.budget as u64 {
-            return Err(format!("a collection declares {n} elements, more than the {} bytes left in its column chunk can hold", self.budget));
+            return Err(format!("a collection declares {n} elements, more than the {} bytes left in {} can hold", self.budget, self.within));
         }
         self.budget -= n as usize;
         Ok(())
