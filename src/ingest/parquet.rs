@@ -44,7 +44,7 @@ pub fn quiet_decoder_panics() {
 }
 
 fn read_batches(source: &str, bytes: &[u8]) -> Result<Vec<RecordBatch>> {
-    super::parquet_pages::check_schema(bytes).map_err(|e| Error::decode(source, format!("Parquet footer/metadata: {e}")))?;
+    super::parquet_pages::check_footer(bytes).map_err(|e| Error::decode(source, format!("Parquet footer/metadata: {e}")))?;
     let data = Bytes::copy_from_slice(bytes);
     let builder = ParquetRecordBatchReaderBuilder::try_new(data.clone())
         .map_err(|e| Error::decode(source, codec_hint(format!("Parquet footer/metadata: {e}"))))?;

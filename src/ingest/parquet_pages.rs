@@ -5,9 +5,9 @@
 //! column chunk for minutes (found by fuzzing, FUZZING.md). This walk reads every page header of a
 //! column chunk the way the crate will (the same fields by id, the same skips), and refuses one
 //! whose collections declare more elements than the chunk has bytes left: in a well-formed header
-//! every element takes at least a byte, so no real file is refused. The footer's schema is walked
-//! too ([`check_schema`]): group sizes the crate would reserve memory for before reading them, and
-//! collections (in fields the crate skips) declaring more elements than the footer has bytes.
+//! every element takes at least a byte, so no real file is refused. The footer is walked too
+//! ([`check_footer`]): the schema's group sizes, which the crate reserves memory for before reading
+//! them, and collections (in fields the crate skips) declaring more elements than it has bytes.
 
 /// Thrift compact protocol types (field types; list element type 1 is a boolean too).
 const BOOL_TRUE: u8 = 1;
@@ -48,7 +48,7 @@ pub(super) fn check(meta: &parquet::file::metadata::ParquetMetaData, bytes: &byt
 /// stack per level of groups (as deep as the crate's own skip depth).
 const MAX_SCHEMA_DEPTH: usize = 64;
 
-/// The footer's schema, walked before the crate reads the footer: the crate reserves room for
+/// The footer, walked before the crate reads it. Its schema: the crate reserves room for
 /// each group's declared number of children before reading them (fuzzing found 2^31 children
 /// declared in a 1 kB file: an allocation of 6 GB, which aborts the process or kills the page),
 /// and builds the tree recursively (a chain of nested groups deep enough overflows the stack).
@@ -56,7 +56,7 @@ const MAX_SCHEMA_DEPTH: usize = 64;
 /// its ancestors, and groups nest at most [`MAX_SCHEMA_DEPTH`] levels. The walk covers the whole
 /// footer ([`walk_footer`]); a footer it cannot read is refused with what it found (the crate
 /// could hang on it).
-pub(super) fn check_schema(file: &[u8]) -> Result<(), String> {
+pub(super) fn check_footer(file: &[u8]) -> Result<(), String> {
     let Some(meta) = footer(file) else { return Ok(()) };
     let Some(children) = walk_footer(meta)? else { return Ok(()) };
     let n = children.len();
@@ -246,7 +246,7 @@ fn v1_levels_len(buf: &[u8], max: i16, num_values: u32, encoding: parquet::basic
 }
 
 /// A cursor over one page header (or the footer). `budget` counts the collection elements it may
-/// still declare: at most one per byte left in the column chunk (`within`, for messages).
+/// still declare: at most one per byte left in what it walks (`within`, named in messages).
 struct Header<'a> {
     bytes: &'a [u8],
     at: usize,
