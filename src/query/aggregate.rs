@@ -407,55 +407,83 @@ impl Values {
         }
     }
 
-    /// Order a slot's values for reading percentiles: with `only` (the one quantile this column
-    /// serves) a selection puts the two order statistics it needs in place in O(n), weighted or
-    /// not; otherwise the values (with their weights) are sorted.
-    pub fn prepare_slot(&mut self, s: usize, only: Option<f64>) {
+    /// Order a slot's values for reading percentiles: with `quantiles` (every quantile this
+    /// column serves, when nothing else reads it) selections put the order statistics they need
+    /// in place in O(n) each (unweighted; weighted, for one quantile); otherwise the values (with
+    /// their weights) are sorted.
+    pub fn prepare_slot(&mut self, s: usize, quantiles: Option<&[f64]>) {
         // Unpaced work is never stopped.
-        let _ = crate::pace::finish(self.prepare_slot_paced(s, only, &mut crate::pace::Pace::unpaced()));
+        let _ = crate::pace::finish(self.prepare_slot_paced(s, quantiles, &mut crate::pace::Pace::unpaced()));
     }
 
     /// [`Values::prepare_slot`], a selection's partition rounds over a large slot (millions of
     /// values in one group) being steps of `pace`.
-    pub async fn prepare_slot_paced(&mut self, s: usize, only: Option<f64>, pace: &mut crate::pace::Pace<'_>) -> crate::Result<()> {
+    pub async fn prepare_slot_paced(&mut self, s: usize, quantiles: Option<&[f64]>, pace: &mut crate::pace::Pace<'_>) -> crate::Result<()> {
         let big = self.vals.get(s).is_some_and(|v| v.len() > 2);
-        if let (Some(p), false, true) = (only, self.weighted, big) {
-            let Some(v) = self.vals.get_mut(s) else { return Ok(()) };
-            let lo = ((v.len() - 1) as f64 * p).floor() as usize;
-            select::nth(v, lo, pace).await?;
-            if lo + 1 < v.len() {
-                let (min_at, _) = v[lo + 1..].iter().enumerate().fold((0, f64::INFINITY), |(bi, bv), (i, x)| {
-                    if x.total_cmp(&bv).is_lt() { (i, *x) } else { (bi, bv) }
-                });
-                v.swap(lo + 1, lo + 1 + min_at);
-            }
-            return Ok(());
+        match quantiles {
+            Some(ps) if big && !self.weighted => self.select(s, ps, pace).await,
+            // Weighted, each quantile's search is a few passes over (value, weight) pairs: for more
+            // than one, sorting the pairs once costs less (natively, the demo's weighted P50, P95,
+            // P99 by service took 9 → 11 ms with three searches each).
+            Some([p]) if big => self.select_weighted(s, &[*p], pace).await,
+            _ => self.sort_slot_paced(s, pace).await,
         }
-        if let (Some(p), true, true) = (only, self.weighted, big) {
-            return self.select_weighted(s, p, pace).await;
-        }
-        self.sort_slot_paced(s, pace).await
     }
 
-    /// Weighted, one quantile: arrange the slot so [`Values::percentile`]'s running-weight scan
-    /// finds the two values it reads without sorting: everything below the lower one, the lower
-    /// one's copies, everything between, the upper one's copies, the rest (each part unordered).
-    /// The scan cannot stop inside an unordered part: its running weight there stays at or below
-    /// the position it looks for.
-    async fn select_weighted(&mut self, s: usize, p: f64, pace: &mut crate::pace::Pace<'_>) -> crate::Result<()> {
+    /// Unweighted: put in place the two order statistics [`Values::percentile`] reads for each of
+    /// `ps` (x[⌊h⌋] and x[⌊h⌋+1]), in ascending order, each selected among the values after the
+    /// one before it (no smaller value follows a placed one): P50, P95 and P99 of n values cost
+    /// about 2n steps of partitioning where a sort costs n·log n.
+    async fn select(&mut self, s: usize, ps: &[f64], pace: &mut crate::pace::Pace<'_>) -> crate::Result<()> {
+        let Some(v) = self.vals.get_mut(s) else { return Ok(()) };
+        let n = v.len();
+        let mut ks: Vec<usize> = ps.iter().flat_map(|p| {
+            let lo = ((n - 1) as f64 * p).floor() as usize;
+            [lo, (lo + 1).min(n - 1)]
+        }).collect();
+        ks.sort_unstable();
+        ks.dedup();
+        let mut start = 0;
+        for k in ks {
+            if k == start {
+                // The least of the rest (in the total order: NaN above infinity): one scan.
+                let rest = &v[start..];
+                let min_at = (1..rest.len()).fold(0, |m, i| if rest[i].total_cmp(&rest[m]).is_lt() { i } else { m });
+                v.swap(start, start + min_at);
+            } else {
+                select::nth(&mut v[start..], k - start, pace).await?;
+            }
+            start = k + 1;
+        }
+        Ok(())
+    }
+
+    /// Weighted: arrange the slot so [`Values::percentile`]'s running-weight scan finds the two
+    /// values it reads for each of `ps` without sorting: everything below the least of them, its
+    /// copies, everything between it and the next, the next one's copies, and so on, the rest last
+    /// (each part unordered). The scan cannot stop inside an unordered part: its running weight
+    /// there stays at or below the position it looks for.
+    async fn select_weighted(&mut self, s: usize, ps: &[f64], pace: &mut crate::pace::Pace<'_>) -> crate::Result<()> {
         let (v, w) = (&mut self.vals[s], &mut self.weights[s]);
         let total: f64 = w.iter().sum();
         if total <= 0.0 {
             return Ok(());
         }
-        let h = (total - 1.0).max(0.0) * p;
-        let k = h.floor();
         let mut pairs: Vec<(f64, f64)> = v.iter().copied().zip(w.iter().copied()).collect();
-        let lo = select::weighted_at(&mut pairs, k, pace).await?;
-        let hi = select::weighted_at(&mut pairs, (k + 1.0).min(total - 1.0).max(k), pace).await?;
-        // [< lo][= lo][> lo], then inside the last part [< hi][= hi][> hi].
-        let after_lo = select::partition3(&mut pairs, lo, |p| p.0).1;
-        select::partition3(&mut pairs[after_lo..], hi, |p| p.0);
+        let mut found = Vec::with_capacity(2 * ps.len());
+        for p in ps {
+            let h = (total - 1.0).max(0.0) * p;
+            let k = h.floor();
+            found.push(select::weighted_at(&mut pairs, k, pace).await?);
+            found.push(select::weighted_at(&mut pairs, (k + 1.0).min(total - 1.0).max(k), pace).await?);
+        }
+        found.sort_unstable_by(f64::total_cmp);
+        found.dedup_by(|a, b| a.total_cmp(b).is_eq());
+        // [< x1][= x1][> x1], then inside the last part [< x2][= x2][> x2], and so on.
+        let mut after = 0;
+        for x in found {
+            after += select::partition3(&mut pairs[after..], x, |p| p.0).1;
+        }
         for (i, (x, wx)) in pairs.into_iter().enumerate() {
             v[i] = x;
             w[i] = wx;
@@ -646,6 +674,66 @@ impl Timed {
 mod tests {
     use super::*;
 
+    /// Percentiles read after the selections for a set of quantiles (a query's P50, P95, P99 of
+    /// one column) equal those read after a full sort, weighted and not: many sizes, duplicates,
+    /// infinities and NaN, quantiles at the ends, repeated, adjacent and out of order.
+    #[test]
+    fn selections_for_several_quantiles_equal_sorting() {
+        let mut next = crate::xorshift(0x9E37_79B9_7F4A_7C15);
+        let sets: [&[f64]; 6] = [&[0.5, 0.95, 0.99], &[0.99, 0.5, 0.95, 0.5], &[0.0, 1.0], &[0.001, 0.01, 0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95, 0.99, 0.999], &[0.5], &[0.999, 0.9991]];
+        let bits = |o: Output| match o {
+            Output::Float(x) => Some(x.to_bits()),
+            _ => None,
+        };
+        // Also a few values in every order: the value after a placed one must be the least of
+        // the rest in the total order, where NaN is above infinity.
+        let few = [1.0, 2.0, f64::NAN, f64::INFINITY, f64::NAN];
+        let mut cases: Vec<Vec<f64>> = (0..few.len()).map(|r| few.iter().cycle().skip(r).take(few.len()).copied().collect()).collect();
+        cases.extend((0..few.len()).map(|r| few.iter().rev().cycle().skip(r).take(few.len()).copied().collect()));
+        let mut inputs: Vec<(usize, Option<Vec<f64>>)> = [3usize, 4, 7, 64, 100, 1000, 70_000, 140_000].into_iter().map(|n| (n, None)).collect();
+        inputs.extend(cases.drain(..).map(|c| (c.len(), Some(c))));
+        for (n, case) in inputs {
+            for weighted in [false, true] {
+                for ps in sets.iter().copied().chain([&[0.3][..], &[0.6][..]]) {
+                    let vals: Vec<f64> = case.clone().unwrap_or_else(|| (0..n)
+                        .map(|_| match next() % 50 {
+                            0 => f64::NAN,
+                            1 => f64::INFINITY,
+                            2 => f64::NEG_INFINITY,
+                            r if r < 25 => (next() % 7) as f64,
+                            _ => (next() % 100_000) as f64 / 8.0,
+                        })
+                        .collect());
+                    let weights: Vec<f64> = (0..n).map(|_| [1.0, 1.0, 2.0, 10.0, 100.0][(next() % 5) as usize]).collect();
+                    let make = || Values { column: 0, vals: vec![vals.clone()], weights: vec![weights.clone()], weighted, min: 0.0, max: 0.0 };
+                    let (mut sorted, mut selected) = (make(), make());
+                    sorted.sort_slot(0);
+                    selected.prepare_slot(0, Some(ps));
+                    for &p in ps {
+                        let (got, want) = (selected.percentile(0, p), sorted.percentile(0, p));
+                        assert!(bits(got.clone()).is_some(), "n {n}, p {p}");
+                        assert_eq!(bits(got), bits(want), "n {n}, weighted {weighted}, quantiles {ps:?}, p {p}");
+                    }
+                    // The slot still holds the same values (and pairs).
+                    let key = |v: &Values| {
+                        let mut a: Vec<(u64, u64)> = v.vals[0].iter().zip(&v.weights[0]).map(|(x, w)| (x.to_bits(), w.to_bits())).collect();
+                        a.sort();
+                        a
+                    };
+                    if weighted {
+                        assert_eq!(key(&selected), key(&make()));
+                    } else {
+                        let mut a: Vec<u64> = selected.vals[0].iter().map(|x| x.to_bits()).collect();
+                        let mut b: Vec<u64> = vals.iter().map(|x| x.to_bits()).collect();
+                        a.sort();
+                        b.sort();
+                        assert_eq!(a, b);
+                    }
+                }
+            }
+        }
+    }
+
     /// Weighted percentiles read after a selection equal those read after a full sort: many
     /// sizes, duplicate values, integer and fractional-free weights, every kind of quantile.
     #[test]
@@ -658,7 +746,7 @@ mod tests {
                 let make = || Values { column: 0, vals: vec![vals.clone()], weights: vec![weights.clone()], weighted: true, min: 0.0, max: 0.0 };
                 let (mut sorted, mut selected) = (make(), make());
                 sorted.sort_slot(0);
-                selected.prepare_slot(0, Some(p));
+                selected.prepare_slot(0, Some(&[p]));
                 assert_eq!(selected.percentile(0, p), sorted.percentile(0, p), "n {n}, p {p}");
                 // The slot still holds the same pairs.
                 let mut a: Vec<(u64, u64)> = selected.vals[0].iter().zip(&selected.weights[0]).map(|(v, w)| (v.to_bits(), w.to_bits())).collect();

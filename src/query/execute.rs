@@ -388,14 +388,14 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
     let heat: Vec<Layout> = plan.accs.values.iter().map(|v| Layout::new(v.min, v.max, opts.heatmap_scale)).collect();
     let n_groups = grouper.len();
     let has_percentiles = plan.readers.iter().any(|r| matches!(r, Reader::Percentile(..)));
-    // A column read by exactly one percentile (and nothing else) needs only a selection.
-    let only: Vec<Option<f64>> = (0..plan.accs.values.len())
+    // A column read only by percentiles (no HEATMAP) needs only selections of the values they read.
+    let only: Vec<Option<Vec<f64>>> = (0..plan.accs.values.len())
         .map(|vi| {
             let users: Vec<&Reader> = plan.readers.iter().filter(|r| matches!(r, Reader::Percentile(v, _) | Reader::Heatmap(v) if *v == vi)).collect();
-            match users.as_slice() {
-                [Reader::Percentile(_, p)] => Some(*p),
+            users.iter().map(|r| match r {
+                Reader::Percentile(_, p) => Some(*p),
                 _ => None,
-            }
+            }).collect()
         })
         .collect();
     // Outputs for every group that has rows, in one flat list (`nc` per group); breakdown values
@@ -420,7 +420,7 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
         }
         if has_percentiles {
             for (vi, v) in accs.values.iter_mut().enumerate() {
-                v.prepare_slot_paced(g, only[vi], pace).await?;
+                v.prepare_slot_paced(g, only[vi].as_deref(), pace).await?;
             }
         }
         outs.extend(plan.readers.iter().map(|r| read(&plan, &accs, *r, g, &heat)));
@@ -550,7 +550,7 @@ pub async fn run_paced(ds: &DataSet, spec: &QuerySpec, opts: &RunOptions, pace: 
                 }
                 if has_percentiles {
                     for (vi, v) in cells.values.iter_mut().enumerate() {
-                        v.prepare_slot_paced(cell, only[vi], pace).await?;
+                        v.prepare_slot_paced(cell, only[vi].as_deref(), pace).await?;
                     }
                 }
                 let values = plan
