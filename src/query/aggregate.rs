@@ -425,7 +425,7 @@ impl Values {
             // Weighted, each quantile's search is a few passes over (value, weight) pairs: for more
             // than one, sorting the pairs once costs less (natively, the demo's weighted P50, P95,
             // P99 by service took 9 → 11 ms with three searches each).
-            Some([p]) if big => self.select_weighted(s, &[*p], pace).await,
+            Some(&[p]) if big => self.select_weighted(s, p, pace).await,
             _ => self.sort_slot_paced(s, pace).await,
         }
     }
@@ -445,45 +445,31 @@ impl Values {
         ks.dedup();
         let mut start = 0;
         for k in ks {
-            if k == start {
-                // The least of the rest (in the total order: NaN above infinity): one scan.
-                let rest = &v[start..];
-                let min_at = (1..rest.len()).fold(0, |m, i| if rest[i].total_cmp(&rest[m]).is_lt() { i } else { m });
-                v.swap(start, start + min_at);
-            } else {
-                select::nth(&mut v[start..], k - start, pace).await?;
-            }
+            select::nth(&mut v[start..], k - start, pace).await?;
             start = k + 1;
         }
         Ok(())
     }
 
-    /// Weighted: arrange the slot so [`Values::percentile`]'s running-weight scan finds the two
-    /// values it reads for each of `ps` without sorting: everything below the least of them, its
-    /// copies, everything between it and the next, the next one's copies, and so on, the rest last
-    /// (each part unordered). The scan cannot stop inside an unordered part: its running weight
-    /// there stays at or below the position it looks for.
-    async fn select_weighted(&mut self, s: usize, ps: &[f64], pace: &mut crate::pace::Pace<'_>) -> crate::Result<()> {
+    /// Weighted, one quantile: arrange the slot so [`Values::percentile`]'s running-weight scan
+    /// finds the two values it reads without sorting: everything below the lower one, the lower
+    /// one's copies, everything between, the upper one's copies, the rest (each part unordered).
+    /// The scan cannot stop inside an unordered part: its running weight there stays at or below
+    /// the position it looks for.
+    async fn select_weighted(&mut self, s: usize, p: f64, pace: &mut crate::pace::Pace<'_>) -> crate::Result<()> {
         let (v, w) = (&mut self.vals[s], &mut self.weights[s]);
         let total: f64 = w.iter().sum();
         if total <= 0.0 {
             return Ok(());
         }
+        let h = (total - 1.0).max(0.0) * p;
+        let k = h.floor();
         let mut pairs: Vec<(f64, f64)> = v.iter().copied().zip(w.iter().copied()).collect();
-        let mut found = Vec::with_capacity(2 * ps.len());
-        for p in ps {
-            let h = (total - 1.0).max(0.0) * p;
-            let k = h.floor();
-            found.push(select::weighted_at(&mut pairs, k, pace).await?);
-            found.push(select::weighted_at(&mut pairs, (k + 1.0).min(total - 1.0).max(k), pace).await?);
-        }
-        found.sort_unstable_by(f64::total_cmp);
-        found.dedup_by(|a, b| a.total_cmp(b).is_eq());
-        // [< x1][= x1][> x1], then inside the last part [< x2][= x2][> x2], and so on.
-        let mut after = 0;
-        for x in found {
-            after += select::partition3(&mut pairs[after..], x, |p| p.0).1;
-        }
+        let lo = select::weighted_at(&mut pairs, k, pace).await?;
+        let hi = select::weighted_at(&mut pairs, (k + 1.0).min(total - 1.0).max(k), pace).await?;
+        // [< lo][= lo][> lo], then inside the last part [< hi][= hi][> hi].
+        let after_lo = select::partition3(&mut pairs, lo, |p| p.0).1;
+        select::partition3(&mut pairs[after_lo..], hi, |p| p.0);
         for (i, (x, wx)) in pairs.into_iter().enumerate() {
             v[i] = x;
             w[i] = wx;

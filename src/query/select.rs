@@ -55,6 +55,12 @@ pub async fn nth(v: &mut [f64], k: usize, pace: &mut Pace<'_>) -> Result<()> {
     if k >= v.len() {
         return Ok(());
     }
+    if k == 0 {
+        // The least (in the total order: NaN above infinity): one scan.
+        let min_at = (1..v.len()).fold(0, |m, i| if v[i].total_cmp(&v[m]).is_lt() { i } else { m });
+        v.swap(0, min_at);
+        return Ok(());
+    }
     let (mut lo, mut hi, mut rounds) = (0, v.len(), 0);
     while hi - lo > STEP && rounds < MAX_ROUNDS {
         let s = &mut v[lo..hi];
