@@ -56,3 +56,35 @@ fn markers_under_the_pointer() {
     assert!(at(320.0).is_empty());
     assert!(at(-50.0).is_empty() && at(1200.0).is_empty(), "off the plot");
 }
+
+#[test]
+fn a_click_opens_a_marker_anywhere_on_a_line_chart_and_only_at_its_line_on_a_heatmap() {
+    use apiary::render::{markers::{hovered, link_at}, PlotMapping};
+    let ms = parse(
+        r#"[{"start_time": 1000, "type": "deploy", "message": "a", "url": "https://ci.example/a"},
+            {"start_time": 2000, "end_time": 3000, "type": "incident", "message": "b", "url": "https://status.example/b"},
+            {"start_time": 5000, "type": "flag", "message": "c"},
+            {"start_time": -100, "end_time": 600, "type": "incident", "message": "d", "url": "https://status.example/d"}]"#,
+        "t",
+    )
+    .unwrap();
+    let m = PlotMapping { left: 0, top: 0, right: 1000, bottom: 100, t0: 0, t1: 10_000_000, y0: 0.0, y1: 1.0, log_y: false };
+    let opens = |x: f64, heat: bool| hovered(&ms, &m, x, heat).iter().map(|(mk, o)| (mk.message.clone(), *o)).collect::<Vec<_>>();
+    // A line: opens on both kinds of chart.
+    assert_eq!(opens(103.0, false), vec![("a".into(), true)]);
+    assert_eq!(opens(103.0, true), vec![("a".into(), true)]);
+    assert_eq!(link_at(&ms, &m, 103.0, true).as_deref(), Some("https://ci.example/a"));
+    // Inside a range: a line chart opens it, a heatmap keeps the click for its cell.
+    assert_eq!(opens(250.0, false), vec![("b".into(), true)]);
+    assert_eq!(opens(250.0, true), vec![("b".into(), false)]);
+    assert_eq!(link_at(&ms, &m, 250.0, false).as_deref(), Some("https://status.example/b"));
+    assert_eq!(link_at(&ms, &m, 250.0, true), None);
+    // At the range's start line a heatmap click opens it too.
+    assert_eq!(link_at(&ms, &m, 198.0, true).as_deref(), Some("https://status.example/b"));
+    // No link: hovered, never opened.
+    assert_eq!(opens(500.0, false), vec![("c".into(), false)]);
+    assert_eq!(link_at(&ms, &m, 500.0, false), None);
+    // A range starting before the chart has no line on it: on a heatmap its left edge is a cell.
+    assert_eq!(opens(2.0, true), vec![("d".into(), false)]);
+    assert_eq!(opens(2.0, false), vec![("d".into(), true)]);
+}

@@ -24,6 +24,19 @@ pub fn under<'a>(markers: &'a [Marker], m: &PlotMapping, x: f64, px: f64) -> Vec
     markers.iter().filter(|mk| mk.near(t, tol)).collect()
 }
 
+/// The markers under pixel column `x` of plot `m` (as [`under`], within [`NEAR_PX`]), each with
+/// whether a click there opens its link: anywhere on it for a line chart; on a heatmap, whose
+/// cells take clicks (a cell selects BubbleUp's events), only at the marker's line.
+pub fn hovered<'a>(markers: &'a [Marker], m: &PlotMapping, x: f64, heatmap: bool) -> Vec<(&'a Marker, bool)> {
+    let on_line = |mk: &Marker| mk.start_ms >= m.t0 && (m.x_pixel(mk.start_ms) - x).abs() <= NEAR_PX;
+    under(markers, m, x, NEAR_PX).into_iter().map(|mk| (mk, mk.url.is_some() && (!heatmap || on_line(mk)))).collect()
+}
+
+/// The link a click at pixel column `x` of plot `m` opens: the first marker there that opens.
+pub fn link_at(markers: &[Marker], m: &PlotMapping, x: f64, heatmap: bool) -> Option<String> {
+    hovered(markers, m, x, heatmap).into_iter().find(|(_, opens)| *opens).and_then(|(mk, _)| mk.url.clone())
+}
+
 /// Draw `markers` on `area` over the plot `m`.
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, plotters::coord::Shift>, m: &PlotMapping, markers: &[Marker]) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing the markers: {e}");

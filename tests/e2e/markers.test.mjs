@@ -136,3 +136,69 @@ test('markers from a URL, kept in the link as that URL', async () => {
   assert.deepEqual(fresh.errors, []);
   await fresh.close();
 });
+
+test('on a heatmap a click opens a marker at its line and selects the cell inside a range; further charts open markers', async () => {
+  const file = path.join(OUT, 'markers-heat.json');
+  fs.writeFileSync(file, JSON.stringify(MARKERS));
+  const page = await newPage(env.context);
+  await ready(page);
+  await page.setInputFiles('.ap-markers-file', [file]);
+  await page.waitForSelector('.apiary[data-markers="3"]');
+  const spec = JSON.parse(await page.inputValue('.ap-spec'));
+  spec.calculations = [{ op: 'HEATMAP', column: 'duration_ms' }, { op: 'COUNT' }];
+  await fillSpec(page, JSON.stringify(spec));
+  await page.click('.ap-run');
+  await page.waitForSelector('canvas.ap-chart[data-chart=heatmap]');
+  await page.waitForSelector('canvas[data-calc="1"]');
+  await page.waitForFunction(() => document.querySelector('.apiary').dataset.state === 'ready');
+  await page.locator('canvas.ap-chart').first().scrollIntoViewIfNeeded();
+  const mid = (p) => p.y(p.log ? Math.sqrt(p.y0 * p.y1) : (p.y0 + p.y1) / 2);
+  const h = await plot(page);
+  const y = mid(h);
+  const tip = '.ap-chart-wrap .ap-tooltip:not([hidden]) .ap-tip-marker';
+
+  // Inside the incident's range: listed in the hover without a link to click, and a click selects
+  // the cell under it (BubbleUp's selection), opening nothing.
+  const inside = h.x(Date.parse('2026-11-01T11:10:00Z'));
+  await page.mouse.move(inside, y);
+  await page.waitForSelector(tip);
+  const text = await page.textContent(tip);
+  assert.match(text, /incident: INC-7/);
+  assert.doesNotMatch(text, /click to open/, 'inside a range the click is the cell\'s');
+  await page.mouse.click(inside, y);
+  await page.waitForSelector('.ap-bubbleup:not([hidden]) .ap-bu-col', { timeout: 30_000 });
+  assert.equal(await page.getAttribute('.apiary', 'data-opened'), null);
+  await page.click('[data-clear-selection]');
+  await page.waitForSelector('.ap-bubbleup', { state: 'hidden' });
+
+  // At the deploy's line: the hover says a click opens it, and it does, with no cell selected.
+  await page.locator('canvas.ap-chart').first().scrollIntoViewIfNeeded();
+  const h2 = await plot(page);
+  const line = h2.x(Date.parse('2026-11-01T10:30:00Z'));
+  await page.mouse.move(line, mid(h2));
+  await page.waitForFunction((sel) => /deploy: deploy 3\.8\.1/.test(document.querySelector(sel)?.textContent ?? ''), tip);
+  assert.match(await page.textContent(tip), /click to open/);
+  let popup = env.context.waitForEvent('page', { timeout: 10_000 });
+  await page.mouse.click(line, mid(h2));
+  let tab = await popup;
+  assert.equal(await page.getAttribute('.apiary', 'data-opened'), 'https://ci.example/deploys/381');
+  await tab.close();
+  assert.equal(await page.isHidden('.ap-bubbleup'), true, 'the click on the line selected no cell');
+
+  // The further COUNT chart (lines): a click inside the incident's range opens its link.
+  await page.locator('canvas[data-calc="1"]').scrollIntoViewIfNeeded();
+  const q = await plot(page, 'canvas[data-calc="1"]');
+  const qx = q.x(Date.parse('2026-11-01T11:10:00Z'));
+  const qy = (q.y(q.y0) + q.y(q.y1)) / 2;
+  await page.mouse.move(qx, qy);
+  await page.waitForSelector('.ap-calc-chart .ap-tooltip:not([hidden]) .ap-tip-marker');
+  assert.match(await page.textContent('.ap-calc-chart .ap-tip-marker'), /click to open/);
+  popup = env.context.waitForEvent('page', { timeout: 10_000 });
+  await page.mouse.click(qx, qy);
+  tab = await popup;
+  assert.equal(await page.getAttribute('.apiary', 'data-opened'), 'https://status.example/incidents/7');
+  await tab.close();
+  await page.screenshot({ path: path.join(OUT, 'markers-heatmap.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

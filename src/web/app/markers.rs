@@ -73,15 +73,21 @@ impl App {
         }
     }
 
-    /// The markers under pixel column `x` of the main chart (lines or heatmap).
-    pub(super) fn markers_at(&self, x: f64) -> Vec<&crate::marker::Marker> {
-        let Some(m) = self.views.hover.mapping.or(self.views.bubble.mapping) else { return Vec::new() };
-        crate::render::markers::under(&self.model.markers, &m, x, crate::render::markers::NEAR_PX)
+    /// The main chart's plot, and whether it is a heatmap (its cells take clicks).
+    fn main_plot(&self) -> Option<(crate::render::PlotMapping, bool)> {
+        let v = &self.views;
+        v.hover.mapping.map(|m| (m, false)).or(v.bubble.mapping.map(|m| (m, true)))
+    }
+
+    /// The markers under pixel column `x` of the main chart (lines or heatmap), each with whether
+    /// a click there opens its link (on a heatmap only at a marker's line).
+    pub(super) fn markers_at(&self, x: f64) -> Vec<(&crate::marker::Marker, bool)> {
+        self.main_plot().map(|(m, heatmap)| crate::render::markers::hovered(&self.model.markers, &m, x, heatmap)).unwrap_or_default()
     }
 
     /// A click at `x` on the main chart: open the link of the marker there (true), if any.
     pub(super) fn open_marker_at(&self, x: f64) -> bool {
-        let Some(url) = self.markers_at(x).into_iter().find_map(|mk| mk.url.clone()) else { return false };
+        let Some(url) = self.main_plot().and_then(|(m, heatmap)| crate::render::markers::link_at(&self.model.markers, &m, x, heatmap)) else { return false };
         self.open_link(&url);
         true
     }

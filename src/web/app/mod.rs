@@ -428,6 +428,11 @@ impl App {
         if let Some(origin) = &self.config.embed_origin {
             all.extend(embed::listen(origin, &d));
         }
+        // Charts are drawn in the colours of the scheme they were drawn in: draw them again when
+        // the system's changes (the page's CSS follows it by itself).
+        if let Some(scheme) = dom::window()?.match_media("(prefers-color-scheme: dark)")? {
+            all.push(send_on::<web_sys::Event, _>(&scheme, "change", &d, |_| Some(Msg::SchemeChanged)));
+        }
         if self.config.owns_url {
             let win: web_sys::EventTarget = dom::window()?.into();
             all.push(send_on::<web_sys::Event, _>(&win, "popstate", &d, |_| Some(Msg::PopState)));

@@ -49,6 +49,9 @@ pub enum Msg {
     Weighting(bool),
     /// The host chose a theme (`light`, `dark`, `auto`).
     Theme(String),
+    /// The system's colour scheme changed (light ⇄ dark): canvases follow it unless the host
+    /// chose a theme.
+    SchemeChanged,
     /// The app's width changed: draw the charts again.
     Resized,
     /// Back/forward: show the view the URL now holds.

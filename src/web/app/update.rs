@@ -67,8 +67,10 @@ impl App {
                 }
             }
             Msg::CalcCharts(m) => {
-                if let Err(e) = self.views.calc_charts.update(m, self.model.result.as_ref(), self.model.table.isolated) {
-                    self.show_error(&fetch::js_err(&e));
+                match self.views.calc_charts.update(m, self.model.result.as_ref(), self.model.table.isolated) {
+                    Ok(Some(url)) => self.open_link(&url),
+                    Ok(None) => {}
+                    Err(e) => self.show_error(&fetch::js_err(&e)),
                 }
             }
             Msg::Table(m) => match self.views.table.update(m, self.model.result.as_ref(), self.model.table) {
@@ -128,7 +130,12 @@ impl App {
             Msg::TriggerDone { trigger, out } => self.trigger_done(trigger, out),
             Msg::TriggerWebhookFailed(e) => self.views.triggers.show_error(&e),
             Msg::BubbleUp(m) => match self.views.bubble.update(m) {
-                Some(bubbleup::Out::SelectCell(x, y)) => self.select_cell(x, y),
+                Some(bubbleup::Out::SelectCell(x, y)) => {
+                    // At a marker's line the click opens its link; elsewhere it selects the cell.
+                    if !self.open_marker_at(x) {
+                        self.select_cell(x, y);
+                    }
+                }
                 Some(bubbleup::Out::SelectBox(mut sel)) => {
                     sel.filters.extend(self.heatmap_group_filters());
                     self.run_bubbleup(sel, true);
@@ -148,6 +155,9 @@ impl App {
             Msg::Weighting(on) => self.toggle_weighting(on),
             Msg::Theme(t) => {
                 set_theme(&self.parts.root, &t);
+                self.update(Msg::SchemeChanged);
+            }
+            Msg::SchemeChanged => {
                 self.update(Msg::Resized);
                 if self.model.slo.is_some() {
                     self.show_slo();
@@ -159,6 +169,9 @@ impl App {
                 }
                 self.views.quality.draw(dom::theme_of(&self.parts.root));
                 self.views.board.render_grid(&self.model.markers);
+                if let Err(e) = self.views.traces.redraw() {
+                    self.show_error(&fetch::js_err(&e));
+                }
             }
             Msg::PopState => self.restore_from_url(),
             Msg::Progress(p) => {

@@ -19,6 +19,8 @@ use crate::render::{PlotMapping, Theme};
 pub enum Msg {
     /// The pointer at (x, y) over calculation `k`'s chart.
     Move(usize, f64, f64),
+    /// A click at pixel x of calculation `k`'s chart.
+    Click(usize, f64),
     Out,
 }
 
@@ -69,25 +71,41 @@ impl CalcCharts {
                 let k = canvas.get_attribute("data-calc").and_then(|k| k.parse::<usize>().ok())?;
                 Some(Msg::Move(k, e.offset_x() as f64, e.offset_y() as f64))
             }),
+            send_on::<web_sys::MouseEvent, _>(&self.host, "click", d, |e| {
+                let canvas = e.target().and_then(|t| t.dyn_into::<HtmlCanvasElement>().ok())?;
+                let k = canvas.get_attribute("data-calc").and_then(|k| k.parse::<usize>().ok())?;
+                Some(Msg::Click(k, e.offset_x() as f64))
+            }),
             send_on::<web_sys::MouseEvent, _>(&self.host, "mouseout", d, |_| Some(Msg::Out)),
         ]
     }
 
-    /// Show the hover for `result` (the one drawn), `isolated` its isolated row.
-    pub fn update(&self, msg: Msg, result: Option<&QueryResult>, isolated: Option<usize>) -> Result<(), JsValue> {
+    /// The markers under pixel x of chart `c`, each with whether a click there opens its link.
+    fn hovered<'a>(&'a self, c: &CalcChart, x: f64) -> Vec<(&'a crate::marker::Marker, bool)> {
+        c.hover.mapping.map(|m| crate::render::markers::hovered(&self.markers, &m, x, c.heatmap)).unwrap_or_default()
+    }
+
+    /// Show the hover for `result` (the one drawn), `isolated` its isolated row; a click on a
+    /// marker gives the link to open.
+    pub fn update(&self, msg: Msg, result: Option<&QueryResult>, isolated: Option<usize>) -> Result<Option<String>, JsValue> {
         match msg {
             Msg::Move(k, x, y) => {
-                let (Some(result), Some(c)) = (result, self.charts.get(k.wrapping_sub(1))) else { return Ok(()) };
-                let near = c.hover.mapping.map(|m| crate::render::markers::under(&self.markers, &m, x, crate::render::markers::NEAR_PX)).unwrap_or_default();
+                let (Some(result), Some(c)) = (result, self.charts.get(k.wrapping_sub(1))) else { return Ok(None) };
+                let near = self.hovered(c, x);
                 match (c.heatmap, c.hover.mapping) {
-                    (true, Some(m)) => c.hover.show_heat(x, y, &m, result, k, isolated.unwrap_or(0), &near),
-                    (false, _) => c.hover.show(x, y, result, k, &row_labels(result, k), &near),
-                    _ => Ok(()),
+                    (true, Some(m)) => c.hover.show_heat(x, y, &m, result, k, isolated.unwrap_or(0), &near)?,
+                    (false, _) => c.hover.show(x, y, result, k, &row_labels(result, k), &near)?,
+                    _ => {}
                 }
+                Ok(None)
+            }
+            Msg::Click(k, x) => {
+                let Some(c) = self.charts.get(k.wrapping_sub(1)) else { return Ok(None) };
+                Ok(c.hover.mapping.and_then(|m| crate::render::markers::link_at(&self.markers, &m, x, c.heatmap)))
             }
             Msg::Out => {
                 self.hide_hover();
-                Ok(())
+                Ok(None)
             }
         }
     }

@@ -132,7 +132,7 @@ impl Crosshair {
 
     /// Show the values of `calc` at pixel (x, y); `labels[i]` names result row i.
     /// `markers`: those under the pointer, listed after the values.
-    pub fn show(&self, x: f64, y: f64, result: &crate::query::QueryResult, calc: usize, labels: &[String], markers: &[&crate::marker::Marker]) -> Result<(), JsValue> {
+    pub fn show(&self, x: f64, y: f64, result: &crate::query::QueryResult, calc: usize, labels: &[String], markers: &[(&crate::marker::Marker, bool)]) -> Result<(), JsValue> {
         let Some(m) = self.mapping else { return Ok(()) };
         if x < m.left as f64 || x > m.right as f64 || y < m.top as f64 || y > m.bottom as f64 {
             self.hide();
@@ -170,15 +170,15 @@ impl Crosshair {
 
     /// The markers under the pointer: type and message (text only), and whether a click opens
     /// a link.
-    fn marker_rows(&self, markers: &[&crate::marker::Marker]) -> Result<(), JsValue> {
-        for mk in markers.iter().take(5) {
+    fn marker_rows(&self, markers: &[(&crate::marker::Marker, bool)]) -> Result<(), JsValue> {
+        for &(mk, opens) in markers.iter().take(5) {
             let line = el("div", "ap-tip-row ap-tip-marker")?;
             let chip = el("span", "ap-swatch")?;
             let (r, g, b) = crate::marker::colour(&mk.kind);
             dom::set_style(&chip, "background", &format!("rgb({r},{g},{b})"))?;
             append(&line, &chip)?;
             append(&line, &text_el("span", "ap-tip-label", &format!("{}: {}", mk.kind, mk.message))?)?;
-            if mk.url.is_some() {
+            if opens {
                 append(&line, &text_el("span", "ap-hint", "click to open")?)?;
             }
             append(&self.tip, &line)?;
@@ -190,7 +190,7 @@ impl Crosshair {
 impl Crosshair {
     /// The heatmap cell under pixel (x, y) of plot `m`: its time bucket, value range and count,
     /// and that time bucket's histogram with the cell marked.
-    pub fn show_heat(&self, x: f64, y: f64, m: &PlotMapping, result: &crate::query::QueryResult, calc: usize, row: usize, markers: &[&crate::marker::Marker]) -> Result<(), JsValue> {
+    pub fn show_heat(&self, x: f64, y: f64, m: &PlotMapping, result: &crate::query::QueryResult, calc: usize, row: usize, markers: &[(&crate::marker::Marker, bool)]) -> Result<(), JsValue> {
         use crate::query::aggregate::Output;
         if x < m.left as f64 || x > m.right as f64 || y < m.top as f64 || y > m.bottom as f64 {
             self.hide();

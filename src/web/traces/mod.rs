@@ -303,6 +303,14 @@ impl TraceView {
         let _ = self.waterfall.set_attribute("data-visible", &rows.to_string());
     }
 
+    /// Draw the open trace's minimap again (the theme or the app's width changed).
+    pub fn redraw(&self) -> Result<(), JsValue> {
+        if self.open.is_none() {
+            return Ok(());
+        }
+        self.zoom.redraw(crate::web::dom::theme_of(&self.waterfall))
+    }
+
     /// Show the stretch `w` (ms from the trace's start) of the open trace.
     pub fn zoom_to(&mut self, w: (f64, f64)) {
         self.zoom.set(w);

@@ -35,6 +35,8 @@ pub struct TraceZoom {
     total: f64,
     pub window: (f64, f64),
     drag: Option<f64>,
+    /// The open trace's spans as the minimap draws them (kept to draw it again).
+    spans: Vec<MiniSpan>,
 }
 
 impl TraceZoom {
@@ -67,7 +69,7 @@ impl TraceZoom {
         append(&top, &axis)?;
         append(&top, &el("span", "")?)?;
         append(parent, &top)?;
-        Ok(TraceZoom { canvas, mini, band, axis, label, total: 0.0, window: (0.0, 0.0), drag: None })
+        Ok(TraceZoom { canvas, mini, band, axis, label, total: 0.0, window: (0.0, 0.0), drag: None, spans: Vec::new() })
     }
 
     pub fn listen(&self, d: &Dispatch<Msg>) -> Listeners {
@@ -129,13 +131,20 @@ impl TraceZoom {
         let t0 = t.start_ms();
         self.total = t.duration_ms().max(1e-6);
         self.window = (0.0, self.total);
+        self.spans = t.spans.iter().map(|s| MiniSpan { start: s.start_ms - t0, end: s.end_ms() - t0, service: service_of(&s.service) }).collect();
+        self.redraw(theme)
+    }
+
+    /// Draw the minimap again at its box's width in `theme` (the theme or the width changed),
+    /// the window on view kept.
+    pub fn redraw(&self, theme: crate::render::Theme) -> Result<(), JsValue> {
         let width = self.mini.client_width().max(200) as u32;
         self.canvas.set_width(width);
         self.canvas.set_height(34);
-        let spans: Vec<MiniSpan> = t.spans.iter().map(|s| MiniSpan { start: s.start_ms - t0, end: s.end_ms() - t0, service: service_of(&s.service) }).collect();
+        self.canvas.set_attribute("data-theme", if theme == crate::render::Theme::Dark { "dark" } else { "light" })?;
         let backend = plotters_canvas::CanvasBackend::with_canvas_object(self.canvas.clone()).ok_or_else(|| JsValue::from_str("the minimap canvas has no 2D context"))?;
         use plotters::prelude::IntoDrawingArea;
-        minimap::draw(&backend.into_drawing_area(), &spans, self.total, theme).map_err(|e| JsValue::from_str(&e))?;
+        minimap::draw(&backend.into_drawing_area(), &self.spans, self.total, theme).map_err(|e| JsValue::from_str(&e))?;
         self.show_window();
         Ok(())
     }
