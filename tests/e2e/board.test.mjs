@@ -239,3 +239,28 @@ test('a board travels by live link and by snapshot link', async () => {
   assert.deepEqual(blind.errors.filter((e) => !/ERR_FAILED|Failed to load resource/.test(e)), []);
   await other.close();
 });
+
+test('the weighting toggle runs the board\'s panels again, each saying whether it is weighted', async () => {
+  const page = await newPage(env.context);
+  await ready(page);
+  await openBoards(page);
+  await newBoard(page, 'Weighting');
+  const spec = JSON.parse(await page.inputValue('.ap-spec'));
+  await runQuery(page, { ...spec, calculations: [{ op: 'COUNT' }], breakdowns: ['service.name'] });
+  await page.click('.ap-board-add-query');
+  await panelReady(page, 0);
+  await refreshed(page);
+  assert.match(await panelLine(page, 0), / · weighted by sample_rate$/);
+  // The chart's value axis (data-plot: left, top, right, bottom, t0, t1, y0, y1).
+  const top = async () => Number((await page.getAttribute(`${panel(0)} canvas`, 'data-plot')).split(',')[7]);
+  const weighted = await top();
+  await page.evaluate(() => document.querySelector('.apiary').removeAttribute('data-board-state'));
+  await page.uncheck('.ap-weighting input');
+  await refreshed(page);
+  await panelReady(page, 0);
+  assert.doesNotMatch(await panelLine(page, 0), /weighted/);
+  const plain = await top();
+  assert.ok(plain > 0 && plain < weighted * 0.9, `the panel's COUNT axis reaches ${weighted} weighted and ${plain} not`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

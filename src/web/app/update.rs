@@ -480,6 +480,13 @@ impl App {
         }
         // The host may have asked (setSampleRate): the box says what is on.
         self.parts.weighting_box.set_checked(on);
+        // Everything on view that counts events counts them again: the board's panels, the SLO.
+        if self.views.board.open.is_some() {
+            self.run_board();
+        }
+        if self.model.slo.is_some() {
+            self.show_slo();
+        }
         if let Some(spec) = self.model.spec.clone() {
             self.run(spec, true);
         }

@@ -151,6 +151,9 @@ pub fn query(body: &Element, p: &Panel, slot: &Slot, markers: &[Marker]) -> Resu
             tip.set_attribute("role", "tooltip").map_err(js)?;
             append(body, &tip).map_err(js)?;
             line.push_str(&format!(" · {} group{} · {} matching events", dom::thousands(r.results.len() as u64), if r.results.len() == 1 { "" } else { "s" }, dom::thousands(r.rows_matched)));
+            if let Some(c) = &r.sample_rate_column {
+                line.push_str(&format!(" · weighted by {c}"));
+            }
             if calcs.len() > 1 {
                 line.push_str(&format!(" · the chart shows {}; Open shows all {}", what[0], calcs.len()));
             }
