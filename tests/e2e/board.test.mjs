@@ -48,6 +48,16 @@ const panel = (i) => `.ap-board-panel[data-panel="${i}"]`;
 const panelReady = (page, i) => page.waitForSelector(`${panel(i)} .ap-board-body[data-state=ready] canvas`, { timeout: 60_000 });
 const panelLine = (page, i) => page.textContent(`${panel(i)} .ap-board-line`);
 
+/** A new board `name`, open, whose first panel is the current query as COUNT by `breakdown`. */
+async function boardWithCount(page, name, breakdown) {
+  await openBoards(page);
+  await newBoard(page, name);
+  const spec = JSON.parse(await page.inputValue('.ap-spec'));
+  await runQuery(page, { ...spec, calculations: [{ op: 'COUNT' }], breakdowns: [breakdown] });
+  await page.click('.ap-board-add-query');
+  await panelReady(page, 0);
+}
+
 /** The panels' results have all come back since `mark`. */
 async function refreshed(page) {
   await page.waitForSelector('.apiary[data-board-state=ready]', { timeout: 60_000 });
@@ -178,12 +188,7 @@ test('a board of queries and a note: run together, kept, moved, opened, exported
 test('a board travels by live link and by snapshot link', async () => {
   const page = await newPage(env.context);
   await ready(page);
-  await openBoards(page);
-  await newBoard(page, 'Shared');
-  const spec = JSON.parse(await page.inputValue('.ap-spec'));
-  await runQuery(page, { ...spec, calculations: [{ op: 'COUNT' }], breakdowns: ['region'] });
-  await page.click('.ap-board-add-query');
-  await panelReady(page, 0);
+  await boardWithCount(page, 'Shared', 'region');
   await page.click('.ap-board-add-note');
   await page.fill(`${panel(1)} textarea`, NOTE);
   await page.click(`${panel(1)} [data-board-act=done]`);
@@ -243,12 +248,7 @@ test('a board travels by live link and by snapshot link', async () => {
 test('the weighting toggle runs the board\'s panels again, each saying whether it is weighted', async () => {
   const page = await newPage(env.context);
   await ready(page);
-  await openBoards(page);
-  await newBoard(page, 'Weighting');
-  const spec = JSON.parse(await page.inputValue('.ap-spec'));
-  await runQuery(page, { ...spec, calculations: [{ op: 'COUNT' }], breakdowns: ['service.name'] });
-  await page.click('.ap-board-add-query');
-  await panelReady(page, 0);
+  await boardWithCount(page, 'Weighting', 'service.name');
   await refreshed(page);
   assert.match(await panelLine(page, 0), / · weighted by sample_rate$/);
   // The chart's value axis (data-plot: left, top, right, bottom, t0, t1, y0, y1).

@@ -43,6 +43,12 @@ pub struct CalcCharts {
 }
 
 
+/// The calculation whose chart a pointer event is on (its canvas's `data-calc`).
+fn calc_of(e: &web_sys::MouseEvent) -> Option<usize> {
+    let canvas = e.target().and_then(|t| t.dyn_into::<HtmlCanvasElement>().ok())?;
+    canvas.get_attribute("data-calc").and_then(|k| k.parse::<usize>().ok())
+}
+
 /// The label of result row `i` in a tooltip: its group, or the calculation without GROUP BY.
 pub fn row_labels(result: &QueryResult, calc: usize) -> Vec<String> {
     result
@@ -63,19 +69,11 @@ impl CalcCharts {
         Ok(CalcCharts { main_title, host, charts: Vec::new(), markers: Vec::new() })
     }
 
-    /// Hover on any further chart (listeners on the host, so charts can come and go).
+    /// Hover and clicks on any further chart (listeners on the host, so charts can come and go).
     pub fn listen(&self, d: &Dispatch<Msg>) -> Listeners {
         vec![
-            send_on::<web_sys::MouseEvent, _>(&self.host, "mousemove", d, |e| {
-                let canvas = e.target().and_then(|t| t.dyn_into::<HtmlCanvasElement>().ok())?;
-                let k = canvas.get_attribute("data-calc").and_then(|k| k.parse::<usize>().ok())?;
-                Some(Msg::Move(k, e.offset_x() as f64, e.offset_y() as f64))
-            }),
-            send_on::<web_sys::MouseEvent, _>(&self.host, "click", d, |e| {
-                let canvas = e.target().and_then(|t| t.dyn_into::<HtmlCanvasElement>().ok())?;
-                let k = canvas.get_attribute("data-calc").and_then(|k| k.parse::<usize>().ok())?;
-                Some(Msg::Click(k, e.offset_x() as f64))
-            }),
+            send_on::<web_sys::MouseEvent, _>(&self.host, "mousemove", d, |e| Some(Msg::Move(calc_of(e)?, e.offset_x() as f64, e.offset_y() as f64))),
+            send_on::<web_sys::MouseEvent, _>(&self.host, "click", d, |e| Some(Msg::Click(calc_of(e)?, e.offset_x() as f64))),
             send_on::<web_sys::MouseEvent, _>(&self.host, "mouseout", d, |_| Some(Msg::Out)),
         ]
     }
