@@ -209,7 +209,8 @@ test('progress and the weighting toggle hide when they should', async () => {
 // /stream.arrow all of it, /hang.arrow its first 2 MB and then nothing more.
 /// A server that sends `bytes` (by default the demo data as an Arrow stream of 500-row batches)
 /// 256 KB every 20 ms; a URL with `hang` in it stops after 2 MB and never ends.
-async function trickle(bytes = fs.readFileSync(smallBatches()), type = 'application/vnd.apache.arrow.stream') {
+/// A server that sends `bytes` `chunk` bytes at a time, one chunk every 20 ms.
+async function trickle(bytes = fs.readFileSync(smallBatches()), type = 'application/vnd.apache.arrow.stream', chunk = 256 << 10) {
   const http = await import('node:http');
   const server = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': type, 'content-length': String(bytes.length), 'access-control-allow-origin': '*' });
@@ -218,7 +219,7 @@ async function trickle(bytes = fs.readFileSync(smallBatches()), type = 'applicat
     const timer = setInterval(() => {
       if (res.destroyed) { clearInterval(timer); return; }
       if (sent >= stop) { clearInterval(timer); if (stop === bytes.length) res.end(); return; }
-      const n = Math.min(256 << 10, stop - sent);
+      const n = Math.min(chunk, stop - sent);
       res.write(bytes.subarray(sent, sent + n));
       sent += n;
     }, 20);
@@ -274,8 +275,10 @@ test('an Arrow stream from a URL is decoded while its bytes arrive', async () =>
     await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 60_000 });
     assert.equal(await rows(page), 200000);
     const seen = await page.evaluate(() => window.seen);
-    const early = seen.filter(([got, r]) => got < server.size / 2 && r > 0);
-    assert.ok(early.length > 5, `rows decoded before half the bytes came: ${JSON.stringify(seen.slice(0, 12))}`);
+    // Rows decoded, and growing, while the first half of the bytes came (progress updates
+    // coalesce when the machine is busy, so their number is not the measure).
+    const early = new Set(seen.filter(([got, r]) => got < server.size / 2 && r > 0).map(([, r]) => r));
+    assert.ok(early.size >= 2, `rows decoded before half the bytes came: ${JSON.stringify(seen.slice(0, 16))}`);
     assert.ok(seen.every(([, r], i) => i === 0 || r >= seen[i - 1][1]), 'rows so far only grow');
     // The streamed source answers like the demo it was made from: every service twice.
     await page.fill('.ap-clause[data-clause="GROUP BY"] input', 'service.name');
@@ -307,7 +310,9 @@ test('NDJSON and CSV from a URL are decoded while their bytes arrive', async () 
 and a newline",${i === n - 1 ? 'E42' : 200}`);
   }
   for (const [name, text, type] of [['events.ndjson', ndjson.join('\n') + '\n', 'application/x-ndjson'], ['events.csv', csv.join('\r\n') + '\r\n', 'text/csv']]) {
-    const server = await trickle(Buffer.from(text), type);
+    // 64 KB every 20 ms: half the bytes take ~0.5 s, so a busy machine still reports progress
+    // several times before then.
+    const server = await trickle(Buffer.from(text), type, 64 << 10);
     try {
       const page = await readyPage();
       await watchProgress(page);
@@ -316,8 +321,10 @@ and a newline",${i === n - 1 ? 'E42' : 200}`);
       await page.waitForFunction(() => document.querySelectorAll('.ap-source').length === 2, null, { timeout: 60_000 });
       assert.equal(await rows(page), 100000 + n, name);
       const seen = await page.evaluate(() => window.seen);
-      const early = seen.filter(([got, r]) => got < server.size / 2 && r > 0);
-      assert.ok(early.length > 3, `${name}: rows decoded before half the bytes came: ${JSON.stringify(seen.slice(0, 12))}`);
+      // Rows decoded, and growing, while the first half of the bytes came: at least two different
+      // row counts above zero before half (progress updates coalesce when the machine is busy).
+      const early = new Set(seen.filter(([got, r]) => got < server.size / 2 && r > 0).map(([, r]) => r));
+      assert.ok(early.size >= 2, `${name}: rows decoded before half the bytes came: ${JSON.stringify(seen.slice(0, 16))}`);
       assert.ok(seen.every(([, r], i) => i === 0 || r >= seen[i - 1][1]), `${name}: rows so far only grow`);
       assert.match(await page.textContent('.ap-source-list'), new RegExp(`${name.replace('.', '\\.')} · ${name.endsWith('csv') ? 'CSV' : 'NDJSON'} · 80,000 rows`));
       // The streamed events answer a query: counts per service as generated (the demo has other
