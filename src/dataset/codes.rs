@@ -132,6 +132,14 @@ impl<'a> Encoder<'a> {
         let mut codes = Vec::with_capacity(b.num_rows());
         self.e.interner.intern_rows(&sc, &all, 1, 0, &mut codes);
         self.e.batches.push(codes);
+        if self.e.batches.len() == 1 && batches.len() > 1 {
+            // Room for as many values as the first batch's share of them foretells (the rate of
+            // new values only falls as rows go on): the table is then made once, at about its
+            // final size, instead of growing (and placing every value again) a dozen times.
+            let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
+            let seen = self.e.interner.len();
+            self.e.interner.reserve((seen as u64 * total as u64 / b.num_rows().max(1) as u64) as usize);
+        }
         if self.e.batches.len() == batches.len() {
             return self.step(batches);
         }

@@ -84,7 +84,13 @@ impl KeyColumn {
     fn codes(&mut self, bi: usize, batch: &RecordBatch, sel: &[u32], out: &mut Vec<u32>) {
         if let Interner::Codes(c) = &self.interner {
             let codes = &c.batches[bi];
-            out.extend(sel.iter().map(|&i| codes[i as usize]));
+            if sel.len() == codes.len() {
+                // Every row (a selection holds each row at most once, in order): one copy, which
+                // is fast even in the browser's baseline tier, where a first query's loop runs.
+                out.extend_from_slice(codes);
+            } else {
+                out.extend(sel.iter().map(|&i| codes[i as usize]));
+            }
             return;
         }
         let col = batch.column(self.index);

@@ -75,16 +75,26 @@ pub(super) fn top_by_first_key(rows: &mut Vec<(u32, u32)>, limit: usize, key: im
             }
         }
     };
-    let mut ranked: Vec<(u64, u32)> = rows.iter().enumerate().map(|(i, r)| (rank(r.1), i as u32)).collect();
-    ranked.select_nth_unstable_by_key(limit - 1, |k| k.0);
-    let bound = ranked[limit - 1].0;
+    // The `limit`-th smallest rank, from one pass holding the `limit` smallest seen in a heap
+    // (most rows fail the first comparison: no list of every row's rank to select in).
+    let mut heap = std::collections::BinaryHeap::with_capacity(limit);
+    for r in rows.iter() {
+        let k = rank(r.1);
+        if heap.len() < limit {
+            heap.push(k);
+        } else if let Some(mut top) = heap.peek_mut().filter(|t| k < **t) {
+            *top = k;
+        }
+    }
+    let Some(&bound) = heap.peek() else { return };
     let mut kept = Vec::with_capacity(limit);
     let mut ties = Vec::new();
-    for &(r, i) in &ranked {
-        if r < bound {
-            kept.push(rows[i as usize]);
-        } else if r == bound {
-            ties.push(rows[i as usize]);
+    for &r in rows.iter() {
+        let k = rank(r.1);
+        if k < bound {
+            kept.push(r);
+        } else if k == bound {
+            ties.push(r);
         }
     }
     // At most limit − 1 rows rank before the bound, so at least one tie is needed.
