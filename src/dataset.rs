@@ -195,7 +195,11 @@ impl DataSet {
         // its own; the first to finish is kept.
         let Some(mut e) = codes::Encoder::take(cell, col, true) else { return Ok(None) };
         let total = self.batches.len() as u64;
+        let mut first = true;
         while let Encoded::More { batches, .. } = e.step(&self.batches) {
+            if std::mem::take(&mut first) {
+                e.presize(&self.batches);
+            }
             pace.tick(crate::pace::Step { stage: &stage, done: batches as u64, total }).await?;
         }
         drop(e);

@@ -154,6 +154,17 @@ fn a_query_goes_on_with_the_encoding_where_the_warm_up_left_it() {
     ds.drop_encoding(col);
     assert!(matches!(ds.encode_some(col, 1), Some(Encoded::More { batches: 1, .. })));
 
+    // A query, which will finish the encoding, makes room after its first batch for as many
+    // values as the column will hold at that rate; the warm-up's steps (which may give the
+    // column up) grow as they go.
+    let ds = data();
+    let Some(Encoded::More { batches: 2, heap_bytes: warm, .. }) = ds.encode_some(col, 2_000) else { panic!("two batches") };
+    let ds = data();
+    let mut pace = Stepping { stages: vec![], stop_at: Some(1) };
+    assert!(matches!(stepped!(pace, |p| run_paced(&ds, s, &RunOptions::default(), &mut p)), Err(Error::Stopped)));
+    let Some(Encoded::More { batches: 2, heap_bytes: query, .. }) = ds.encode_some(col, 1) else { panic!("two batches") };
+    assert!(query > 4 * warm, "room made ahead: {query} bytes against {warm}");
+
     // While a paced query is at it (suspended between two of its steps), the warm-up leaves the
     // column to it; a clone of the data set shares the progress.
     let ds = data();

@@ -132,14 +132,6 @@ impl<'a> Encoder<'a> {
         let mut codes = Vec::with_capacity(b.num_rows());
         self.e.interner.intern_rows(&sc, &all, 1, 0, &mut codes);
         self.e.batches.push(codes);
-        if self.e.batches.len() == 1 && batches.len() > 1 {
-            // Room for as many values as the first batch's share of them foretells (the rate of
-            // new values only falls as rows go on): the table is then made once, at about its
-            // final size, instead of growing (and placing every value again) a dozen times.
-            let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
-            let seen = self.e.interner.len();
-            self.e.interner.reserve((seen as u64 * total as u64 / b.num_rows().max(1) as u64) as usize);
-        }
         if self.e.batches.len() == batches.len() {
             return self.step(batches);
         }
@@ -149,6 +141,20 @@ impl<'a> Encoder<'a> {
             distinct: self.e.interner.len(),
             heap_bytes: heap_bytes(&self.e.interner, &self.e.batches),
         }
+    }
+
+    /// Make room for as many values as the column will hold at the rate of new values so far
+    /// (which only falls as rows go on): a query that will finish the encoding then builds its
+    /// table once, at about its final size, instead of growing it (and placing every value again)
+    /// a dozen times. The warm-up, which may give a column up, does not.
+    pub(super) fn presize(&mut self, batches: &[RecordBatch]) {
+        let rows = self.e.rows();
+        if rows == 0 || self.e.batches.len() >= batches.len() {
+            return;
+        }
+        let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        let seen = self.e.interner.len();
+        self.e.interner.reserve((seen as u64 * total as u64 / rows as u64) as usize);
     }
 
     /// Give this encoding up: what it holds is freed, and the next to ask starts again.
