@@ -49,7 +49,12 @@ async function once(rows, how) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// The middle value; of an even count, the mean of the two middle ones.
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const lines = ['| rows | way in | MB | ms (median) | GB/s | runs (ms) | wasm memory after (MB) |', '|---:|---|---:|---:|---:|---|---:|'];
 for (const rows of rowsArg.split(',').map(Number)) {
   for (const [how, label] of WAYS.filter(([h]) => !only || only.includes(h))) {

@@ -153,8 +153,11 @@ impl<'a> Encoder<'a> {
             return;
         }
         let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        // At most 8 times the values seen: a column whose first rows are nearly all new but
+        // whose values repeat later (a million users over ten million events) would otherwise
+        // take room for ten times what it holds, in a memory that never shrinks.
         let seen = self.e.interner.len();
-        self.e.interner.reserve((seen as u64 * total as u64 / rows as u64) as usize);
+        self.e.interner.reserve(((seen as u64 * total as u64 / rows as u64) as usize).min(seen.saturating_mul(8)));
     }
 
     /// Give this encoding up: what it holds is freed, and the next to ask starts again.

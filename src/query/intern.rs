@@ -136,8 +136,7 @@ impl StrInterner {
     /// hold, does not grow the table (placing every string again) a dozen times.
     pub fn reserve(&mut self, n: usize) {
         let Some(more) = n.checked_sub(self.len()).filter(|&m| m > 0) else { return };
-        let avg = self.arena.len().div_ceil(self.len().max(1));
-        self.arena.reserve(more.saturating_mul(avg));
+        // Not the arena: strings can be long, and it grows by copying in order, which is cheap.
         self.ends.reserve(more);
         self.hashes.reserve(more);
         let hashes = &self.hashes;
