@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { launch } from './chromium.mjs';
 import { serve } from './serve.mjs';
+import { median } from './median.mjs';
 
 const [dir, rowsArg = '1000000,5000000,10000000', runsArg = '3'] = process.argv.slice(2);
 if (!dir) {
@@ -49,12 +50,6 @@ async function once(rows, how) {
   }
 }
 
-// The middle value; of an even count, the mean of the two middle ones.
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const lines = ['| rows | way in | MB | ms (median) | GB/s | runs (ms) | wasm memory after (MB) |', '|---:|---|---:|---:|---:|---|---:|'];
 for (const rows of rowsArg.split(',').map(Number)) {
   for (const [how, label] of WAYS.filter(([h]) => !only || only.includes(h))) {

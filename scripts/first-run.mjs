@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { launch } from './chromium.mjs';
 import { serve } from './serve.mjs';
+import { median } from './median.mjs';
 
 const [rows = '1000000', visitsArg = '3'] = process.argv.slice(2);
 const DIR = 'target/bench';
@@ -17,12 +18,6 @@ if (!fs.existsSync(`${DIR}/data/demo-${rows}.arrow`)) {
 for (const f of ['first.html', 'first.mjs', 'queries.mjs']) fs.copyFileSync(`www/bench/${f}`, `${DIR}/${f}`);
 const server = await serve(DIR);
 const base = `http://127.0.0.1:${server.address().port}/`;
-// The middle value; of an even count, the mean of the two middle ones.
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const results = {};
 for (let v = 0; v < Number(visitsArg); v++) {
   for (const flow of ['memory', 'network']) {

@@ -198,7 +198,7 @@ impl DataSet {
         let mut first = true;
         while let Encoded::More { batches, .. } = e.step(&self.batches) {
             if std::mem::take(&mut first) {
-                e.presize(&self.batches);
+                e.presize(self.num_rows());
             }
             pace.tick(crate::pace::Step { stage: &stage, done: batches as u64, total }).await?;
         }

@@ -147,12 +147,11 @@ impl<'a> Encoder<'a> {
     /// (which only falls as rows go on): a query that will finish the encoding then builds its
     /// table once, at about its final size, instead of growing it (and placing every value again)
     /// a dozen times. The warm-up, which may give a column up, does not.
-    pub(super) fn presize(&mut self, batches: &[RecordBatch]) {
+    pub(super) fn presize(&mut self, total: usize) {
         let rows = self.e.rows();
-        if rows == 0 || self.e.batches.len() >= batches.len() {
+        if rows == 0 {
             return;
         }
-        let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
         // At most 8 times the values seen: a column whose first rows are nearly all new but
         // whose values repeat later (a million users over ten million events) would otherwise
         // take room for ten times what it holds, in a memory that never shrinks.

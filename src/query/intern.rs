@@ -38,12 +38,11 @@ impl Slot {
             let len = if s.len() == 11 { 11 } else { LONG };
             return (head, tail | len << 24);
         }
+        // Shorter: padded with zeros (the length tells "a" from "a\0").
         let mut b = [0u8; 11];
-        let n = s.len().min(11);
-        b[..n].copy_from_slice(&s[..n]);
+        b[..s.len()].copy_from_slice(s);
         let head = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-        let len = if s.len() <= 11 { s.len() as u32 } else { LONG };
-        (head, u32::from_le_bytes([b[8], b[9], b[10], 0]) | len << 24)
+        (head, u32::from_le_bytes([b[8], b[9], b[10], 0]) | (s.len() as u32) << 24)
     }
 }
 
@@ -140,7 +139,7 @@ impl StrInterner {
         self.ends.reserve(more);
         self.hashes.reserve(more);
         let hashes = &self.hashes;
-        self.table.reserve(n - self.table.len(), |x| hashes[x.code as usize]);
+        self.table.reserve(more, |x| hashes[x.code as usize]);
     }
 
     /// For the selected rows of `col`, `base + code` (or `null` for a null) appended to `out`.
